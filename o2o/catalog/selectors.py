@@ -1,0 +1,42 @@
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from o2o.catalog.models import SKU, Category, Price
+from o2o.core.errors import DomainError, ErrorCode
+
+
+def active_skus() -> QuerySet[SKU]:
+    return SKU.objects.filter(is_active=True, product__is_active=True).select_related("product")
+
+
+def skus_by_id(sku_ids: set[int]) -> dict[int, SKU]:
+    found = active_skus().in_bulk(sku_ids)
+    if missing := sku_ids - found.keys():
+        raise DomainError(ErrorCode.UNKNOWN_SKU, "unknown SKU", sku_ids=sorted(missing))
+    return found
+
+
+def sku_by_barcode(barcode: str) -> SKU:
+    sku = active_skus().filter(barcode=barcode).first()
+    if sku is None:
+        raise DomainError(ErrorCode.UNKNOWN_SKU, "unknown barcode", barcode=barcode)
+    return sku
+
+
+def unit_prices(*, sku_ids: set[int], channel: str, location_id: int | None) -> dict[int, Decimal]:
+    """The price of each SKU on a channel at a location: the location's override, else chain-wide."""
+    rows = Price.objects.filter(sku_id__in=sku_ids, channel=channel).filter(
+        location_id__isnull=True
+    ) | Price.objects.filter(sku_id__in=sku_ids, channel=channel, location_id=location_id)
+    prices: dict[int, Decimal] = {}
+    for price in rows:
+        if price.location_id is not None or price.sku_id not in prices:
+            prices[price.sku_id] = price.amount
+    if missing := sku_ids - prices.keys():
+        raise DomainError(ErrorCode.NO_PRICE, "no price on this channel", sku_ids=sorted(missing))
+    return prices
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("name")

@@ -1,0 +1,18 @@
+"""The `o2o` command: Django's management commands under the product's name.
+
+`o2o demo`, `o2o serve`, `o2o worker`, `o2o audit`, `o2o bench` and every Django command.
+"""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
+    from django.core.management import execute_from_command_line
+
+    aliases = {"serve": ["runserver"], "worker": ["db_worker"]}
+    args = sys.argv[1:]
+    if args and args[0] in aliases:
+        args = aliases[args[0]] + args[1:]
+    execute_from_command_line(["o2o", *args])

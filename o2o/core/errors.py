@@ -1,0 +1,73 @@
+"""One exception for every rule a request can break; the API turns it into problem+json."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # generic
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID = "invalid"
+    RATE_LIMITED = "rate_limited"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    # catalog / stores
+    UNKNOWN_SKU = "unknown_sku"
+    NOT_SOLD_ON_CHANNEL = "not_sold_on_channel"
+    NO_PRICE = "no_price"
+    LOCATION_UNAVAILABLE = "location_unavailable"
+    # inventory
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    RESERVATION_NOT_ACTIVE = "reservation_not_active"
+    # orders
+    ILLEGAL_TRANSITION = "illegal_transition"
+    PAYMENT_DEADLINE_PASSED = "payment_deadline_passed"
+    RETURN_EXCEEDS_SOLD = "return_exceeds_sold"
+    # payments
+    BAD_SIGNATURE = "bad_signature"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    # pickup vouchers
+    VOUCHER_NOT_REDEEMABLE = "voucher_not_redeemable"
+    UNDO_WINDOW_PASSED = "undo_window_passed"
+    # members
+    INVALID_PHONE = "invalid_phone"
+    INVALID_CODE = "invalid_code"
+
+
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.INSUFFICIENT_STOCK: 409,
+    ErrorCode.RESERVATION_NOT_ACTIVE: 409,
+    ErrorCode.ILLEGAL_TRANSITION: 409,
+    ErrorCode.PAYMENT_DEADLINE_PASSED: 409,
+    ErrorCode.VOUCHER_NOT_REDEEMABLE: 409,
+    ErrorCode.UNDO_WINDOW_PASSED: 409,
+    ErrorCode.BAD_SIGNATURE: 400,
+    ErrorCode.INVALID_CODE: 400,
+}
+
+
+class DomainError(Exception):
+    """A broken business rule, with a stable code clients can branch on."""
+
+    def __init__(self, code: ErrorCode, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE.get(self.code, 422)
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!s}, {self.message!r})"
+
+
+def not_found(what: str = "resource") -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"{what} not found")

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class StockLevel(models.Model):
+    """Book stock of one SKU at one location: a cached sum of the StockMove ledger."""
+
+    location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="stock_levels")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
+    alert_level = models.PositiveIntegerField(_("low-stock alert level"), default=0)
+
+    class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "sku"], name="stocklevel_one_per_location_sku"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stocklevel_reserved_within_on_hand"),
+        ]
+        indexes = [models.Index(fields=["sku", "location"], name="stocklevel_sku_location")]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.sku_id}: {self.on_hand} ({self.reserved} reserved)"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MoveKind(models.TextChoices):
+    RECEIPT = "receipt", _("receipt")
+    SALE = "sale", _("sale")
+    RETURN = "return", _("return")
+    TRANSFER_OUT = "transfer_out", _("transfer out")
+    TRANSFER_IN = "transfer_in", _("transfer in")
+    ADJUSTMENT = "adjustment", _("adjustment")
+    COUNT = "count", _("stock count")
+
+
+class StockMove(models.Model):
+    """Append-only ledger: every change of on-hand stock, with who and why."""
+
+    location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="+")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=MoveKind.choices)
+    quantity = models.IntegerField(_("change of on-hand quantity"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stock move")
+        verbose_name_plural = _("stock moves")
+        indexes = [models.Index(fields=["location", "sku", "created_at"], name="stockmove_location_sku")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="stockmove_quantity_not_zero"),
+            models.CheckConstraint(condition=Q(kind__in=MoveKind.values), name="stockmove_kind_valid"),
+        ]
+
+
+class Reservation(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        RELEASED = "released", _("released")
+        FULFILLED = "fulfilled", _("fulfilled")
+
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.CASCADE, related_name="reservations")
+    location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="+")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),
+            models.CheckConstraint(condition=Q(state__in=["active", "released", "fulfilled"]), name="reservation_state_valid"),
+            models.UniqueConstraint(
+                fields=["order_line"], condition=Q(state="active"), name="reservation_one_active_per_line"
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "sku", "state"], name="reservation_location_sku_state")]
+
+
+class Transfer(models.Model):
+    class State(models.TextChoices):
+        IN_TRANSIT = "in_transit", _("in transit")
+        RECEIVED = "received", _("received")
+
+    source = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="transfers_in")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_TRANSIT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_ends"),
+        ]
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transferline_quantity_positive"),
+            models.UniqueConstraint(fields=["transfer", "sku"], name="transferline_one_per_sku"),
+        ]

@@ -1,0 +1,99 @@
+from dataclasses import dataclass
+
+from django.db.models import F, QuerySet, Sum
+
+from o2o.inventory.models import Reservation, StockLevel, StockMove, Transfer
+from o2o.inventory.rules import holdback
+from o2o.stores.models import Location
+from o2o.stores.selectors import NearbyLocation, locations_within
+
+
+def stock_at(*, location_id: int) -> QuerySet[StockLevel]:
+    return StockLevel.objects.filter(location_id=location_id).select_related("sku").order_by("sku__code")
+
+
+def low_stock_at(*, location_id: int) -> QuerySet[StockLevel]:
+    return stock_at(location_id=location_id).filter(on_hand__lte=F("alert_level"))
+
+
+def incoming_transfers(*, location_id: int) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(destination_id=location_id, state=Transfer.State.IN_TRANSIT).prefetch_related(
+        "lines"
+    )
+
+
+def available_to_promise(
+    *, locations: list[Location], sku_ids: set[int], online: bool
+) -> dict[tuple[int, int], int]:
+    """Units each location can promise of each SKU on the channel (online keeps a safety buffer)."""
+    by_id = {loc.pk: loc for loc in locations}
+    rows = StockLevel.objects.filter(location_id__in=by_id, sku_id__in=sku_ids).values_list(
+        "location_id", "sku_id", "on_hand", "reserved"
+    )
+    promise = {}
+    for location_id, sku_id, on_hand, reserved in rows:
+        keep_back = holdback(by_id[location_id], online=online)
+        promise[(location_id, sku_id)] = 0 if keep_back is None else max(on_hand - reserved - keep_back, 0)
+    return promise
+
+
+@dataclass(frozen=True)
+class Supply:
+    nearby: NearbyLocation
+    available: dict[int, int]  # sku_id -> units the location can promise
+    can_supply_all: bool
+
+
+def nearby_supply(
+    *, latitude: float, longitude: float, wanted: dict[int, int], radius_km: float = 10.0,
+    limit: int = 10, online: bool = True, pickup_only: bool = False, only_complete: bool = False,
+) -> list[Supply]:
+    """The nearest locations with what they can promise of the wanted SKUs and quantities."""
+    nearby = locations_within(latitude=latitude, longitude=longitude, radius_km=radius_km, pickup_only=pickup_only)
+    promise = available_to_promise(locations=[n.location for n in nearby], sku_ids=set(wanted), online=online)
+    result = []
+    for n in nearby:
+        available = {sku_id: promise.get((n.location.pk, sku_id), 0) for sku_id in wanted}
+        complete = all(available[s] >= q for s, q in wanted.items())
+        if complete or not only_complete:
+            result.append(Supply(n, available, complete))
+        if len(result) >= limit:
+            break
+    return result
+
+
+@dataclass(frozen=True)
+class AuditDifference:
+    location_id: int
+    sku_id: int
+    field: str
+    book: int
+    recomputed: int
+
+
+def audit_stock() -> list[AuditDifference]:
+    """Recompute stock from the ledger and the active reservations; every difference is a bug."""
+    ledger = {
+        (r["location_id"], r["sku_id"]): r["total"]
+        for r in StockMove.objects.values("location_id", "sku_id").annotate(total=Sum("quantity"))
+    }
+    held = {
+        (r["location_id"], r["sku_id"]): r["total"]
+        for r in Reservation.objects.filter(state=Reservation.State.ACTIVE)
+        .values("location_id", "sku_id")
+        .annotate(total=Sum("quantity"))
+    }
+    differences = []
+    seen = set()
+    for location_id, sku_id, on_hand, reserved in StockLevel.objects.values_list(
+        "location_id", "sku_id", "on_hand", "reserved"
+    ).iterator(chunk_size=5000):
+        key = (location_id, sku_id)
+        seen.add(key)
+        if on_hand != ledger.get(key, 0):
+            differences.append(AuditDifference(location_id, sku_id, "on_hand", on_hand, ledger.get(key, 0)))
+        if reserved != held.get(key, 0):
+            differences.append(AuditDifference(location_id, sku_id, "reserved", reserved, held.get(key, 0)))
+    for key in (ledger.keys() | held.keys()) - seen:
+        differences.append(AuditDifference(*key, "missing_stock_level", 0, ledger.get(key, 0)))
+    return differences

@@ -1,0 +1,52 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Member(models.Model):
+    class RegistrationChannel(models.TextChoices):
+        APP = "app", _("app")
+        H5 = "h5", _("H5 web")
+        STORE_QR = "store_qr", _("store QR code")
+        POS = "pos", _("at the counter")
+        SHARE_LINK = "share_link", _("employee share link")
+
+    phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    marketing_consent = models.BooleanField(_("agrees to marketing messages"), default=False)
+    registration_channel = models.CharField(
+        _("registered through"), max_length=16, choices=RegistrationChannel.choices
+    )
+    acquiring_location = models.ForeignKey(
+        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="acquired_members"
+    )
+    acquiring_employee = models.ForeignKey(
+        "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="acquired_members"
+    )
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="member_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+
+class OneTimeCode(models.Model):
+    """A sign-in code sent to a phone; only its hash is kept."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(failed_attempts__lte=5), name="otp_attempts_capped"),
+        ]

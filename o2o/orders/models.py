@@ -1,0 +1,118 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from o2o.catalog.models import Channel
+from o2o.core.money import money_field_kwargs
+
+
+class OrderState(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("awaiting payment")
+    PAID = "paid", _("paid")
+    READY_FOR_PICKUP = "ready_for_pickup", _("ready for pickup")
+    PICKED_UP = "picked_up", _("picked up")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery")
+    DELIVERED = "delivered", _("delivered")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    REFUNDED = "refunded", _("refunded")
+
+
+class Fulfilment(models.TextChoices):
+    PICKUP = "pickup", _("pickup at store")
+    DELIVERY = "delivery", _("delivery")
+    IN_STORE = "in_store", _("in-store sale")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
+    state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, default=OrderState.PENDING_PAYMENT)
+    selling_location = models.ForeignKey(
+        "stores.Location", on_delete=models.PROTECT, related_name="orders_sold",
+        help_text=_("The store credited with the sale."),
+    )
+    fulfilment_location = models.ForeignKey(
+        "stores.Location", on_delete=models.PROTECT, related_name="orders_fulfilled",
+        help_text=_("Where the goods come from: the pickup store or the shipping location."),
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("The clerk who placed it for a customer."),
+    )
+    referrer = models.ForeignKey(
+        "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="referred_orders"
+    )
+    delivery_address = models.CharField(_("delivery address"), max_length=255, blank=True)
+    subtotal = models.DecimalField(_("subtotal"), **money_field_kwargs())
+    total = models.DecimalField(_("total"), **money_field_kwargs())
+    refunded_total = models.DecimalField(_("refunded"), default=0, **money_field_kwargs())
+    payment_deadline = models.DateTimeField(_("pay before"), null=True, blank=True)
+    idempotency_scope = models.CharField(max_length=40, blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=OrderState.values), name="order_state_valid"),
+            models.CheckConstraint(condition=Q(fulfilment__in=Fulfilment.values), name="order_fulfilment_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="order_channel_valid"),
+            models.CheckConstraint(condition=Q(total__gte=0, subtotal__gte=0), name="order_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")), name="order_refund_within_total"
+            ),
+            models.CheckConstraint(
+                condition=~Q(fulfilment="delivery") | ~Q(delivery_address=""), name="order_delivery_has_address"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "payment_deadline"], name="order_state_deadline"),
+            models.Index(fields=["selling_location", "created_at"], name="order_selling_created"),
+            models.Index(fields=["fulfilment_location", "state"], name="order_fulfilment_state"),
+            models.Index(fields=["member", "created_at"], name="order_member_created"),
+            models.Index(fields=["created_at"], name="order_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **money_field_kwargs())
+    line_total = models.DecimalField(_("line total"), **money_field_kwargs())
+    returned_quantity = models.PositiveIntegerField(_("returned"), default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
+            models.CheckConstraint(condition=Q(returned_quantity__lte=F("quantity")), name="orderline_return_within_sold"),
+            models.UniqueConstraint(fields=["order", "sku"], name="orderline_one_per_sku"),
+        ]
+
+
+class OrderTransition(models.Model):
+    """The order's history: every state change with who made it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(auto_now_add=True)

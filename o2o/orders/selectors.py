@@ -1,0 +1,43 @@
+from django.db.models import Q, QuerySet
+
+from o2o.access.actors import Actor
+from o2o.core.errors import not_found
+from o2o.orders.models import Order
+
+
+def _visible_orders(actor: Actor) -> QuerySet[Order]:
+    orders = Order.objects.all()
+    if actor.member is not None:
+        return orders.filter(member=actor.member)
+    if not actor.is_staff:
+        return orders.none()
+    if actor.location_ids is None:
+        return orders
+    return orders.filter(
+        Q(selling_location_id__in=actor.location_ids) | Q(fulfilment_location_id__in=actor.location_ids)
+    )
+
+
+def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | None = None) -> Order:
+    """The order if the actor may see it; the same 404 whether it is missing or not theirs."""
+    orders = _visible_orders(actor).select_related("member", "selling_location", "fulfilment_location")
+    order = orders.filter(pk=order_id).first() if order_id is not None else orders.filter(number=number).first()
+    if order is None:
+        raise not_found("order")
+    return order
+
+
+def orders_for(*, actor: Actor, state: str | None = None, location_id: int | None = None) -> QuerySet[Order]:
+    orders = _visible_orders(actor).select_related("selling_location", "fulfilment_location").prefetch_related(
+        "lines__sku"
+    )
+    if state:
+        orders = orders.filter(state=state)
+    if location_id is not None:
+        orders = orders.filter(Q(selling_location_id=location_id) | Q(fulfilment_location_id=location_id))
+    return orders.order_by("-pk")
+
+
+def member_history(*, member_id: int) -> QuerySet[Order]:
+    """One history for online and in-store orders alike."""
+    return Order.objects.filter(member_id=member_id).prefetch_related("lines__sku").order_by("-created_at", "-pk")

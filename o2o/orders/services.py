@@ -1,0 +1,293 @@
+"""Placing orders and moving them through their states."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from o2o.access.actors import Actor
+from o2o.catalog.models import Channel
+from o2o.catalog.selectors import skus_by_id, unit_prices
+from o2o.core import events
+from o2o.core.codes import random_readable
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.money import to_money
+from o2o.inventory import services as inventory
+from o2o.inventory.models import Reservation
+from o2o.members.models import Member
+from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState, OrderTransition
+from o2o.orders.states import HANDED_OVER, can_transition
+from o2o.staff.models import Employee
+from o2o.stores.models import Location
+from o2o.stores.selectors import get_location
+
+MAX_LINE_QUANTITY = 999
+MAX_LINES = 100
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    channel: str
+    fulfilment: str
+    fulfilment_location_id: int
+    lines: list[LineRequest]
+    selling_location_id: int | None = None
+    delivery_address: str = ""
+    referrer: Employee | None = None
+
+
+def _new_number() -> str:
+    return timezone.localdate().strftime("%y%m%d") + random_readable(6)
+
+
+def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
+    body = {
+        "channel": request.channel, "fulfilment": request.fulfilment, "member": member_id,
+        "location": request.fulfilment_location_id, "selling": request.selling_location_id,
+        "lines": sorted((line.sku_id, line.quantity) for line in request.lines),
+        "address": request.delivery_address,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _merged_lines(lines: list[LineRequest]) -> dict[int, int]:
+    if not lines or len(lines) > MAX_LINES:
+        raise DomainError(ErrorCode.INVALID, f"an order has 1 to {MAX_LINES} lines")
+    merged: dict[int, int] = {}
+    for line in lines:
+        if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
+            raise DomainError(ErrorCode.INVALID, f"quantity must be 1 to {MAX_LINE_QUANTITY}", sku_id=line.sku_id)
+        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
+    if any(q > MAX_LINE_QUANTITY for q in merged.values()):
+        raise DomainError(ErrorCode.INVALID, f"quantity must be 1 to {MAX_LINE_QUANTITY}")
+    return merged
+
+
+def _check_fulfilment(request: OrderRequest, location: Location) -> None:
+    if request.fulfilment == Fulfilment.PICKUP and not (
+        location.kind == Location.Kind.STORE and location.pickup_enabled
+    ):
+        raise DomainError(ErrorCode.LOCATION_UNAVAILABLE, "this location does not offer pickup", location_id=location.pk)
+    if request.fulfilment == Fulfilment.DELIVERY and not request.delivery_address.strip():
+        raise DomainError(ErrorCode.INVALID, "a delivery order needs an address")
+    if request.fulfilment == Fulfilment.IN_STORE and request.channel != Channel.POS:
+        raise DomainError(ErrorCode.INVALID, "in-store sales are placed at the POS")
+
+
+def _selling_location_id(request: OrderRequest, actor: Actor) -> int:
+    if request.channel == Channel.POS:
+        # A counter order is credited to the clerk's store, wherever the goods come from.
+        if actor.employee is None or actor.employee.home_location_id is None:
+            raise DomainError(ErrorCode.FORBIDDEN, "counter orders are placed by store staff")
+        return actor.employee.home_location_id
+    if request.referrer is not None and request.referrer.home_location_id is not None:
+        return request.referrer.home_location_id
+    return request.selling_location_id or request.fulfilment_location_id
+
+
+def place_order(*, actor: Actor, member: Member | None, request: OrderRequest,
+                idempotency_key: str | None = None) -> Order:
+    """Price the lines on the server, reserve every line's stock or none, set the payment deadline.
+
+    A retry with the same idempotency key returns the first order.
+    """
+    scope = f"member:{member.pk}" if actor.member else f"user:{actor.user_id}"
+    fingerprint = _fingerprint(request, member.pk if member else None)
+    if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
+        return existing
+    try:
+        return _place(actor=actor, member=member, request=request, scope=scope,
+                      idempotency_key=idempotency_key, fingerprint=fingerprint)
+    except IntegrityError:
+        # The same key raced us to the unique constraint; answer with the order it created.
+        if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
+            return existing
+        raise
+
+
+def _replay(scope: str, key: str, fingerprint: str) -> Order | None:
+    existing = Order.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this idempotency key was used for another order")
+    return existing
+
+
+@transaction.atomic(durable=True)
+def _place(*, actor: Actor, member: Member | None, request: OrderRequest, scope: str,
+           idempotency_key: str | None, fingerprint: str) -> Order:
+    wanted = _merged_lines(request.lines)
+    if request.channel not in Channel.values or request.fulfilment not in Fulfilment.values:
+        raise DomainError(ErrorCode.INVALID, "unknown channel or fulfilment")
+    location = get_location(location_id=request.fulfilment_location_id)
+    _check_fulfilment(request, location)
+    skus = skus_by_id(set(wanted))
+    if off_channel := sorted(s for s in wanted if not skus[s].is_sold_on(request.channel)):
+        raise DomainError(ErrorCode.NOT_SOLD_ON_CHANNEL, "not sold on this channel", sku_ids=off_channel)
+    selling_location_id = _selling_location_id(request, actor)
+    prices = unit_prices(sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id)
+    subtotal = to_money(sum((prices[s] * q for s, q in wanted.items()), Decimal(0)))
+    order = Order.objects.create(
+        number=_new_number(), member=member, channel=request.channel, fulfilment=request.fulfilment,
+        selling_location_id=selling_location_id, fulfilment_location=location,
+        placed_by=actor.user if actor.is_staff else None, referrer=request.referrer,
+        delivery_address=request.delivery_address.strip(), subtotal=subtotal, total=subtotal,
+        payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
+        idempotency_scope=scope if idempotency_key else "", idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    lines = OrderLine.objects.bulk_create(
+        OrderLine(order=order, sku_id=s, quantity=q, unit_price=prices[s], line_total=to_money(prices[s] * q))
+        for s, q in sorted(wanted.items())
+    )
+    inventory.reserve_stock(
+        requests=[inventory.StockRequest(location.pk, line.sku_id, line.quantity, line.pk) for line in lines],
+        online=request.channel in Channel.online(),
+        expires_at=order.payment_deadline,
+    )
+    OrderTransition.objects.create(order=order, to_state=OrderState.PENDING_PAYMENT, actor_id=actor.user_id)
+    return order
+
+
+def transition(*, order: Order, to_state: str, actor_id: int | None = None, note: str = "") -> Order:
+    """Move the order from the state we saw to `to_state`, or raise 409 if that is not allowed
+    or another request moved it first. Runs inside the caller's transaction."""
+    from_state = order.state
+    if not can_transition(from_state, to_state):
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"an order that is {from_state} cannot become {to_state}",
+                          state=from_state, to_state=to_state)
+    changes: dict = {"state": to_state}
+    now = timezone.now()
+    if to_state == OrderState.PAID:
+        changes["paid_at"] = now
+    if to_state in {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED,
+                    OrderState.REFUNDED}:
+        changes["closed_at"] = now
+    if not Order.objects.filter(pk=order.pk, state=from_state).update(**changes):
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=from_state)
+    OrderTransition.objects.create(order=order, from_state=from_state, to_state=to_state, actor_id=actor_id, note=note)
+    for field, value in changes.items():
+        setattr(order, field, value)
+    return order
+
+
+def _reservations(order: Order):
+    return list(Reservation.objects.filter(order_line__order=order))
+
+
+def _active_reservations(order: Order):
+    return [r for r in _reservations(order) if r.state == Reservation.State.ACTIVE]
+
+
+def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
+    """Payment received: hold the stock for good and start fulfilment. Inside the payment's transaction."""
+    transition(order=order, to_state=OrderState.PAID, actor_id=actor_id)
+    inventory.keep_reservations(reservations=_active_reservations(order))
+    if order.fulfilment == Fulfilment.IN_STORE:
+        inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
+                                      reference=f"order:{order.number}")
+        transition(order=order, to_state=OrderState.COMPLETED, actor_id=actor_id)
+    elif order.fulfilment == Fulfilment.PICKUP:
+        transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id)
+    events.publish(events.ORDER_PAID, order=order)
+    return order
+
+
+def hand_over(*, order: Order, actor_id: int | None) -> Order:
+    """The customer takes the goods at the counter (called when a pickup voucher is redeemed)."""
+    transition(order=order, to_state=OrderState.PICKED_UP, actor_id=actor_id)
+    inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
+                                  reference=f"order:{order.number}")
+    return order
+
+
+def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
+    transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id, note=reason)
+    fulfilled = [r for r in _reservations(order) if r.state == Reservation.State.FULFILLED]
+    inventory.unfulfil_reservations(reservations=fulfilled, actor_id=actor_id, reference=f"order:{order.number}",
+                                    reason=reason)
+    return order
+
+
+@transaction.atomic
+def dispatch_order(*, order: Order, actor_id: int | None) -> Order:
+    transition(order=order, to_state=OrderState.OUT_FOR_DELIVERY, actor_id=actor_id)
+    inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
+                                  reference=f"order:{order.number}")
+    return order
+
+
+@transaction.atomic
+def confirm_delivery(*, order: Order, actor_id: int | None) -> Order:
+    return transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor_id)
+
+
+def cancel_unpaid(*, order: Order, actor_id: int | None, note: str = "") -> Order:
+    transition(order=order, to_state=OrderState.CANCELLED, actor_id=actor_id, note=note)
+    inventory.release_reservations(reservations=_active_reservations(order))
+    events.publish(events.ORDER_CANCELLED, order=order)
+    return order
+
+
+def expire_unpaid_orders(*, now=None, batch: int = 500) -> int:
+    """Cancel orders whose payment deadline has passed and give their stock back."""
+    now = now or timezone.now()
+    expired = 0
+    overdue = Order.objects.filter(state=OrderState.PENDING_PAYMENT, payment_deadline__lt=now).order_by("pk")
+    for order in overdue[:batch]:
+        try:
+            with transaction.atomic():
+                cancel_unpaid(order=order, actor_id=None, note="payment deadline passed")
+            expired += 1
+        except DomainError:
+            continue  # paid or cancelled meanwhile
+    return expired
+
+
+def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int] | None) -> Decimal:
+    """Book what the customer returns (all of it when `returned` is None) and return the amount owed.
+
+    Before hand-over, the reserved stock is released; after it, returned goods go back on the shelf.
+    The money is paid back by the caller (payments), in the same transaction.
+    """
+    handed_over = order.state in HANDED_OVER
+    if not handed_over:
+        returned = None  # goods still in the store: cancelling returns the whole order
+    lines = {line.pk: line for line in order.lines.all()}
+    if returned is None:
+        returned = {pk: line.quantity - line.returned_quantity for pk, line in lines.items()}
+        returned = {pk: q for pk, q in returned.items() if q > 0}
+    if not returned or any(pk not in lines or q <= 0 for pk, q in returned.items()):
+        raise DomainError(ErrorCode.INVALID, "name the order lines and positive quantities to return")
+    amount = Decimal(0)
+    for pk, quantity in sorted(returned.items()):
+        line = lines[pk]
+        if not OrderLine.objects.filter(pk=pk, returned_quantity__lte=F("quantity") - quantity).update(
+            returned_quantity=F("returned_quantity") + quantity
+        ):
+            raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than was sold", line_id=pk)
+        amount += line.unit_price * quantity
+        if handed_over:
+            inventory.return_stock(location_id=order.fulfilment_location_id, sku_id=line.sku_id, quantity=quantity,
+                                   actor_id=actor_id, reference=f"order:{order.number}")
+    if not handed_over:
+        inventory.release_reservations(reservations=_active_reservations(order))
+    amount = to_money(amount)
+    Order.objects.filter(pk=order.pk).update(refunded_total=F("refunded_total") + amount)
+    order.refresh_from_db(fields=["refunded_total"])
+    fully_returned = not OrderLine.objects.filter(order=order, returned_quantity__lt=F("quantity")).exists()
+    if fully_returned or not handed_over:
+        transition(order=order, to_state=OrderState.REFUNDED, actor_id=actor_id)
+        events.publish(events.ORDER_REFUNDED, order=order)
+    return amount

@@ -1,0 +1,133 @@
+"""Pickup vouchers: issued when a pickup order is paid, redeemed once at the counter of its store."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from o2o.access.actors import Actor
+from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.ratelimits import is_exhausted, spend
+from o2o.orders import services as orders
+from o2o.orders.models import Fulfilment, Order
+from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code
+from o2o.pickup.models import PickupVoucher, VoucherAttempt
+from o2o.staff.models import Role
+
+VOUCHER_VALID_FOR = timedelta(days=7)
+_FAILURES = "pickup-voucher-failures"
+Result = VoucherAttempt.Result
+
+
+def issue_voucher(*, order: Order) -> PickupVoucher | None:
+    """Runs in the payment's transaction; a code collision (1 in 10^12) simply draws again."""
+    if order.fulfilment != Fulfilment.PICKUP:
+        return None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return PickupVoucher.objects.create(
+                    order=order, location_id=order.fulfilment_location_id, code=new_code(),
+                    expires_at=timezone.now() + VOUCHER_VALID_FOR,
+                )
+        except IntegrityError:
+            if PickupVoucher.objects.filter(order=order).exists():
+                raise
+    raise DomainError(ErrorCode.INVALID, "could not draw a unique pickup code")
+
+
+def revoke_voucher(*, order: Order) -> None:
+    PickupVoucher.objects.filter(order=order, state=PickupVoucher.State.ISSUED).update(
+        state=PickupVoucher.State.REVOKED, revoked_at=timezone.now()
+    )
+
+
+def _counter_location(actor: Actor) -> int:
+    if actor.employee is None or not actor.has_role(Role.CLERK, Role.STORE_MANAGER):
+        raise DomainError(ErrorCode.FORBIDDEN, "only store counter staff verify pickup codes")
+    return actor.employee.home_location_id
+
+
+def _audit(actor: Actor, location_id: int | None, code: str, result: str, voucher=None) -> None:
+    VoucherAttempt.objects.create(voucher=voucher, staff=actor.user, location_id=location_id,
+                                  code_tail=code[-4:], result=result)
+
+
+def _fail(actor: Actor, location_id: int, code: str, result: str, error: DomainError, voucher=None) -> DomainError:
+    spend(settings.O2O_VOUCHER_FAILED_ATTEMPTS, _FAILURES, str(actor.user_id))
+    _audit(actor, location_id, code, result, voucher)
+    return error
+
+
+def _find(actor: Actor, presented: str) -> tuple[PickupVoucher, int, str]:
+    """The voucher presented at this clerk's store. Typed digits of another store's voucher read
+    as "not found" (no oracle for guessing); a genuine scanned QR of another store is refused."""
+    location_id = _counter_location(actor)
+    if is_exhausted(settings.O2O_VOUCHER_FAILED_ATTEMPTS, _FAILURES, str(actor.user_id)):
+        _audit(actor, location_id, "", Result.RATE_LIMITED)
+        raise DomainError(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a minute")
+    scanned = code_from_qr(presented.strip())
+    code = scanned or normalize_typed_code(presented) or ""
+    voucher = PickupVoucher.objects.select_related("order").filter(code=code, location_id=location_id).first() if code else None
+    if voucher is not None:
+        return voucher, location_id, code
+    elsewhere = scanned and PickupVoucher.objects.filter(code=scanned).select_related("location").first()
+    if elsewhere:
+        raise _fail(actor, location_id, code, Result.FORBIDDEN, DomainError(
+            ErrorCode.FORBIDDEN, "this order is picked up at another store", store=elsewhere.location.name))
+    raise _fail(actor, location_id, code, Result.NOT_FOUND, not_found("pickup code"))
+
+
+def verify_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
+    """Look a code up for the counter (shows what to hand over); changes nothing."""
+    voucher, location_id, code = _find(actor, presented)
+    _audit(actor, location_id, code, Result.FOUND, voucher)
+    return voucher
+
+
+def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
+    """Hand the order over: single use through one conditional UPDATE, so of two clerks racing
+    for the same code exactly one wins."""
+    voucher, location_id, code = _find(actor, presented)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        redeemed = PickupVoucher.objects.filter(
+            pk=voucher.pk, state=PickupVoucher.State.ISSUED, expires_at__gt=now
+        ).update(state=PickupVoucher.State.REDEEMED, redeemed_at=now, redeemed_by=actor.user)
+        if redeemed:
+            orders.hand_over(order=voucher.order, actor_id=actor.user_id)
+            _audit(actor, location_id, code, Result.REDEEMED, voucher)
+    if not redeemed:
+        voucher.refresh_from_db()
+        raise _fail(actor, location_id, code, Result.NOT_REDEEMABLE, DomainError(
+            ErrorCode.VOUCHER_NOT_REDEEMABLE, f"this pickup code is {voucher.state}", state=voucher.state), voucher)
+    voucher.refresh_from_db()
+    return voucher
+
+
+@transaction.atomic(durable=True)
+def undo_redemption(*, actor: Actor, voucher_id: int, reason: str) -> PickupVoucher:
+    """A manager of the pickup store takes back a mistaken hand-over within a short window."""
+    voucher = PickupVoucher.objects.select_related("order").filter(pk=voucher_id).first()
+    if voucher is None or not actor.can_see_location(voucher.location_id):
+        raise not_found("pickup voucher")
+    if not (actor.has_role(Role.STORE_MANAGER) and actor.can_work_counter_at(voucher.location_id)):
+        raise DomainError(ErrorCode.FORBIDDEN, "only the pickup store's manager can undo a hand-over")
+    if not reason.strip():
+        raise DomainError(ErrorCode.INVALID, "say why the hand-over is undone")
+    window_start = timezone.now() - timedelta(minutes=settings.O2O_VOUCHER_UNDO_MINUTES)
+    if not PickupVoucher.objects.filter(
+        pk=voucher.pk, state=PickupVoucher.State.REDEEMED, redeemed_at__gte=window_start
+    ).update(state=PickupVoucher.State.ISSUED, redeemed_at=None, redeemed_by=None):
+        raise DomainError(ErrorCode.UNDO_WINDOW_PASSED, "only a redemption of the last minutes can be undone")
+    orders.undo_hand_over(order=voucher.order, actor_id=actor.user_id, reason=reason)
+    _audit(actor, voucher.location_id, voucher.code, Result.UNDONE, voucher)
+    voucher.refresh_from_db()
+    return voucher
+
+
+def expire_vouchers(*, now=None) -> int:
+    return PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, expires_at__lte=now or timezone.now()).update(
+        state=PickupVoucher.State.EXPIRED
+    )

@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN §1; each is also a permission group of the same name."""
+
+    HQ = "hq", _("HQ / owner")
+    REGIONAL_SUPERVISOR = "regional_supervisor", _("regional supervisor")
+    STORE_MANAGER = "store_manager", _("store manager")
+    CLERK = "clerk", _("sales associate")
+    ONLINE_OPERATOR = "online_operator", _("online operator")
+    MARKETER = "marketer", _("marketer")
+    CS_AGENT = "cs_agent", _("customer-service agent")
+    TECHNICIAN = "technician", _("technician")
+    WAREHOUSE_CLERK = "warehouse_clerk", _("warehouse clerk")
+
+
+# Roles whose work is chain-wide: they see every location.
+CHAIN_WIDE_ROLES = {Role.HQ, Role.ONLINE_OPERATOR, Role.MARKETER, Role.CS_AGENT}
+# Roles that hand over goods and redeem pickup vouchers at their location.
+COUNTER_ROLES = {Role.STORE_MANAGER, Role.CLERK}
+
+
+class Employee(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee")
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    home_location = models.ForeignKey(
+        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
+    )
+    region = models.ForeignKey(
+        "stores.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisors"
+    )
+    code = models.CharField(_("share code"), max_length=16, unique=True)
+    display_name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="employee_role_valid"),
+            models.CheckConstraint(
+                condition=~Q(role__in=["store_manager", "clerk", "technician", "warehouse_clerk"])
+                | Q(home_location__isnull=False),
+                name="employee_location_staff_have_location",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="regional_supervisor") | Q(region__isnull=False),
+                name="employee_supervisor_has_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()})"
