@@ -1,3 +1,24 @@
+"""The REST API at /api/v1/: one router per domain, bearer or session auth, problem+json errors."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="O2O API", version="1")
+from o2o.api import accounts, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
+from o2o.api.auth import AUTH
+
+api = NinjaAPI(
+    title="O2O API",
+    version="1",
+    description="Orders, stock, pickup vouchers and members of a chain of stores, online and offline as one.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+problems.install(api)
+api.add_router("/auth", accounts.router)
+api.add_router("/catalog", catalog.router)
+api.add_router("/stores", stores.router)
+api.add_router("/inventory", inventory.router)
+api.add_router("/orders", orders.router)
+api.add_router("/payments", payments.router)
+api.add_router("/pickup", pickup.router)
+api.add_router("/members", members.router)
+api.add_router("/staff", staff.router)

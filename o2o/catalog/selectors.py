@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from o2o.catalog.models import SKU, Category, Price
+from o2o.catalog.models import SKU, Category, Channel, Price
 from o2o.core.errors import DomainError, ErrorCode
 
 
@@ -40,3 +40,14 @@ def unit_prices(*, sku_ids: set[int], channel: str, location_id: int | None) -> 
 
 def categories() -> QuerySet[Category]:
     return Category.objects.order_by("name")
+
+
+def search_skus(*, category_id: int | None = None, text: str | None = None, channel: str | None = None) -> QuerySet[SKU]:
+    skus = active_skus()
+    if category_id is not None:
+        skus = skus.filter(product__category_id=category_id)
+    if text:
+        skus = skus.filter(name__icontains=text.strip())
+    if channel is not None:
+        skus = skus.filter(sold_online=True) if channel in Channel.online() else skus.filter(sold_offline=True)
+    return skus

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, QuerySet, Sum
 
+from o2o.core.errors import not_found
 from o2o.inventory.models import Reservation, StockLevel, StockMove, Transfer
 from o2o.inventory.rules import holdback
 from o2o.stores.models import Location
@@ -97,3 +98,10 @@ def audit_stock() -> list[AuditDifference]:
     for key in (ledger.keys() | held.keys()) - seen:
         differences.append(AuditDifference(*key, "missing_stock_level", 0, ledger.get(key, 0)))
     return differences
+
+
+def transfer_for(*, transfer_id: int) -> Transfer:
+    transfer = Transfer.objects.filter(pk=transfer_id).first()
+    if transfer is None:
+        raise not_found("transfer")
+    return transfer

@@ -138,6 +138,7 @@ def _add_on_hand(*, location_id: int, sku_id: int, quantity: int, kind: str, act
             reason=reason, reference=reference)
 
 
+@transaction.atomic
 def receive_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None,
                   reason: str = "", reference: str = "") -> None:
     _positive(quantity)

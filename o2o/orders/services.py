@@ -86,6 +86,15 @@ def _check_fulfilment(request: OrderRequest, location: Location) -> None:
         raise DomainError(ErrorCode.INVALID, "in-store sales are placed at the POS")
 
 
+def _check_actor(request: OrderRequest, actor: Actor, member: Member | None) -> None:
+    if actor.member is not None and (request.channel == Channel.POS or member != actor.member):
+        raise DomainError(ErrorCode.FORBIDDEN, "customers order for themselves on an online channel")
+    if actor.member is None and not actor.is_staff:
+        raise DomainError(ErrorCode.FORBIDDEN, "sign in to order")
+    if actor.is_staff and request.channel != Channel.POS:
+        raise DomainError(ErrorCode.INVALID, "staff place orders for customers at the POS")
+
+
 def _selling_location_id(request: OrderRequest, actor: Actor) -> int:
     if request.channel == Channel.POS:
         # A counter order is credited to the clerk's store, wherever the goods come from.
@@ -127,6 +136,7 @@ def _replay(scope: str, key: str, fingerprint: str) -> Order | None:
 @transaction.atomic(durable=True)
 def _place(*, actor: Actor, member: Member | None, request: OrderRequest, scope: str,
            idempotency_key: str | None, fingerprint: str) -> Order:
+    _check_actor(request, actor, member)
     wanted = _merged_lines(request.lines)
     if request.channel not in Channel.values or request.fulfilment not in Fulfilment.values:
         raise DomainError(ErrorCode.INVALID, "unknown channel or fulfilment")

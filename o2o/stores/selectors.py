@@ -44,3 +44,10 @@ def locations_within(
             nearby.append(NearbyLocation(location, distance))
     nearby.sort(key=lambda n: n.distance_km)
     return nearby
+
+
+def get_location_by_code(*, code: str) -> Location:
+    location = active_locations().filter(code=code).first()
+    if location is None:
+        raise not_found("location")
+    return location

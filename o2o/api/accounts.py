@@ -1,0 +1,50 @@
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from o2o.access import services as access
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.ratelimits import spend
+from o2o.members import services as members
+from o2o.members.phones import normalize_phone
+
+router = Router(tags=["sign-in"])
+
+OTP_REQUESTS_PER_PHONE = "5/10minute"
+
+
+class StaffSignIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class OtpRequest(Schema):
+    phone: str = Field(min_length=3, max_length=32)
+
+
+class MemberSignIn(Schema):
+    phone: str = Field(min_length=3, max_length=32)
+    code: str = Field(min_length=4, max_length=8)
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+
+
+@router.post("/staff-token", response=TokenOut, auth=None)
+def staff_token(request: HttpRequest, payload: StaffSignIn):
+    return {"token": access.sign_in_staff(username=payload.username, password=payload.password)}
+
+
+@router.post("/otp", response={202: None}, auth=None)
+def send_otp(request: HttpRequest, payload: OtpRequest):
+    if not spend(OTP_REQUESTS_PER_PHONE, "otp", normalize_phone(payload.phone)):
+        raise DomainError(ErrorCode.RATE_LIMITED, "too many codes requested; try again later")
+    members.send_sign_in_code(phone=payload.phone)
+    return Status(202, None)
+
+
+@router.post("/member-token", response=TokenOut, auth=None)
+def member_token(request: HttpRequest, payload: MemberSignIn):
+    return {"token": access.sign_in_member(phone=payload.phone, code=payload.code)}

@@ -1,0 +1,90 @@
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
+from pydantic import Field
+
+from o2o.api.auth import actor
+from o2o.api.orders import OrderOut
+from o2o.members import selectors, services
+from o2o.members.models import Member
+from o2o.orders.selectors import member_history
+from o2o.stores.selectors import get_location_by_code
+
+router = Router(tags=["members"])
+
+
+class MemberOut(Schema):
+    id: int
+    phone: str
+    name: str
+    marketing_consent: bool
+    registration_channel: str
+    acquiring_location_id: int | None
+    acquiring_employee_id: int | None
+    created_at: datetime
+
+
+class JoinIn(Schema):
+    phone: str = Field(min_length=3, max_length=32)
+    name: str = Field("", max_length=100)
+    marketing_consent: bool = False
+    store_code: str = Field(min_length=1, max_length=20, description="The store whose QR code was scanned")
+    ref: str | None = Field(None, max_length=16, description="The employee code in the QR link")
+
+
+class RegisterIn(Schema):
+    phone: str = Field(min_length=3, max_length=32)
+    name: str = Field("", max_length=100)
+    marketing_consent: bool = False
+
+
+class JoinOut(Schema):
+    member: MemberOut
+    created: bool
+
+
+@router.post("/join", response={200: JoinOut, 201: JoinOut}, auth=None)
+def join_from_store_qr(request: HttpRequest, payload: JoinIn):
+    """A walk-in customer joins from the store's QR link; the store and the employee are credited."""
+    location = get_location_by_code(code=payload.store_code)
+    member, created = services.register_member(
+        phone=payload.phone, name=payload.name, marketing_consent=payload.marketing_consent,
+        channel=Member.RegistrationChannel.STORE_QR, location_id=location.pk,
+        employee_code=payload.ref,
+    )
+    return Status((201 if created else 200), {"member": member, "created": created})
+
+
+@router.post("", response={200: JoinOut, 201: JoinOut})
+def register_at_counter(request: HttpRequest, payload: RegisterIn):
+    """A clerk signs a customer up at the counter; credited to the clerk and their store."""
+    who = actor(request)
+    who.require_staff()
+    member, created = services.register_member(
+        phone=payload.phone, name=payload.name, marketing_consent=payload.marketing_consent,
+        channel=Member.RegistrationChannel.POS,
+        location_id=who.employee.home_location_id if who.employee else None,
+        employee_code=who.employee.code if who.employee else None,
+    )
+    return Status((201 if created else 200), {"member": member, "created": created})
+
+
+@router.get("/me", response=MemberOut)
+def me(request: HttpRequest):
+    return actor(request).require_member()
+
+
+@router.get("/me/orders", response=list[OrderOut])
+@paginate(CursorPagination, ordering=("-id",))
+def my_orders(request: HttpRequest):
+    """Online and in-store orders in one history."""
+    return member_history(member_id=actor(request).require_member().pk)
+
+
+@router.get("/lookup", response=MemberOut)
+def lookup(request: HttpRequest, phone: str):
+    """Staff look a member up by phone at the counter."""
+    actor(request).require_staff()
+    return selectors.member_by_phone(phone=phone)

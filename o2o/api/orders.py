@@ -1,0 +1,164 @@
+from datetime import datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
+from pydantic import Field
+
+from o2o.api.auth import actor
+from o2o.catalog.models import Channel
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.members.selectors import member_by_phone
+from o2o.orders import selectors
+from o2o.orders import services as orders
+from o2o.orders.models import Fulfilment, OrderState
+from o2o.payments import services as payments
+from o2o.staff.selectors import employee_by_code
+
+router = Router(tags=["orders"])
+
+
+class LineIn(Schema):
+    sku_id: int = Field(gt=0)
+    quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
+
+
+class OrderIn(Schema):
+    channel: Channel
+    fulfilment: Fulfilment
+    location_id: int = Field(gt=0, description="The pickup store, or the location the goods ship from")
+    lines: list[LineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
+    delivery_address: str = Field("", max_length=255)
+    member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
+    referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
+
+
+class LineOut(Schema):
+    id: int
+    sku_id: int
+    sku_name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+    returned_quantity: int
+
+    @staticmethod
+    def resolve_sku_name(line) -> str:
+        return line.sku.name
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    state: OrderState
+    channel: Channel
+    fulfilment: Fulfilment
+    member_id: int | None
+    selling_location_id: int
+    fulfilment_location_id: int
+    referrer_id: int | None
+    delivery_address: str
+    subtotal: Decimal
+    total: Decimal
+    refunded_total: Decimal
+    payment_deadline: datetime | None
+    created_at: datetime
+    paid_at: datetime | None
+    lines: list[LineOut]
+
+    @staticmethod
+    def resolve_lines(order) -> list:
+        return list(order.lines.all())
+
+
+class OrderFilter(Schema):
+    state: OrderState | None = None
+    location_id: int | None = None
+
+
+class ReturnLine(Schema):
+    line_id: int = Field(gt=0)
+    quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
+
+
+class ReturnIn(Schema):
+    lines: list[ReturnLine] = Field(min_length=1, max_length=orders.MAX_LINES)
+    reason: str = Field(min_length=1, max_length=255)
+
+
+def _order_request(payload: OrderIn) -> orders.OrderRequest:
+    referrer = None
+    if payload.referrer_code:
+        referrer = employee_by_code(payload.referrer_code)
+        if referrer is None:
+            raise DomainError(ErrorCode.INVALID, "unknown share code", referrer_code=payload.referrer_code)
+    return orders.OrderRequest(
+        channel=payload.channel, fulfilment=payload.fulfilment, fulfilment_location_id=payload.location_id,
+        lines=[orders.LineRequest(line.sku_id, line.quantity) for line in payload.lines],
+        delivery_address=payload.delivery_address, referrer=referrer,
+    )
+
+
+@router.post("", response={201: OrderOut})
+def place_order(request: HttpRequest, payload: OrderIn, idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=80)):
+    """Price, reserve and hold the order for payment. Amounts are computed here, never taken from you."""
+    who = actor(request)
+    member = who.member
+    if who.is_staff and payload.member_phone:
+        member = member_by_phone(phone=payload.member_phone)
+    order = orders.place_order(actor=who, member=member, request=_order_request(payload),
+                               idempotency_key=idempotency_key)
+    return Status(201, selectors.get_order_for(actor=who, order_id=order.pk))
+
+
+@router.get("", response=list[OrderOut])
+@paginate(CursorPagination, ordering=("-id",))
+def list_orders(request: HttpRequest, filters: Query[OrderFilter]):
+    return selectors.orders_for(actor=actor(request), state=filters.state, location_id=filters.location_id)
+
+
+@router.get("/{order_id}", response=OrderOut)
+def get_order(request: HttpRequest, order_id: int):
+    return selectors.get_order_for(actor=actor(request), order_id=order_id)
+
+
+@router.post("/{order_id}/cancel", response=OrderOut)
+def cancel_order(request: HttpRequest, order_id: int):
+    """Unpaid: cancelled and the stock released. Paid but not yet handed over: refunded in full."""
+    who = actor(request)
+    order = selectors.get_order_for(actor=who, order_id=order_id)
+    payments.cancel_order(actor=who, order=order)
+    return selectors.get_order_for(actor=who, order_id=order_id)
+
+
+@router.post("/{order_id}/returns", response=OrderOut)
+def return_goods(request: HttpRequest, order_id: int, payload: ReturnIn):
+    """Staff take goods back (partial returns allowed); the money goes back to where it came from."""
+    who = actor(request)
+    who.require_staff()
+    order = selectors.get_order_for(actor=who, order_id=order_id)
+    returned: dict[int, int] = {}
+    for line in payload.lines:
+        returned[line.line_id] = returned.get(line.line_id, 0) + line.quantity
+    payments.refund_order(actor=who, order=order, returned=returned, reason=payload.reason)
+    return selectors.get_order_for(actor=who, order_id=order_id)
+
+
+@router.post("/{order_id}/dispatch", response=OrderOut)
+def dispatch(request: HttpRequest, order_id: int):
+    who = actor(request)
+    who.require_staff()
+    order = selectors.get_order_for(actor=who, order_id=order_id)
+    orders.dispatch_order(order=order, actor_id=who.user_id)
+    return selectors.get_order_for(actor=who, order_id=order_id)
+
+
+@router.post("/{order_id}/delivered", response=OrderOut)
+def delivered(request: HttpRequest, order_id: int):
+    who = actor(request)
+    who.require_staff()
+    order = selectors.get_order_for(actor=who, order_id=order_id)
+    orders.confirm_delivery(order=order, actor_id=who.user_id)
+    return selectors.get_order_for(actor=who, order_id=order_id)

@@ -1,0 +1,99 @@
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from o2o.api.auth import actor
+from o2o.api.orders import LineOut
+from o2o.core.errors import not_found
+from o2o.orders.selectors import get_order_for
+from o2o.pickup import selectors
+from o2o.pickup import services as pickup
+from o2o.pickup.codes import qr_payload
+from o2o.pickup.qr import voucher_qr_data_uri
+
+router = Router(tags=["pickup"])
+
+
+class VoucherOut(Schema):
+    id: int
+    order_id: int
+    order_number: str
+    order_state: str
+    location_id: int
+    state: str
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None
+    lines: list[LineOut]
+
+    @staticmethod
+    def resolve_order_number(voucher) -> str:
+        return voucher.order.number
+
+    @staticmethod
+    def resolve_order_state(voucher) -> str:
+        return voucher.order.state
+
+    @staticmethod
+    def resolve_lines(voucher) -> list:
+        return list(voucher.order.lines.select_related("sku"))
+
+
+class CustomerVoucherOut(Schema):
+    order_id: int
+    state: str
+    code: str
+    display_code: str
+    qr_payload: str
+    qr_svg_data_uri: str
+    expires_at: datetime
+
+
+class PresentedCode(Schema):
+    code: str = Field(min_length=1, max_length=200, description="The 12 digits typed, or the scanned QR payload")
+
+
+class UndoIn(Schema):
+    reason: str = Field(min_length=1, max_length=255)
+
+
+@router.get("/orders/{order_id}/voucher", response=CustomerVoucherOut)
+def my_voucher(request: HttpRequest, order_id: int):
+    """The pickup code and QR, for the member who owns the order."""
+    who = actor(request)
+    order = get_order_for(actor=who, order_id=order_id)
+    voucher = selectors.voucher_of_order(order_id=order.pk)
+    if voucher is None or who.member is None:
+        raise not_found("pickup voucher")
+    return {"order_id": order.pk, "state": voucher.state, "code": voucher.code, "display_code": voucher.display_code,
+            "qr_payload": qr_payload(voucher.code), "qr_svg_data_uri": voucher_qr_data_uri(voucher),
+            "expires_at": voucher.expires_at}
+
+
+@router.post("/verify", response=VoucherOut)
+def verify(request: HttpRequest, payload: PresentedCode):
+    """Look up a code at the counter: shows what to hand over; changes nothing."""
+    return pickup.verify_pickup_voucher(actor=actor(request), presented=payload.code)
+
+
+@router.post("/redeem", response=VoucherOut)
+def redeem(request: HttpRequest, payload: PresentedCode):
+    """Hand the order over. Single use: of two clerks racing, exactly one succeeds."""
+    return pickup.redeem_pickup_voucher(actor=actor(request), presented=payload.code)
+
+
+@router.post("/vouchers/{voucher_id}/undo", response=VoucherOut)
+def undo(request: HttpRequest, voucher_id: int, payload: UndoIn):
+    return pickup.undo_redemption(actor=actor(request), voucher_id=voucher_id, reason=payload.reason)
+
+
+@router.get("/waiting", response=list[VoucherOut])
+def waiting(request: HttpRequest):
+    """Pickups waiting at the signed-in clerk's store."""
+    who = actor(request)
+    who.require_staff()
+    if who.employee is None or who.employee.home_location_id is None:
+        return []
+    return selectors.waiting_pickups(location_id=who.employee.home_location_id).prefetch_related("order__lines__sku")

@@ -1,0 +1,52 @@
+"""Every error the API returns is application/problem+json (RFC 9457) with a stable `code`."""
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from o2o.core.errors import DomainError, ErrorCode
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
+    body = {"type": f"https://o2o.example/problems/{code}", "title": HTTPStatus(status).phrase,
+            "status": status, "code": code, "detail": detail, **extra}
+    return HttpResponse(json.dumps(body, default=str, ensure_ascii=False), status=status,
+                        content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _validation_errors(errors: list[dict]) -> list[dict]:
+    return [
+        {"field": ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "header", "payload")),
+         "message": e.get("msg", "invalid")}
+        for e in errors
+    ]
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problem(exc.status, exc.code, exc.message, **exc.extra)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return problem(422, ErrorCode.INVALID, "the request is not valid", errors=_validation_errors(exc.errors))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem(401, ErrorCode.UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
+                429: ErrorCode.RATE_LIMITED}.get(exc.status_code, ErrorCode.INVALID)
+        return problem(exc.status_code, code, str(exc))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, ErrorCode.NOT_FOUND, "not found")

@@ -1,0 +1,33 @@
+import pytest
+
+from o2o.testing.api import ApiClient
+from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_rate_limits(settings):
+    """Each test starts with fresh rate-limit budgets."""
+    from o2o.core import ratelimits
+
+    ratelimits._limiter.cache_clear()
+    settings.O2O_RATE_LIMIT_STORAGE = "memory://"
+
+
+@pytest.fixture
+def store():
+    return LocationFactory(name="人民广场店", latitude=31.2304, longitude=121.4737)
+
+
+@pytest.fixture
+def other_store():
+    return LocationFactory(name="徐家汇店", latitude=31.1955, longitude=121.4365)
+
+
+@pytest.fixture
+def clerk(store):
+    return EmployeeFactory(home_location=store)
+
+
+@pytest.fixture
+def member():
+    return MemberFactory()
