@@ -1,0 +1,39 @@
+# One command to try it, one to test it. Everything else is `o2o <command>` inside .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup demo serve test lint bench clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --frozen --inexact --quiet --python $(BIN)/python
+	touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup  ## set up, load the demo chain, print the logins, serve on 127.0.0.1:8000
+	mkdir -p var
+	$(BIN)/o2o migrate --verbosity 0
+	$(BIN)/o2o demo
+	$(BIN)/o2o serve $(HOST):$(PORT)
+
+serve: setup
+	$(BIN)/o2o serve $(HOST):$(PORT)
+
+test: setup  ## the whole suite (PostgreSQL race tests run when DATABASE_URL points at PostgreSQL)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/o2o makemigrations --check --dry-run --verbosity 0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var
