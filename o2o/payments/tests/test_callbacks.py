@@ -1,0 +1,105 @@
+from decimal import Decimal
+
+import pytest
+
+from o2o.core.errors import DomainError
+from o2o.inventory.services import receive_stock
+from o2o.orders.services import cancel_unpaid
+from o2o.payments.gateways import SIGNATURE_HEADER, SimulatedGateway
+from o2o.payments.models import GatewayCallback, Payment, Refund
+from o2o.payments.services import handle_gateway_callback, start_online_payment
+from o2o.payments.simulator import signed_callback
+from o2o.pickup.models import PickupVoucher
+from o2o.testing.api import ApiClient, problem_code
+from o2o.testing.factories import SKUFactory
+from o2o.testing.journeys import place_pickup_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payment(store, member):
+    sku = SKUFactory(price=Decimal("12.30"))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    order = place_pickup_order(member=member, store=store, sku=sku, quantity=2)
+    payment, _url = start_online_payment(order=order)
+    return payment
+
+
+def deliver(body: bytes, signature: str) -> str:
+    return handle_gateway_callback(gateway_name="simulated", body=body, signature=signature)
+
+
+def test_a_bad_signature_is_refused_over_http_and_changes_nothing(payment):
+    body, signature = signed_callback(payment)
+
+    response = ApiClient().post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: "0" * 64})
+    tampered = body.replace(b"24.60", b"0.01")
+    with pytest.raises(DomainError) as caught:
+        deliver(tampered, signature)
+
+    assert (response.status_code, problem_code(response)) == (400, "bad_signature")
+    assert caught.value.code == "bad_signature"
+    payment.refresh_from_db()
+    assert payment.state == "pending"
+    assert not GatewayCallback.objects.exists()
+
+
+def test_a_replayed_callback_is_harmless(payment):
+    body, signature = signed_callback(payment, event_id="evt-1")
+
+    outcomes = [deliver(body, signature) for _ in range(3)]
+
+    assert outcomes == ["paid", "duplicate", "duplicate"]
+    assert Payment.objects.filter(state="succeeded").count() == 1
+    assert PickupVoucher.objects.count() == 1
+
+
+def test_a_late_failure_after_success_is_ignored(payment):
+    deliver(*signed_callback(payment, event_id="ok"))
+
+    outcome = deliver(*signed_callback(payment, succeeded=False, event_id="late-failure"))
+
+    assert outcome == "ignored_late_failure"
+    payment.refresh_from_db()
+    assert payment.state == "succeeded"
+    assert payment.order.state == "ready_for_pickup"
+
+
+def test_success_after_a_failure_pays_the_order(payment):
+    deliver(*signed_callback(payment, succeeded=False, event_id="first-try"))
+
+    outcome = deliver(*signed_callback(payment, event_id="second-try"))
+
+    assert outcome == "paid"
+
+
+def test_an_amount_that_does_not_match_does_not_pay(payment):
+    gateway = SimulatedGateway()
+    body = gateway.callback_body(event_id="e", gateway_ref=payment.gateway_ref, succeeded=True,
+                                 amount=Decimal("0.01"), txn_id="T1")
+
+    outcome = deliver(body, gateway.sign(body))
+
+    assert outcome == "amount_mismatch"
+    payment.refresh_from_db()
+    assert (payment.state, payment.order.state) == ("pending", "pending_payment")
+
+
+def test_money_arriving_after_the_order_was_cancelled_is_refunded(payment):
+    cancel_unpaid(order=payment.order, actor_id=None, note="deadline")
+
+    outcome = deliver(*signed_callback(payment))
+
+    assert outcome == "refunded_late_payment"
+    refund = Refund.objects.get()
+    assert (refund.payment_id, refund.amount) == (payment.pk, Decimal("24.60"))
+    assert not PickupVoucher.objects.exists()
+
+
+def test_an_unknown_gateway_is_404(payment):
+    body, signature = signed_callback(payment)
+
+    response = ApiClient().post("payments/callbacks/nopay", body, headers={SIGNATURE_HEADER: signature})
+
+    assert response.status_code == 404
