@@ -11,7 +11,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
     from django.core.management import execute_from_command_line
 
-    aliases = {"serve": ["runserver"], "worker": ["db_worker"]}
+    aliases = {"worker": ["db_worker"]}
     args = sys.argv[1:]
     if args and args[0] in aliases:
         args = aliases[args[0]] + args[1:]

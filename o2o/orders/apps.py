@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "o2o.orders"
     label = "orders"
+
+    def ready(self) -> None:
+        from o2o.core import periodic
+        from o2o.orders.tasks import expire_unpaid_orders
+
+        periodic.register("expire_unpaid_orders", expire_unpaid_orders, every_seconds=60)

@@ -172,7 +172,9 @@ def create_members(run: Run, *, count: int, places: Places, staff: Staff) -> Mem
         Member.objects.bulk_create(rows)
         members.ids.extend(m.pk for m in rows)
         members.joined.extend(m.created_at.timestamp() for m in rows)
-        run.say(f"members: {chunk[-1] + 1}/{count}")
+        done = chunk[-1] + 1
+        if done == count or done % 100_000 < len(chunk):
+            run.say(f"members: {done}/{count}")
     return members
 
 

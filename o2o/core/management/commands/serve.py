@@ -1,0 +1,15 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from o2o.core.periodic import start_in_background
+
+
+class Command(BaseCommand):
+    help = "The embedded setup: web server and periodic jobs in one process (127.0.0.1:8000 by default)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, addrport: str, **options) -> None:
+        start_in_background()
+        call_command("runserver", addrport, use_reloader=False)

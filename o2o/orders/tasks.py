@@ -1,0 +1,8 @@
+from django_tasks import task
+
+from o2o.orders import services
+
+
+@task()
+def expire_unpaid_orders() -> int:
+    return services.expire_unpaid_orders()
