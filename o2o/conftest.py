@@ -1,6 +1,5 @@
 import pytest
 
-from o2o.testing.api import ApiClient
 from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactory
 
 

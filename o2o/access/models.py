@@ -19,3 +19,6 @@ class ApiToken(models.Model):
                 name="apitoken_one_owner",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id or self.member_id}"

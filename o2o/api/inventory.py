@@ -111,8 +111,9 @@ def stock(request: HttpRequest, location_id: int, low_only: bool = False):
 def receive(request: HttpRequest, payload: ReceiptIn):
     who = actor(request)
     location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    inventory.receive_stock(location_id=location_id, sku_id=sku_id, quantity=payload.quantity,
-                            actor_id=who.user_id, reason=payload.reason)
+    inventory.receive_stock(
+        location_id=location_id, sku_id=sku_id, quantity=payload.quantity, actor_id=who.user_id, reason=payload.reason
+    )
     return Status(201, selectors.stock_at(location_id=location_id).get(sku_id=sku_id))
 
 
@@ -120,8 +121,9 @@ def receive(request: HttpRequest, payload: ReceiptIn):
 def adjust(request: HttpRequest, payload: AdjustmentIn):
     who = actor(request)
     location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    inventory.adjust_stock(location_id=location_id, sku_id=sku_id, delta=payload.delta, actor_id=who.user_id,
-                           reason=payload.reason)
+    inventory.adjust_stock(
+        location_id=location_id, sku_id=sku_id, delta=payload.delta, actor_id=who.user_id, reason=payload.reason
+    )
     return selectors.stock_at(location_id=location_id).get(sku_id=sku_id)
 
 
@@ -129,8 +131,11 @@ def adjust(request: HttpRequest, payload: AdjustmentIn):
 def count(request: HttpRequest, payload: CountIn):
     who = actor(request)
     location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    return {"variance": inventory.record_count(location_id=location_id, sku_id=sku_id, counted=payload.counted,
-                                               actor_id=who.user_id)}
+    return {
+        "variance": inventory.record_count(
+            location_id=location_id, sku_id=sku_id, counted=payload.counted, actor_id=who.user_id
+        )
+    }
 
 
 @router.post("/transfers", response={201: TransferOut})
@@ -141,8 +146,9 @@ def send_transfer(request: HttpRequest, payload: TransferIn):
     lines: dict[int, int] = {}
     for line in payload.lines:
         lines[_sku_known(line.sku_id)] = lines.get(line.sku_id, 0) + line.quantity
-    transfer = inventory.send_transfer(source_id=payload.source_id, destination_id=payload.destination_id,
-                                       lines=lines, actor_id=who.user_id)
+    transfer = inventory.send_transfer(
+        source_id=payload.source_id, destination_id=payload.destination_id, lines=lines, actor_id=who.user_id
+    )
     return Status(201, transfer)
 
 

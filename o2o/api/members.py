@@ -50,8 +50,11 @@ def join_from_store_qr(request: HttpRequest, payload: JoinIn):
     """A walk-in customer joins from the store's QR link; the store and the employee are credited."""
     location = get_location_by_code(code=payload.store_code)
     member, created = services.register_member(
-        phone=payload.phone, name=payload.name, marketing_consent=payload.marketing_consent,
-        channel=Member.RegistrationChannel.STORE_QR, location_id=location.pk,
+        phone=payload.phone,
+        name=payload.name,
+        marketing_consent=payload.marketing_consent,
+        channel=Member.RegistrationChannel.STORE_QR,
+        location_id=location.pk,
         employee_code=payload.ref,
     )
     return Status((201 if created else 200), {"member": member, "created": created})
@@ -63,7 +66,9 @@ def register_at_counter(request: HttpRequest, payload: RegisterIn):
     who = actor(request)
     who.require_staff()
     member, created = services.register_member(
-        phone=payload.phone, name=payload.name, marketing_consent=payload.marketing_consent,
+        phone=payload.phone,
+        name=payload.name,
+        marketing_consent=payload.marketing_consent,
         channel=Member.RegistrationChannel.POS,
         location_id=who.employee.home_location_id if who.employee else None,
         employee_code=who.employee.code if who.employee else None,

@@ -94,22 +94,29 @@ def _order_request(payload: OrderIn) -> orders.OrderRequest:
         if referrer is None:
             raise DomainError(ErrorCode.INVALID, "unknown share code", referrer_code=payload.referrer_code)
     return orders.OrderRequest(
-        channel=payload.channel, fulfilment=payload.fulfilment, fulfilment_location_id=payload.location_id,
+        channel=payload.channel,
+        fulfilment=payload.fulfilment,
+        fulfilment_location_id=payload.location_id,
         lines=[orders.LineRequest(line.sku_id, line.quantity) for line in payload.lines],
-        delivery_address=payload.delivery_address, referrer=referrer,
+        delivery_address=payload.delivery_address,
+        referrer=referrer,
     )
 
 
 @router.post("", response={201: OrderOut})
-def place_order(request: HttpRequest, payload: OrderIn, idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", max_length=80)):
+def place_order(
+    request: HttpRequest,
+    payload: OrderIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
+):
     """Price, reserve and hold the order for payment. Amounts are computed here, never taken from you."""
     who = actor(request)
     member = who.member
     if who.is_staff and payload.member_phone:
         member = member_by_phone(phone=payload.member_phone)
-    order = orders.place_order(actor=who, member=member, request=_order_request(payload),
-                               idempotency_key=idempotency_key)
+    order = orders.place_order(
+        actor=who, member=member, request=_order_request(payload), idempotency_key=idempotency_key
+    )
     return Status(201, selectors.get_order_for(actor=who, order_id=order.pk))
 
 

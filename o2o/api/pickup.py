@@ -67,9 +67,15 @@ def my_voucher(request: HttpRequest, order_id: int):
     voucher = selectors.voucher_of_order(order_id=order.pk)
     if voucher is None or who.member is None:
         raise not_found("pickup voucher")
-    return {"order_id": order.pk, "state": voucher.state, "code": voucher.code, "display_code": voucher.display_code,
-            "qr_payload": qr_payload(voucher.code), "qr_svg_data_uri": voucher_qr_data_uri(voucher),
-            "expires_at": voucher.expires_at}
+    return {
+        "order_id": order.pk,
+        "state": voucher.state,
+        "code": voucher.code,
+        "display_code": voucher.display_code,
+        "qr_payload": qr_payload(voucher.code),
+        "qr_svg_data_uri": voucher_qr_data_uri(voucher),
+        "expires_at": voucher.expires_at,
+    }
 
 
 @router.post("/verify", response=VoucherOut)

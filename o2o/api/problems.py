@@ -14,16 +14,27 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
-    body = {"type": f"https://o2o.example/problems/{code}", "title": HTTPStatus(status).phrase,
-            "status": status, "code": code, "detail": detail, **extra}
-    return HttpResponse(json.dumps(body, default=str, ensure_ascii=False), status=status,
-                        content_type=PROBLEM_CONTENT_TYPE)
+    body = {
+        "type": f"https://o2o.example/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+    return HttpResponse(
+        json.dumps(body, default=str, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
 
 
 def _validation_errors(errors: list[dict]) -> list[dict]:
     return [
-        {"field": ".".join(str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "header", "payload")),
-         "message": e.get("msg", "invalid")}
+        {
+            "field": ".".join(
+                str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "header", "payload")
+            ),
+            "message": e.get("msg", "invalid"),
+        }
         for e in errors
     ]
 
@@ -43,8 +54,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
-                429: ErrorCode.RATE_LIMITED}.get(exc.status_code, ErrorCode.INVALID)
+        code = {
+            401: ErrorCode.UNAUTHENTICATED,
+            403: ErrorCode.FORBIDDEN,
+            404: ErrorCode.NOT_FOUND,
+            429: ErrorCode.RATE_LIMITED,
+        }.get(exc.status_code, ErrorCode.INVALID)
         return problem(exc.status_code, code, str(exc))
 
     @api.exception_handler(Http404)

@@ -72,12 +72,21 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     if wanted:
         skus_by_id(set(wanted))  # unknown SKUs are a 4xx, not an empty answer
     supplies = nearby_supply(
-        latitude=query.lat, longitude=query.lng, wanted=wanted, radius_km=query.radius_km, limit=query.limit,
-        pickup_only=query.pickup_only, only_complete=query.only_complete,
+        latitude=query.lat,
+        longitude=query.lng,
+        wanted=wanted,
+        radius_km=query.radius_km,
+        limit=query.limit,
+        pickup_only=query.pickup_only,
+        only_complete=query.only_complete,
     )
     return [
-        {"location": s.nearby.location, "distance_km": round(s.nearby.distance_km, 3), "can_supply_all": s.can_supply_all,
-         "availability": [{"sku_id": k, "available": v} for k, v in s.available.items()]}
+        {
+            "location": s.nearby.location,
+            "distance_km": round(s.nearby.distance_km, 3),
+            "can_supply_all": s.can_supply_all,
+            "availability": [{"sku_id": k, "available": v} for k, v in s.available.items()],
+        }
         for s in supplies
     ]
 

@@ -42,7 +42,9 @@ def categories() -> QuerySet[Category]:
     return Category.objects.order_by("name")
 
 
-def search_skus(*, category_id: int | None = None, text: str | None = None, channel: str | None = None) -> QuerySet[SKU]:
+def search_skus(
+    *, category_id: int | None = None, text: str | None = None, channel: str | None = None
+) -> QuerySet[SKU]:
     skus = active_skus()
     if category_id is not None:
         skus = skus.filter(product__category_id=category_id)

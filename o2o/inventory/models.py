@@ -49,7 +49,9 @@ class StockMove(models.Model):
     sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=MoveKind.choices)
     quantity = models.IntegerField(_("change of on-hand quantity"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,6 +64,9 @@ class StockMove(models.Model):
             models.CheckConstraint(condition=~Q(quantity=0), name="stockmove_quantity_not_zero"),
             models.CheckConstraint(condition=Q(kind__in=MoveKind.values), name="stockmove_kind_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d} of {self.sku_id} at {self.location_id}"
 
 
 class Reservation(models.Model):
@@ -81,12 +86,17 @@ class Reservation(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),
-            models.CheckConstraint(condition=Q(state__in=["active", "released", "fulfilled"]), name="reservation_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=["active", "released", "fulfilled"]), name="reservation_state_valid"
+            ),
             models.UniqueConstraint(
                 fields=["order_line"], condition=Q(state="active"), name="reservation_one_active_per_line"
             ),
         ]
         indexes = [models.Index(fields=["location", "sku", "state"], name="reservation_location_sku_state")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.sku_id} at {self.location_id} ({self.state})"
 
 
 class Transfer(models.Model):
@@ -106,6 +116,9 @@ class Transfer(models.Model):
             models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_ends"),
         ]
 
+    def __str__(self) -> str:
+        return f"transfer {self.pk}: {self.source_id} -> {self.destination_id}"
+
 
 class TransferLine(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
@@ -117,3 +130,6 @@ class TransferLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="transferline_quantity_positive"),
             models.UniqueConstraint(fields=["transfer", "sku"], name="transferline_one_per_sku"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.sku_id}"

@@ -23,9 +23,7 @@ def incoming_transfers(*, location_id: int) -> QuerySet[Transfer]:
     )
 
 
-def available_to_promise(
-    *, locations: list[Location], sku_ids: set[int], online: bool
-) -> dict[tuple[int, int], int]:
+def available_to_promise(*, locations: list[Location], sku_ids: set[int], online: bool) -> dict[tuple[int, int], int]:
     """Units each location can promise of each SKU on the channel (online keeps a safety buffer)."""
     by_id = {loc.pk: loc for loc in locations}
     rows = StockLevel.objects.filter(location_id__in=by_id, sku_id__in=sku_ids).values_list(
@@ -46,8 +44,15 @@ class Supply:
 
 
 def nearby_supply(
-    *, latitude: float, longitude: float, wanted: dict[int, int], radius_km: float = 10.0,
-    limit: int = 10, online: bool = True, pickup_only: bool = False, only_complete: bool = False,
+    *,
+    latitude: float,
+    longitude: float,
+    wanted: dict[int, int],
+    radius_km: float = 10.0,
+    limit: int = 10,
+    online: bool = True,
+    pickup_only: bool = False,
+    only_complete: bool = False,
 ) -> list[Supply]:
     """The nearest locations with what they can promise of the wanted SKUs and quantities."""
     nearby = locations_within(latitude=latitude, longitude=longitude, radius_km=radius_km, pickup_only=pickup_only)

@@ -27,16 +27,27 @@ class StockRequest:
 
 
 def _insufficient(location_id: int, sku_id: int) -> DomainError:
-    return DomainError(
-        ErrorCode.INSUFFICIENT_STOCK, "not enough stock", location_id=location_id, sku_id=sku_id
-    )
+    return DomainError(ErrorCode.INSUFFICIENT_STOCK, "not enough stock", location_id=location_id, sku_id=sku_id)
 
 
-def _record(*, location_id: int, sku_id: int, kind: str, quantity: int, actor_id: int | None,
-            reason: str = "", reference: str = "") -> None:
+def _record(
+    *,
+    location_id: int,
+    sku_id: int,
+    kind: str,
+    quantity: int,
+    actor_id: int | None,
+    reason: str = "",
+    reference: str = "",
+) -> None:
     StockMove.objects.create(
-        location_id=location_id, sku_id=sku_id, kind=kind, quantity=quantity,
-        actor_id=actor_id, reason=reason, reference=reference,
+        location_id=location_id,
+        sku_id=sku_id,
+        kind=kind,
+        quantity=quantity,
+        actor_id=actor_id,
+        reason=reason,
+        reference=reference,
     )
 
 
@@ -53,18 +64,24 @@ def reserve_stock(*, requests: list[StockRequest], online: bool, expires_at: dat
         keep_back = holdback(location, online=online) if location else None
         if keep_back is None:
             raise DomainError(
-                ErrorCode.LOCATION_UNAVAILABLE, "this location does not take online orders",
+                ErrorCode.LOCATION_UNAVAILABLE,
+                "this location does not take online orders",
                 location_id=request.location_id,
             )
-        taken = _stock_row(request.location_id, request.sku_id).filter(
-            on_hand__gte=F("reserved") + request.quantity + keep_back
-        ).update(reserved=F("reserved") + request.quantity)
+        taken = (
+            _stock_row(request.location_id, request.sku_id)
+            .filter(on_hand__gte=F("reserved") + request.quantity + keep_back)
+            .update(reserved=F("reserved") + request.quantity)
+        )
         if taken != 1:
             raise _insufficient(request.location_id, request.sku_id)
         reservations.append(
             Reservation(
-                order_line_id=request.order_line_id, location_id=request.location_id, sku_id=request.sku_id,
-                quantity=request.quantity, expires_at=expires_at,
+                order_line_id=request.order_line_id,
+                location_id=request.location_id,
+                sku_id=request.sku_id,
+                quantity=request.quantity,
+                expires_at=expires_at,
             )
         )
     return Reservation.objects.bulk_create(reservations)
@@ -93,22 +110,38 @@ def fulfil_reservations(*, reservations: Iterable[Reservation], actor_id: int | 
         _stock_row(r.location_id, r.sku_id).update(
             on_hand=F("on_hand") - r.quantity, reserved=F("reserved") - r.quantity
         )
-        _record(location_id=r.location_id, sku_id=r.sku_id, kind=MoveKind.SALE, quantity=-r.quantity,
-                actor_id=actor_id, reference=reference)
+        _record(
+            location_id=r.location_id,
+            sku_id=r.sku_id,
+            kind=MoveKind.SALE,
+            quantity=-r.quantity,
+            actor_id=actor_id,
+            reference=reference,
+        )
     return len(fulfilled)
 
 
-def unfulfil_reservations(*, reservations: Iterable[Reservation], actor_id: int | None, reference: str,
-                          reason: str) -> None:
+def unfulfil_reservations(
+    *, reservations: Iterable[Reservation], actor_id: int | None, reference: str, reason: str
+) -> None:
     """Undo a hand-over booked by mistake: the goods are back on the shelf, reserved again."""
     for r in sorted(reservations, key=lambda r: (r.location_id, r.sku_id, r.pk)):
         if not Reservation.objects.filter(pk=r.pk, state=Reservation.State.FULFILLED).update(
             state=Reservation.State.ACTIVE
         ):
             continue
-        _stock_row(r.location_id, r.sku_id).update(on_hand=F("on_hand") + r.quantity, reserved=F("reserved") + r.quantity)
-        _record(location_id=r.location_id, sku_id=r.sku_id, kind=MoveKind.RETURN, quantity=r.quantity,
-                actor_id=actor_id, reason=reason, reference=reference)
+        _stock_row(r.location_id, r.sku_id).update(
+            on_hand=F("on_hand") + r.quantity, reserved=F("reserved") + r.quantity
+        )
+        _record(
+            location_id=r.location_id,
+            sku_id=r.sku_id,
+            kind=MoveKind.RETURN,
+            quantity=r.quantity,
+            actor_id=actor_id,
+            reason=reason,
+            reference=reference,
+        )
 
 
 def keep_reservations(*, reservations: Iterable[Reservation]) -> None:
@@ -121,35 +154,72 @@ def keep_reservations(*, reservations: Iterable[Reservation]) -> None:
 def sell_from_shelf(*, requests: list[StockRequest], actor_id: int | None, reference: str) -> None:
     """A counter sale: the goods leave at once, without a reservation, never from reserved units."""
     for request in sorted(requests, key=lambda r: (r.location_id, r.sku_id)):
-        taken = _stock_row(request.location_id, request.sku_id).filter(
-            on_hand__gte=F("reserved") + request.quantity
-        ).update(on_hand=F("on_hand") - request.quantity)
+        taken = (
+            _stock_row(request.location_id, request.sku_id)
+            .filter(on_hand__gte=F("reserved") + request.quantity)
+            .update(on_hand=F("on_hand") - request.quantity)
+        )
         if taken != 1:
             raise _insufficient(request.location_id, request.sku_id)
-        _record(location_id=request.location_id, sku_id=request.sku_id, kind=MoveKind.SALE,
-                quantity=-request.quantity, actor_id=actor_id, reference=reference)
+        _record(
+            location_id=request.location_id,
+            sku_id=request.sku_id,
+            kind=MoveKind.SALE,
+            quantity=-request.quantity,
+            actor_id=actor_id,
+            reference=reference,
+        )
 
 
-def _add_on_hand(*, location_id: int, sku_id: int, quantity: int, kind: str, actor_id: int | None,
-                 reason: str = "", reference: str = "") -> None:
+def _add_on_hand(
+    *,
+    location_id: int,
+    sku_id: int,
+    quantity: int,
+    kind: str,
+    actor_id: int | None,
+    reason: str = "",
+    reference: str = "",
+) -> None:
     StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
     _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + quantity)
-    _record(location_id=location_id, sku_id=sku_id, kind=kind, quantity=quantity, actor_id=actor_id,
-            reason=reason, reference=reference)
+    _record(
+        location_id=location_id,
+        sku_id=sku_id,
+        kind=kind,
+        quantity=quantity,
+        actor_id=actor_id,
+        reason=reason,
+        reference=reference,
+    )
 
 
 @transaction.atomic
-def receive_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None,
-                  reason: str = "", reference: str = "") -> None:
+def receive_stock(
+    *, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reason: str = "", reference: str = ""
+) -> None:
     _positive(quantity)
-    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RECEIPT,
-                 actor_id=actor_id, reason=reason, reference=reference)
+    _add_on_hand(
+        location_id=location_id,
+        sku_id=sku_id,
+        quantity=quantity,
+        kind=MoveKind.RECEIPT,
+        actor_id=actor_id,
+        reason=reason,
+        reference=reference,
+    )
 
 
 def return_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reference: str) -> None:
     _positive(quantity)
-    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RETURN,
-                 actor_id=actor_id, reference=reference)
+    _add_on_hand(
+        location_id=location_id,
+        sku_id=sku_id,
+        quantity=quantity,
+        kind=MoveKind.RETURN,
+        actor_id=actor_id,
+        reference=reference,
+    )
 
 
 def _positive(quantity: int) -> None:
@@ -163,16 +233,30 @@ def adjust_stock(*, location_id: int, sku_id: int, delta: int, actor_id: int | N
     if delta == 0 or not reason.strip():
         raise DomainError(ErrorCode.INVALID, "an adjustment needs a non-zero change and a reason")
     if delta > 0:
-        _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=delta, kind=MoveKind.ADJUSTMENT,
-                     actor_id=actor_id, reason=reason)
+        _add_on_hand(
+            location_id=location_id,
+            sku_id=sku_id,
+            quantity=delta,
+            kind=MoveKind.ADJUSTMENT,
+            actor_id=actor_id,
+            reason=reason,
+        )
     else:
-        taken = _stock_row(location_id, sku_id).filter(on_hand__gte=F("reserved") - delta).update(
-            on_hand=F("on_hand") + delta
+        taken = (
+            _stock_row(location_id, sku_id)
+            .filter(on_hand__gte=F("reserved") - delta)
+            .update(on_hand=F("on_hand") + delta)
         )
         if taken != 1:
             raise _insufficient(location_id, sku_id)
-        _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.ADJUSTMENT, quantity=delta,
-                actor_id=actor_id, reason=reason)
+        _record(
+            location_id=location_id,
+            sku_id=sku_id,
+            kind=MoveKind.ADJUSTMENT,
+            quantity=delta,
+            actor_id=actor_id,
+            reason=reason,
+        )
     return _stock_row(location_id, sku_id).get()
 
 
@@ -184,13 +268,20 @@ def record_count(*, location_id: int, sku_id: int, counted: int, actor_id: int |
     StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
     level = _stock_row(location_id, sku_id).select_for_update().get()
     if counted < level.reserved:
-        raise DomainError(ErrorCode.INSUFFICIENT_STOCK, "count is below units reserved for orders",
-                          reserved=level.reserved)
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_STOCK, "count is below units reserved for orders", reserved=level.reserved
+        )
     variance = counted - level.on_hand
     if variance:
         _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + variance)
-        _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.COUNT, quantity=variance,
-                actor_id=actor_id, reason="stocktake")
+        _record(
+            location_id=location_id,
+            sku_id=sku_id,
+            kind=MoveKind.COUNT,
+            quantity=variance,
+            actor_id=actor_id,
+            reason="stocktake",
+        )
     return variance
 
 
@@ -204,13 +295,21 @@ def send_transfer(*, source_id: int, destination_id: int, lines: dict[int, int],
     transfer = Transfer.objects.create(source_id=source_id, destination_id=destination_id, created_by_id=actor_id)
     TransferLine.objects.bulk_create(TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in lines.items())
     for sku_id, quantity in sorted(lines.items()):
-        taken = _stock_row(source_id, sku_id).filter(on_hand__gte=F("reserved") + quantity).update(
-            on_hand=F("on_hand") - quantity
+        taken = (
+            _stock_row(source_id, sku_id)
+            .filter(on_hand__gte=F("reserved") + quantity)
+            .update(on_hand=F("on_hand") - quantity)
         )
         if taken != 1:
             raise _insufficient(source_id, sku_id)
-        _record(location_id=source_id, sku_id=sku_id, kind=MoveKind.TRANSFER_OUT, quantity=-quantity,
-                actor_id=actor_id, reference=f"transfer:{transfer.pk}")
+        _record(
+            location_id=source_id,
+            sku_id=sku_id,
+            kind=MoveKind.TRANSFER_OUT,
+            quantity=-quantity,
+            actor_id=actor_id,
+            reference=f"transfer:{transfer.pk}",
+        )
     return transfer
 
 
@@ -226,6 +325,12 @@ def receive_transfer(*, transfer_id: int, actor_id: int | None) -> Transfer:
     if not arrived:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "transfer already received", transfer_id=transfer_id)
     for line in transfer.lines.order_by("sku_id"):
-        _add_on_hand(location_id=transfer.destination_id, sku_id=line.sku_id, quantity=line.quantity,
-                     kind=MoveKind.TRANSFER_IN, actor_id=actor_id, reference=f"transfer:{transfer.pk}")
+        _add_on_hand(
+            location_id=transfer.destination_id,
+            sku_id=line.sku_id,
+            quantity=line.quantity,
+            kind=MoveKind.TRANSFER_IN,
+            actor_id=actor_id,
+            reference=f"transfer:{transfer.pk}",
+        )
     return transfer

@@ -14,9 +14,7 @@ class Member(models.Model):
     phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100, blank=True)
     marketing_consent = models.BooleanField(_("agrees to marketing messages"), default=False)
-    registration_channel = models.CharField(
-        _("registered through"), max_length=16, choices=RegistrationChannel.choices
-    )
+    registration_channel = models.CharField(_("registered through"), max_length=16, choices=RegistrationChannel.choices)
     acquiring_location = models.ForeignKey(
         "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="acquired_members"
     )
@@ -50,3 +48,6 @@ class OneTimeCode(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(failed_attempts__lte=5), name="otp_attempts_capped"),
         ]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone}"

@@ -24,8 +24,13 @@ def _hash_code(phone: str, code: str) -> str:
 
 
 def register_member(
-    *, phone: str, name: str = "", marketing_consent: bool = False, channel: str,
-    location_id: int | None = None, employee_code: str | None = None,
+    *,
+    phone: str,
+    name: str = "",
+    marketing_consent: bool = False,
+    channel: str,
+    location_id: int | None = None,
+    employee_code: str | None = None,
 ) -> tuple[Member, bool]:
     """The member with this phone, created and credited to the store and employee if new.
 
@@ -68,9 +73,13 @@ def verify_sign_in_code(*, phone: str, code: str) -> Member:
     """The member who owns the phone (created on first sign-in), if the code is right."""
     e164 = normalize_phone(phone)
     with transaction.atomic():
-        pending = OneTimeCode.objects.filter(
-            phone=e164, used_at__isnull=True, expires_at__gt=timezone.now(), failed_attempts__lt=MAX_CODE_ATTEMPTS
-        ).order_by("-created_at").first()
+        pending = (
+            OneTimeCode.objects.filter(
+                phone=e164, used_at__isnull=True, expires_at__gt=timezone.now(), failed_attempts__lt=MAX_CODE_ATTEMPTS
+            )
+            .order_by("-created_at")
+            .first()
+        )
         if pending is None or not hmac.compare_digest(pending.code_hash, _hash_code(e164, code.strip())):
             if pending is not None:
                 OneTimeCode.objects.filter(pk=pending.pk, failed_attempts__lt=MAX_CODE_ATTEMPTS).update(

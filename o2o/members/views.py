@@ -20,9 +20,11 @@ def join(request: HttpRequest, store_code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member, _created = register_member(
-                phone=form.cleaned_data["phone"], name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                name=form.cleaned_data["name"],
                 marketing_consent=form.cleaned_data["marketing_consent"],
-                channel=Member.RegistrationChannel.STORE_QR, location_id=store.pk,
+                channel=Member.RegistrationChannel.STORE_QR,
+                location_id=store.pk,
                 employee_code=form.cleaned_data["ref"] or None,
             )
         except DomainError as error:
@@ -30,7 +32,9 @@ def join(request: HttpRequest, store_code: str) -> HttpResponse:
                 raise
             form.add_error("phone", _("Enter a valid mobile phone number."))
         else:
-            return render(request, "members/join.html", {"store": store, "member": member,
-                                                         "masked_phone": mask_phone(member.phone)})
-    return render(request, "members/join.html", {"store": store, "form": form},
-                  status=422 if form.errors else 200)
+            return render(
+                request,
+                "members/join.html",
+                {"store": store, "member": member, "masked_phone": mask_phone(member.phone)},
+            )
+    return render(request, "members/join.html", {"store": store, "form": form}, status=422 if form.errors else 200)

@@ -32,15 +32,23 @@ class Order(models.Model):
     fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
     state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, default=OrderState.PENDING_PAYMENT)
     selling_location = models.ForeignKey(
-        "stores.Location", on_delete=models.PROTECT, related_name="orders_sold",
+        "stores.Location",
+        on_delete=models.PROTECT,
+        related_name="orders_sold",
         help_text=_("The store credited with the sale."),
     )
     fulfilment_location = models.ForeignKey(
-        "stores.Location", on_delete=models.PROTECT, related_name="orders_fulfilled",
+        "stores.Location",
+        on_delete=models.PROTECT,
+        related_name="orders_fulfilled",
         help_text=_("Where the goods come from: the pickup store or the shipping location."),
     )
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("The clerk who placed it for a customer."),
     )
     referrer = models.ForeignKey(
@@ -102,9 +110,14 @@ class OrderLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
-            models.CheckConstraint(condition=Q(returned_quantity__lte=F("quantity")), name="orderline_return_within_sold"),
+            models.CheckConstraint(
+                condition=Q(returned_quantity__lte=F("quantity")), name="orderline_return_within_sold"
+            ),
             models.UniqueConstraint(fields=["order", "sku"], name="orderline_one_per_sku"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku_id}"
 
 
 class OrderTransition(models.Model):
@@ -113,6 +126,11 @@ class OrderTransition(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(max_length=255, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.from_state} -> {self.to_state}"

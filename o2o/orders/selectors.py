@@ -28,8 +28,8 @@ def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | No
 
 
 def orders_for(*, actor: Actor, state: str | None = None, location_id: int | None = None) -> QuerySet[Order]:
-    orders = _visible_orders(actor).select_related("selling_location", "fulfilment_location").prefetch_related(
-        "lines__sku"
+    orders = (
+        _visible_orders(actor).select_related("selling_location", "fulfilment_location").prefetch_related("lines__sku")
     )
     if state:
         orders = orders.filter(state=state)

@@ -54,8 +54,11 @@ def _new_number() -> str:
 
 def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
     body = {
-        "channel": request.channel, "fulfilment": request.fulfilment, "member": member_id,
-        "location": request.fulfilment_location_id, "selling": request.selling_location_id,
+        "channel": request.channel,
+        "fulfilment": request.fulfilment,
+        "member": member_id,
+        "location": request.fulfilment_location_id,
+        "selling": request.selling_location_id,
         "lines": sorted((line.sku_id, line.quantity) for line in request.lines),
         "address": request.delivery_address,
     }
@@ -79,7 +82,9 @@ def _check_fulfilment(request: OrderRequest, location: Location) -> None:
     if request.fulfilment == Fulfilment.PICKUP and not (
         location.kind == Location.Kind.STORE and location.pickup_enabled
     ):
-        raise DomainError(ErrorCode.LOCATION_UNAVAILABLE, "this location does not offer pickup", location_id=location.pk)
+        raise DomainError(
+            ErrorCode.LOCATION_UNAVAILABLE, "this location does not offer pickup", location_id=location.pk
+        )
     if request.fulfilment == Fulfilment.DELIVERY and not request.delivery_address.strip():
         raise DomainError(ErrorCode.INVALID, "a delivery order needs an address")
     if request.fulfilment == Fulfilment.IN_STORE and request.channel != Channel.POS:
@@ -106,8 +111,9 @@ def _selling_location_id(request: OrderRequest, actor: Actor) -> int:
     return request.selling_location_id or request.fulfilment_location_id
 
 
-def place_order(*, actor: Actor, member: Member | None, request: OrderRequest,
-                idempotency_key: str | None = None) -> Order:
+def place_order(
+    *, actor: Actor, member: Member | None, request: OrderRequest, idempotency_key: str | None = None
+) -> Order:
     """Price the lines on the server, reserve every line's stock or none, set the payment deadline.
 
     A retry with the same idempotency key returns the first order.
@@ -117,8 +123,14 @@ def place_order(*, actor: Actor, member: Member | None, request: OrderRequest,
     if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
         return existing
     try:
-        return _place(actor=actor, member=member, request=request, scope=scope,
-                      idempotency_key=idempotency_key, fingerprint=fingerprint)
+        return _place(
+            actor=actor,
+            member=member,
+            request=request,
+            scope=scope,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
     except IntegrityError:
         # The same key raced us to the unique constraint; answer with the order it created.
         if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
@@ -134,8 +146,15 @@ def _replay(scope: str, key: str, fingerprint: str) -> Order | None:
 
 
 @transaction.atomic(durable=True)
-def _place(*, actor: Actor, member: Member | None, request: OrderRequest, scope: str,
-           idempotency_key: str | None, fingerprint: str) -> Order:
+def _place(
+    *,
+    actor: Actor,
+    member: Member | None,
+    request: OrderRequest,
+    scope: str,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Order:
     _check_actor(request, actor, member)
     wanted = _merged_lines(request.lines)
     if request.channel not in Channel.values or request.fulfilment not in Fulfilment.values:
@@ -149,12 +168,20 @@ def _place(*, actor: Actor, member: Member | None, request: OrderRequest, scope:
     prices = unit_prices(sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id)
     subtotal = to_money(sum((prices[s] * q for s, q in wanted.items()), Decimal(0)))
     order = Order.objects.create(
-        number=_new_number(), member=member, channel=request.channel, fulfilment=request.fulfilment,
-        selling_location_id=selling_location_id, fulfilment_location=location,
-        placed_by=actor.user if actor.is_staff else None, referrer=request.referrer,
-        delivery_address=request.delivery_address.strip(), subtotal=subtotal, total=subtotal,
+        number=_new_number(),
+        member=member,
+        channel=request.channel,
+        fulfilment=request.fulfilment,
+        selling_location_id=selling_location_id,
+        fulfilment_location=location,
+        placed_by=actor.user if actor.is_staff else None,
+        referrer=request.referrer,
+        delivery_address=request.delivery_address.strip(),
+        subtotal=subtotal,
+        total=subtotal,
         payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
-        idempotency_scope=scope if idempotency_key else "", idempotency_key=idempotency_key,
+        idempotency_scope=scope if idempotency_key else "",
+        idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
     lines = OrderLine.objects.bulk_create(
@@ -175,14 +202,23 @@ def transition(*, order: Order, to_state: str, actor_id: int | None = None, note
     or another request moved it first. Runs inside the caller's transaction."""
     from_state = order.state
     if not can_transition(from_state, to_state):
-        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"an order that is {from_state} cannot become {to_state}",
-                          state=from_state, to_state=to_state)
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION,
+            f"an order that is {from_state} cannot become {to_state}",
+            state=from_state,
+            to_state=to_state,
+        )
     changes: dict = {"state": to_state}
     now = timezone.now()
     if to_state == OrderState.PAID:
         changes["paid_at"] = now
-    if to_state in {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED,
-                    OrderState.REFUNDED}:
+    if to_state in {
+        OrderState.PICKED_UP,
+        OrderState.DELIVERED,
+        OrderState.COMPLETED,
+        OrderState.CANCELLED,
+        OrderState.REFUNDED,
+    }:
         changes["closed_at"] = now
     if not Order.objects.filter(pk=order.pk, state=from_state).update(**changes):
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=from_state)
@@ -205,8 +241,9 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
     transition(order=order, to_state=OrderState.PAID, actor_id=actor_id)
     inventory.keep_reservations(reservations=_active_reservations(order))
     if order.fulfilment == Fulfilment.IN_STORE:
-        inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
-                                      reference=f"order:{order.number}")
+        inventory.fulfil_reservations(
+            reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
+        )
         transition(order=order, to_state=OrderState.COMPLETED, actor_id=actor_id)
     elif order.fulfilment == Fulfilment.PICKUP:
         transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id)
@@ -217,24 +254,27 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
 def hand_over(*, order: Order, actor_id: int | None) -> Order:
     """The customer takes the goods at the counter (called when a pickup voucher is redeemed)."""
     transition(order=order, to_state=OrderState.PICKED_UP, actor_id=actor_id)
-    inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
-                                  reference=f"order:{order.number}")
+    inventory.fulfil_reservations(
+        reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
+    )
     return order
 
 
 def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
     transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id, note=reason)
     fulfilled = [r for r in _reservations(order) if r.state == Reservation.State.FULFILLED]
-    inventory.unfulfil_reservations(reservations=fulfilled, actor_id=actor_id, reference=f"order:{order.number}",
-                                    reason=reason)
+    inventory.unfulfil_reservations(
+        reservations=fulfilled, actor_id=actor_id, reference=f"order:{order.number}", reason=reason
+    )
     return order
 
 
 @transaction.atomic
 def dispatch_order(*, order: Order, actor_id: int | None) -> Order:
     transition(order=order, to_state=OrderState.OUT_FOR_DELIVERY, actor_id=actor_id)
-    inventory.fulfil_reservations(reservations=_active_reservations(order), actor_id=actor_id,
-                                  reference=f"order:{order.number}")
+    inventory.fulfil_reservations(
+        reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
+    )
     return order
 
 
@@ -289,8 +329,13 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
             raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than was sold", line_id=pk)
         amount += line.unit_price * quantity
         if handed_over:
-            inventory.return_stock(location_id=order.fulfilment_location_id, sku_id=line.sku_id, quantity=quantity,
-                                   actor_id=actor_id, reference=f"order:{order.number}")
+            inventory.return_stock(
+                location_id=order.fulfilment_location_id,
+                sku_id=line.sku_id,
+                quantity=quantity,
+                actor_id=actor_id,
+                reference=f"order:{order.number}",
+            )
     if not handed_over:
         inventory.release_reservations(reservations=_active_reservations(order))
     amount = to_money(amount)

@@ -50,8 +50,13 @@ class SimulatedGateway:
 
     def callback_body(self, *, event_id: str, gateway_ref: str, succeeded: bool, amount: Decimal, txn_id: str) -> bytes:
         return json.dumps(
-            {"event_id": event_id, "gateway_ref": gateway_ref, "status": "succeeded" if succeeded else "failed",
-             "amount": str(amount), "txn_id": txn_id},
+            {
+                "event_id": event_id,
+                "gateway_ref": gateway_ref,
+                "status": "succeeded" if succeeded else "failed",
+                "amount": str(amount),
+                "txn_id": txn_id,
+            },
             sort_keys=True,
         ).encode()
 
@@ -61,9 +66,12 @@ class SimulatedGateway:
         try:
             data = json.loads(body)
             return CallbackEvent(
-                event_id=str(data["event_id"]), gateway_ref=str(data["gateway_ref"]),
-                succeeded=data["status"] == "succeeded", amount=Decimal(str(data["amount"])),
-                txn_id=str(data["txn_id"]), payload=data,
+                event_id=str(data["event_id"]),
+                gateway_ref=str(data["gateway_ref"]),
+                succeeded=data["status"] == "succeeded",
+                amount=Decimal(str(data["amount"])),
+                txn_id=str(data["txn_id"]),
+                payload=data,
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
             raise DomainError(ErrorCode.INVALID, "malformed callback") from exc

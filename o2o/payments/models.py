@@ -31,11 +31,16 @@ class Payment(models.Model):
     gateway_ref = models.CharField(max_length=40, unique=True, null=True, blank=True)
     gateway_txn_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     location = models.ForeignKey(
-        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="payments_taken",
+        "stores.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments_taken",
         help_text=_("The store whose cash account took an in-store payment."),
     )
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
@@ -45,28 +50,40 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")), name="payment_refund_within_amount"
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")),
+                name="payment_refund_within_amount",
             ),
-            models.CheckConstraint(condition=Q(state__in=["pending", "succeeded", "failed"]), name="payment_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "succeeded", "failed"]), name="payment_state_valid"
+            ),
             # An order is paid once, however many callbacks or retries arrive.
-            models.UniqueConstraint(fields=["order"], condition=Q(state="succeeded"), name="payment_one_success_per_order"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state="succeeded"), name="payment_one_success_per_order"
+            ),
             models.CheckConstraint(
                 condition=~Q(method__in=["cash", "card", "store_qr"]) | Q(location__isnull=False),
                 name="payment_in_store_has_location",
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount} ({self.state})"
+
 
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
     reason = models.CharField(_("reason"), max_length=255)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount}"
 
 
 class GatewayCallback(models.Model):
@@ -80,3 +97,6 @@ class GatewayCallback(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="gatewaycallback_once")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"

@@ -22,8 +22,9 @@ logger = logging.getLogger("o2o.payments")
 
 def _payable(order: Order) -> None:
     if order.state != OrderState.PENDING_PAYMENT:
-        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} cannot be paid",
-                          state=order.state)
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} cannot be paid", state=order.state
+        )
     if order.payment_deadline and order.payment_deadline < timezone.now():
         with transaction.atomic():
             orders.cancel_unpaid(order=order, actor_id=None, note="payment deadline passed")
@@ -37,7 +38,10 @@ def start_online_payment(*, order: Order, gateway_name: str = SimulatedGateway.n
     payment = Payment.objects.filter(order=order, state=Payment.State.PENDING, method=PaymentMethod.ONLINE_QR).first()
     if payment is None:
         payment = Payment.objects.create(
-            order=order, method=PaymentMethod.ONLINE_QR, amount=order.total, gateway=gateway.name,
+            order=order,
+            method=PaymentMethod.ONLINE_QR,
+            amount=order.total,
+            gateway=gateway.name,
             gateway_ref=new_token()[:32],
         )
     return payment, gateway.pay_url(payment.gateway_ref)
@@ -60,9 +64,12 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
 
 @transaction.atomic(durable=True)
 def _apply_callback(gateway_name: str, event) -> str:
-    GatewayCallback.objects.create(gateway=gateway_name, event_id=event.event_id, payload=event.payload,
-                                   outcome="received")
-    payment = Payment.objects.select_related("order").filter(gateway=gateway_name, gateway_ref=event.gateway_ref).first()
+    GatewayCallback.objects.create(
+        gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome="received"
+    )
+    payment = (
+        Payment.objects.select_related("order").filter(gateway=gateway_name, gateway_ref=event.gateway_ref).first()
+    )
     outcome = _settle(payment, event)
     GatewayCallback.objects.filter(gateway=gateway_name, event_id=event.event_id).update(outcome=outcome)
     return outcome
@@ -76,9 +83,9 @@ def _settle(payment: Payment | None, event) -> str:
         return "failed" if updated else "ignored_late_failure"
     if event.amount != payment.amount:
         return "amount_mismatch"
-    succeeded = Payment.objects.filter(
-        pk=payment.pk, state__in=[Payment.State.PENDING, Payment.State.FAILED]
-    ).update(state=Payment.State.SUCCEEDED, gateway_txn_id=event.txn_id, succeeded_at=timezone.now())
+    succeeded = Payment.objects.filter(pk=payment.pk, state__in=[Payment.State.PENDING, Payment.State.FAILED]).update(
+        state=Payment.State.SUCCEEDED, gateway_txn_id=event.txn_id, succeeded_at=timezone.now()
+    )
     if not succeeded:
         return "already_succeeded"
     payment.refresh_from_db()
@@ -87,8 +94,7 @@ def _settle(payment: Payment | None, event) -> str:
         orders.mark_paid(order=order)
         return "paid"
     # The money arrived after the order was cancelled (deadline passed): give it back.
-    _refund_payment(payment=payment, amount=payment.amount, reason="paid after the order was cancelled",
-                    actor_id=None)
+    _refund_payment(payment=payment, amount=payment.amount, reason="paid after the order was cancelled", actor_id=None)
     return "refunded_late_payment"
 
 
@@ -105,8 +111,13 @@ def take_in_store_payment(*, actor: Actor, order: Order, method: str) -> Payment
     try:
         with transaction.atomic(durable=True):
             payment = Payment.objects.create(
-                order=order, method=method, amount=order.total, state=Payment.State.SUCCEEDED,
-                location_id=order.selling_location_id, received_by=actor.user, succeeded_at=timezone.now(),
+                order=order,
+                method=method,
+                amount=order.total,
+                state=Payment.State.SUCCEEDED,
+                location_id=order.selling_location_id,
+                received_by=actor.user,
+                succeeded_at=timezone.now(),
             )
             orders.mark_paid(order=order, actor_id=actor.user_id)
     except IntegrityError as exc:
@@ -150,5 +161,6 @@ def cancel_order(*, actor: Actor, order: Order) -> Order:
         refund_order(actor=actor, order=order, returned=None, reason="cancelled by request")
         order.refresh_from_db()
         return order
-    raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} cannot be cancelled",
-                      state=order.state)
+    raise DomainError(
+        ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} cannot be cancelled", state=order.state
+    )

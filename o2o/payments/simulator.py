@@ -12,8 +12,11 @@ __all__ = ["SIGNATURE_HEADER", "signed_callback", "simulate_customer_payment"]
 def signed_callback(payment: Payment, *, succeeded: bool = True, event_id: str | None = None) -> tuple[bytes, str]:
     gateway = SimulatedGateway()
     body = gateway.callback_body(
-        event_id=event_id or new_token()[:24], gateway_ref=payment.gateway_ref, succeeded=succeeded,
-        amount=payment.amount, txn_id=f"SIM{payment.pk:010d}",
+        event_id=event_id or new_token()[:24],
+        gateway_ref=payment.gateway_ref,
+        succeeded=succeeded,
+        amount=payment.amount,
+        txn_id=f"SIM{payment.pk:010d}",
     )
     return body, gateway.sign(body)
 

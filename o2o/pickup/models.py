@@ -18,8 +18,9 @@ class PickupVoucher(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     redeemed_at = models.DateTimeField(null=True, blank=True)
-    redeemed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -66,3 +67,6 @@ class VoucherAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["staff", "at"], name="voucherattempt_staff_at")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.result}"

@@ -28,7 +28,9 @@ def issue_voucher(*, order: Order) -> PickupVoucher | None:
         try:
             with transaction.atomic():
                 return PickupVoucher.objects.create(
-                    order=order, location_id=order.fulfilment_location_id, code=new_code(),
+                    order=order,
+                    location_id=order.fulfilment_location_id,
+                    code=new_code(),
                     expires_at=timezone.now() + VOUCHER_VALID_FOR,
                 )
         except IntegrityError:
@@ -50,8 +52,9 @@ def _counter_location(actor: Actor) -> int:
 
 
 def _audit(actor: Actor, location_id: int | None, code: str, result: str, voucher=None) -> None:
-    VoucherAttempt.objects.create(voucher=voucher, staff=actor.user, location_id=location_id,
-                                  code_tail=code[-4:], result=result)
+    VoucherAttempt.objects.create(
+        voucher=voucher, staff=actor.user, location_id=location_id, code_tail=code[-4:], result=result
+    )
 
 
 def _fail(actor: Actor, location_id: int, code: str, result: str, error: DomainError, voucher=None) -> DomainError:
@@ -69,13 +72,22 @@ def _find(actor: Actor, presented: str) -> tuple[PickupVoucher, int, str]:
         raise DomainError(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a minute")
     scanned = code_from_qr(presented.strip())
     code = scanned or normalize_typed_code(presented) or ""
-    voucher = PickupVoucher.objects.select_related("order").filter(code=code, location_id=location_id).first() if code else None
+    voucher = (
+        PickupVoucher.objects.select_related("order").filter(code=code, location_id=location_id).first()
+        if code
+        else None
+    )
     if voucher is not None:
         return voucher, location_id, code
     elsewhere = scanned and PickupVoucher.objects.filter(code=scanned).select_related("location").first()
     if elsewhere:
-        raise _fail(actor, location_id, code, Result.FORBIDDEN, DomainError(
-            ErrorCode.FORBIDDEN, "this order is picked up at another store", store=elsewhere.location.name))
+        raise _fail(
+            actor,
+            location_id,
+            code,
+            Result.FORBIDDEN,
+            DomainError(ErrorCode.FORBIDDEN, "this order is picked up at another store", store=elsewhere.location.name),
+        )
     raise _fail(actor, location_id, code, Result.NOT_FOUND, not_found("pickup code"))
 
 
@@ -100,8 +112,14 @@ def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
             _audit(actor, location_id, code, Result.REDEEMED, voucher)
     if not redeemed:
         voucher.refresh_from_db()
-        raise _fail(actor, location_id, code, Result.NOT_REDEEMABLE, DomainError(
-            ErrorCode.VOUCHER_NOT_REDEEMABLE, f"this pickup code is {voucher.state}", state=voucher.state), voucher)
+        raise _fail(
+            actor,
+            location_id,
+            code,
+            Result.NOT_REDEEMABLE,
+            DomainError(ErrorCode.VOUCHER_NOT_REDEEMABLE, f"this pickup code is {voucher.state}", state=voucher.state),
+            voucher,
+        )
     voucher.refresh_from_db()
     return voucher
 

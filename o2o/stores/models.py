@@ -43,7 +43,9 @@ class Location(models.Model):
         _("online orders may reserve this location's stock"), default=True
     )
     online_safety_buffer = models.PositiveIntegerField(
-        _("units of shelf stock kept back from online orders"), null=True, blank=True,
+        _("units of shelf stock kept back from online orders"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the chain's default."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -58,7 +60,9 @@ class Location(models.Model):
                 condition=Q(longitude__gte=-180, longitude__lte=180), name="location_longitude_range"
             ),
             models.CheckConstraint(condition=Q(delivery_radius_km__gte=0), name="location_radius_not_negative"),
-            models.CheckConstraint(condition=Q(kind__in=["store", "warehouse", "workshop"]), name="location_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["store", "warehouse", "workshop"]), name="location_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

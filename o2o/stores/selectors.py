@@ -25,14 +25,16 @@ def get_location(*, location_id: int) -> Location:
 
 
 def locations_within(
-    *, latitude: float, longitude: float, radius_km: float, kinds: list[str] | None = None,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    kinds: list[str] | None = None,
     pickup_only: bool = False,
 ) -> list[NearbyLocation]:
     """Locations inside the circle, nearest first: an indexed box prefilter, then exact distance."""
     min_lat, max_lat, min_lng, max_lng = bounding_box(latitude, longitude, radius_km)
-    candidates = active_locations().filter(
-        latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng)
-    )
+    candidates = active_locations().filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lng, max_lng))
     if kinds:
         candidates = candidates.filter(kind__in=kinds)
     if pickup_only:

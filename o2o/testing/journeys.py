@@ -9,9 +9,11 @@ from o2o.payments.simulator import simulate_customer_payment
 
 def place_pickup_order(*, member, store, sku, quantity: int = 1, channel: str = "app") -> Order:
     return place_order(
-        actor=actor_for_member(member), member=member,
-        request=OrderRequest(channel=channel, fulfilment="pickup", fulfilment_location_id=store.pk,
-                             lines=[LineRequest(sku.pk, quantity)]),
+        actor=actor_for_member(member),
+        member=member,
+        request=OrderRequest(
+            channel=channel, fulfilment="pickup", fulfilment_location_id=store.pk, lines=[LineRequest(sku.pk, quantity)]
+        ),
     )
 
 
@@ -29,7 +31,12 @@ def paid_pickup_order(*, member, store, sku, quantity: int = 1) -> Order:
 def place_counter_sale(*, clerk, sku, quantity: int = 1, member=None) -> Order:
     """An unpaid in-store sale at the clerk's counter (its units are reserved until paid)."""
     return place_order(
-        actor=actor_for_user(clerk.user), member=member,
-        request=OrderRequest(channel="pos", fulfilment="in_store", fulfilment_location_id=clerk.home_location_id,
-                             lines=[LineRequest(sku.pk, quantity)]),
+        actor=actor_for_user(clerk.user),
+        member=member,
+        request=OrderRequest(
+            channel="pos",
+            fulfilment="in_store",
+            fulfilment_location_id=clerk.home_location_id,
+            lines=[LineRequest(sku.pk, quantity)],
+        ),
     )

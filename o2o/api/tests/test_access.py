@@ -17,8 +17,19 @@ pytestmark = pytest.mark.django_db
 def order(store, member):
     sku = SKUFactory(price=Decimal("5.00"))
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
-    return as_member(member).post("orders", {"channel": "app", "fulfilment": "pickup", "location_id": store.pk,
-                                             "lines": [{"sku_id": sku.pk, "quantity": 1}]}).json()
+    return (
+        as_member(member)
+        .post(
+            "orders",
+            {
+                "channel": "app",
+                "fulfilment": "pickup",
+                "location_id": store.pk,
+                "lines": [{"sku_id": sku.pk, "quantity": 1}],
+            },
+        )
+        .json()
+    )
 
 
 def test_a_member_cannot_read_or_cancel_another_members_order(order):

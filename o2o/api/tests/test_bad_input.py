@@ -62,15 +62,18 @@ def test_more_than_in_stock_is_409_and_no_line_is_reserved(store, member, sku):
     assert StockLevel.objects.get(location=store, sku=second).reserved == 0
 
 
-@pytest.mark.parametrize("body_change", [
-    {"lines": [{"sku_id": 999999, "quantity": 1}]},
-    {"location_id": 999999},
-    {"channel": "fax"},
-    {"fulfilment": "teleport"},
-    {"lines": []},
-    {"fulfilment": "delivery"},  # without an address
-    {"channel": "pos"},  # a customer cannot use the counter channel
-])
+@pytest.mark.parametrize(
+    "body_change",
+    [
+        {"lines": [{"sku_id": 999999, "quantity": 1}]},
+        {"location_id": 999999},
+        {"channel": "fax"},
+        {"fulfilment": "teleport"},
+        {"lines": []},
+        {"fulfilment": "delivery"},  # without an address
+        {"channel": "pos"},  # a customer cannot use the counter channel
+    ],
+)
 def test_unknown_or_impossible_orders_are_4xx(store, member, sku, body_change):
     body = {**order_body(store, [{"sku_id": sku.pk, "quantity": 1}]), **body_change}
 
@@ -117,8 +120,13 @@ def test_illegal_state_transitions_are_409(store, clerk, member, sku):
 
 
 def test_nearby_rejects_bad_coordinates_and_items():
-    for params in [{"lat": 91, "lng": 121}, {"lat": 31, "lng": "east"}, {"lat": 31, "lng": 121, "items": "x:1"},
-                   {"lat": 31, "lng": 121, "items": "12:0"}, {"lat": 31, "lng": 121, "radius_km": 0}]:
+    for params in [
+        {"lat": 91, "lng": 121},
+        {"lat": 31, "lng": "east"},
+        {"lat": 31, "lng": 121, "items": "x:1"},
+        {"lat": 31, "lng": 121, "items": "12:0"},
+        {"lat": 31, "lng": 121, "radius_km": 0},
+    ]:
         response = ApiClient().get("stores/nearby", **params)
         assert response.status_code == 422, params
         assert problem_code(response) == "invalid"

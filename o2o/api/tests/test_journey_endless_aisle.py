@@ -32,9 +32,17 @@ def test_clerk_orders_from_the_warehouse_customer_pays_in_store_and_it_ships_hom
     receive_stock(location_id=warehouse.pk, sku_id=drill.pk, quantity=2, actor_id=None)
     counter = as_staff(clerk)
 
-    placed = counter.post("orders", {"channel": "pos", "fulfilment": "delivery", "location_id": warehouse.pk,
-                                     "member_phone": member.phone, "delivery_address": "上海市静安区愚园路100号",
-                                     "lines": [{"sku_id": drill.pk, "quantity": 1}]})
+    placed = counter.post(
+        "orders",
+        {
+            "channel": "pos",
+            "fulfilment": "delivery",
+            "location_id": warehouse.pk,
+            "member_phone": member.phone,
+            "delivery_address": "上海市静安区愚园路100号",
+            "lines": [{"sku_id": drill.pk, "quantity": 1}],
+        },
+    )
     assert placed.status_code == 201, placed.content
     order = placed.json()
     assert (order["selling_location_id"], order["fulfilment_location_id"]) == (store.pk, warehouse.pk)
@@ -57,8 +65,15 @@ def test_clerk_orders_from_the_warehouse_customer_pays_in_store_and_it_ships_hom
 def test_clerk_orders_from_another_store_for_pickup_there_later(store, other_store, clerk, drill):
     receive_stock(location_id=other_store.pk, sku_id=drill.pk, quantity=1, actor_id=None)
     counter = as_staff(clerk)
-    order = counter.post("orders", {"channel": "pos", "fulfilment": "pickup", "location_id": other_store.pk,
-                                    "lines": [{"sku_id": drill.pk, "quantity": 1}]}).json()
+    order = counter.post(
+        "orders",
+        {
+            "channel": "pos",
+            "fulfilment": "pickup",
+            "location_id": other_store.pk,
+            "lines": [{"sku_id": drill.pk, "quantity": 1}],
+        },
+    ).json()
 
     counter.post(f"payments/orders/{order['id']}/in-store", {"method": "cash"})
 
@@ -71,8 +86,19 @@ def test_clerk_orders_from_another_store_for_pickup_there_later(store, other_sto
 
 def test_only_the_selling_stores_staff_take_the_payment(store, other_store, clerk, drill):
     receive_stock(location_id=store.pk, sku_id=drill.pk, quantity=1, actor_id=None)
-    order = as_staff(clerk).post("orders", {"channel": "pos", "fulfilment": "in_store", "location_id": store.pk,
-                                            "lines": [{"sku_id": drill.pk, "quantity": 1}]}).json()
+    order = (
+        as_staff(clerk)
+        .post(
+            "orders",
+            {
+                "channel": "pos",
+                "fulfilment": "in_store",
+                "location_id": store.pk,
+                "lines": [{"sku_id": drill.pk, "quantity": 1}],
+            },
+        )
+        .json()
+    )
     stranger = as_staff(EmployeeFactory(home_location=other_store))
 
     response = stranger.post(f"payments/orders/{order['id']}/in-store", {"method": "cash"})

@@ -32,23 +32,46 @@ def test_walk_in_customer_joins_and_sees_store_and_online_orders_in_one_history(
     receive_stock(location_id=store.pk, sku_id=soap.pk, quantity=10, actor_id=None)
 
     # scans the store's QR code, which carries the clerk's code
-    joined = ApiClient().post("members/join", {"phone": "139 1234 5678", "name": "李雷", "store_code": store.code,
-                                               "ref": clerk.code, "marketing_consent": True})
+    joined = ApiClient().post(
+        "members/join",
+        {
+            "phone": "139 1234 5678",
+            "name": "李雷",
+            "store_code": store.code,
+            "ref": clerk.code,
+            "marketing_consent": True,
+        },
+    )
     assert joined.status_code == 201, joined.content
     member = Member.objects.get(pk=joined.json()["member"]["id"])
     assert (member.phone, member.acquiring_location, member.acquiring_employee) == ("+8613912345678", store, clerk)
 
     # buys at the counter, as a member
     counter = as_staff(clerk)
-    sale = counter.post("orders", {"channel": "pos", "fulfilment": "in_store", "location_id": store.pk,
-                                   "member_phone": "+8613912345678", "lines": [{"sku_id": soap.pk, "quantity": 1}]})
+    sale = counter.post(
+        "orders",
+        {
+            "channel": "pos",
+            "fulfilment": "in_store",
+            "location_id": store.pk,
+            "member_phone": "+8613912345678",
+            "lines": [{"sku_id": soap.pk, "quantity": 1}],
+        },
+    )
     assert counter.post(f"payments/orders/{sale.json()['id']}/in-store", {"method": "store_qr"}).status_code == 201
     assert counter.get(f"orders/{sale.json()['id']}").json()["state"] == "completed"
 
     # later signs in on the phone with a one-time code and orders online
     customer = sign_in("13912345678")
-    online = customer.post("orders", {"channel": "h5", "fulfilment": "pickup", "location_id": store.pk,
-                                      "lines": [{"sku_id": soap.pk, "quantity": 2}]}).json()
+    online = customer.post(
+        "orders",
+        {
+            "channel": "h5",
+            "fulfilment": "pickup",
+            "location_id": store.pk,
+            "lines": [{"sku_id": soap.pk, "quantity": 2}],
+        },
+    ).json()
     started = customer.post(f"payments/orders/{online['id']}/online").json()["payment"]
     simulate_customer_payment(gateway_ref=Payment.objects.get(pk=started["id"]).gateway_ref)
 

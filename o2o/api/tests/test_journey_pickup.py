@@ -41,8 +41,15 @@ def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store
     assert nearest["distance_km"] < 0.2
 
     # orders two for pickup: priced on the server, stock reserved at that store
-    placed = customer.post("orders", {"channel": "h5", "fulfilment": "pickup", "location_id": store.pk,
-                                      "lines": [{"sku_id": tea.pk, "quantity": 2}]})
+    placed = customer.post(
+        "orders",
+        {
+            "channel": "h5",
+            "fulfilment": "pickup",
+            "location_id": store.pk,
+            "lines": [{"sku_id": tea.pk, "quantity": 2}],
+        },
+    )
     assert placed.status_code == 201, placed.content
     order = placed.json()
     assert order["state"] == "pending_payment"
@@ -88,8 +95,15 @@ def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store
 def test_unpaid_order_expires_and_its_stock_returns(store, member, tea):
     receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
     customer = as_member(member)
-    order = customer.post("orders", {"channel": "app", "fulfilment": "pickup", "location_id": store.pk,
-                                     "lines": [{"sku_id": tea.pk, "quantity": 2}]}).json()
+    order = customer.post(
+        "orders",
+        {
+            "channel": "app",
+            "fulfilment": "pickup",
+            "location_id": store.pk,
+            "lines": [{"sku_id": tea.pk, "quantity": 2}],
+        },
+    ).json()
     assert stock_of(store, tea).reserved == 2
 
     expired = expire_unpaid_orders(now=timezone.now() + timedelta(minutes=16))
@@ -105,8 +119,15 @@ def test_payment_after_the_deadline_cancels_instead_of_paying(store, member, tea
     settings.O2O_PAYMENT_DEADLINE_MINUTES = -1
     receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
     customer = as_member(member)
-    order = customer.post("orders", {"channel": "app", "fulfilment": "pickup", "location_id": store.pk,
-                                     "lines": [{"sku_id": tea.pk, "quantity": 1}]}).json()
+    order = customer.post(
+        "orders",
+        {
+            "channel": "app",
+            "fulfilment": "pickup",
+            "location_id": store.pk,
+            "lines": [{"sku_id": tea.pk, "quantity": 1}],
+        },
+    ).json()
 
     response = customer.post(f"payments/orders/{order['id']}/online")
 

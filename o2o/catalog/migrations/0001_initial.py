@@ -5,92 +5,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stores', '0001_initial'),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(unique=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="products", to="catalog.category"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
             },
         ),
         migrations.CreateModel(
-            name='SKU',
+            name="SKU",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='SKU code')),
-                ('barcode', models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name='barcode')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
-                ('unit', models.CharField(default='件', max_length=16, verbose_name='unit')),
-                ('sold_online', models.BooleanField(default=True, verbose_name='sold online')),
-                ('sold_offline', models.BooleanField(default=True, verbose_name='sold in store')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='skus', to='catalog.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="SKU code")),
+                (
+                    "barcode",
+                    models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name="barcode"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("attributes", models.JSONField(blank=True, default=dict, verbose_name="attributes")),
+                ("unit", models.CharField(default="件", max_length=16, verbose_name="unit")),
+                ("sold_online", models.BooleanField(default=True, verbose_name="sold online")),
+                ("sold_offline", models.BooleanField(default=True, verbose_name="sold in store")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="skus", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SKU',
-                'verbose_name_plural': 'SKUs',
+                "verbose_name": "SKU",
+                "verbose_name_plural": "SKUs",
             },
         ),
         migrations.CreateModel(
-            name='Price',
+            name="Price",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('app', 'app'), ('h5', 'H5 web'), ('pos', 'store POS'), ('share_link', 'employee share link')], max_length=16, verbose_name='channel')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='price_overrides', to='stores.location')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prices', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("app", "app"),
+                            ("h5", "H5 web"),
+                            ("pos", "store POS"),
+                            ("share_link", "employee share link"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="price_overrides",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="prices", to="catalog.sku"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'price',
-                'verbose_name_plural': 'prices',
+                "verbose_name": "price",
+                "verbose_name_plural": "prices",
             },
         ),
         migrations.AddConstraint(
-            model_name='sku',
-            constraint=models.CheckConstraint(condition=models.Q(('sold_online', True), ('sold_offline', True), _connector='OR'), name='sku_sold_somewhere'),
+            model_name="sku",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sold_online", True), ("sold_offline", True), _connector="OR"),
+                name="sku_sold_somewhere",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='price',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='price_amount_not_negative'),
+            model_name="price",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gte", 0)), name="price_amount_not_negative"),
         ),
         migrations.AddConstraint(
-            model_name='price',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['app', 'h5', 'pos', 'share_link'])), name='price_channel_valid'),
+            model_name="price",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["app", "h5", "pos", "share_link"])), name="price_channel_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='price',
-            constraint=models.UniqueConstraint(condition=models.Q(('location__isnull', True)), fields=('sku', 'channel'), name='price_one_chain_wide'),
+            model_name="price",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("location__isnull", True)), fields=("sku", "channel"), name="price_one_chain_wide"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='price',
-            constraint=models.UniqueConstraint(condition=models.Q(('location__isnull', False)), fields=('sku', 'channel', 'location'), name='price_one_per_location'),
+            model_name="price",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("location__isnull", False)),
+                fields=("sku", "channel", "location"),
+                name="price_one_per_location",
+            ),
         ),
     ]

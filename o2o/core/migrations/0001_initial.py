@@ -4,29 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=16, verbose_name='channel')),
-                ('recipient', models.CharField(max_length=255, verbose_name='recipient')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='body')),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('failed', 'failed')], default='pending', max_length=10, verbose_name='state')),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(max_length=16, verbose_name="channel")),
+                ("recipient", models.CharField(max_length=255, verbose_name="recipient")),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="body")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("sent", "sent"), ("failed", "failed")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['state', 'created_at'], name='core_outbox_state_536a3f_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'sent', 'failed'])), name='outbox_state_valid')],
+                "indexes": [models.Index(fields=["state", "created_at"], name="core_outbox_state_536a3f_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["pending", "sent", "failed"])), name="outbox_state_valid"
+                    )
+                ],
             },
         ),
     ]

@@ -6,102 +6,238 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('orders', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("orders", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('in_transit', 'in transit'), ('received', 'received')], default='in_transit', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='stores.location')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='stores.location')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_transit", "in transit"), ("received", "received")],
+                        default="in_transit",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "destination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="transfers_in", to="stores.location"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="transfers_out", to="stores.location"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TransferLine',
+            name="TransferLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='inventory.transfer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "sku",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.sku"),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="inventory.transfer"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('active', 'active'), ('released', 'released'), ('fulfilled', 'fulfilled')], default='active', max_length=10)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.location')),
-                ('order_line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='orders.orderline')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("active", "active"), ("released", "released"), ("fulfilled", "fulfilled")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="stores.location"
+                    ),
+                ),
+                (
+                    "order_line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reservations", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.sku"),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['location', 'sku', 'state'], name='reservation_location_sku_state')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='reservation_quantity_positive'), models.CheckConstraint(condition=models.Q(('state__in', ['active', 'released', 'fulfilled'])), name='reservation_state_valid'), models.UniqueConstraint(condition=models.Q(('state', 'active')), fields=('order_line',), name='reservation_one_active_per_line')],
+                "indexes": [models.Index(fields=["location", "sku", "state"], name="reservation_location_sku_state")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gt", 0)), name="reservation_quantity_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["active", "released", "fulfilled"])),
+                        name="reservation_state_valid",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "active")),
+                        fields=("order_line",),
+                        name="reservation_one_active_per_line",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_hand', models.IntegerField(default=0, verbose_name='on hand')),
-                ('reserved', models.IntegerField(default=0, verbose_name='reserved')),
-                ('alert_level', models.PositiveIntegerField(default=0, verbose_name='low-stock alert level')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_levels', to='stores.location')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_levels', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("on_hand", models.IntegerField(default=0, verbose_name="on hand")),
+                ("reserved", models.IntegerField(default=0, verbose_name="reserved")),
+                ("alert_level", models.PositiveIntegerField(default=0, verbose_name="low-stock alert level")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="stock_levels", to="stores.location"
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="stock_levels", to="catalog.sku"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock level',
-                'verbose_name_plural': 'stock levels',
-                'indexes': [models.Index(fields=['sku', 'location'], name='stocklevel_sku_location')],
-                'constraints': [models.UniqueConstraint(fields=('location', 'sku'), name='stocklevel_one_per_location_sku'), models.CheckConstraint(condition=models.Q(('on_hand__gte', 0)), name='stocklevel_on_hand_not_negative'), models.CheckConstraint(condition=models.Q(('reserved__gte', 0)), name='stocklevel_reserved_not_negative'), models.CheckConstraint(condition=models.Q(('reserved__lte', models.F('on_hand'))), name='stocklevel_reserved_within_on_hand')],
+                "verbose_name": "stock level",
+                "verbose_name_plural": "stock levels",
+                "indexes": [models.Index(fields=["sku", "location"], name="stocklevel_sku_location")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("location", "sku"), name="stocklevel_one_per_location_sku"),
+                    models.CheckConstraint(
+                        condition=models.Q(("on_hand__gte", 0)), name="stocklevel_on_hand_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reserved__gte", 0)), name="stocklevel_reserved_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reserved__lte", models.F("on_hand"))),
+                        name="stocklevel_reserved_within_on_hand",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StockMove',
+            name="StockMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', 'receipt'), ('sale', 'sale'), ('return', 'return'), ('transfer_out', 'transfer out'), ('transfer_in', 'transfer in'), ('adjustment', 'adjustment'), ('count', 'stock count')], max_length=16, verbose_name='kind')),
-                ('quantity', models.IntegerField(verbose_name='change of on-hand quantity')),
-                ('reason', models.CharField(blank=True, max_length=255, verbose_name='reason')),
-                ('reference', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='reference')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.location')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "receipt"),
+                            ("sale", "sale"),
+                            ("return", "return"),
+                            ("transfer_out", "transfer out"),
+                            ("transfer_in", "transfer in"),
+                            ("adjustment", "adjustment"),
+                            ("count", "stock count"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("quantity", models.IntegerField(verbose_name="change of on-hand quantity")),
+                ("reason", models.CharField(blank=True, max_length=255, verbose_name="reason")),
+                ("reference", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="reference")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="stores.location"
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.sku"),
+                ),
             ],
             options={
-                'verbose_name': 'stock move',
-                'verbose_name_plural': 'stock moves',
-                'indexes': [models.Index(fields=['location', 'sku', 'created_at'], name='stockmove_location_sku')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quantity', 0), _negated=True), name='stockmove_quantity_not_zero'), models.CheckConstraint(condition=models.Q(('kind__in', ['receipt', 'sale', 'return', 'transfer_out', 'transfer_in', 'adjustment', 'count'])), name='stockmove_kind_valid')],
+                "verbose_name": "stock move",
+                "verbose_name_plural": "stock moves",
+                "indexes": [models.Index(fields=["location", "sku", "created_at"], name="stockmove_location_sku")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity", 0), _negated=True), name="stockmove_quantity_not_zero"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                ["receipt", "sale", "return", "transfer_out", "transfer_in", "adjustment", "count"],
+                            )
+                        ),
+                        name="stockmove_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('source', models.F('destination')), _negated=True), name='transfer_distinct_ends'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source", models.F("destination")), _negated=True), name="transfer_distinct_ends"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transferline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='transferline_quantity_positive'),
+            model_name="transferline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="transferline_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transferline',
-            constraint=models.UniqueConstraint(fields=('transfer', 'sku'), name='transferline_one_per_sku'),
+            model_name="transferline",
+            constraint=models.UniqueConstraint(fields=("transfer", "sku"), name="transferline_one_per_sku"),
         ),
     ]

@@ -58,8 +58,9 @@ def test_an_adjustment_needs_a_reason_and_cannot_eat_reserved_units(store, clerk
     place_counter_sale(clerk=clerk, sku=sku, quantity=3)
 
     no_reason = error_of(lambda: adjust_stock(location_id=store.pk, sku_id=sku.pk, delta=-1, actor_id=None, reason=" "))
-    too_much = error_of(lambda: adjust_stock(location_id=store.pk, sku_id=sku.pk, delta=-3, actor_id=None,
-                                             reason="broken"))
+    too_much = error_of(
+        lambda: adjust_stock(location_id=store.pk, sku_id=sku.pk, delta=-3, actor_id=None, reason="broken")
+    )
     adjust_stock(location_id=store.pk, sku_id=sku.pk, delta=-2, actor_id=None, reason="broken in transit")
 
     assert (no_reason.code, too_much.code) == ("invalid", "insufficient_stock")
@@ -94,8 +95,9 @@ def test_a_transfer_leaves_the_source_then_arrives_once(store, other_store, sku)
 def test_a_transfer_of_more_than_available_writes_nothing(store, other_store, sku):
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=2, actor_id=None)
 
-    error = error_of(lambda: send_transfer(source_id=store.pk, destination_id=other_store.pk, lines={sku.pk: 3},
-                                           actor_id=None))
+    error = error_of(
+        lambda: send_transfer(source_id=store.pk, destination_id=other_store.pk, lines={sku.pk: 3}, actor_id=None)
+    )
 
     assert error.code == "insufficient_stock"
     assert level(store, sku) == (2, 0)

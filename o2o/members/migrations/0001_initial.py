@@ -5,46 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('staff', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("staff", "0001_initial"),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OneTimeCode',
+            name="OneTimeCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(db_index=True, max_length=20)),
-                ('code_hash', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("phone", models.CharField(db_index=True, max_length=20)),
+                ("code_hash", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('failed_attempts__lte', 5)), name='otp_attempts_capped')],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("failed_attempts__lte", 5)), name="otp_attempts_capped")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=20, unique=True, verbose_name='phone (E.164)')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('marketing_consent', models.BooleanField(default=False, verbose_name='agrees to marketing messages')),
-                ('registration_channel', models.CharField(choices=[('app', 'app'), ('h5', 'H5 web'), ('store_qr', 'store QR code'), ('pos', 'at the counter'), ('share_link', 'employee share link')], max_length=16, verbose_name='registered through')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='joined at')),
-                ('acquiring_employee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='acquired_members', to='staff.employee')),
-                ('acquiring_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='acquired_members', to='stores.location')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("phone", models.CharField(max_length=20, unique=True, verbose_name="phone (E.164)")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("marketing_consent", models.BooleanField(default=False, verbose_name="agrees to marketing messages")),
+                (
+                    "registration_channel",
+                    models.CharField(
+                        choices=[
+                            ("app", "app"),
+                            ("h5", "H5 web"),
+                            ("store_qr", "store QR code"),
+                            ("pos", "at the counter"),
+                            ("share_link", "employee share link"),
+                        ],
+                        max_length=16,
+                        verbose_name="registered through",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="joined at")),
+                (
+                    "acquiring_employee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="acquired_members",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "acquiring_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="acquired_members",
+                        to="stores.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
-                'constraints': [models.CheckConstraint(condition=models.Q(('phone__regex', '^\\+[1-9][0-9]{6,14}$')), name='member_phone_e164')],
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("phone__regex", "^\\+[1-9][0-9]{6,14}$")), name="member_phone_e164"
+                    )
+                ],
             },
         ),
     ]

@@ -6,134 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('members', '0001_initial'),
-        ('staff', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("members", "0001_initial"),
+        ("staff", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='order number')),
-                ('channel', models.CharField(choices=[('app', 'app'), ('h5', 'H5 web'), ('pos', 'store POS'), ('share_link', 'employee share link')], max_length=16, verbose_name='channel')),
-                ('fulfilment', models.CharField(choices=[('pickup', 'pickup at store'), ('delivery', 'delivery'), ('in_store', 'in-store sale')], max_length=10, verbose_name='fulfilment')),
-                ('state', models.CharField(choices=[('pending_payment', 'awaiting payment'), ('paid', 'paid'), ('ready_for_pickup', 'ready for pickup'), ('picked_up', 'picked up'), ('out_for_delivery', 'out for delivery'), ('delivered', 'delivered'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('refunded', 'refunded')], default='pending_payment', max_length=20, verbose_name='state')),
-                ('delivery_address', models.CharField(blank=True, max_length=255, verbose_name='delivery address')),
-                ('subtotal', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='subtotal')),
-                ('total', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='total')),
-                ('refunded_total', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='refunded')),
-                ('payment_deadline', models.DateTimeField(blank=True, null=True, verbose_name='pay before')),
-                ('idempotency_scope', models.CharField(blank=True, max_length=40)),
-                ('idempotency_key', models.CharField(blank=True, max_length=80, null=True)),
-                ('request_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='placed at')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('fulfilment_location', models.ForeignKey(help_text='Where the goods come from: the pickup store or the shipping location.', on_delete=django.db.models.deletion.PROTECT, related_name='orders_fulfilled', to='stores.location')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='members.member')),
-                ('placed_by', models.ForeignKey(blank=True, help_text='The clerk who placed it for a customer.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referrer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referred_orders', to='staff.employee')),
-                ('selling_location', models.ForeignKey(help_text='The store credited with the sale.', on_delete=django.db.models.deletion.PROTECT, related_name='orders_sold', to='stores.location')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="order number")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("app", "app"),
+                            ("h5", "H5 web"),
+                            ("pos", "store POS"),
+                            ("share_link", "employee share link"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "fulfilment",
+                    models.CharField(
+                        choices=[
+                            ("pickup", "pickup at store"),
+                            ("delivery", "delivery"),
+                            ("in_store", "in-store sale"),
+                        ],
+                        max_length=10,
+                        verbose_name="fulfilment",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending_payment", "awaiting payment"),
+                            ("paid", "paid"),
+                            ("ready_for_pickup", "ready for pickup"),
+                            ("picked_up", "picked up"),
+                            ("out_for_delivery", "out for delivery"),
+                            ("delivered", "delivered"),
+                            ("completed", "completed"),
+                            ("cancelled", "cancelled"),
+                            ("refunded", "refunded"),
+                        ],
+                        default="pending_payment",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("delivery_address", models.CharField(blank=True, max_length=255, verbose_name="delivery address")),
+                ("subtotal", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="subtotal")),
+                ("total", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="total")),
+                (
+                    "refunded_total",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="refunded"),
+                ),
+                ("payment_deadline", models.DateTimeField(blank=True, null=True, verbose_name="pay before")),
+                ("idempotency_scope", models.CharField(blank=True, max_length=40)),
+                ("idempotency_key", models.CharField(blank=True, max_length=80, null=True)),
+                ("request_fingerprint", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="placed at")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="paid at")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                (
+                    "fulfilment_location",
+                    models.ForeignKey(
+                        help_text="Where the goods come from: the pickup store or the shipping location.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders_fulfilled",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The clerk who placed it for a customer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referred_orders",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "selling_location",
+                    models.ForeignKey(
+                        help_text="The store credited with the sale.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders_sold",
+                        to="stores.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='unit price')),
-                ('line_total', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='line total')),
-                ('returned_quantity', models.PositiveIntegerField(default=0, verbose_name='returned')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="unit price")),
+                ("line_total", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="line total")),
+                ("returned_quantity", models.PositiveIntegerField(default=0, verbose_name="returned")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.order"
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.sku"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderTransition',
+            name="OrderTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(blank=True, max_length=20)),
-                ('to_state', models.CharField(max_length=20)),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_state", models.CharField(blank=True, max_length=20)),
+                ("to_state", models.CharField(max_length=20)),
+                ("note", models.CharField(blank=True, max_length=255)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="orders.order"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['state', 'payment_deadline'], name='order_state_deadline'),
+            model_name="order",
+            index=models.Index(fields=["state", "payment_deadline"], name="order_state_deadline"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['selling_location', 'created_at'], name='order_selling_created'),
+            model_name="order",
+            index=models.Index(fields=["selling_location", "created_at"], name="order_selling_created"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['fulfilment_location', 'state'], name='order_fulfilment_state'),
+            model_name="order",
+            index=models.Index(fields=["fulfilment_location", "state"], name="order_fulfilment_state"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['member', 'created_at'], name='order_member_created'),
+            model_name="order",
+            index=models.Index(fields=["member", "created_at"], name="order_member_created"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['created_at'], name='order_created'),
+            model_name="order",
+            index=models.Index(fields=["created_at"], name="order_created"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending_payment', 'paid', 'ready_for_pickup', 'picked_up', 'out_for_delivery', 'delivered', 'completed', 'cancelled', 'refunded'])), name='order_state_valid'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "pending_payment",
+                            "paid",
+                            "ready_for_pickup",
+                            "picked_up",
+                            "out_for_delivery",
+                            "delivered",
+                            "completed",
+                            "cancelled",
+                            "refunded",
+                        ],
+                    )
+                ),
+                name="order_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('fulfilment__in', ['pickup', 'delivery', 'in_store'])), name='order_fulfilment_valid'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fulfilment__in", ["pickup", "delivery", "in_store"])),
+                name="order_fulfilment_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['app', 'h5', 'pos', 'share_link'])), name='order_channel_valid'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["app", "h5", "pos", "share_link"])), name="order_channel_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('subtotal__gte', 0), ('total__gte', 0)), name='order_amounts_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("subtotal__gte", 0), ("total__gte", 0)), name="order_amounts_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_total__gte', 0), ('refunded_total__lte', models.F('total'))), name='order_refund_within_total'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded_total__gte", 0), ("refunded_total__lte", models.F("total"))),
+                name="order_refund_within_total",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('fulfilment', 'delivery'), _negated=True), models.Q(('delivery_address', ''), _negated=True), _connector='OR'), name='order_delivery_has_address'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("fulfilment", "delivery"), _negated=True),
+                    models.Q(("delivery_address", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="order_delivery_has_address",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('idempotency_scope', 'idempotency_key'), name='order_idempotency_key_unique'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("idempotency_scope", "idempotency_key"),
+                name="order_idempotency_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='orderline_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="orderline_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='orderline_price_not_negative'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="orderline_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_quantity__lte', models.F('quantity'))), name='orderline_return_within_sold'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("returned_quantity__lte", models.F("quantity"))),
+                name="orderline_return_within_sold",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'sku'), name='orderline_one_per_sku'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "sku"), name="orderline_one_per_sku"),
         ),
     ]

@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 def body(store):
     sku = SKUFactory(price=Decimal("3.00"))
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
-    return {"channel": "app", "fulfilment": "pickup", "location_id": store.pk,
-            "lines": [{"sku_id": sku.pk, "quantity": 2}]}
+    return {
+        "channel": "app",
+        "fulfilment": "pickup",
+        "location_id": store.pk,
+        "lines": [{"sku_id": sku.pk, "quantity": 2}],
+    }
 
 
 def test_a_retry_with_the_same_key_returns_the_first_order(body, member, store):

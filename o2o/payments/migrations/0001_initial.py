@@ -6,85 +6,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("orders", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GatewayCallback',
+            name="GatewayCallback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gateway', models.CharField(max_length=20)),
-                ('event_id', models.CharField(max_length=64)),
-                ('payload', models.JSONField()),
-                ('outcome', models.CharField(max_length=40)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("gateway", models.CharField(max_length=20)),
+                ("event_id", models.CharField(max_length=64)),
+                ("payload", models.JSONField()),
+                ("outcome", models.CharField(max_length=40)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('gateway', 'event_id'), name='gatewaycallback_once')],
+                "constraints": [models.UniqueConstraint(fields=("gateway", "event_id"), name="gatewaycallback_once")],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('online_qr', 'online QR pay'), ('cash', 'cash'), ('card', 'bank card'), ('store_qr', 'QR pay at the counter')], max_length=12, verbose_name='method')),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('succeeded', 'succeeded'), ('failed', 'failed')], default='pending', max_length=10, verbose_name='state')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('refunded_amount', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='refunded')),
-                ('gateway', models.CharField(blank=True, max_length=20)),
-                ('gateway_ref', models.CharField(blank=True, max_length=40, null=True, unique=True)),
-                ('gateway_txn_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('succeeded_at', models.DateTimeField(blank=True, null=True)),
-                ('location', models.ForeignKey(blank=True, help_text='The store whose cash account took an in-store payment.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments_taken', to='stores.location')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='orders.order')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("online_qr", "online QR pay"),
+                            ("cash", "cash"),
+                            ("card", "bank card"),
+                            ("store_qr", "QR pay at the counter"),
+                        ],
+                        max_length=12,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("succeeded", "succeeded"), ("failed", "failed")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                (
+                    "refunded_amount",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="refunded"),
+                ),
+                ("gateway", models.CharField(blank=True, max_length=20)),
+                ("gateway_ref", models.CharField(blank=True, max_length=40, null=True, unique=True)),
+                ("gateway_txn_id", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("succeeded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The store whose cash account took an in-store payment.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments_taken",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="orders.order"
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('reason', models.CharField(max_length=255, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='payments.payment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                ("reason", models.CharField(max_length=255, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="refunds", to="payments.payment"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_amount__gte', 0), ('refunded_amount__lte', models.F('amount'))), name='payment_refund_within_amount'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded_amount__gte", 0), ("refunded_amount__lte", models.F("amount"))),
+                name="payment_refund_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'succeeded', 'failed'])), name='payment_state_valid'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["pending", "succeeded", "failed"])), name="payment_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'succeeded')), fields=('order',), name='payment_one_success_per_order'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "succeeded")), fields=("order",), name="payment_one_success_per_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('method__in', ['cash', 'card', 'store_qr']), _negated=True), ('location__isnull', False), _connector='OR'), name='payment_in_store_has_location'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("method__in", ["cash", "card", "store_qr"]), _negated=True),
+                    ("location__isnull", False),
+                    _connector="OR",
+                ),
+                name="payment_in_store_has_location",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='refund_amount_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="refund_amount_positive"),
         ),
     ]

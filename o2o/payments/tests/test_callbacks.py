@@ -76,8 +76,9 @@ def test_success_after_a_failure_pays_the_order(payment):
 
 def test_an_amount_that_does_not_match_does_not_pay(payment):
     gateway = SimulatedGateway()
-    body = gateway.callback_body(event_id="e", gateway_ref=payment.gateway_ref, succeeded=True,
-                                 amount=Decimal("0.01"), txn_id="T1")
+    body = gateway.callback_body(
+        event_id="e", gateway_ref=payment.gateway_ref, succeeded=True, amount=Decimal("0.01"), txn_id="T1"
+    )
 
     outcome = deliver(body, gateway.sign(body))
 

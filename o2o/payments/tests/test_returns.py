@@ -17,9 +17,15 @@ def sale(store, clerk):
     for sku in (shirt, socks):
         receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
     counter = as_staff(clerk)
-    order = counter.post("orders", {"channel": "pos", "fulfilment": "in_store", "location_id": store.pk,
-                                    "lines": [{"sku_id": shirt.pk, "quantity": 1},
-                                              {"sku_id": socks.pk, "quantity": 3}]}).json()
+    order = counter.post(
+        "orders",
+        {
+            "channel": "pos",
+            "fulfilment": "in_store",
+            "location_id": store.pk,
+            "lines": [{"sku_id": shirt.pk, "quantity": 1}, {"sku_id": socks.pk, "quantity": 3}],
+        },
+    ).json()
     counter.post(f"payments/orders/{order['id']}/in-store", {"method": "cash"})
     return counter.get(f"orders/{order['id']}").json()
 
@@ -27,8 +33,9 @@ def sale(store, clerk):
 def test_a_partial_return_refunds_those_units_and_puts_them_back_on_the_shelf(sale, clerk, store):
     socks = next(line for line in sale["lines"] if line["quantity"] == 3)
 
-    response = as_staff(clerk).post(f"orders/{sale['id']}/returns",
-                                    {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "wrong size"})
+    response = as_staff(clerk).post(
+        f"orders/{sale['id']}/returns", {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "wrong size"}
+    )
 
     assert response.status_code == 200, response.content
     assert (response.json()["state"], Decimal(response.json()["refunded_total"])) == ("completed", Decimal("31.00"))
@@ -51,8 +58,9 @@ def test_returning_more_than_was_sold_is_refused_and_nothing_changes(sale, clerk
     counter = as_staff(clerk)
     counter.post(f"orders/{sale['id']}/returns", {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "a"})
 
-    response = counter.post(f"orders/{sale['id']}/returns",
-                            {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "again"})
+    response = counter.post(
+        f"orders/{sale['id']}/returns", {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "again"}
+    )
 
     assert (response.status_code, problem_code(response)) == (422, "return_exceeds_sold")
     assert Payment.objects.get().refunded_amount == Decimal("31.00")

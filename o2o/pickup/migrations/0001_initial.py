@@ -6,65 +6,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("orders", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PickupVoucher',
+            name="PickupVoucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='pickup code')),
-                ('state', models.CharField(choices=[('issued', 'issued'), ('redeemed', 'redeemed'), ('revoked', 'revoked'), ('expired', 'expired')], default='issued', max_length=10, verbose_name='state')),
-                ('issued_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pickup_vouchers', to='stores.location')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='pickup_voucher', to='orders.order')),
-                ('redeemed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="pickup code")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("issued", "issued"),
+                            ("redeemed", "redeemed"),
+                            ("revoked", "revoked"),
+                            ("expired", "expired"),
+                        ],
+                        default="issued",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("redeemed_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pickup_vouchers",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pickup_voucher", to="orders.order"
+                    ),
+                ),
+                (
+                    "redeemed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pickup voucher',
-                'verbose_name_plural': 'pickup vouchers',
+                "verbose_name": "pickup voucher",
+                "verbose_name_plural": "pickup vouchers",
             },
         ),
         migrations.CreateModel(
-            name='VoucherAttempt',
+            name="VoucherAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_tail', models.CharField(blank=True, help_text='Last digits of the code tried.', max_length=4)),
-                ('result', models.CharField(choices=[('found', 'looked up'), ('redeemed', 'redeemed'), ('not_found', 'not found'), ('not_redeemable', 'not redeemable'), ('forbidden', 'wrong store'), ('rate_limited', 'too many failures'), ('undone', 'redemption undone')], max_length=16)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.location')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('voucher', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='pickup.pickupvoucher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code_tail", models.CharField(blank=True, help_text="Last digits of the code tried.", max_length=4)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("found", "looked up"),
+                            ("redeemed", "redeemed"),
+                            ("not_found", "not found"),
+                            ("not_redeemable", "not redeemable"),
+                            ("forbidden", "wrong store"),
+                            ("rate_limited", "too many failures"),
+                            ("undone", "redemption undone"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "voucher",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attempts",
+                        to="pickup.pickupvoucher",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='pickupvoucher',
-            index=models.Index(fields=['location', 'state'], name='pickupvoucher_location_state'),
+            model_name="pickupvoucher",
+            index=models.Index(fields=["location", "state"], name="pickupvoucher_location_state"),
         ),
         migrations.AddConstraint(
-            model_name='pickupvoucher',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{12}$')), name='pickupvoucher_code_12_digits'),
+            model_name="pickupvoucher",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[0-9]{12}$")), name="pickupvoucher_code_12_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pickupvoucher',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['issued', 'redeemed', 'revoked', 'expired'])), name='pickupvoucher_state_valid'),
+            model_name="pickupvoucher",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["issued", "redeemed", "revoked", "expired"])),
+                name="pickupvoucher_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pickupvoucher',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'redeemed'), _negated=True), models.Q(('redeemed_at__isnull', False), ('redeemed_by__isnull', False)), _connector='OR'), name='pickupvoucher_redeemed_has_who_and_when'),
+            model_name="pickupvoucher",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "redeemed"), _negated=True),
+                    models.Q(("redeemed_at__isnull", False), ("redeemed_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="pickupvoucher_redeemed_has_who_and_when",
+            ),
         ),
         migrations.AddIndex(
-            model_name='voucherattempt',
-            index=models.Index(fields=['staff', 'at'], name='voucherattempt_staff_at'),
+            model_name="voucherattempt",
+            index=models.Index(fields=["staff", "at"], name="voucherattempt_staff_at"),
         ),
     ]

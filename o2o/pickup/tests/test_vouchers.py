@@ -35,8 +35,9 @@ def test_codes_are_twelve_random_digits_unique_per_voucher(store, member):
     sku = SKUFactory()
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor_id=None)
 
-    codes = {PickupVoucher.objects.get(order=paid_pickup_order(member=member, store=store, sku=sku)).code
-             for _ in range(20)}
+    codes = {
+        PickupVoucher.objects.get(order=paid_pickup_order(member=member, store=store, sku=sku)).code for _ in range(20)
+    }
 
     assert len(codes) == 20
     assert all(len(code) == 12 and code.isdigit() for code in codes)
@@ -73,8 +74,10 @@ def test_failed_attempts_are_rate_limited_per_clerk_and_logged(voucher, clerk, s
     colleague = EmployeeFactory(home_location=store)
     assert as_staff(colleague).post("pickup/redeem", {"code": voucher.code}).status_code == 200
     results = list(VoucherAttempt.objects.order_by("pk").values_list("staff_id", "result"))
-    assert results == [(clerk.user_id, "not_found")] * 3 + [(clerk.user_id, "rate_limited"),
-                                                             (colleague.user_id, "redeemed")]
+    assert results == [(clerk.user_id, "not_found")] * 3 + [
+        (clerk.user_id, "rate_limited"),
+        (colleague.user_id, "redeemed"),
+    ]
 
 
 def test_a_manager_undoes_a_mistaken_hand_over_within_the_window(voucher, clerk, store):

@@ -6,31 +6,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stores', '0001_initial'),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Employee',
+            name="Employee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('hq', 'HQ / owner'), ('regional_supervisor', 'regional supervisor'), ('store_manager', 'store manager'), ('clerk', 'sales associate'), ('online_operator', 'online operator'), ('marketer', 'marketer'), ('cs_agent', 'customer-service agent'), ('technician', 'technician'), ('warehouse_clerk', 'warehouse clerk')], max_length=24, verbose_name='role')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='share code')),
-                ('display_name', models.CharField(max_length=100, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('home_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='stores.location')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervisors', to='stores.region')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='employee', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("hq", "HQ / owner"),
+                            ("regional_supervisor", "regional supervisor"),
+                            ("store_manager", "store manager"),
+                            ("clerk", "sales associate"),
+                            ("online_operator", "online operator"),
+                            ("marketer", "marketer"),
+                            ("cs_agent", "customer-service agent"),
+                            ("technician", "technician"),
+                            ("warehouse_clerk", "warehouse clerk"),
+                        ],
+                        max_length=24,
+                        verbose_name="role",
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="share code")),
+                ("display_name", models.CharField(max_length=100, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "home_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervisors",
+                        to="stores.region",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employee",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'employee',
-                'verbose_name_plural': 'employees',
-                'constraints': [models.CheckConstraint(condition=models.Q(('role__in', ['hq', 'regional_supervisor', 'store_manager', 'clerk', 'online_operator', 'marketer', 'cs_agent', 'technician', 'warehouse_clerk'])), name='employee_role_valid'), models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['store_manager', 'clerk', 'technician', 'warehouse_clerk']), _negated=True), ('home_location__isnull', False), _connector='OR'), name='employee_location_staff_have_location'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'regional_supervisor'), _negated=True), ('region__isnull', False), _connector='OR'), name='employee_supervisor_has_region')],
+                "verbose_name": "employee",
+                "verbose_name_plural": "employees",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "role__in",
+                                [
+                                    "hq",
+                                    "regional_supervisor",
+                                    "store_manager",
+                                    "clerk",
+                                    "online_operator",
+                                    "marketer",
+                                    "cs_agent",
+                                    "technician",
+                                    "warehouse_clerk",
+                                ],
+                            )
+                        ),
+                        name="employee_role_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role__in", ["store_manager", "clerk", "technician", "warehouse_clerk"]), _negated=True
+                            ),
+                            ("home_location__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="employee_location_staff_have_location",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "regional_supervisor"), _negated=True),
+                            ("region__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="employee_supervisor_has_region",
+                    ),
+                ],
             },
         ),
     ]

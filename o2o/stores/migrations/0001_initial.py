@@ -6,50 +6,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('store', 'store'), ('warehouse', 'warehouse'), ('workshop', 'partner workshop')], default='store', max_length=12, verbose_name='kind')),
-                ('ownership', models.CharField(choices=[('direct', 'directly operated'), ('franchise', 'franchise')], default='direct', max_length=12, verbose_name='ownership')),
-                ('address', models.CharField(max_length=255, verbose_name='address')),
-                ('latitude', models.FloatField(verbose_name='latitude')),
-                ('longitude', models.FloatField(verbose_name='longitude')),
-                ('opens_at', models.TimeField(default=datetime.time(9, 0), verbose_name='opens at')),
-                ('closes_at', models.TimeField(default=datetime.time(21, 0), verbose_name='closes at')),
-                ('pickup_enabled', models.BooleanField(default=True, verbose_name='pickup enabled')),
-                ('delivery_radius_km', models.DecimalField(decimal_places=1, default=0, max_digits=5, verbose_name='delivery radius (km)')),
-                ('online_orders_reserve_stock', models.BooleanField(default=True, verbose_name="online orders may reserve this location's stock")),
-                ('online_safety_buffer', models.PositiveIntegerField(blank=True, help_text="Empty: the chain's default.", null=True, verbose_name='units of shelf stock kept back from online orders')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='locations', to='stores.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("store", "store"), ("warehouse", "warehouse"), ("workshop", "partner workshop")],
+                        default="store",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "ownership",
+                    models.CharField(
+                        choices=[("direct", "directly operated"), ("franchise", "franchise")],
+                        default="direct",
+                        max_length=12,
+                        verbose_name="ownership",
+                    ),
+                ),
+                ("address", models.CharField(max_length=255, verbose_name="address")),
+                ("latitude", models.FloatField(verbose_name="latitude")),
+                ("longitude", models.FloatField(verbose_name="longitude")),
+                ("opens_at", models.TimeField(default=datetime.time(9, 0), verbose_name="opens at")),
+                ("closes_at", models.TimeField(default=datetime.time(21, 0), verbose_name="closes at")),
+                ("pickup_enabled", models.BooleanField(default=True, verbose_name="pickup enabled")),
+                (
+                    "delivery_radius_km",
+                    models.DecimalField(decimal_places=1, default=0, max_digits=5, verbose_name="delivery radius (km)"),
+                ),
+                (
+                    "online_orders_reserve_stock",
+                    models.BooleanField(default=True, verbose_name="online orders may reserve this location's stock"),
+                ),
+                (
+                    "online_safety_buffer",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Empty: the chain's default.",
+                        null=True,
+                        verbose_name="units of shelf stock kept back from online orders",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="locations", to="stores.region"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'location',
-                'verbose_name_plural': 'locations',
-                'indexes': [models.Index(fields=['latitude', 'longitude'], name='location_lat_lng')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('latitude__gte', -90), ('latitude__lte', 90)), name='location_latitude_range'), models.CheckConstraint(condition=models.Q(('longitude__gte', -180), ('longitude__lte', 180)), name='location_longitude_range'), models.CheckConstraint(condition=models.Q(('delivery_radius_km__gte', 0)), name='location_radius_not_negative'), models.CheckConstraint(condition=models.Q(('kind__in', ['store', 'warehouse', 'workshop'])), name='location_kind_valid')],
+                "verbose_name": "location",
+                "verbose_name_plural": "locations",
+                "indexes": [models.Index(fields=["latitude", "longitude"], name="location_lat_lng")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                        name="location_latitude_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                        name="location_longitude_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("delivery_radius_km__gte", 0)), name="location_radius_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["store", "warehouse", "workshop"])), name="location_kind_valid"
+                    ),
+                ],
             },
         ),
     ]

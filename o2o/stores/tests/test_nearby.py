@@ -1,7 +1,6 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-import pytest
 
 from o2o.inventory.selectors import nearby_supply
 from o2o.inventory.services import receive_stock
@@ -38,8 +37,9 @@ def test_nearby_supply_says_which_stores_can_supply_and_needs_two_queries(settin
     receive_stock(location_id=stocked.pk, sku_id=sku.pk, quantity=3, actor_id=None)
 
     with CaptureQueriesContext(connection) as queries:
-        complete = nearby_supply(latitude=31.2304, longitude=121.4737, wanted={sku.pk: 2}, only_complete=True,
-                                 pickup_only=True)
+        complete = nearby_supply(
+            latitude=31.2304, longitude=121.4737, wanted={sku.pk: 2}, only_complete=True, pickup_only=True
+        )
 
     assert [s.nearby.location for s in complete] == [stocked]
     assert complete[0].available == {sku.pk: 3}
