@@ -12,7 +12,9 @@ PO = ROOT / "o2o/locale/zh_Hans/LC_MESSAGES/django.po"
 
 
 def main() -> int:
-    table = dict(line.split("\t", 1) for line in (ROOT / "scripts/zh_hans.tsv").read_text().splitlines() if "\t" in line)
+    table = dict(
+        line.split("\t", 1) for line in (ROOT / "scripts/zh_hans.tsv").read_text().splitlines() if "\t" in line
+    )
     out, msgid, missing = [], None, []
     for line in PO.read_text().splitlines():
         if line.startswith("msgid "):
@@ -27,8 +29,11 @@ def main() -> int:
             continue
         out.append(line)
     PO.write_text("\n".join(out) + "\n")
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "compilemessages", "-l", "zh_Hans", "-l", "en"],
-                   check=True, cwd=ROOT / "o2o")
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "compilemessages", "-l", "zh_Hans", "-l", "en"],
+        check=True,
+        cwd=ROOT / "o2o",
+    )
     for msgid in missing:
         print("untranslated:", msgid)
     return 0
