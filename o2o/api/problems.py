@@ -1,9 +1,11 @@
 """Every error the API returns is application/problem+json (RFC 9457) with a stable `code`."""
 
 import json
+import logging
 from http import HTTPStatus
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -11,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from o2o.core.errors import DomainError, ErrorCode
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+logger = logging.getLogger("o2o.api")
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
@@ -61,6 +64,12 @@ def install(api: NinjaAPI) -> None:
             429: ErrorCode.RATE_LIMITED,
         }.get(exc.status_code, ErrorCode.INVALID)
         return problem(exc.status_code, code, str(exc))
+
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # A database constraint caught what the services should have: refuse, never a 500.
+        logger.error("constraint violation reached the API: %s", exc)
+        return problem(409, ErrorCode.CONFLICT, "the request conflicts with the current data; reload and retry")
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

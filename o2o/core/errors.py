@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     INVALID = "invalid"
     RATE_LIMITED = "rate_limited"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    CONFLICT = "conflict"
     # catalog / stores
     UNKNOWN_SKU = "unknown_sku"
     NOT_SOLD_ON_CHANNEL = "not_sold_on_channel"
@@ -41,6 +42,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.CONFLICT: 409,
     ErrorCode.INSUFFICIENT_STOCK: 409,
     ErrorCode.RESERVATION_NOT_ACTIVE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,

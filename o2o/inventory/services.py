@@ -151,26 +151,6 @@ def keep_reservations(*, reservations: Iterable[Reservation]) -> None:
     )
 
 
-def sell_from_shelf(*, requests: list[StockRequest], actor_id: int | None, reference: str) -> None:
-    """A counter sale: the goods leave at once, without a reservation, never from reserved units."""
-    for request in sorted(requests, key=lambda r: (r.location_id, r.sku_id)):
-        taken = (
-            _stock_row(request.location_id, request.sku_id)
-            .filter(on_hand__gte=F("reserved") + request.quantity)
-            .update(on_hand=F("on_hand") - request.quantity)
-        )
-        if taken != 1:
-            raise _insufficient(request.location_id, request.sku_id)
-        _record(
-            location_id=request.location_id,
-            sku_id=request.sku_id,
-            kind=MoveKind.SALE,
-            quantity=-request.quantity,
-            actor_id=actor_id,
-            reference=reference,
-        )
-
-
 def _add_on_hand(
     *,
     location_id: int,

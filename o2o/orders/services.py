@@ -29,6 +29,7 @@ from o2o.stores.selectors import get_location
 
 MAX_LINE_QUANTITY = 999
 MAX_LINES = 100
+NUMBER_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class OrderRequest:
 
 
 def _new_number() -> str:
-    return timezone.localdate().strftime("%y%m%d") + random_readable(6)
+    return timezone.localdate().strftime("%y%m%d") + random_readable(8)
 
 
 def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
@@ -122,20 +123,24 @@ def place_order(
     fingerprint = _fingerprint(request, member.pk if member else None)
     if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
         return existing
-    try:
-        return _place(
-            actor=actor,
-            member=member,
-            request=request,
-            scope=scope,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-    except IntegrityError:
-        # The same key raced us to the unique constraint; answer with the order it created.
-        if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
-            return existing
-        raise
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            return _place(
+                actor=actor,
+                member=member,
+                request=request,
+                scope=scope,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+        except IntegrityError:
+            # Either the same key raced us to its unique constraint (answer with the order it
+            # created) or the random order number was taken (draw again).
+            if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
+                return existing
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _replay(scope: str, key: str, fingerprint: str) -> Order | None:

@@ -49,3 +49,15 @@ def test_keys_are_per_customer(body, member):
     as_member(MemberFactory()).post("orders", body, headers={"Idempotency-Key": "k-1"})
 
     assert Order.objects.count() == 2
+
+
+def test_a_taken_order_number_is_drawn_again(body, member, monkeypatch):
+    numbers = iter(["26112500000001", "26112500000001", "26112500000002"])
+    monkeypatch.setattr("o2o.orders.services._new_number", lambda: next(numbers))
+    customer = as_member(member)
+
+    first = customer.post("orders", body)
+    second = customer.post("orders", body)
+
+    assert (first.json()["number"], second.json()["number"]) == ("26112500000001", "26112500000002")
+    assert Order.objects.count() == 2
