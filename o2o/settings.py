@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "o2o.orders",
     "o2o.payments",
     "o2o.pickup",
+    "o2o.analytics",
     "o2o.demo",
+    "o2o.web",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Front-end libraries come from the npm registry (package-lock.json, `npm ci` in `make setup`)
+# and are served straight from node_modules; nothing third-party is committed.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/alpinejs", NODE_MODULES / "alpinejs" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/qr-scanner", NODE_MODULES / "qr-scanner"),
+]
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 LOGGING = {
     "version": 1,

@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("join/<str:store_code>", join, name="join"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("o2o.web.urls")),
 ]

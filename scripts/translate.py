@@ -1,4 +1,4 @@
-"""Fill the zh-Hans catalogue from scripts/zh_hans.tsv (msgid<TAB>translation) and compile it.
+"""Fill the zh-Hans catalogue from scripts/zh_hans/*.tsv (msgid<TAB>translation) and compile it.
 
 Run after `o2o makemessages`: `.venv/bin/python scripts/translate.py`.
 """

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from o2o.api import accounts, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
+from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
 
 api = NinjaAPI(
@@ -22,3 +22,4 @@ api.add_router("/payments", payments.router)
 api.add_router("/pickup", pickup.router)
 api.add_router("/members", members.router)
 api.add_router("/staff", staff.router)
+api.add_router("/analytics", analytics.router)

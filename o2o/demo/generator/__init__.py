@@ -33,7 +33,10 @@ from o2o.orders.models import Order, OrderTransition
 from o2o.payments.models import Payment
 from o2o.pickup.models import PickupVoucher
 
-__all__ = ["DEMO_MEMBER_NAME", "DEMO_MEMBER_PHONE", "PASSWORD", "DemoSummary", "generate_demo", "reset_demo"]
+__all__ = [
+    "DEFAULT_ORDERS_PER_STORE_DAY", "DEMO_MEMBER_NAME", "DEMO_MEMBER_PHONE", "PASSWORD",
+    "DemoSummary", "generate_demo", "reset_demo",
+]
 
 DEFAULT_ORDERS_PER_STORE_DAY = 30
 # Models whose auto_now_add timestamps the generator sets to historical moments.

@@ -1,9 +1,9 @@
 """Staff (users, employees, role groups) and members."""
 
 import functools
+import math
 import random
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -132,15 +132,22 @@ def _remember(staff: Staff, employee: Employee, hire: _Hire) -> None:
 
 @dataclass
 class Members:
-    """Every member's key and join time, in join order: compact enough for a million."""
+    """Every member's key and join time: compact arrays, so a million members fit easily."""
 
     ids: array = field(default_factory=lambda: array("q"))
-    joined: array = field(default_factory=lambda: array("d"))  # POSIX seconds, ascending
+    joined: array = field(default_factory=lambda: array("d"))  # POSIX seconds
 
     def pick(self, rng: random.Random, *, before: datetime) -> int | None:
-        """A random member who had already joined at `before` (nobody orders before joining)."""
-        eligible = bisect_left(self.joined, before.timestamp())
-        return self.ids[rng.randrange(eligible)] if eligible else None
+        """A random member, or None if the one drawn had not joined yet at `before`.
+
+        Drawing from everyone (not only from those who had joined) spreads orders in proportion to
+        membership time instead of piling the first weeks' orders onto the first few members.
+        The demo member (first) is left out: their few orders are made on purpose.
+        """
+        if len(self.ids) < 2:
+            return None
+        k = rng.randrange(1, len(self.ids))
+        return self.ids[k] if self.joined[k] < before.timestamp() else None
 
     @property
     def demo_member_id(self) -> int:
@@ -165,8 +172,8 @@ def create_members(run: Run, *, count: int, places: Places, staff: Staff) -> Mem
     for chunk in chunks(range(count), run.batch_size):
         rows = []
         for i in chunk:
-            # Join times rise with i, so "members who had joined by t" is a prefix of the list.
-            joined = run.start + timedelta(seconds=span * (i + rng.random()) / count)
+            # Many join in the launch weeks, fewer later (the share joined by x is 1 - (1 - x)^2).
+            joined = run.start + timedelta(seconds=span * (1 - math.sqrt(1 - (i + rng.random()) / count)))
             rows.append(_demo_member(places, staff, run.start) if i == 0
                         else _member(rng, next(phones), joined, places, staff))
         Member.objects.bulk_create(rows)

@@ -89,7 +89,8 @@ def test_ten_clerks_taking_payment_for_one_counter_order_at_once_take_it_once(st
     request = OrderRequest(channel="pos", fulfilment="in_store", fulfilment_location_id=store.pk,
                            lines=[LineRequest(sku_id=tea.pk, quantity=1)])
     order = place_order(actor=actor_for_user(clerk.user), member=None, request=request)
-    actors = [actor_for_user(e.user) for e in EmployeeFactory.create_batch(10, home_location=store, user__password=None)]
+    clerks = EmployeeFactory.create_batch(10, home_location=store, user__password=None)
+    actors = [actor_for_user(employee.user) for employee in clerks]
     methods = [[PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.STORE_QR][i % 3] for i in range(10)]
 
     # when they all take payment at the same moment, each with the order as they loaded it

@@ -42,7 +42,9 @@ def test_twenty_clerks_redeeming_one_code_hand_the_order_over_once(store, member
     actors = [actor_for_user(clerk.user) for clerk in clerks]
 
     # when they all redeem the code at the same moment
-    outcomes = run_together([lambda actor=actor: redeem_pickup_voucher(actor=actor, presented=code) for actor in actors])
+    outcomes = run_together([
+        lambda actor=actor: redeem_pickup_voucher(actor=actor, presented=code) for actor in actors
+    ])
 
     # then one hands the order over; the others are told the code is used, and the goods left once
     redeemed = values(outcomes)

@@ -1,0 +1,71 @@
+import time
+from argparse import ArgumentParser, ArgumentTypeError
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from o2o.demo.generator import (
+    DEFAULT_ORDERS_PER_STORE_DAY,
+    DEMO_MEMBER_PHONE,
+    PASSWORD,
+    generate_demo,
+    reset_demo,
+)
+from o2o.staff.models import Employee
+from o2o.stores.models import Location
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ArgumentTypeError("must not be negative")
+    return value
+
+
+class Command(BaseCommand):
+    help = "Fill the database with a deterministic demo chain in Shanghai, then print how to sign in."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--seed", type=int, default=42, help="same seed, same data (default 42)")
+        parser.add_argument("--stores", type=_count, default=8)
+        parser.add_argument("--skus", type=_count, default=200)
+        parser.add_argument("--members", type=_count, default=2000)
+        parser.add_argument("--days", type=_count, default=90, help="days of order history (0: none)")
+        parser.add_argument("--orders-per-store-day", type=_count, default=DEFAULT_ORDERS_PER_STORE_DAY)
+        parser.add_argument("--reset", action="store_true", help="delete all existing data first")
+
+    def handle(self, *args, **options) -> None:
+        if options["reset"]:
+            reset_demo()
+            self.stdout.write("Existing data deleted.")
+        elif Location.objects.exists():
+            self.stdout.write("The database already has data; nothing generated (--reset starts over).")
+            self._print_logins()
+            return
+        started = time.monotonic()
+        summary = generate_demo(
+            seed=options["seed"], stores=options["stores"], skus=options["skus"], members=options["members"],
+            days=options["days"], orders_per_store_day=options["orders_per_store_day"], stdout=self.stdout,
+        )
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready in {time.monotonic() - started:.1f} s: {summary.stores} stores, {summary.skus} SKUs, "
+            f"{summary.members} members, {summary.orders} orders."
+        ))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        site = settings.O2O_SITE_URL.rstrip("/")
+        store = Location.objects.filter(kind=Location.Kind.STORE).order_by("pk").first()
+        staff = {e.user.username: e for e in Employee.objects.select_related("user", "home_location")
+                 .filter(user__username__in=["hq", "manager1", "clerk1", "clerk2"])}
+        lines = ["", "Open:", f"  admin      {site}/admin/", f"  API docs   {site}/api/v1/docs"]
+        if store is not None and "clerk1" in staff:
+            lines.append(f"  join link  {site}/join/{store.code}?ref={staff['clerk1'].code}")
+        lines += ["", f"Staff logins (password {PASSWORD}):"]
+        for username in ("hq", "manager1", "clerk1", "clerk2"):
+            if employee := staff.get(username):
+                where = employee.home_location.name if employee.home_location else "all stores, Django admin"
+                lines.append(f"  {username:<10} {employee.get_role_display()}, {where}")
+        lines += ["", "Member:", f"  {DEMO_MEMBER_PHONE}  sign in with a one-time code; "
+                  "the code is printed in the server console"]
+        self.stdout.write("\n".join(lines))

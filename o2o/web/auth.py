@@ -1,0 +1,81 @@
+"""Who is looking at a page: staff through Django's session login, customers through a member session."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from o2o.access.actors import Actor, actor_for_member, actor_for_user
+from o2o.members.models import Member
+from o2o.staff.models import Role
+
+MEMBER_SESSION_KEY = "o2o_member_id"
+View = Callable[..., HttpResponse]
+
+
+def staff_page(*roles: Role) -> Callable[[View], View]:
+    """A page for staff; with roles, only for those roles (HQ and superusers may open every staff page)."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            actor = actor_for_user(request.user)
+            allowed = actor.is_staff and (not roles or actor.has_role(*roles) or actor.is_chain_wide)
+            if not allowed:
+                raise PermissionDenied
+            request.actor = actor
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def counter_location_id(actor: Actor) -> int:
+    """The store whose counter this staff member works; chain-wide staff have none."""
+    if actor.employee is None or actor.employee.home_location_id is None:
+        raise PermissionDenied
+    return actor.employee.home_location_id
+
+
+def sign_in_member(request: HttpRequest, member: Member) -> None:
+    request.session.cycle_key()  # a new session id at sign-in: no session fixation
+    request.session[MEMBER_SESSION_KEY] = member.pk
+
+
+def sign_out_member(request: HttpRequest) -> None:
+    request.session.pop(MEMBER_SESSION_KEY, None)
+
+
+def current_member(request: HttpRequest) -> Member | None:
+    member_id = request.session.get(MEMBER_SESSION_KEY)
+    return Member.objects.filter(pk=member_id).first() if member_id else None
+
+
+def member_page(view: View) -> View:
+    """A customer page: signed-in members only; others go to the sign-in page and come back."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        member = current_member(request)
+        if member is None:
+            return redirect(f"{reverse('web:member-signin')}?next={request.get_full_path()}")
+        request.actor = actor_for_member(member)
+        request.member = member
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def home_for(actor: Actor) -> str:
+    """Where a staff member lands after signing in."""
+    if actor.has_role(Role.CLERK):
+        return "web:counter-home"
+    if actor.has_role(Role.STORE_MANAGER, Role.WAREHOUSE_CLERK):
+        return "web:manager-stock"
+    return "web:hq-dashboard"
