@@ -12,9 +12,9 @@ PO = ROOT / "o2o/locale/zh_Hans/LC_MESSAGES/django.po"
 
 
 def main() -> int:
-    table = dict(
-        line.split("\t", 1) for line in (ROOT / "scripts/zh_hans.tsv").read_text().splitlines() if "\t" in line
-    )
+    table: dict[str, str] = {}
+    for tsv in sorted((ROOT / "scripts/zh_hans").glob("*.tsv")):
+        table.update(line.split("\t", 1) for line in tsv.read_text().splitlines() if "\t" in line)
     out, msgid, missing = [], None, []
     for line in PO.read_text().splitlines():
         if line.startswith("msgid "):
