@@ -1,9 +1,9 @@
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 
 from o2o.core.errors import not_found
-from o2o.inventory.models import Reservation, StockLevel, StockMove, Transfer
+from o2o.inventory.models import Reservation, StockLevel, StockMove, Transfer, TransferLine
 from o2o.inventory.rules import holdback
 from o2o.stores.models import Location
 from o2o.stores.selectors import NearbyLocation, locations_within
@@ -110,3 +110,29 @@ def transfer_for(*, transfer_id: int) -> Transfer:
     if transfer is None:
         raise not_found("transfer")
     return transfer
+
+
+def stock_list_at(*, location_id: int, search: str = "", low_only: bool = False) -> QuerySet[StockLevel]:
+    """The stock page of a store: by SKU code, optionally only low rows or SKUs matching code, name or barcode."""
+    levels = low_stock_at(location_id=location_id) if low_only else stock_at(location_id=location_id)
+    if search := search.strip():
+        levels = levels.filter(Q(sku__code__icontains=search) | Q(sku__name__icontains=search) | Q(sku__barcode=search))
+    return levels
+
+
+def stock_level_at(*, location_id: int, sku_id: int) -> StockLevel:
+    level = stock_at(location_id=location_id).filter(sku_id=sku_id).first()
+    if level is None:
+        raise not_found("stock level")
+    return level
+
+
+def incoming_transfers_with_lines(*, location_id: int) -> QuerySet[Transfer]:
+    """In-transit transfers to the location, oldest first, with their source and the SKUs of their lines."""
+    lines = TransferLine.objects.select_related("sku").order_by("sku__code")
+    return (
+        incoming_transfers(location_id=location_id)
+        .select_related("source")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("created_at", "pk")
+    )

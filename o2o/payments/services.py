@@ -91,8 +91,13 @@ def _settle(payment: Payment | None, event) -> str:
     payment.refresh_from_db()
     order = Order.objects.get(pk=payment.order_id)
     if order.state == OrderState.PENDING_PAYMENT:
-        orders.mark_paid(order=order)
-        return "paid"
+        try:
+            orders.mark_paid(order=order)
+            return "paid"
+        except DomainError as error:
+            # The order expired in the same instant: nothing was written; refund below.
+            if error.code != ErrorCode.ILLEGAL_TRANSITION:
+                raise
     # The money arrived after the order was cancelled (deadline passed): give it back.
     _refund_payment(payment=payment, amount=payment.amount, reason="paid after the order was cancelled", actor_id=None)
     return "refunded_late_payment"
