@@ -15,7 +15,10 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --inexact --quiet --python $(BIN)/python
 	touch $@
 
-setup: $(VENV)/.synced
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(VENV)/.synced node_modules/.package-lock.json
 
 demo: setup  ## set up, load the demo chain, print the logins, serve on 127.0.0.1:8000
 	mkdir -p var
@@ -27,6 +30,7 @@ serve: setup
 	$(BIN)/o2o serve $(HOST):$(PORT)
 
 test: setup  ## the whole suite (PostgreSQL race tests run when DATABASE_URL points at PostgreSQL)
+	scripts/chromium-up
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/o2o makemigrations --check --dry-run --verbosity 0
