@@ -34,8 +34,13 @@ from o2o.payments.models import Payment
 from o2o.pickup.models import PickupVoucher
 
 __all__ = [
-    "DEFAULT_ORDERS_PER_STORE_DAY", "DEMO_MEMBER_NAME", "DEMO_MEMBER_PHONE", "PASSWORD",
-    "DemoSummary", "generate_demo", "reset_demo",
+    "DEFAULT_ORDERS_PER_STORE_DAY",
+    "DEMO_MEMBER_NAME",
+    "DEMO_MEMBER_PHONE",
+    "PASSWORD",
+    "DemoSummary",
+    "generate_demo",
+    "reset_demo",
 ]
 
 DEFAULT_ORDERS_PER_STORE_DAY = 30
@@ -53,25 +58,41 @@ class DemoSummary:
 
 
 def generate_demo(
-    *, seed: int = 42, stores: int = 8, skus: int = 200, members: int = 2000, days: int = 90,
-    orders_per_store_day: int = DEFAULT_ORDERS_PER_STORE_DAY, stdout: Output | None = None,
-    today: date | None = None, batch_size: int = 2000,
+    *,
+    seed: int = 42,
+    stores: int = 8,
+    skus: int = 200,
+    members: int = 2000,
+    days: int = 90,
+    orders_per_store_day: int = DEFAULT_ORDERS_PER_STORE_DAY,
+    stdout: Output | None = None,
+    today: date | None = None,
+    batch_size: int = 2000,
 ) -> DemoSummary:
     """Fill an empty database with the demo chain, in one transaction (all or nothing).
 
     `days=0` or `orders_per_store_day=0` skips the order history; stock is still there.
+    `batch_size` is rows per INSERT: PostgreSQL allows 65,535 parameters per statement and an
+    order row has about 20, so stay at or below 3,000.
     """
     if min(stores, skus, members) < 1 or min(days, orders_per_store_day) < 0:
         raise ValueError("stores, skus and members must be at least 1; days and orders not negative")
-    run = Run(seed=seed, today=today or timezone.localdate(), days=days, tz=timezone.get_current_timezone(),
-              batch_size=batch_size, stdout=stdout)
+    run = Run(
+        seed=seed,
+        today=today or timezone.localdate(),
+        days=days,
+        tz=timezone.get_current_timezone(),
+        batch_size=batch_size,
+        stdout=stdout,
+    )
     with transaction.atomic(), explicit_timestamps(*_BACKDATED):
         places = create_places(run, stores=stores)
         catalog = create_catalog(run, skus=skus)
         staff = create_staff(run, places=places, groups=create_groups())
         pool = create_members(run, count=members, places=places, staff=staff)
-        history = History(run, catalog=catalog, members=pool, staff=staff, places=places,
-                          orders_per_store_day=orders_per_store_day)
+        history = History(
+            run, catalog=catalog, members=pool, staff=staff, places=places, orders_per_store_day=orders_per_store_day
+        )
         step = max(len(places.stores) // 20, 1)
         for i, store in enumerate(places.stores):
             history.fill_store(store, demo_member_shops_here=i == 0)
@@ -79,8 +100,13 @@ def generate_demo(
                 run.say(f"stores: {i + 1}/{len(places.stores)} with stock and history")
         written = history.finish()
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
-    return DemoSummary(stores=stores, skus=len(catalog), members=members, orders=written.get("order", 0),
-                       first_store_code=places.stores[0].code)
+    return DemoSummary(
+        stores=stores,
+        skus=len(catalog),
+        members=members,
+        orders=written.get("order", 0),
+        first_store_code=places.stores[0].code,
+    )
 
 
 def reset_demo() -> None:
@@ -94,6 +120,10 @@ def reset_demo() -> None:
     models += [User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through]
     existing = set(connection.introspection.table_names())
     tables = sorted({m._meta.db_table for m in models if m._meta.managed and not m._meta.proxy} & existing)
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this
+        # transaction (rows written earlier in it, as in tests); run those checks now.
+        connection.check_constraints()
     connection.ops.execute_sql_flush(
         connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
     )

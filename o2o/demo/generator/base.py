@@ -86,9 +86,7 @@ def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
     for a million members or orders that UPDATE costs more than the inserts themselves. The flag
     is restored on exit, and the command runs alone in its process.
     """
-    fields = [
-        f for m in model_classes for f in m._meta.concrete_fields if getattr(f, "auto_now_add", False)
-    ]
+    fields = [f for m in model_classes for f in m._meta.concrete_fields if getattr(f, "auto_now_add", False)]
     for f in fields:
         f.auto_now_add = False
     try:

@@ -75,8 +75,14 @@ def _sku_rows(rng: random.Random, categories: dict[str, Category], count: int):
                     return
                 made += 1
                 label = " ".join(variant[0].values())
-                yield _SkuRow(product, f"{prefixes[slug]}{made:05d}", _ean13(made, barcode_offset),
-                              f"{product.name} {label}", variant, unit)
+                yield _SkuRow(
+                    product,
+                    f"{prefixes[slug]}{made:05d}",
+                    _ean13(made, barcode_offset),
+                    f"{product.name} {label}",
+                    variant,
+                    unit,
+                )
         round_ += 1
 
 
@@ -112,8 +118,12 @@ def _create_chunk(rng: random.Random, plan: CatalogPlan, rows: list[_SkuRow]) ->
 def _sku(rng: random.Random, row: _SkuRow) -> SKU:
     roll = rng.random()
     return SKU(
-        product=row.product, code=row.code, barcode=row.barcode, name=row.name,
-        attributes=row.variant[0], unit=row.unit,
+        product=row.product,
+        code=row.code,
+        barcode=row.barcode,
+        name=row.name,
+        attributes=row.variant[0],
+        unit=row.unit,
         sold_online=roll >= 0.08,  # 8% counter only (bulky, regulated)
         sold_offline=not 0.08 <= roll < 0.14,  # 6% online only
     )

@@ -48,8 +48,9 @@ def create_groups() -> dict[str, Group]:
     view = ours.filter(codename__startswith="view_")
     groups[Role.HQ].permissions.set(ours | Permission.objects.filter(content_type__app_label="auth"))
     groups[Role.REGIONAL_SUPERVISOR].permissions.set(view)
-    groups[Role.STORE_MANAGER].permissions.set(ours.filter(Q(codename__startswith="view_")
-                                                           | Q(codename__in=_MANAGER_CHANGES)))
+    groups[Role.STORE_MANAGER].permissions.set(
+        ours.filter(Q(codename__startswith="view_") | Q(codename__in=_MANAGER_CHANGES))
+    )
     return groups
 
 
@@ -99,13 +100,20 @@ def create_staff(run: Run, *, places: Places, groups: dict[str, Group]) -> Staff
     for chunk in chunks(_hires(places), run.batch_size):
         names = [chinese_name(rng) for _ in chunk]
         users = User.objects.bulk_create(
-            User(username=h.username, password=_password_hash(), first_name=n[1:], last_name=n[0],
-                 is_staff=h.is_staff, is_superuser=h.is_superuser)
+            User(
+                username=h.username,
+                password=_password_hash(),
+                first_name=n[1:],
+                last_name=n[0],
+                is_staff=h.is_staff,
+                is_superuser=h.is_superuser,
+            )
             for h, n in zip(chunk, names, strict=True)
         )
         employees = Employee.objects.bulk_create(
-            Employee(user=u, role=h.role, home_location=h.home, region=h.region,
-                     code=f"E{hired + k + 1:04d}", display_name=n)
+            Employee(
+                user=u, role=h.role, home_location=h.home, region=h.region, code=f"E{hired + k + 1:04d}", display_name=n
+            )
             for k, (u, h, n) in enumerate(zip(users, chunk, names, strict=True))
         )
         User.groups.through.objects.bulk_create(
@@ -174,8 +182,9 @@ def create_members(run: Run, *, count: int, places: Places, staff: Staff) -> Mem
         for i in chunk:
             # Many join in the launch weeks, fewer later (the share joined by x is 1 - (1 - x)^2).
             joined = run.start + timedelta(seconds=span * (1 - math.sqrt(1 - (i + rng.random()) / count)))
-            rows.append(_demo_member(places, staff, run.start) if i == 0
-                        else _member(rng, next(phones), joined, places, staff))
+            rows.append(
+                _demo_member(places, staff, run.start) if i == 0 else _member(rng, next(phones), joined, places, staff)
+            )
         Member.objects.bulk_create(rows)
         members.ids.extend(m.pk for m in rows)
         members.joined.extend(m.created_at.timestamp() for m in rows)
@@ -200,9 +209,13 @@ def _phones(offset: int) -> Iterator[str]:
 def _demo_member(places: Places, staff: Staff, joined: datetime) -> Member:
     store = places.stores[0]
     return Member(
-        phone=DEMO_MEMBER_PHONE, name=DEMO_MEMBER_NAME, marketing_consent=True,
-        registration_channel=Member.RegistrationChannel.STORE_QR, acquiring_location=store,
-        acquiring_employee_id=staff.clerks[store.pk][0].employee_id, created_at=joined,
+        phone=DEMO_MEMBER_PHONE,
+        name=DEMO_MEMBER_NAME,
+        marketing_consent=True,
+        registration_channel=Member.RegistrationChannel.STORE_QR,
+        acquiring_location=store,
+        acquiring_employee_id=staff.clerks[store.pk][0].employee_id,
+        created_at=joined,
     )
 
 
@@ -213,7 +226,11 @@ def _member(rng: random.Random, phone: str, joined: datetime, places: Places, st
     credited = in_store and (channel != Member.RegistrationChannel.STORE_QR or rng.random() < 0.7)
     employee = rng.choice(staff.clerks[store.pk]).employee_id if credited and store else None
     return Member(
-        phone=phone, name=chinese_name(rng), marketing_consent=rng.random() < 0.6,
-        registration_channel=channel, acquiring_location=store, acquiring_employee_id=employee,
+        phone=phone,
+        name=chinese_name(rng),
+        marketing_consent=rng.random() < 0.6,
+        registration_channel=channel,
+        acquiring_location=store,
+        acquiring_employee_id=employee,
         created_at=joined,
     )

@@ -22,22 +22,34 @@ class Places:
 
 def create_places(run: Run, *, stores: int) -> Places:
     rng = run.rng("places")
-    regions = Region.objects.bulk_create(
-        Region(code=f"SH-{code}", name=f"上海{name}") for code, name, *_ in DISTRICTS
-    )
+    regions = Region.objects.bulk_create(Region(code=f"SH-{code}", name=f"上海{name}") for code, name, *_ in DISTRICTS)
     created: list[Location] = []
     for chunk in chunks(_stores(run, regions, stores), run.batch_size):
         created += Location.objects.bulk_create(chunk)
     warehouse = Location.objects.create(
-        code="SH-WH1", name=f"{BRAND}·浦东金桥配送中心", kind=Location.Kind.WAREHOUSE, region=regions[-1],
-        address="上海市浦东新区金桥路1200号", latitude=31.2650, longitude=121.5900,
-        opens_at=time(6, 0), closes_at=time(22, 0), pickup_enabled=False,
+        code="SH-WH1",
+        name=f"{BRAND}·浦东金桥配送中心",
+        kind=Location.Kind.WAREHOUSE,
+        region=regions[-1],
+        address="上海市浦东新区金桥路1200号",
+        latitude=31.2650,
+        longitude=121.5900,
+        opens_at=time(6, 0),
+        closes_at=time(22, 0),
+        pickup_enabled=False,
         delivery_radius_km=Decimal("30.0"),
     )
     workshop = Location.objects.create(
-        code="SH-WS1", name="沪安汽车服务合作工坊", kind=Location.Kind.WORKSHOP, region=regions[3],
-        address=f"上海市长宁区协和路{rng.randint(100, 800)}号", latitude=31.2130, longitude=121.3700,
-        opens_at=time(8, 30), closes_at=time(18, 0), pickup_enabled=False,
+        code="SH-WS1",
+        name="沪安汽车服务合作工坊",
+        kind=Location.Kind.WORKSHOP,
+        region=regions[3],
+        address=f"上海市长宁区协和路{rng.randint(100, 800)}号",
+        latitude=31.2130,
+        longitude=121.3700,
+        opens_at=time(8, 30),
+        closes_at=time(18, 0),
+        pickup_enabled=False,
         online_orders_reserve_stock=False,
     )
     run.say(f"places: {len(regions)} regions, {len(created)} stores, 1 warehouse, 1 workshop")

@@ -15,11 +15,14 @@ from o2o.staff.models import Employee
 from o2o.stores.models import Location
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ArgumentTypeError("must not be negative")
-    return value
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise ArgumentTypeError(f"must be at least {minimum}")
+        return value
+
+    return parse
 
 
 class Command(BaseCommand):
@@ -27,11 +30,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--seed", type=int, default=42, help="same seed, same data (default 42)")
-        parser.add_argument("--stores", type=_count, default=8)
-        parser.add_argument("--skus", type=_count, default=200)
-        parser.add_argument("--members", type=_count, default=2000)
-        parser.add_argument("--days", type=_count, default=90, help="days of order history (0: none)")
-        parser.add_argument("--orders-per-store-day", type=_count, default=DEFAULT_ORDERS_PER_STORE_DAY)
+        parser.add_argument("--stores", type=_at_least(1), default=8)
+        parser.add_argument("--skus", type=_at_least(1), default=200)
+        parser.add_argument("--members", type=_at_least(1), default=2000, help="including the demo member")
+        parser.add_argument("--days", type=_at_least(0), default=90, help="days of order history (0: none)")
+        parser.add_argument("--orders-per-store-day", type=_at_least(0), default=DEFAULT_ORDERS_PER_STORE_DAY)
         parser.add_argument("--reset", action="store_true", help="delete all existing data first")
 
     def handle(self, *args, **options) -> None:
@@ -44,20 +47,31 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         summary = generate_demo(
-            seed=options["seed"], stores=options["stores"], skus=options["skus"], members=options["members"],
-            days=options["days"], orders_per_store_day=options["orders_per_store_day"], stdout=self.stdout,
+            seed=options["seed"],
+            stores=options["stores"],
+            skus=options["skus"],
+            members=options["members"],
+            days=options["days"],
+            orders_per_store_day=options["orders_per_store_day"],
+            stdout=self.stdout,
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready in {time.monotonic() - started:.1f} s: {summary.stores} stores, {summary.skus} SKUs, "
-            f"{summary.members} members, {summary.orders} orders."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready in {time.monotonic() - started:.1f} s: {summary.stores} stores, {summary.skus} SKUs, "
+                f"{summary.members} members, {summary.orders} orders."
+            )
+        )
         self._print_logins()
 
     def _print_logins(self) -> None:
         site = settings.O2O_SITE_URL.rstrip("/")
         store = Location.objects.filter(kind=Location.Kind.STORE).order_by("pk").first()
-        staff = {e.user.username: e for e in Employee.objects.select_related("user", "home_location")
-                 .filter(user__username__in=["hq", "manager1", "clerk1", "clerk2"])}
+        staff = {
+            e.user.username: e
+            for e in Employee.objects.select_related("user", "home_location").filter(
+                user__username__in=["hq", "manager1", "clerk1", "clerk2"]
+            )
+        }
         lines = ["", "Open:", f"  admin      {site}/admin/", f"  API docs   {site}/api/v1/docs"]
         if store is not None and "clerk1" in staff:
             lines.append(f"  join link  {site}/join/{store.code}?ref={staff['clerk1'].code}")
@@ -66,6 +80,9 @@ class Command(BaseCommand):
             if employee := staff.get(username):
                 where = employee.home_location.name if employee.home_location else "all stores, Django admin"
                 lines.append(f"  {username:<10} {employee.get_role_display()}, {where}")
-        lines += ["", "Member:", f"  {DEMO_MEMBER_PHONE}  sign in with a one-time code; "
-                  "the code is printed in the server console"]
+        lines += [
+            "",
+            "Member:",
+            f"  {DEMO_MEMBER_PHONE}  sign in with a one-time code; the code is printed in the server console",
+        ]
         self.stdout.write("\n".join(lines))
