@@ -72,7 +72,17 @@ class Command(BaseCommand):
                 user__username__in=["hq", "manager1", "clerk1", "clerk2"]
             )
         }
-        lines = ["", "Open:", f"  admin      {site}/admin/", f"  API docs   {site}/api/v1/docs"]
+        lines = [
+            "",
+            "Open:",
+            f"  storefront {site}/shop/          (customers, phone-sized)",
+            f"  counter    {site}/counter/       (clerks: pickups, POS sale, other locations)",
+            f"  manager    {site}/manager/       (store stock, transfers, orders, staff)",
+            f"  dashboard  {site}/hq/            (HQ)",
+            f"  staff sign-in {site}/accounts/login/",
+            f"  admin      {site}/admin/",
+            f"  API docs   {site}/api/v1/docs",
+        ]
         if store is not None and "clerk1" in staff:
             lines.append(f"  join link  {site}/join/{store.code}?ref={staff['clerk1'].code}")
         lines += ["", f"Staff logins (password {PASSWORD}):"]
