@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from o2o.catalog.models import SKU, Category, Channel, Price
 from o2o.core.errors import DomainError, ErrorCode
@@ -53,3 +53,20 @@ def search_skus(
     if channel is not None:
         skus = skus.filter(sold_online=True) if channel in Channel.online() else skus.filter(sold_offline=True)
     return skus
+
+
+def online_skus(
+    *, channel: str, category_id: int | None = None, text: str | None = None, after_id: int | None = None
+) -> QuerySet[SKU]:
+    """What a customer can buy on an online channel: sold online with a chain-wide price there, by id.
+
+    A category takes its sub-categories with it; the text matches the SKU or product name, or the SKU code.
+    """
+    skus = search_skus(channel=channel).filter(prices__channel=channel, prices__location__isnull=True)
+    if category_id is not None:
+        skus = skus.filter(Q(product__category_id=category_id) | Q(product__category__parent_id=category_id))
+    if text and (text := text.strip()):
+        skus = skus.filter(Q(name__icontains=text) | Q(product__name__icontains=text) | Q(code__iexact=text))
+    if after_id is not None:
+        skus = skus.filter(pk__gt=after_id)
+    return skus.order_by("pk")

@@ -2,7 +2,9 @@ from django.db.models import Q, QuerySet
 
 from o2o.access.actors import Actor
 from o2o.core.errors import not_found
+from o2o.inventory.selectors import Supply, nearby_supply
 from o2o.orders.models import Order
+from o2o.stores.models import Location
 
 
 def _visible_orders(actor: Actor) -> QuerySet[Order]:
@@ -41,3 +43,35 @@ def orders_for(*, actor: Actor, state: str | None = None, location_id: int | Non
 def member_history(*, member_id: int) -> QuerySet[Order]:
     """One history for online and in-store orders alike."""
     return Order.objects.filter(member_id=member_id).prefetch_related("lines__sku").order_by("-created_at", "-pk")
+
+
+# Stores and warehouses a city apart are still candidates; the nearest ones come first anyway.
+FULFILMENT_RADIUS_KM = 50.0
+_ALL = 10_000
+
+
+def pickup_stores_for(*, latitude: float, longitude: float, wanted: dict[int, int], limit: int = 10) -> list[Supply]:
+    """Stores near the customer where every wanted unit can be picked up (online stock), nearest first."""
+    supplies = nearby_supply(
+        latitude=latitude,
+        longitude=longitude,
+        wanted=wanted,
+        radius_km=FULFILMENT_RADIUS_KM,
+        limit=_ALL,
+        pickup_only=True,
+        only_complete=True,
+    )
+    return [s for s in supplies if s.nearby.location.kind == Location.Kind.STORE][:limit]
+
+
+def ship_from_for(*, latitude: float, longitude: float, wanted: dict[int, int]) -> Supply | None:
+    """The nearest location that can supply every wanted unit and delivers that far (its delivery radius)."""
+    supplies = nearby_supply(
+        latitude=latitude,
+        longitude=longitude,
+        wanted=wanted,
+        radius_km=FULFILMENT_RADIUS_KM,
+        limit=_ALL,
+        only_complete=True,
+    )
+    return next((s for s in supplies if s.nearby.distance_km <= float(s.nearby.location.delivery_radius_km)), None)

@@ -1,0 +1,102 @@
+"""The shopping cart lives in the session: SKU id -> quantity. Prices are never kept here."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from o2o.catalog.models import SKU, Channel
+from o2o.catalog.selectors import active_skus, unit_prices
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.money import to_money
+from o2o.orders.services import MAX_LINE_QUANTITY, MAX_LINES
+
+SESSION_KEY = "o2o_cart"
+CHANNEL = Channel.H5
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku: SKU
+    quantity: int
+    unit_price: Decimal | None  # None: no longer sold online
+
+    @property
+    def line_total(self) -> Decimal | None:
+        return None if self.unit_price is None else to_money(self.unit_price * self.quantity)
+
+
+class Cart:
+    def __init__(self, session: SessionBase) -> None:
+        self.session = session
+
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {int(sku_id): qty for sku_id, qty in self.session.get(SESSION_KEY, {}).items()}
+
+    def _save(self, quantities: dict[int, int]) -> None:
+        self.session[SESSION_KEY] = {str(sku_id): qty for sku_id, qty in quantities.items()}
+
+    @property
+    def count(self) -> int:
+        return sum(self.quantities.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.quantities)
+
+    def add(self, sku_id: int, quantity: int) -> int:
+        """Put more of a SKU in the cart (up to the per-line maximum); returns the new quantity."""
+        quantities = self.quantities
+        if sku_id not in quantities and len(quantities) >= MAX_LINES:
+            raise ValueError("cart full")
+        quantities[sku_id] = min(quantities.get(sku_id, 0) + quantity, MAX_LINE_QUANTITY)
+        self._save(quantities)
+        return quantities[sku_id]
+
+    def set(self, sku_id: int, quantity: int) -> None:
+        """Change a line's quantity; 0 removes it. Unknown lines are left alone."""
+        quantities = self.quantities
+        if sku_id not in quantities:
+            return
+        if quantity <= 0:
+            del quantities[sku_id]
+        else:
+            quantities[sku_id] = min(quantity, MAX_LINE_QUANTITY)
+        self._save(quantities)
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+    def lines(self) -> list[CartLine]:
+        """The lines with today's online price; SKUs no longer sold online stay visible without a price.
+
+        SKUs taken out of the catalogue leave the cart.
+        """
+        quantities = self.quantities
+        skus = active_skus().in_bulk(quantities)
+        if gone := quantities.keys() - skus.keys():
+            self._save({pk: qty for pk, qty in quantities.items() if pk not in gone})
+        sellable = {pk for pk, sku in skus.items() if sku.sold_online}
+        prices = _prices(sellable)
+        return [
+            CartLine(skus[pk], qty, prices.get(pk) if pk in sellable else None)
+            for pk, qty in quantities.items()
+            if pk in skus
+        ]
+
+    @staticmethod
+    def total(lines: list[CartLine]) -> Decimal:
+        return to_money(sum((line.line_total for line in lines if line.line_total is not None), Decimal(0)))
+
+
+def _prices(sku_ids: set[int]) -> dict[int, Decimal]:
+    """The chain-wide online price of each SKU that has one."""
+    if not sku_ids:
+        return {}
+    try:
+        return unit_prices(sku_ids=sku_ids, channel=CHANNEL, location_id=None)
+    except DomainError as error:
+        if error.code != ErrorCode.NO_PRICE:
+            raise
+        priced = sku_ids - set(error.extra.get("sku_ids", ()))
+        return unit_prices(sku_ids=priced, channel=CHANNEL, location_id=None) if priced else {}

@@ -1,0 +1,182 @@
+"""Checkout and the simulated payment: the cart becomes an order through the same services as the API."""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from o2o.core.codes import new_token
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.orders.models import Fulfilment, Order
+from o2o.orders.selectors import pickup_stores_for, ship_from_for
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.payments.services import start_online_payment
+from o2o.payments.simulator import simulate_customer_payment
+from o2o.web.auth import member_page
+from o2o.web.storefront.cart import CHANNEL, Cart, CartLine
+from o2o.web.storefront.forms import CheckoutForm
+from o2o.web.storefront.my_orders import order_or_404, seconds_left
+from o2o.web.storefront.pages import render_shop
+from o2o.web.storefront.places import Position, districts, is_open_now, position_for
+
+PLACED_KEY = "o2o_checkouts"  # checkout token -> order id, so a repeated submit finds its order
+PLACED_KEPT = 20
+PICKUP_CHOICES = 10
+T = "web/storefront/"
+
+
+@member_page
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Pickup at a store that has everything, or delivery from the nearest location that has everything."""
+    shopping_cart = Cart(request.session)
+    if request.method == "POST" and (order_id := _placed(request).get(request.POST.get("token", ""))):
+        return redirect("web:shop-pay", order_id=order_id)  # the same checkout submitted again
+    if not shopping_cart:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("web:shop-cart")
+    lines = shopping_cart.lines()
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        position = _posted_position(form) or position_for(request)
+    else:
+        position = position_for(request)
+        form = CheckoutForm(initial={"token": new_token(), "lat": position.latitude, "lng": position.longitude})
+    wanted = shopping_cart.quantities
+    pickup_stores = pickup_stores_for(
+        latitude=position.latitude, longitude=position.longitude, wanted=wanted, limit=PICKUP_CHOICES
+    )
+    if request.method == "POST" and form.is_valid() and not _unsellable(form, lines):
+        order = _place(request, form, position, wanted)
+        if order is not None:
+            shopping_cart.clear()
+            _remember(request, form.cleaned_data["token"], order)
+            return redirect("web:shop-pay", order_id=order.pk)
+    if not form.is_bound and pickup_stores:
+        form.initial["pickup_store"] = pickup_stores[0].nearby.location.pk
+    context = {
+        "form": form,
+        "lines": lines,
+        "total": Cart.total(lines),
+        "pickup_stores": [(s, is_open_now(s.nearby.location)) for s in pickup_stores],
+        "position": position,
+        "districts": districts(),
+    }
+    return render_shop(request, f"{T}checkout.html", context, nav="cart", status=422 if form.errors else 200)
+
+
+def _posted_position(form: CheckoutForm) -> Position | None:
+    if form.is_valid():
+        return Position(form.cleaned_data["lat"], form.cleaned_data["lng"], "device")
+    return None
+
+
+def _unsellable(form: CheckoutForm, lines: list[CartLine]) -> bool:
+    if gone := [line.sku.name for line in lines if line.unit_price is None]:
+        names = ", ".join(gone)
+        form.add_error(None, _("No longer sold online: %(names)s. Remove them from your cart.") % {"names": names})
+    return bool(gone)
+
+
+def _place(request: HttpRequest, form: CheckoutForm, position: Position, wanted: dict[int, int]) -> Order | None:
+    """Place the order, or put the reason on the form and answer None (nothing is written then)."""
+    data = form.cleaned_data
+    if data["fulfilment"] == Fulfilment.PICKUP:
+        location_id = data["pickup_store"]
+    else:
+        ship_from = ship_from_for(latitude=position.latitude, longitude=position.longitude, wanted=wanted)
+        if ship_from is None:
+            form.add_error(None, _("No location can deliver all of these items to your area yet. Try pickup."))
+            return None
+        location_id = ship_from.nearby.location.pk
+    order_request = OrderRequest(
+        channel=CHANNEL,
+        fulfilment=data["fulfilment"],
+        fulfilment_location_id=location_id,
+        lines=[LineRequest(sku_id, quantity) for sku_id, quantity in sorted(wanted.items())],
+        delivery_address=data["delivery_address"] if data["fulfilment"] == Fulfilment.DELIVERY else "",
+    )
+    try:
+        return place_order(
+            actor=request.actor, member=request.member, request=order_request, idempotency_key=data["token"]
+        )
+    except DomainError as error:
+        form.add_error(None, _checkout_problem(error))
+        # A fresh token: the next attempt is a new checkout (this one wrote nothing).
+        form.data = form.data.copy()
+        form.data["token"] = new_token()
+        return None
+
+
+def _checkout_problem(error: DomainError) -> str:
+    problems = {
+        ErrorCode.INSUFFICIENT_STOCK: _(
+            "Sorry, there is not enough stock left there for your cart. Choose another store or change the quantities."
+        ),
+        ErrorCode.LOCATION_UNAVAILABLE: _("This store does not take pickup orders. Choose another store."),
+        ErrorCode.NOT_FOUND: _("This store does not take pickup orders. Choose another store."),
+        ErrorCode.NOT_SOLD_ON_CHANNEL: _("Some items are no longer sold online. Remove them from your cart."),
+        ErrorCode.UNKNOWN_SKU: _("Some items are no longer sold online. Remove them from your cart."),
+        ErrorCode.NO_PRICE: _("Some items are no longer sold online. Remove them from your cart."),
+        ErrorCode.IDEMPOTENCY_CONFLICT: _("This checkout was already sent with other choices. Check My orders."),
+    }
+    return problems.get(error.code, _("The order could not be placed. Check your choices and try again."))
+
+
+def _placed(request: HttpRequest) -> dict[str, int]:
+    return request.session.get(PLACED_KEY, {})
+
+
+def _remember(request: HttpRequest, token: str, order: Order) -> None:
+    placed = list(_placed(request).items())[-(PLACED_KEPT - 1) :]
+    request.session[PLACED_KEY] = dict([*placed, (token, order.pk)])
+
+
+@member_page
+def pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The gateway's QR and, since the gateway is simulated, buttons that play the customer paying."""
+    order = order_or_404(request, order_id)
+    context = {"order": order, "simulator": settings.O2O_PAYMENT_SIMULATOR}
+    try:
+        _payment, pay_url = start_online_payment(order=order)
+    except DomainError as error:
+        order.refresh_from_db()
+        context["reason"] = _not_payable(error, order)
+    else:
+        context["pay_qr"] = segno.make(pay_url, error="m").svg_data_uri(scale=4)
+        context["seconds_left"] = seconds_left(order)
+    return render_shop(request, f"{T}pay.html", context, nav="orders")
+
+
+def _not_payable(error: DomainError, order: Order) -> str:
+    if error.code == ErrorCode.PAYMENT_DEADLINE_PASSED:
+        return _("The time to pay has run out, so the order was cancelled and its items released.")
+    return _("This order is %(state)s and cannot be paid.") % {"state": order.get_state_display()}
+
+
+@require_POST
+@member_page
+def pay_simulated(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Play the customer at the simulated gateway: it sends its signed callback, as a real one would."""
+    if not settings.O2O_PAYMENT_SIMULATOR:
+        raise Http404
+    order = order_or_404(request, order_id)
+    if request.POST.get("outcome") not in {"succeeded", "failed"}:
+        return HttpResponseBadRequest()
+    succeeded = request.POST["outcome"] == "succeeded"
+    try:
+        payment, _pay_url = start_online_payment(order=order)
+        outcome = simulate_customer_payment(gateway_ref=payment.gateway_ref, succeeded=succeeded)
+    except DomainError as error:
+        order.refresh_from_db()
+        messages.error(request, _not_payable(error, order))
+        return redirect("web:shop-order", order_id=order.pk)
+    if outcome == "paid":
+        messages.success(request, _("Paid. Thank you!"))
+    elif outcome == "failed":
+        messages.error(request, _("The payment failed. Nothing was charged; you can try again."))
+    else:
+        messages.info(request, _("The payment could not be applied to this order."))
+    return redirect("web:shop-order", order_id=order.pk)

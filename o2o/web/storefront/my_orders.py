@@ -1,0 +1,120 @@
+"""The customer's orders: the list, one order with its live status and pickup code, cancelling."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from o2o.core.errors import DomainError
+from o2o.orders.models import Order, OrderState
+from o2o.orders.selectors import get_order_for, orders_for
+from o2o.orders.states import PAID_NOT_HANDED_OVER
+from o2o.payments.services import cancel_order
+from o2o.pickup.models import PickupVoucher
+from o2o.pickup.qr import voucher_qr_data_uri
+from o2o.pickup.selectors import voucher_of_order
+from o2o.web.auth import member_page
+from o2o.web.storefront.pages import is_htmx, is_id, render_shop
+from o2o.web.storefront.places import is_open_now
+
+PAGE_SIZE = 20
+# Nothing more happens to these that the customer waits for: the page stops asking.
+SETTLED = frozenset(
+    {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED, OrderState.REFUNDED}
+)
+CANCELLABLE = frozenset({OrderState.PENDING_PAYMENT, *PAID_NOT_HANDED_OVER})
+STATE_BADGE = {
+    OrderState.PENDING_PAYMENT: "warn",
+    OrderState.READY_FOR_PICKUP: "ok",
+    OrderState.PICKED_UP: "ok",
+    OrderState.DELIVERED: "ok",
+    OrderState.COMPLETED: "ok",
+    OrderState.CANCELLED: "bad",
+    OrderState.REFUNDED: "bad",
+}
+T = "web/storefront/"
+
+
+def order_or_404(request: HttpRequest, order_id: int) -> Order:
+    if not is_id(order_id):
+        raise Http404
+    try:
+        return get_order_for(actor=request.actor, order_id=order_id)
+    except DomainError as error:
+        raise Http404 from error
+
+
+@member_page
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = orders_for(actor=request.actor)
+    before = request.GET.get("before", "")
+    if is_id(before):
+        orders = orders.filter(pk__lt=int(before))
+    found = list(orders[: PAGE_SIZE + 1])
+    page = found[:PAGE_SIZE]
+    context = {
+        "orders": [(order, STATE_BADGE.get(order.state, "")) for order in page],
+        "next_before": page[-1].pk if len(found) > PAGE_SIZE else None,
+    }
+    if is_htmx(request) and before:
+        return render_shop(request, f"{T}orders.html#rows", context)
+    return render_shop(request, f"{T}orders.html", context, nav="orders")
+
+
+@member_page
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = order_or_404(request, order_id)
+    context = {**_status_context(order), "lines": order.lines.select_related("sku").order_by("pk")}
+    return render_shop(request, f"{T}order.html", context, nav="orders")
+
+
+@member_page
+def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Polled by the order page: 204 (nothing to swap) while the state is the one the page shows."""
+    order = order_or_404(request, order_id)
+    if request.GET.get("seen") == order.state:
+        return HttpResponse(status=204)
+    return render_shop(request, f"{T}order.html#status", _status_context(order))
+
+
+def _status_context(order: Order) -> dict:
+    voucher = voucher_of_order(order_id=order.pk)
+    store = order.fulfilment_location
+    showing_code = voucher is not None and voucher.state == PickupVoucher.State.ISSUED
+    return {
+        "order": order,
+        "badge": STATE_BADGE.get(order.state, ""),
+        "voucher": voucher,
+        "voucher_qr": voucher_qr_data_uri(voucher) if showing_code else None,
+        "store": store,
+        "store_open_now": is_open_now(store),
+        "can_cancel": order.state in CANCELLABLE,
+        "can_pay": order.state == OrderState.PENDING_PAYMENT,
+        "seconds_left": seconds_left(order),
+        "polling": order.state not in SETTLED,
+    }
+
+
+def seconds_left(order: Order) -> int | None:
+    if order.state != OrderState.PENDING_PAYMENT or order.payment_deadline is None:
+        return None
+    return max(int((order.payment_deadline - timezone.now()).total_seconds()), 0)
+
+
+@require_POST
+@member_page
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Unpaid: cancelled and the stock released; paid but not handed over: refunded in full."""
+    order = order_or_404(request, order_id)
+    try:
+        cancel_order(actor=request.actor, order=order)
+    except DomainError:
+        order.refresh_from_db()
+        messages.error(
+            request, _("This order is %(state)s and can no longer be cancelled.") % {"state": order.get_state_display()}
+        )
+    else:
+        messages.success(request, _("The order is cancelled."))
+    return redirect("web:shop-order", order_id=order.pk)

@@ -1,0 +1,29 @@
+"""What every storefront page shows around its content: the nav with the cart count and who is signed in."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from o2o.web.auth import current_member
+from o2o.web.storefront.cart import Cart
+
+# Ids beyond a 64-bit integer cannot exist (and SQLite refuses to compare with them).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: str | int) -> bool:
+    return str(value).isdigit() and 0 < int(value) <= MAX_ID
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """An htmx request for a fragment (a history restore after "back" wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def render_shop(
+    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, nav: str = "", status: int = 200
+) -> HttpResponse:
+    member = getattr(request, "member", None) or current_member(request)
+    base = {"cart_count": Cart(request.session).count, "shop_member": member, "nav": nav}
+    return render(request, template, {**base, **(context or {})}, status=status)
