@@ -15,3 +15,8 @@ def member_by_phone(*, phone: str) -> Member:
 def members_acquired(*, location_ids: frozenset[int] | None) -> QuerySet[Member]:
     members = Member.objects.order_by("pk")
     return members if location_ids is None else members.filter(acquiring_location_id__in=location_ids)
+
+
+def member_by_id(*, member_id: int) -> Member | None:
+    """The member a counter session holds on to (None when the row is gone)."""
+    return Member.objects.filter(pk=member_id).first()

@@ -22,3 +22,15 @@ def overdue_pickups(*, location_ids: frozenset[int] | None, older_than_hours: in
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     vouchers = PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, issued_at__lt=cutoff)
     return vouchers if location_ids is None else vouchers.filter(location_id__in=location_ids)
+
+
+def recent_redemptions(*, location_id: int, within_minutes: int) -> QuerySet[PickupVoucher]:
+    """Vouchers handed over at the location in the last minutes, newest first (a manager may still undo them)."""
+    since = timezone.now() - timedelta(minutes=within_minutes)
+    return (
+        PickupVoucher.objects.filter(
+            location_id=location_id, state=PickupVoucher.State.REDEEMED, redeemed_at__gte=since
+        )
+        .select_related("order", "order__member")
+        .order_by("-redeemed_at")
+    )

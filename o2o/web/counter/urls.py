@@ -1,7 +1,25 @@
+"""The store counter: pickups, sales and orders from other locations (clerks and store managers)."""
+
 from django.urls import path
 
-from o2o.web.counter import views
+from o2o.web.counter import aisle, customer, pickup, sale, views
 
 urlpatterns = [
     path("", views.home, name="counter-home"),
+    path("pickup/", pickup.page, name="counter-pickup"),
+    path("pickup/lookup/", pickup.lookup, name="counter-pickup-lookup"),
+    path("pickup/redeem/", pickup.redeem, name="counter-pickup-redeem"),
+    path("pickup/<int:voucher_id>/undo/", pickup.undo, name="counter-pickup-undo"),
+    path("sale/", sale.page, name="counter-sale"),
+    path("sale/scan/", sale.scan, name="counter-sale-scan"),
+    path("sale/lines/", sale.line, name="counter-sale-line"),
+    path("sale/clear/", sale.clear, name="counter-sale-clear"),
+    path("sale/search/", sale.search, name="counter-sale-search"),
+    path("sale/pay/", sale.pay, name="counter-sale-pay"),
+    path("customer/", customer.lookup, name="counter-customer"),
+    path("customer/register/", customer.register, name="counter-customer-register"),
+    path("customer/forget/", customer.forget, name="counter-customer-forget"),
+    path("aisle/", aisle.page, name="counter-aisle"),
+    path("aisle/order/", aisle.order, name="counter-aisle-order"),
+    path("orders/<int:order_id>/receipt/", views.receipt, name="counter-receipt"),
 ]

@@ -1,0 +1,100 @@
+"""The counter's forms: what a clerk types or scans, checked before any service is called."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from o2o.orders.models import Fulfilment
+from o2o.orders.services import MAX_LINE_QUANTITY
+from o2o.payments.models import PaymentMethod
+
+IN_STORE_METHOD_CHOICES = [
+    (PaymentMethod.CASH.value, PaymentMethod.CASH.label),
+    (PaymentMethod.CARD.value, PaymentMethod.CARD.label),
+    (PaymentMethod.STORE_QR.value, PaymentMethod.STORE_QR.label),
+]
+AISLE_FULFILMENT_CHOICES = [
+    (Fulfilment.DELIVERY.value, _("Deliver to the customer")),
+    (Fulfilment.PICKUP.value, _("Customer picks it up there")),
+]
+
+
+class PickupCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Pickup code"),
+        max_length=200,  # the 12 digits typed, or the signed payload of the QR code
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}),
+        error_messages={"required": _("Type the 12-digit pickup code or scan its QR code.")},
+    )
+
+
+class UndoForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        error_messages={"required": _("Say why the hand-over is undone.")},
+    )
+
+
+class BarcodeForm(forms.Form):
+    barcode = forms.CharField(
+        label=_("Barcode"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        error_messages={"required": _("Scan or type a barcode.")},
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search products"), max_length=100, required=False)
+
+
+class LineForm(forms.Form):
+    """Add one unit of a SKU (add=1), or set a line's quantity (0 removes it)."""
+
+    sku_id = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)
+    add = forms.BooleanField(required=False)
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Customer's mobile phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        error_messages={"required": _("Type the customer's mobile phone number.")},
+    )
+
+
+class RegisterForm(PhoneForm):
+    name = forms.CharField(label=_("Name (optional)"), max_length=100, required=False)
+    marketing_consent = forms.BooleanField(label=_("Agrees to marketing messages"), required=False)
+
+
+class CheckoutForm(forms.Form):
+    method = forms.ChoiceField(label=_("Payment"), choices=IN_STORE_METHOD_CHOICES, widget=forms.RadioSelect)
+    # One idempotency key per basket: a second tap on "Take payment" cannot sell twice.
+    token = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+
+class AisleSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search products"), max_length=100, required=False)
+    sku = forms.IntegerField(min_value=1, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY, required=False)
+
+
+class AisleOrderForm(CheckoutForm):
+    sku_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, widget=forms.HiddenInput)
+    location_id = forms.IntegerField(
+        label=_("From"), min_value=1, error_messages={"required": _("Choose the location the goods come from.")}
+    )
+    fulfilment = forms.ChoiceField(
+        label=_("How the customer gets it"), choices=AISLE_FULFILMENT_CHOICES, widget=forms.RadioSelect
+    )
+    delivery_address = forms.CharField(label=_("Delivery address"), max_length=255, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("fulfilment") == Fulfilment.DELIVERY and not data.get("delivery_address", "").strip():
+            self.add_error("delivery_address", _("Type the address to deliver to."))
+        return data

@@ -1,0 +1,35 @@
+"""What every counter page shares: who may open it, which store it serves, whole page or HTMX partial."""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from o2o.staff.models import Role
+from o2o.web.auth import View, counter_location_id, staff_page
+
+
+def counter_page(view: View) -> View:
+    """A page of the store counter: clerks and store managers, everything scoped to their home store."""
+
+    @staff_page(Role.CLERK, Role.STORE_MANAGER)
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        request.location_id = counter_location_id(request.actor)
+        request.store = request.actor.employee.home_location
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def respond(request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200) -> HttpResponse:
+    """HTMX gets the partial, a plain request the whole page: the same markup either way.
+
+    Errors answer 422 in both cases; the counter pages tell htmx to swap 422 responses (see base.html).
+    """
+    name = f"{template}#{partial}" if is_htmx(request) else template
+    return render(request, name, context, status=status)
