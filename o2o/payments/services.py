@@ -16,6 +16,7 @@ from o2o.orders.models import Order, OrderState
 from o2o.orders.states import PAID_NOT_HANDED_OVER
 from o2o.payments.gateways import SimulatedGateway, get_gateway
 from o2o.payments.models import IN_STORE_METHODS, GatewayCallback, Payment, PaymentMethod, Refund
+from o2o.payments.selectors import succeeded_payment
 
 logger = logging.getLogger("o2o.payments")
 
@@ -142,8 +143,8 @@ def _refund_payment(*, payment: Payment, amount: Decimal, reason: str, actor_id:
     return refund
 
 
-def _succeeded_payment(order: Order) -> Payment:
-    payment = Payment.objects.filter(order=order, state=Payment.State.SUCCEEDED).first()
+def _paying_payment(order: Order) -> Payment:
+    payment = succeeded_payment(order_id=order.pk)
     if payment is None:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order has no payment to refund")
     return payment
@@ -154,7 +155,7 @@ def refund_order(*, actor: Actor, order: Order, returned: dict[int, int] | None,
     """Return goods (or the whole order before hand-over) and pay the money back to where it came from."""
     order = Order.objects.get(pk=order.pk)
     amount = orders.refund_goods(order=order, actor_id=actor.user_id, returned=returned)
-    return _refund_payment(payment=_succeeded_payment(order), amount=amount, reason=reason, actor_id=actor.user_id)
+    return _refund_payment(payment=_paying_payment(order), amount=amount, reason=reason, actor_id=actor.user_id)
 
 
 def cancel_order(*, actor: Actor, order: Order) -> Order:
