@@ -133,6 +133,7 @@ def incoming_transfers_with_lines(*, location_id: int) -> QuerySet[Transfer]:
     return (
         incoming_transfers(location_id=location_id)
         .select_related("source")
+        .prefetch_related(None)  # replaces the plain "lines" prefetch with one that brings the SKUs
         .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("created_at", "pk")
     )

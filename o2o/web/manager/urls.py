@@ -3,5 +3,10 @@ from django.urls import path
 from o2o.web.manager import views
 
 urlpatterns = [
-    path("", views.home, name="manager-stock"),
+    path("", views.stock_list, name="manager-stock"),
+    path("stock/<int:sku_id>/adjust/", views.stock_adjust, name="manager-stock-adjust"),
+    path("transfers/", views.transfer_list, name="manager-transfers"),
+    path("transfers/<int:transfer_id>/receive/", views.transfer_receive, name="manager-transfer-receive"),
+    path("orders/", views.order_list, name="manager-orders"),
+    path("staff/", views.staff_list, name="manager-staff"),
 ]

@@ -1,9 +1,170 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The store manager's pages: stock (with adjustments), incoming transfers, orders and staff of one store."""
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.inventory import selectors as stock
+from o2o.inventory import services as inventory
+from o2o.orders.selectors import orders_for
+from o2o.staff.models import Role
+from o2o.staff.selectors import employees_at
 from o2o.web.auth import staff_page
+from o2o.web.manager.forms import AdjustmentForm, OrderFilterForm, StockFilterForm
+from o2o.web.manager.join_links import join_url, qr_data_uri
+from o2o.web.manager.scope import StoreScope, store_scope
+
+MANAGER_ROLES = (Role.STORE_MANAGER, Role.WAREHOUSE_CLERK)
+STOCK_PAGE = 50
+ORDERS_PAGE = 30
 
 
-@staff_page()
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/manager/home.html", {})
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> dict:
+    return {"scope": scope, "section": section, "is_manager": request.actor.has_role(Role.STORE_MANAGER), **extra}
+
+
+@staff_page(*MANAGER_ROLES)
+def stock_list(request: HttpRequest) -> HttpResponse:
+    """The store's stock by SKU code; HTMX swaps the table when the filter changes, or appends the next page."""
+    scope = store_scope(request)
+    filters = StockFilterForm(request.GET)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    levels = stock.stock_list_at(
+        location_id=scope.location.pk, search=values.get("q") or "", low_only=values.get("low") or False
+    )
+    page = Paginator(levels, STOCK_PAGE).get_page(values.get("page") or 1)
+    carried = request.GET.copy()
+    carried.pop("page", None)
+    if scope.explicit:
+        carried["location"] = scope.location.pk
+    context = _context(request, scope, "stock", filters=filters, page=page, carried=carried.urlencode())
+    template = "web/manager/stock.html"
+    if _htmx(request):
+        template += "#stock-page" if page.number > 1 else "#stock-table"
+    return render(request, template, context)
+
+
+# What a refused adjustment means to the person at the form: (field, message).
+ADJUSTMENT_ERRORS = {
+    ErrorCode.INSUFFICIENT_STOCK: (
+        "delta",
+        gettext_lazy("Not enough free stock: some units are reserved or not on hand."),
+    ),
+    ErrorCode.INVALID: (None, gettext_lazy("An adjustment needs a change other than zero and a reason.")),
+}
+
+
+@staff_page(*MANAGER_ROLES)
+def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
+    """One SKU's row with its adjustment form: HTMX swaps the row in place; without JavaScript it is a page."""
+    scope = store_scope(request)
+    try:
+        level = stock.stock_level_at(location_id=scope.location.pk, sku_id=sku_id)
+    except DomainError as error:
+        raise Http404 from error
+    form = AdjustmentForm(request.POST or None, auto_id=f"id_%s_{sku_id}")
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            level = inventory.adjust_stock(
+                location_id=scope.location.pk,
+                sku_id=sku_id,
+                delta=form.cleaned_data["delta"],
+                actor_id=request.actor.user_id,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(*ADJUSTMENT_ERRORS.get(error.code, (None, _("The stock could not be changed."))))
+        else:
+            saved = True
+    change = form.cleaned_data.get("delta") if saved else None
+    if saved:
+        form = AdjustmentForm(auto_id=f"id_%s_{sku_id}")
+    context = _context(request, scope, "stock", level=level, form=form, saved=saved, change=change, open=not saved)
+    if _htmx(request):
+        # 200 even for a refused form: htmx swaps only 2xx responses, and the row shows the errors.
+        return render(request, "web/manager/stock.html#stock-row", context)
+    if saved:
+        messages.success(
+            request, _("Stock of %(sku)s changed by %(delta)+d.") % {"sku": level.sku.code, "delta": change}
+        )
+        return redirect(reverse("web:manager-stock") + scope.suffix)
+    return render(request, "web/manager/adjust.html", context, status=422 if form.errors else 200)
+
+
+@staff_page(*MANAGER_ROLES)
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    scope = store_scope(request)
+    transfers = stock.incoming_transfers_with_lines(location_id=scope.location.pk)
+    return render(request, "web/manager/transfers.html", _context(request, scope, "transfers", transfers=transfers))
+
+
+@require_POST
+@staff_page(*MANAGER_ROLES)
+def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
+    """The goods of a transfer arrived: book them into this store's stock, exactly once."""
+    scope = store_scope(request)
+    try:
+        transfer = stock.transfer_for(transfer_id=transfer_id)
+    except DomainError as error:
+        raise Http404 from error
+    if transfer.destination_id != scope.location.pk:
+        raise Http404
+    error_message = ""
+    try:
+        transfer = inventory.receive_transfer(transfer_id=transfer_id, actor_id=request.actor.user_id)
+    except DomainError as error:
+        transfer.refresh_from_db()
+        already = error.code == ErrorCode.ILLEGAL_TRANSITION
+        error_message = (
+            _("This transfer was already received.") if already else _("The transfer could not be received.")
+        )
+    if _htmx(request):
+        context = _context(request, scope, "transfers", transfer=transfer, error=error_message)
+        return render(request, "web/manager/transfers.html#transfer", context)
+    if error_message:
+        messages.error(request, error_message)
+    else:
+        messages.success(request, _("Transfer %(number)s received; its goods are in stock.") % {"number": transfer.pk})
+    return redirect(reverse("web:manager-transfers") + scope.suffix)
+
+
+@staff_page(*MANAGER_ROLES)
+def order_list(request: HttpRequest) -> HttpResponse:
+    """The store's orders, newest first, by state; "more" appends the next orders (keyset on the id)."""
+    scope = store_scope(request)
+    filters = OrderFilterForm(request.GET)
+    orders, more = [], False
+    if filters.is_valid():
+        state, before = filters.cleaned_data["state"], filters.cleaned_data["before"]
+        found = orders_for(actor=request.actor, state=state or None, location_id=scope.location.pk)
+        if before:
+            found = found.filter(pk__lt=before)
+        orders = list(found[: ORDERS_PAGE + 1])
+        more, orders = len(orders) > ORDERS_PAGE, orders[:ORDERS_PAGE]
+    context = _context(request, scope, "orders", filters=filters, orders=orders, more=more)
+    if _htmx(request):
+        part = "#order-rows" if request.GET.get("before") else "#order-list"
+        return render(request, "web/manager/orders.html" + part, context)
+    return render(request, "web/manager/orders.html", context, status=422 if filters.errors else 200)
+
+
+@staff_page(*MANAGER_ROLES)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """Everyone working at the store, each with the store-join QR code that credits new members to them."""
+    scope = store_scope(request)
+    people = []
+    for employee in employees_at(location_ids=frozenset({scope.location.pk})):
+        url = join_url(store_code=scope.location.code, employee_code=employee.code)
+        people.append({"employee": employee, "join_url": url, "qr": qr_data_uri(url) if employee.is_active else ""})
+    return render(request, "web/manager/staff.html", _context(request, scope, "staff", people=people))

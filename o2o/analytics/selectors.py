@@ -1,0 +1,277 @@
+"""The HQ dashboard's numbers: a few GROUP BY queries over orders, members and pickup vouchers.
+
+Every figure on the dashboard page and in GET /api/v1/analytics/dashboard comes from `dashboard()`,
+so the two always agree. The selector returns plain data (dataclasses of str, int and Decimal);
+labels and formatting belong to the callers.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.utils import timezone
+
+from o2o.access.actors import Actor
+from o2o.catalog.models import Channel
+from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.money import to_money
+from o2o.members.models import Member
+from o2o.orders.models import Fulfilment, Order, OrderState
+from o2o.pickup.models import PickupVoucher
+from o2o.pickup.selectors import overdue_pickups
+from o2o.staff.models import Role
+from o2o.stores.models import Location
+
+TOP = 20
+# Orders that never brought money in: they are not sales.
+NOT_SALES = (OrderState.PENDING_PAYMENT, OrderState.CANCELLED)
+ONLINE, IN_STORE = "online", "in_store"
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+class Period(StrEnum):
+    TODAY = "today"
+    LAST_7_DAYS = "7d"
+    LAST_30_DAYS = "30d"
+
+
+DAYS = {Period.TODAY: 1, Period.LAST_7_DAYS: 7, Period.LAST_30_DAYS: 30}
+
+
+def period_bounds(period: Period | str, *, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of whole local days (settings.TIME_ZONE) ending with today: today, the last 7 or 30 days."""
+    today = timezone.localdate(now or timezone.now())
+    tz = timezone.get_current_timezone()
+    start_day = today - timedelta(days=DAYS[Period(period)] - 1)
+    start = datetime.combine(start_day, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return start, end
+
+
+def dashboard_scope(actor: Actor) -> frozenset[int] | None:
+    """The locations whose numbers the actor may see: HQ and chain-wide staff every one, a regional
+    supervisor their region's. Everyone else is refused."""
+    if not actor.is_staff or not (actor.is_chain_wide or actor.has_role(Role.HQ, Role.REGIONAL_SUPERVISOR)):
+        raise DomainError(ErrorCode.FORBIDDEN, "the dashboard is for HQ and regional supervisors")
+    return actor.location_ids
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sales are paid orders net of refunds (exactly: `_sales_rows`); the average is sales / orders."""
+
+    sales: Decimal
+    orders: int
+    average_order_value: Decimal
+    new_members: int
+    pickups_waiting: int
+    pickups_overdue: int
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    location_id: int | None  # None: members who joined online, with no store
+    code: str
+    name: str
+    sales: Decimal
+    orders: int
+    average_order_value: Decimal
+    new_members: int
+    pickups_waiting: int
+    pickups_overdue: int
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Sales and order count of one channel, channel group (online / in_store) or fulfilment type."""
+
+    key: str
+    sales: Decimal
+    orders: int
+
+
+@dataclass(frozen=True)
+class Acquirer:
+    """Who brought new members in: a store, or an employee (with their store)."""
+
+    id: int | None
+    name: str
+    location_name: str
+    members: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    start: datetime
+    end: datetime
+    totals: Totals
+    by_store: list[StoreFigures]
+    by_channel: list[Slice]
+    by_channel_group: list[Slice]
+    by_fulfilment: list[Slice]
+    new_members_by_store: list[Acquirer]
+    new_members_by_employee: list[Acquirer]
+
+
+def _in_scope(field: str, location_ids: frozenset[int] | None) -> Q:
+    return Q() if location_ids is None else Q(**{f"{field}__in": location_ids})
+
+
+def _sales_rows(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> list[dict]:
+    """One row per (selling store, channel, fulfilment): net sales and order count.
+
+    Sales are orders with `paid_at` in [start, end) whose state is not pending_payment or cancelled;
+    each counts `total - refunded_total` (refunds made so far, whenever they happened), so a fully
+    refunded order adds 0 to sales but still counts as an order. A sale belongs to its selling store
+    (the store credited with it), not to the location the goods came from.
+    """
+    return list(
+        Order.objects.filter(_in_scope("selling_location_id", location_ids), paid_at__gte=start, paid_at__lt=end)
+        .exclude(state__in=NOT_SALES)
+        .values("selling_location_id", "channel", "fulfilment")
+        .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
+        .order_by()
+    )
+
+
+def _members_by_location(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> dict[int | None, int]:
+    rows = (
+        Member.objects.filter(
+            _in_scope("acquiring_location_id", location_ids), created_at__gte=start, created_at__lt=end
+        )
+        .values("acquiring_location_id")
+        .annotate(members=Count("pk"))
+        .order_by()
+    )
+    return {r["acquiring_location_id"]: r["members"] for r in rows}
+
+
+def _members_by_employee(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> list[Acquirer]:
+    rows = (
+        Member.objects.filter(
+            _in_scope("acquiring_location_id", location_ids),
+            created_at__gte=start,
+            created_at__lt=end,
+            acquiring_employee__isnull=False,
+        )
+        .values("acquiring_employee_id", "acquiring_employee__display_name", "acquiring_employee__home_location__name")
+        .annotate(members=Count("pk"))
+        .order_by("-members", "acquiring_employee_id")[:TOP]
+    )
+    return [
+        Acquirer(
+            id=r["acquiring_employee_id"],
+            name=r["acquiring_employee__display_name"],
+            location_name=r["acquiring_employee__home_location__name"] or "",
+            members=r["members"],
+        )
+        for r in rows
+    ]
+
+
+def _pickups_by_location(location_ids: frozenset[int] | None) -> tuple[dict[int, int], dict[int, int]]:
+    """Vouchers issued and not yet redeemed, now (not for the period); overdue ones are older than 48 hours."""
+    waiting = (
+        PickupVoucher.objects.filter(_in_scope("location_id", location_ids), state=PickupVoucher.State.ISSUED)
+        .values("location_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overdue = overdue_pickups(location_ids=location_ids).values("location_id").annotate(n=Count("pk")).order_by()
+    return {r["location_id"]: r["n"] for r in waiting}, {r["location_id"]: r["n"] for r in overdue}
+
+
+def _slices(kind: str, keys: list[str], sales: dict[tuple, Decimal], orders: dict[tuple, int]) -> list[Slice]:
+    return [Slice(key=str(k), sales=to_money(sales.get((kind, k), 0)), orders=orders.get((kind, k), 0)) for k in keys]
+
+
+def _average(sales: Decimal, orders: int) -> Decimal:
+    return to_money(sales / orders) if orders else to_money(0)
+
+
+def dashboard(*, location_ids: frozenset[int] | None, start: datetime, end: datetime) -> Dashboard:
+    """Sales, orders, members and pickups of the locations in scope (None: every location) in [start, end).
+
+    Sales: see `_sales_rows`. New members: members who joined in the period, credited to their
+    acquiring store (members who joined online with no store count only chain-wide, in a row with
+    no location). Pickups waiting and overdue are the state now, whatever the period.
+    """
+    sales_rows = _sales_rows(location_ids, start, end)
+    members = _members_by_location(location_ids, start, end)
+    waiting, overdue = _pickups_by_location(location_ids)
+
+    # Fold the few dozen grouped rows into sums per store, channel, channel group and fulfilment type.
+    sales: dict[tuple, Decimal] = defaultdict(Decimal)
+    orders: dict[tuple, int] = defaultdict(int)
+    for row in sales_rows:
+        channel, fulfilment = row["channel"], row["fulfilment"]
+        for key in (
+            ("store", row["selling_location_id"]),
+            ("channel", channel),
+            ("group", channel_group(channel)),
+            ("fulfilment", fulfilment),
+            ("all", None),
+        ):
+            sales[key] += row["sales"] or Decimal(0)
+            orders[key] += row["orders"]
+
+    store_sales = {k[1]: v for k, v in sales.items() if k[0] == "store"}
+    store_orders = {k[1]: v for k, v in orders.items() if k[0] == "store"}
+    by_store = _stores(location_ids, store_sales, store_orders, members, waiting, overdue)
+    total_sales = to_money(sales["all", None])
+    return Dashboard(
+        start=start,
+        end=end,
+        totals=Totals(
+            sales=total_sales,
+            orders=orders["all", None],
+            average_order_value=_average(total_sales, orders["all", None]),
+            new_members=sum(members.values()),
+            pickups_waiting=sum(waiting.values()),
+            pickups_overdue=sum(overdue.values()),
+        ),
+        by_store=by_store,
+        by_channel=_slices("channel", [Channel.APP, Channel.H5, Channel.SHARE_LINK, Channel.POS], sales, orders),
+        by_channel_group=_slices("group", [ONLINE, IN_STORE], sales, orders),
+        by_fulfilment=_slices(
+            "fulfilment", [Fulfilment.PICKUP, Fulfilment.DELIVERY, Fulfilment.IN_STORE], sales, orders
+        ),
+        new_members_by_store=sorted(
+            (Acquirer(id=s.location_id, name=s.name, location_name=s.name, members=s.new_members) for s in by_store),
+            key=lambda a: (-a.members, a.id is None, a.id or 0),
+        )[:TOP],
+        new_members_by_employee=_members_by_employee(location_ids, start, end),
+    )
+
+
+def channel_group(channel: str) -> str:
+    """`online` for the app, H5 and employee share links; `in_store` for the counter (POS)."""
+    return ONLINE if channel in Channel.online() else IN_STORE
+
+
+def _stores(location_ids, sales, orders, members, waiting, overdue) -> list[StoreFigures]:
+    """A row for every active store in scope, and for any other location that has a number."""
+    with_numbers = {k for k in [*sales, *members, *waiting, *overdue] if k is not None}
+    locations = Location.objects.filter(
+        _in_scope("pk", location_ids), Q(kind=Location.Kind.STORE, is_active=True) | Q(pk__in=with_numbers)
+    ).order_by("code")
+    rows = [
+        StoreFigures(
+            location_id=loc.pk,
+            code=loc.code,
+            name=loc.name,
+            sales=to_money(sales.get(loc.pk, 0)),
+            orders=orders.get(loc.pk, 0),
+            average_order_value=_average(sales.get(loc.pk, Decimal(0)), orders.get(loc.pk, 0)),
+            new_members=members.get(loc.pk, 0),
+            pickups_waiting=waiting.get(loc.pk, 0),
+            pickups_overdue=overdue.get(loc.pk, 0),
+        )
+        for loc in locations.only("pk", "code", "name")
+    ]
+    if members.get(None):
+        rows.append(StoreFigures(None, "", "", to_money(0), 0, to_money(0), members[None], 0, 0))
+    return rows

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from o2o.orders.models import OrderState
+
+MAX_UNITS = 1_000_000
+
+
+class StockFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100)
+    low = forms.BooleanField(required=False)
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+class AdjustmentForm(forms.Form):
+    """The labels are in the row template, which also renders rows that have no form yet."""
+
+    delta = forms.IntegerField(min_value=-MAX_UNITS, max_value=MAX_UNITS)
+    reason = forms.CharField(max_length=255)
+
+    def clean_delta(self) -> int:
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError(_("Enter a change other than zero."))
+        return delta
+
+
+class OrderFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=[("", _("All")), *OrderState.choices])
+    before = forms.IntegerField(required=False, min_value=1)
