@@ -18,7 +18,8 @@ View = Callable[..., HttpResponse]
 
 
 def staff_page(*roles: Role) -> Callable[[View], View]:
-    """A page for staff; with roles, only for those roles (HQ and superusers may open every staff page)."""
+    """A page for staff; with roles, only for those roles. Chain-wide staff (HQ, online operators, marketers,
+    customer service) and superusers pass every role check; pages that need a store still ask for one."""
 
     def decorate(view: View) -> View:
         @login_required
