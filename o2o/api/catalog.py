@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import CursorPagination, paginate
 
+from o2o.api.types import Id
 from o2o.catalog import selectors
 from o2o.catalog.models import Channel
 
@@ -47,7 +48,7 @@ class PriceOut(Schema):
 
 
 class SkuFilter(Schema):
-    category_id: int | None = None
+    category_id: Id | None = None
     q: str | None = None
     channel: Channel | None = None
 
@@ -64,11 +65,11 @@ def list_skus(request: HttpRequest, filters: Query[SkuFilter]):
 
 
 @router.get("/skus/{sku_id}", response=SkuOut, auth=None)
-def get_sku(request: HttpRequest, sku_id: int):
+def get_sku(request: HttpRequest, sku_id: Id):
     return selectors.skus_by_id({sku_id})[sku_id]
 
 
 @router.get("/skus/{sku_id}/price", response=PriceOut, auth=None)
-def get_price(request: HttpRequest, sku_id: int, channel: Channel, location_id: int | None = None):
+def get_price(request: HttpRequest, sku_id: Id, channel: Channel, location_id: Id | None = None):
     amount = selectors.unit_prices(sku_ids={sku_id}, channel=channel, location_id=location_id)[sku_id]
     return {"sku_id": sku_id, "channel": channel, "location_id": location_id, "amount": amount}

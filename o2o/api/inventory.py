@@ -5,6 +5,7 @@ from pydantic import Field
 
 from o2o.access.actors import Actor
 from o2o.api.auth import actor
+from o2o.api.types import Id
 from o2o.catalog.selectors import skus_by_id
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.inventory import selectors
@@ -42,33 +43,33 @@ class StockOut(Schema):
 
 
 class ReceiptIn(Schema):
-    location_id: int
-    sku_id: int
+    location_id: Id
+    sku_id: Id
     quantity: int = Field(ge=1, le=MAX_UNITS)
     reason: str = Field("", max_length=255)
 
 
 class AdjustmentIn(Schema):
-    location_id: int
-    sku_id: int
+    location_id: Id
+    sku_id: Id
     delta: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     reason: str = Field(min_length=1, max_length=255)
 
 
 class CountIn(Schema):
-    location_id: int
-    sku_id: int
+    location_id: Id
+    sku_id: Id
     counted: int = Field(ge=0, le=MAX_UNITS)
 
 
 class TransferLineIn(Schema):
-    sku_id: int
+    sku_id: Id
     quantity: int = Field(ge=1, le=MAX_UNITS)
 
 
 class TransferIn(Schema):
-    source_id: int
-    destination_id: int
+    source_id: Id
+    destination_id: Id
     lines: list[TransferLineIn] = Field(min_length=1, max_length=200)
 
 
@@ -102,7 +103,7 @@ def _sku_known(sku_id: int) -> int:
 
 @router.get("/locations/{location_id}/stock", response=list[StockOut])
 @paginate(CursorPagination, ordering=("id",))
-def stock(request: HttpRequest, location_id: int, low_only: bool = False):
+def stock(request: HttpRequest, location_id: Id, low_only: bool = False):
     location_id = _at(actor(request), location_id)
     return selectors.low_stock_at(location_id=location_id) if low_only else selectors.stock_at(location_id=location_id)
 
@@ -153,7 +154,7 @@ def send_transfer(request: HttpRequest, payload: TransferIn):
 
 
 @router.post("/transfers/{transfer_id}/receive", response=TransferOut)
-def receive_transfer(request: HttpRequest, transfer_id: int):
+def receive_transfer(request: HttpRequest, transfer_id: Id):
     who = actor(request)
     transfer = selectors.transfer_for(transfer_id=transfer_id)
     _at(who, transfer.destination_id)

@@ -7,6 +7,7 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from o2o.api.auth import actor
+from o2o.api.types import Id
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.members.selectors import member_by_phone
@@ -20,14 +21,14 @@ router = Router(tags=["orders"])
 
 
 class LineIn(Schema):
-    sku_id: int = Field(gt=0)
+    sku_id: Id
     quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
 
 
 class OrderIn(Schema):
     channel: Channel
     fulfilment: Fulfilment
-    location_id: int = Field(gt=0, description="The pickup store, or the location the goods ship from")
+    location_id: Id = Field(description="The pickup store, or the location the goods ship from")
     lines: list[LineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
     delivery_address: str = Field("", max_length=255)
     member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
@@ -74,11 +75,11 @@ class OrderOut(Schema):
 
 class OrderFilter(Schema):
     state: OrderState | None = None
-    location_id: int | None = None
+    location_id: Id | None = None
 
 
 class ReturnLine(Schema):
-    line_id: int = Field(gt=0)
+    line_id: Id
     quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
 
 
@@ -127,12 +128,12 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]):
 
 
 @router.get("/{order_id}", response=OrderOut)
-def get_order(request: HttpRequest, order_id: int):
+def get_order(request: HttpRequest, order_id: Id):
     return selectors.get_order_for(actor=actor(request), order_id=order_id)
 
 
 @router.post("/{order_id}/cancel", response=OrderOut)
-def cancel_order(request: HttpRequest, order_id: int):
+def cancel_order(request: HttpRequest, order_id: Id):
     """Unpaid: cancelled and the stock released. Paid but not yet handed over: refunded in full."""
     who = actor(request)
     order = selectors.get_order_for(actor=who, order_id=order_id)
@@ -141,7 +142,7 @@ def cancel_order(request: HttpRequest, order_id: int):
 
 
 @router.post("/{order_id}/returns", response=OrderOut)
-def return_goods(request: HttpRequest, order_id: int, payload: ReturnIn):
+def return_goods(request: HttpRequest, order_id: Id, payload: ReturnIn):
     """Staff take goods back (partial returns allowed); the money goes back to where it came from."""
     who = actor(request)
     who.require_staff()
@@ -154,7 +155,7 @@ def return_goods(request: HttpRequest, order_id: int, payload: ReturnIn):
 
 
 @router.post("/{order_id}/dispatch", response=OrderOut)
-def dispatch(request: HttpRequest, order_id: int):
+def dispatch(request: HttpRequest, order_id: Id):
     who = actor(request)
     who.require_staff()
     order = selectors.get_order_for(actor=who, order_id=order_id)
@@ -163,7 +164,7 @@ def dispatch(request: HttpRequest, order_id: int):
 
 
 @router.post("/{order_id}/delivered", response=OrderOut)
-def delivered(request: HttpRequest, order_id: int):
+def delivered(request: HttpRequest, order_id: Id):
     who = actor(request)
     who.require_staff()
     order = selectors.get_order_for(actor=who, order_id=order_id)

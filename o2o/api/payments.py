@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from o2o.api.auth import actor
+from o2o.api.types import Id
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.orders.selectors import get_order_for
 from o2o.payments import services as payments
@@ -38,7 +39,7 @@ class CallbackOut(Schema):
 
 
 @router.post("/orders/{order_id}/online", response={201: OnlinePaymentOut})
-def start_online_payment(request: HttpRequest, order_id: int):
+def start_online_payment(request: HttpRequest, order_id: Id):
     """Start QR pay at the gateway for the order's total; the gateway confirms by a signed callback."""
     order = get_order_for(actor=actor(request), order_id=order_id)
     payment, pay_url = payments.start_online_payment(order=order)
@@ -46,7 +47,7 @@ def start_online_payment(request: HttpRequest, order_id: int):
 
 
 @router.post("/orders/{order_id}/in-store", response={201: PaymentOut})
-def take_in_store_payment(request: HttpRequest, order_id: int, payload: InStoreIn):
+def take_in_store_payment(request: HttpRequest, order_id: Id, payload: InStoreIn):
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
     return Status(201, payments.take_in_store_payment(actor=who, order=order, method=payload.method))

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from o2o.api.auth import actor
 from o2o.api.orders import LineOut
+from o2o.api.types import Id
 from o2o.core.errors import not_found
 from o2o.orders.selectors import get_order_for
 from o2o.pickup import selectors
@@ -60,7 +61,7 @@ class UndoIn(Schema):
 
 
 @router.get("/orders/{order_id}/voucher", response=CustomerVoucherOut)
-def my_voucher(request: HttpRequest, order_id: int):
+def my_voucher(request: HttpRequest, order_id: Id):
     """The pickup code and QR, for the member who owns the order."""
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
@@ -91,7 +92,7 @@ def redeem(request: HttpRequest, payload: PresentedCode):
 
 
 @router.post("/vouchers/{voucher_id}/undo", response=VoucherOut)
-def undo(request: HttpRequest, voucher_id: int, payload: UndoIn):
+def undo(request: HttpRequest, voucher_id: Id, payload: UndoIn):
     return pickup.undo_redemption(actor=actor(request), voucher_id=voucher_id, reason=payload.reason)
 
 

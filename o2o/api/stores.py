@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
+from o2o.api.types import Id
 from o2o.catalog.selectors import skus_by_id
 from o2o.inventory.selectors import nearby_supply
 from o2o.stores.selectors import get_location
@@ -92,5 +93,5 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
 
 
 @router.get("/{location_id}", response=LocationOut, auth=None)
-def location_detail(request: HttpRequest, location_id: int):
+def location_detail(request: HttpRequest, location_id: Id):
     return get_location(location_id=location_id)
