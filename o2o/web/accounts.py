@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +13,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ratelimits import spend
 from o2o.members.services import send_sign_in_code, verify_sign_in_code
 from o2o.web.auth import current_member, home_for, sign_in_member, sign_out_member
+from o2o.web.storefront.pages import render_shop
 
 OTP_REQUESTS_PER_PHONE = "5/10minute"
 
@@ -73,7 +74,7 @@ def member_signin(request: HttpRequest) -> HttpResponse:
                 raise
             form.add_error(*messages[error.code])
     context = {"form": form, "step_two": step_two, "next": _safe_next(request), "member": current_member(request)}
-    return render(request, "web/member_signin.html", context, status=422 if form.errors else 200)
+    return render_shop(request, "web/member_signin.html", context, status=422 if form.errors else 200)
 
 
 def member_signout(request: HttpRequest) -> HttpResponse:

@@ -40,7 +40,8 @@
   };
 
   function coloured(items) {
-    return items.map(function (item) {
+    // Zero slices would still get a label (and a legend entry) on top of the real ones.
+    return items.filter(function (item) { return Number(item.value) > 0; }).map(function (item) {
       return { name: item.name, value: item.value, itemStyle: { color: SLICE_COLOURS[item.key] } };
     });
   }
