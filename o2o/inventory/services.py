@@ -55,9 +55,19 @@ def _stock_row(location_id: int, sku_id: int):
     return StockLevel.objects.filter(location_id=location_id, sku_id=sku_id)
 
 
-def reserve_stock(*, requests: list[StockRequest], online: bool, expires_at: datetime | None) -> list[Reservation]:
-    """Reserve every line or none; rows are touched in key order so racing orders cannot deadlock."""
-    locations = Location.objects.in_bulk({r.location_id for r in requests})
+def reserve_stock(
+    *,
+    requests: list[StockRequest],
+    online: bool,
+    expires_at: datetime | None,
+    locations: dict[int, Location] | None = None,
+) -> list[Reservation]:
+    """Reserve every line or none; rows are touched in key order so racing orders cannot deadlock.
+
+    `locations`: the Location rows of the requests when the caller already has them."""
+    wanted = {r.location_id for r in requests}
+    if locations is None or not wanted <= locations.keys():
+        locations = Location.objects.in_bulk(wanted)
     reservations = []
     for request in sorted(requests, key=lambda r: (r.location_id, r.sku_id)):
         location = locations.get(request.location_id)
@@ -144,11 +154,9 @@ def unfulfil_reservations(
         )
 
 
-def keep_reservations(*, reservations: Iterable[Reservation]) -> None:
-    """A paid order's reservations no longer expire."""
-    Reservation.objects.filter(pk__in=[r.pk for r in reservations], state=Reservation.State.ACTIVE).update(
-        expires_at=None
-    )
+def keep_reservations_of_order(*, order_id: int) -> None:
+    """A paid order's reservations no longer expire (one UPDATE)."""
+    Reservation.objects.filter(order_line__order_id=order_id, state=Reservation.State.ACTIVE).update(expires_at=None)
 
 
 def _add_on_hand(

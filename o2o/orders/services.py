@@ -197,37 +197,45 @@ def _place(
         requests=[inventory.StockRequest(location.pk, line.sku_id, line.quantity, line.pk) for line in lines],
         online=request.channel in Channel.online(),
         expires_at=order.payment_deadline,
+        locations={location.pk: location},
     )
-    OrderTransition.objects.create(order=order, to_state=OrderState.PENDING_PAYMENT, actor_id=actor.user_id)
     return order
+
+
+CLOSING_STATES = frozenset(
+    {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED, OrderState.REFUNDED}
+)
 
 
 def transition(*, order: Order, to_state: str, actor_id: int | None = None, note: str = "") -> Order:
     """Move the order from the state we saw to `to_state`, or raise 409 if that is not allowed
     or another request moved it first. Runs inside the caller's transaction."""
-    from_state = order.state
-    if not can_transition(from_state, to_state):
-        raise DomainError(
-            ErrorCode.ILLEGAL_TRANSITION,
-            f"an order that is {from_state} cannot become {to_state}",
-            state=from_state,
-            to_state=to_state,
-        )
-    changes: dict = {"state": to_state}
+    return advance(order=order, path=[to_state], actor_id=actor_id, note=note)
+
+
+def advance(*, order: Order, path: list[str], actor_id: int | None = None, note: str = "") -> Order:
+    """Walk the order through several allowed states in one conditional UPDATE (paid -> ready for
+    pickup at once), recording every step in the history."""
+    steps = list(zip([order.state, *path[:-1]], path, strict=True))
+    for from_state, to_state in steps:
+        if not can_transition(from_state, to_state):
+            raise DomainError(
+                ErrorCode.ILLEGAL_TRANSITION,
+                f"an order that is {from_state} cannot become {to_state}",
+                state=from_state,
+                to_state=to_state,
+            )
     now = timezone.now()
-    if to_state == OrderState.PAID:
+    changes: dict = {"state": path[-1]}
+    if OrderState.PAID in path:
         changes["paid_at"] = now
-    if to_state in {
-        OrderState.PICKED_UP,
-        OrderState.DELIVERED,
-        OrderState.COMPLETED,
-        OrderState.CANCELLED,
-        OrderState.REFUNDED,
-    }:
+    if path[-1] in CLOSING_STATES:
         changes["closed_at"] = now
-    if not Order.objects.filter(pk=order.pk, state=from_state).update(**changes):
-        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=from_state)
-    OrderTransition.objects.create(order=order, from_state=from_state, to_state=to_state, actor_id=actor_id, note=note)
+    if not Order.objects.filter(pk=order.pk, state=order.state).update(**changes):
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=order.state)
+    OrderTransition.objects.bulk_create(
+        OrderTransition(order=order, from_state=a, to_state=b, actor_id=actor_id, note=note) for a, b in steps
+    )
     for field, value in changes.items():
         setattr(order, field, value)
     return order
@@ -241,17 +249,22 @@ def _active_reservations(order: Order):
     return [r for r in _reservations(order) if r.state == Reservation.State.ACTIVE]
 
 
+FULFILMENT_AFTER_PAYMENT = {
+    Fulfilment.IN_STORE: [OrderState.PAID, OrderState.COMPLETED],
+    Fulfilment.PICKUP: [OrderState.PAID, OrderState.READY_FOR_PICKUP],
+    Fulfilment.DELIVERY: [OrderState.PAID],
+}
+
+
 def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
     """Payment received: hold the stock for good and start fulfilment. Inside the payment's transaction."""
-    transition(order=order, to_state=OrderState.PAID, actor_id=actor_id)
-    inventory.keep_reservations(reservations=_active_reservations(order))
+    advance(order=order, path=FULFILMENT_AFTER_PAYMENT[order.fulfilment], actor_id=actor_id)
     if order.fulfilment == Fulfilment.IN_STORE:
         inventory.fulfil_reservations(
             reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
         )
-        transition(order=order, to_state=OrderState.COMPLETED, actor_id=actor_id)
-    elif order.fulfilment == Fulfilment.PICKUP:
-        transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id)
+    else:
+        inventory.keep_reservations_of_order(order_id=order.pk)
     events.publish(events.ORDER_PAID, order=order)
     return order
 

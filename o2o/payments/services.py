@@ -65,14 +65,16 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
 
 @transaction.atomic(durable=True)
 def _apply_callback(gateway_name: str, event) -> str:
-    GatewayCallback.objects.create(
-        gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome="received"
-    )
     payment = (
         Payment.objects.select_related("order").filter(gateway=gateway_name, gateway_ref=event.gateway_ref).first()
     )
     outcome = _settle(payment, event)
-    GatewayCallback.objects.filter(gateway=gateway_name, event_id=event.event_id).update(outcome=outcome)
+    # Recorded last, with its outcome: a second delivery of the same event fails on the unique
+    # (gateway, event id) here and rolls back whatever it did; the payment's conditional UPDATE
+    # above already serialises racing deliveries.
+    GatewayCallback.objects.create(
+        gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome=outcome
+    )
     return outcome
 
 
@@ -84,13 +86,14 @@ def _settle(payment: Payment | None, event) -> str:
         return "failed" if updated else "ignored_late_failure"
     if event.amount != payment.amount:
         return "amount_mismatch"
+    now = timezone.now()
     succeeded = Payment.objects.filter(pk=payment.pk, state__in=[Payment.State.PENDING, Payment.State.FAILED]).update(
-        state=Payment.State.SUCCEEDED, gateway_txn_id=event.txn_id, succeeded_at=timezone.now()
+        state=Payment.State.SUCCEEDED, gateway_txn_id=event.txn_id, succeeded_at=now
     )
     if not succeeded:
         return "already_succeeded"
-    payment.refresh_from_db()
-    order = Order.objects.get(pk=payment.order_id)
+    payment.state, payment.gateway_txn_id, payment.succeeded_at = Payment.State.SUCCEEDED, event.txn_id, now
+    order = payment.order
     if order.state == OrderState.PENDING_PAYMENT:
         try:
             orders.mark_paid(order=order)
