@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "o2o.api.middleware.ApiProblemMiddleware",
 ]
 
 ROOT_URLCONF = "o2o.urls"

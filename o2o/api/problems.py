@@ -5,7 +5,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -70,6 +70,12 @@ def install(api: NinjaAPI) -> None:
         # A database constraint caught what the services should have: refuse, never a 500.
         logger.error("constraint violation reached the API: %s", exc)
         return problem(409, ErrorCode.CONFLICT, "the request conflicts with the current data; reload and retry")
+
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A value the database cannot hold (a number out of range) that validation let through.
+        logger.error("value out of range reached the database: %s", exc)
+        return problem(422, ErrorCode.INVALID, "a value is out of range")
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

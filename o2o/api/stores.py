@@ -1,10 +1,11 @@
+import re
 from datetime import time
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
-from o2o.api.types import Id
+from o2o.api.types import MAX_ID, Id
 from o2o.catalog.selectors import skus_by_id
 from o2o.inventory.selectors import nearby_supply
 from o2o.stores.selectors import get_location
@@ -55,15 +56,26 @@ class NearbyQuery(Schema):
     @field_validator("items")
     @classmethod
     def items_are_pairs(cls, value: str) -> str:
-        for pair in filter(None, value.split(",")):
-            sku, _, qty = pair.partition(":")
-            if not (sku.strip().isdigit() and (qty.strip() or "1").isdigit() and 1 <= int(qty or 1) <= 999):
-                raise ValueError("items must look like 12:2,15:1 with quantities 1 to 999")
+        parse_items(value)
         return value
 
     def wanted(self) -> dict[int, int]:
-        pairs = (pair.partition(":") for pair in filter(None, self.items.split(",")))
-        return {int(sku): int(qty or 1) for sku, _, qty in pairs}
+        return parse_items(self.items)
+
+
+ITEM = re.compile(r"\s*([0-9]{1,19})\s*(?::\s*([0-9]{1,3})\s*)?")
+
+
+def parse_items(text: str) -> dict[int, int]:
+    """ "12:2,15" -> {12: 2, 15: 1}; ValueError (a 422) for anything else."""
+    wanted: dict[int, int] = {}
+    for pair in filter(None, text.split(",")):
+        match = ITEM.fullmatch(pair)
+        sku_id, quantity = (int(match[1]), int(match[2] or 1)) if match else (0, 0)
+        if not (0 < sku_id <= MAX_ID and 1 <= quantity <= 999):
+            raise ValueError("items must look like 12:2,15:1 with quantities 1 to 999")
+        wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+    return wanted
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=None)

@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     CONFLICT = "conflict"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     # catalog / stores
     UNKNOWN_SKU = "unknown_sku"
     NOT_SOLD_ON_CHANNEL = "not_sold_on_channel"
@@ -43,6 +44,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INSUFFICIENT_STOCK: 409,
     ErrorCode.RESERVATION_NOT_ACTIVE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
