@@ -21,6 +21,9 @@ class Payment(models.Model):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
+        # The gateway took the money but the order could not take it (already paid, or cancelled):
+        # it was paid back in full.
+        RETURNED = "returned", _("returned to the payer")
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(_("method"), max_length=12, choices=PaymentMethod.choices)
@@ -54,7 +57,7 @@ class Payment(models.Model):
                 name="payment_refund_within_amount",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "succeeded", "failed"]), name="payment_state_valid"
+                condition=Q(state__in=["pending", "succeeded", "failed", "returned"]), name="payment_state_valid"
             ),
             # An order is paid once, however many callbacks or retries arrive.
             models.UniqueConstraint(

@@ -86,25 +86,41 @@ def _settle(payment: Payment | None, event) -> str:
         return "failed" if updated else "ignored_late_failure"
     if event.amount != payment.amount:
         return "amount_mismatch"
+    if payment.state not in (Payment.State.PENDING, Payment.State.FAILED):
+        return "already_settled"
+    # The order decides first (its conditional UPDATE serialises every payment of the order):
+    # only the payment that moves it to paid succeeds; money for an order that is paid already
+    # or cancelled is returned.
+    took_order = _mark_order_paid(payment.order)
+    state = Payment.State.SUCCEEDED if took_order else Payment.State.RETURNED
     now = timezone.now()
-    succeeded = Payment.objects.filter(pk=payment.pk, state__in=[Payment.State.PENDING, Payment.State.FAILED]).update(
-        state=Payment.State.SUCCEEDED, gateway_txn_id=event.txn_id, succeeded_at=now
+    settled = Payment.objects.filter(pk=payment.pk, state__in=[Payment.State.PENDING, Payment.State.FAILED]).update(
+        state=state, gateway_txn_id=event.txn_id, succeeded_at=now
     )
-    if not succeeded:
-        return "already_succeeded"
-    payment.state, payment.gateway_txn_id, payment.succeeded_at = Payment.State.SUCCEEDED, event.txn_id, now
-    order = payment.order
-    if order.state == OrderState.PENDING_PAYMENT:
-        try:
-            orders.mark_paid(order=order)
-            return "paid"
-        except DomainError as error:
-            # The order expired in the same instant: nothing was written; refund below.
-            if error.code != ErrorCode.ILLEGAL_TRANSITION:
-                raise
-    # The money arrived after the order was cancelled (deadline passed): give it back.
-    _refund_payment(payment=payment, amount=payment.amount, reason="paid after the order was cancelled", actor_id=None)
-    return "refunded_late_payment"
+    if not settled:
+        if took_order:  # another delivery of this payment settled it meanwhile: undo ours, let it retry
+            raise DomainError(ErrorCode.CONFLICT, "the payment changed meanwhile")
+        return "already_settled"
+    payment.state, payment.gateway_txn_id, payment.succeeded_at = state, event.txn_id, now
+    if took_order:
+        return "paid"
+    _refund_payment(
+        payment=payment, amount=payment.amount, reason="the order could not take this payment", actor_id=None
+    )
+    return "returned"
+
+
+def _mark_order_paid(order: Order) -> bool:
+    if order.state != OrderState.PENDING_PAYMENT:
+        return False
+    try:
+        orders.mark_paid(order=order)
+    except DomainError as error:
+        # Paid or expired in the same instant; mark_paid wrote nothing.
+        if error.code != ErrorCode.ILLEGAL_TRANSITION:
+            raise
+        return False
+    return True
 
 
 def take_in_store_payment(*, actor: Actor, order: Order, method: str) -> Payment:
@@ -119,6 +135,8 @@ def take_in_store_payment(*, actor: Actor, order: Order, method: str) -> Payment
     _payable(order)
     try:
         with transaction.atomic(durable=True):
+            # The order row first, then the payment: the same lock order as gateway callbacks.
+            orders.mark_paid(order=order, actor_id=actor.user_id)
             payment = Payment.objects.create(
                 order=order,
                 method=method,
@@ -128,7 +146,6 @@ def take_in_store_payment(*, actor: Actor, order: Order, method: str) -> Payment
                 received_by=actor.user,
                 succeeded_at=timezone.now(),
             )
-            orders.mark_paid(order=order, actor_id=actor.user_id)
     except IntegrityError as exc:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order is already paid") from exc
     return payment

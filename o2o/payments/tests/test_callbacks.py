@@ -92,7 +92,9 @@ def test_money_arriving_after_the_order_was_cancelled_is_refunded(payment):
 
     outcome = deliver(*signed_callback(payment))
 
-    assert outcome == "refunded_late_payment"
+    assert outcome == "returned"
+    payment.refresh_from_db()
+    assert payment.state == "returned"
     refund = Refund.objects.get()
     assert (refund.payment_id, refund.amount) == (payment.pk, Decimal("24.60"))
     assert not PickupVoucher.objects.exists()
@@ -104,3 +106,18 @@ def test_an_unknown_gateway_is_404(payment):
     response = ApiClient().post("payments/callbacks/nopay", body, headers={SIGNATURE_HEADER: signature})
 
     assert response.status_code == 404
+
+
+def test_a_second_payment_of_a_paid_order_is_returned_not_lost(payment):
+    payment.state = "failed"
+    Payment.objects.filter(pk=payment.pk).update(state="failed")
+    second, _url = start_online_payment(order=payment.order)  # the customer tries again
+    deliver(*signed_callback(second, event_id="second"))
+
+    outcome = deliver(*signed_callback(payment, event_id="first-after-all"))  # the first one went through too
+
+    assert outcome == "returned"
+    states = dict(Payment.objects.values_list("pk", "state"))
+    assert states == {payment.pk: "returned", second.pk: "succeeded"}
+    assert Refund.objects.get().payment_id == payment.pk
+    assert PickupVoucher.objects.count() == 1

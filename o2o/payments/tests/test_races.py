@@ -29,8 +29,12 @@ def tea(store):
 
 
 def pending_pickup_payment(store, member, sku) -> Payment:
-    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
-                           lines=[LineRequest(sku_id=sku.pk, quantity=1)])
+    request = OrderRequest(
+        channel="app",
+        fulfilment="pickup",
+        fulfilment_location_id=store.pk,
+        lines=[LineRequest(sku_id=sku.pk, quantity=1)],
+    )
     order = place_order(actor=actor_for_member(member), member=member, request=request)
     payment, _url = start_online_payment(order=order)
     return payment
@@ -78,28 +82,34 @@ def test_ten_different_success_events_for_one_payment_at_once_pay_once(store, me
 
     # then one pays the order, nine find the payment already succeeded; every event is recorded once
     assert domain_errors(outcomes) == []
-    assert Counter(values(outcomes)) == {"paid": 1, "already_succeeded": 9}
-    assert Counter(GatewayCallback.objects.values_list("outcome", flat=True)) == {"paid": 1, "already_succeeded": 9}
+    assert Counter(values(outcomes)) == {"paid": 1, "already_settled": 9}
+    assert Counter(GatewayCallback.objects.values_list("outcome", flat=True)) == {"paid": 1, "already_settled": 9}
     assert_paid_once(payment.order)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_clerks_taking_payment_for_one_counter_order_at_once_take_it_once(store, clerk, tea):
     # given a counter order of the store and ten of its clerks, each taking the money a different way
-    request = OrderRequest(channel="pos", fulfilment="in_store", fulfilment_location_id=store.pk,
-                           lines=[LineRequest(sku_id=tea.pk, quantity=1)])
+    request = OrderRequest(
+        channel="pos",
+        fulfilment="in_store",
+        fulfilment_location_id=store.pk,
+        lines=[LineRequest(sku_id=tea.pk, quantity=1)],
+    )
     order = place_order(actor=actor_for_user(clerk.user), member=None, request=request)
     clerks = EmployeeFactory.create_batch(10, home_location=store, user__password=None)
     actors = [actor_for_user(employee.user) for employee in clerks]
     methods = [[PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.STORE_QR][i % 3] for i in range(10)]
 
     # when they all take payment at the same moment, each with the order as they loaded it
-    outcomes = run_together([
-        lambda actor=actor, method=method: take_in_store_payment(
-            actor=actor, order=Order.objects.get(pk=order.pk), method=method
-        )
-        for actor, method in zip(actors, methods, strict=True)
-    ])
+    outcomes = run_together(
+        [
+            lambda actor=actor, method=method: take_in_store_payment(
+                actor=actor, order=Order.objects.get(pk=order.pk), method=method
+            )
+            for actor, method in zip(actors, methods, strict=True)
+        ]
+    )
 
     # then one payment is taken; the others are refused with a 409, except a clerk who arrives after
     # it was taken and presses the same method, who is shown that payment (a retry, not a second sale)
