@@ -22,7 +22,11 @@ def _visible_orders(actor: Actor) -> QuerySet[Order]:
 
 def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | None = None) -> Order:
     """The order if the actor may see it; the same 404 whether it is missing or not theirs."""
-    orders = _visible_orders(actor).select_related("member", "selling_location", "fulfilment_location")
+    orders = (
+        _visible_orders(actor)
+        .select_related("member", "selling_location", "fulfilment_location")
+        .prefetch_related("lines__sku")
+    )
     order = orders.filter(pk=order_id).first() if order_id is not None else orders.filter(number=number).first()
     if order is None:
         raise not_found("order")
