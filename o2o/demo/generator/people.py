@@ -42,7 +42,7 @@ _MANAGER_CHANGES = {"change_stocklevel", "change_location", "change_employee", "
 def create_groups() -> dict[str, Group]:
     """One group per role (DESIGN §1); HQ may do everything in the admin, supervisors and managers
     see their domain and managers change what a store runs day to day."""
-    groups = {role.value: Group.objects.create(name=role.value) for role in Role}
+    groups = {role.value: Group.objects.get_or_create(name=role.value)[0] for role in Role}
     labels = [c.label for c in apps.get_app_configs() if c.name.startswith("o2o.")]
     ours = Permission.objects.filter(content_type__app_label__in=labels)
     view = ours.filter(codename__startswith="view_")
