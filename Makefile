@@ -31,6 +31,7 @@ serve: setup
 
 test: setup  ## the whole suite (PostgreSQL race tests run when DATABASE_URL points at PostgreSQL)
 	scripts/chromium-up
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/o2o makemigrations --check --dry-run --verbosity 0
