@@ -2,6 +2,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-# Database ids are positive 64-bit integers; anything else is a 422, never a database overflow.
-MAX_ID = 2**63 - 1
+from o2o.core.ids import MAX_ID
+
+# Anything but a positive 64-bit integer is a 422, never a database overflow.
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from o2o.staff.models import Role
 from o2o.web.auth import View, counter_location_id, staff_page
+from o2o.web.htmx import is_htmx
 
 
 def counter_page(view: View) -> View:
@@ -20,10 +21,6 @@ def counter_page(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def respond(request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200) -> HttpResponse:

@@ -13,6 +13,7 @@ from o2o.orders.models import Fulfilment
 from o2o.staff.models import Role
 from o2o.web.auth import staff_page
 from o2o.web.hq.forms import PERIOD_LABELS, PeriodForm
+from o2o.web.htmx import is_htmx
 
 
 def _channel_group_labels() -> dict[str, str]:
@@ -72,6 +73,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scoped": location_ids is not None,
         "can_open_stores": request.actor.is_chain_wide,
     }
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = is_htmx(request)
     template = "web/hq/dashboard.html#dashboard" if htmx else "web/hq/dashboard.html"
     return render(request, template, context, status=422 if form.errors and not htmx else 200)

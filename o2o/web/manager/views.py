@@ -16,6 +16,7 @@ from o2o.orders.selectors import orders_for
 from o2o.staff.models import Role
 from o2o.staff.selectors import employees_at
 from o2o.web.auth import staff_page
+from o2o.web.htmx import is_htmx
 from o2o.web.manager.forms import AdjustmentForm, OrderFilterForm, StockFilterForm
 from o2o.web.manager.join_links import join_url, qr_data_uri
 from o2o.web.manager.scope import StoreScope, store_scope
@@ -23,10 +24,6 @@ from o2o.web.manager.scope import StoreScope, store_scope
 MANAGER_ROLES = (Role.STORE_MANAGER, Role.WAREHOUSE_CLERK)
 STOCK_PAGE = 50
 ORDERS_PAGE = 30
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> dict:
@@ -49,7 +46,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
         carried["location"] = scope.location.pk
     context = _context(request, scope, "stock", filters=filters, page=page, carried=carried.urlencode())
     template = "web/manager/stock.html"
-    if _htmx(request):
+    if is_htmx(request):
         template += "#stock-page" if page.number > 1 else "#stock-table"
     return render(request, template, context)
 
@@ -91,7 +88,7 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
     if saved:
         form = AdjustmentForm(auto_id=f"id_%s_{sku_id}")
     context = _context(request, scope, "stock", level=level, form=form, saved=saved, change=change, open=not saved)
-    if _htmx(request):
+    if is_htmx(request):
         # 200 even for a refused form: htmx swaps only 2xx responses, and the row shows the errors.
         return render(request, "web/manager/stock.html#stock-row", context)
     if saved:
@@ -129,7 +126,7 @@ def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
         error_message = (
             _("This transfer was already received.") if already else _("The transfer could not be received.")
         )
-    if _htmx(request):
+    if is_htmx(request):
         context = _context(request, scope, "transfers", transfer=transfer, error=error_message)
         return render(request, "web/manager/transfers.html#transfer", context)
     if error_message:
@@ -153,7 +150,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         orders = list(found[: ORDERS_PAGE + 1])
         more, orders = len(orders) > ORDERS_PAGE, orders[:ORDERS_PAGE]
     context = _context(request, scope, "orders", filters=filters, orders=orders, more=more)
-    if _htmx(request):
+    if is_htmx(request):
         part = "#order-rows" if request.GET.get("before") else "#order-list"
         return render(request, "web/manager/orders.html" + part, context)
     return render(request, "web/manager/orders.html", context, status=422 if filters.errors else 200)

@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from o2o.core.ids import MAX_ID
 from o2o.orders.models import Fulfilment
 from o2o.orders.services import MAX_LINE_QUANTITY
-from o2o.web.storefront.pages import MAX_ID
 
 
 class SearchForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from o2o.core.errors import DomainError
+from o2o.core.ids import is_id
 from o2o.orders.models import Order, OrderState
 from o2o.orders.selectors import get_order_for, orders_for
 from o2o.orders.states import PAID_NOT_HANDED_OVER
@@ -16,7 +17,8 @@ from o2o.pickup.models import PickupVoucher
 from o2o.pickup.qr import voucher_qr_data_uri
 from o2o.pickup.selectors import voucher_of_order
 from o2o.web.auth import member_page
-from o2o.web.storefront.pages import is_htmx, is_id, render_shop
+from o2o.web.htmx import is_htmx
+from o2o.web.storefront.pages import render_shop
 from o2o.web.storefront.places import is_open_now
 
 PAGE_SIZE = 20

@@ -8,18 +8,6 @@ from django.shortcuts import render
 from o2o.web.auth import current_member
 from o2o.web.storefront.cart import Cart
 
-# Ids beyond a 64-bit integer cannot exist (and SQLite refuses to compare with them).
-MAX_ID = 2**63 - 1
-
-
-def is_id(value: str | int) -> bool:
-    return str(value).isdigit() and 0 < int(value) <= MAX_ID
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (a history restore after "back" wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
-
 
 def render_shop(
     request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, nav: str = "", status: int = 200

@@ -8,9 +8,9 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from o2o.core.ids import MAX_ID
 from o2o.stores.models import Location
 from o2o.stores.selectors import active_locations
-from o2o.web.storefront.pages import MAX_ID
 
 SESSION_KEY = "o2o_position"
 # People's Square, Shanghai: where the map starts when the chain has no store yet.

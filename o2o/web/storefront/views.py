@@ -10,13 +10,15 @@ from django.views.decorators.http import require_POST
 
 from o2o.catalog.models import SKU
 from o2o.catalog.selectors import categories, online_skus, unit_prices
+from o2o.core.ids import is_id
 from o2o.inventory.selectors import available_to_promise
 from o2o.orders.selectors import FULFILMENT_RADIUS_KM, pickup_stores_for, ship_from_for
 from o2o.stores.models import Location
 from o2o.stores.selectors import locations_within
+from o2o.web.htmx import is_htmx
 from o2o.web.storefront.cart import CHANNEL, Cart
 from o2o.web.storefront.forms import AddToCartForm, QuantityForm, SearchForm
-from o2o.web.storefront.pages import is_htmx, is_id, render_shop
+from o2o.web.storefront.pages import render_shop
 from o2o.web.storefront.places import districts, is_open_now, position_for
 
 PAGE_SIZE = 20
