@@ -3,14 +3,9 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from o2o.access import services as access
-from o2o.core.errors import DomainError, ErrorCode
-from o2o.core.ratelimits import spend
 from o2o.members import services as members
-from o2o.members.phones import normalize_phone
 
 router = Router(tags=["sign-in"])
-
-OTP_REQUESTS_PER_PHONE = "5/10minute"
 
 
 class StaffSignIn(Schema):
@@ -39,8 +34,6 @@ def staff_token(request: HttpRequest, payload: StaffSignIn):
 
 @router.post("/otp", response={202: None}, auth=None)
 def send_otp(request: HttpRequest, payload: OtpRequest):
-    if not spend(OTP_REQUESTS_PER_PHONE, "otp", normalize_phone(payload.phone)):
-        raise DomainError(ErrorCode.RATE_LIMITED, "too many codes requested; try again later")
     members.send_sign_in_code(phone=payload.phone)
     return Status(202, None)
 

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from o2o.core.codes import random_digits
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.messaging import queue_message
+from o2o.core.ratelimits import spend
 from o2o.members.models import Member, OneTimeCode
 from o2o.members.phones import normalize_phone
 from o2o.staff.selectors import employee_by_code
 from o2o.stores.selectors import get_location
 
 MAX_CODE_ATTEMPTS = 5
+CODES_PER_PHONE = "5/10minute"
 
 
 def _hash_code(phone: str, code: str) -> str:
@@ -58,7 +60,10 @@ def register_member(
 
 @transaction.atomic
 def send_sign_in_code(*, phone: str) -> None:
+    """A fresh one-time code to the phone; at most a few per phone in ten minutes, however asked."""
     e164 = normalize_phone(phone)
+    if not spend(CODES_PER_PHONE, "otp", e164):
+        raise DomainError(ErrorCode.RATE_LIMITED, "too many codes requested; try again later")
     code = random_digits(6)
     OneTimeCode.objects.filter(phone=e164, used_at__isnull=True).update(used_at=timezone.now())
     OneTimeCode.objects.create(

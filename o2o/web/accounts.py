@@ -10,12 +10,9 @@ from django.utils.translation import gettext_lazy
 
 from o2o.access.actors import actor_for_user
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.core.ratelimits import spend
 from o2o.members.services import send_sign_in_code, verify_sign_in_code
 from o2o.web.auth import current_member, home_for, sign_in_member, sign_out_member
 from o2o.web.storefront.pages import render_shop
-
-OTP_REQUESTS_PER_PHONE = "5/10minute"
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -59,8 +56,6 @@ def member_signin(request: HttpRequest) -> HttpResponse:
             if step_two:
                 sign_in_member(request, verify_sign_in_code(phone=phone, code=form.cleaned_data["code"]))
                 return redirect(_safe_next(request))
-            if not spend(OTP_REQUESTS_PER_PHONE, "otp", phone):
-                raise DomainError(ErrorCode.RATE_LIMITED, "too many codes")
             send_sign_in_code(phone=phone)
             form = CodeForm(initial={"phone": phone})
             step_two = True
