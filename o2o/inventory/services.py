@@ -187,27 +187,15 @@ def receive_stock(
     *, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reason: str = "", reference: str = ""
 ) -> None:
     _positive(quantity)
-    _add_on_hand(
-        location_id=location_id,
-        sku_id=sku_id,
-        quantity=quantity,
-        kind=MoveKind.RECEIPT,
-        actor_id=actor_id,
-        reason=reason,
-        reference=reference,
-    )
+    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RECEIPT,
+                 actor_id=actor_id, reason=reason, reference=reference)  # fmt: skip
 
 
 def return_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reference: str) -> None:
+    """Returned goods back on the shelf (inside the refund's transaction)."""
     _positive(quantity)
-    _add_on_hand(
-        location_id=location_id,
-        sku_id=sku_id,
-        quantity=quantity,
-        kind=MoveKind.RETURN,
-        actor_id=actor_id,
-        reference=reference,
-    )
+    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RETURN,
+                 actor_id=actor_id, reference=reference)  # fmt: skip
 
 
 def _positive(quantity: int) -> None:
