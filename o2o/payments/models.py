@@ -63,6 +63,12 @@ class Payment(models.Model):
             models.UniqueConstraint(
                 fields=["order"], condition=Q(state="succeeded"), name="payment_one_success_per_order"
             ),
+            # A double tap on "pay" reuses the waiting gateway payment instead of opening a second one.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(state="pending", method="online_qr"),
+                name="payment_one_pending_online_per_order",
+            ),
             models.CheckConstraint(
                 condition=~Q(method__in=["cash", "card", "store_qr"]) | Q(location__isnull=False),
                 name="payment_in_store_has_location",

@@ -36,15 +36,20 @@ def start_online_payment(*, order: Order, gateway_name: str = SimulatedGateway.n
     """A pending payment the customer completes at the gateway; returns it with the pay URL."""
     _payable(order)
     gateway = get_gateway(gateway_name)
-    payment = Payment.objects.filter(order=order, state=Payment.State.PENDING, method=PaymentMethod.ONLINE_QR).first()
+    pending = Payment.objects.filter(order=order, state=Payment.State.PENDING, method=PaymentMethod.ONLINE_QR)
+    payment = pending.first()
     if payment is None:
-        payment = Payment.objects.create(
-            order=order,
-            method=PaymentMethod.ONLINE_QR,
-            amount=order.total,
-            gateway=gateway.name,
-            gateway_ref=new_token()[:32],
-        )
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    order=order,
+                    method=PaymentMethod.ONLINE_QR,
+                    amount=order.total,
+                    gateway=gateway.name,
+                    gateway_ref=new_token()[:32],
+                )
+        except IntegrityError:
+            payment = pending.get()  # a double tap started it a moment ago (one pending per order)
     return payment, gateway.pay_url(payment.gateway_ref)
 
 

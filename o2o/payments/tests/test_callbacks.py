@@ -121,3 +121,10 @@ def test_a_second_payment_of_a_paid_order_is_returned_not_lost(payment):
     assert states == {payment.pk: "returned", second.pk: "succeeded"}
     assert Refund.objects.get().payment_id == payment.pk
     assert PickupVoucher.objects.count() == 1
+
+
+def test_starting_the_payment_twice_reuses_the_waiting_one(payment):
+    again, _url = start_online_payment(order=payment.order)
+
+    assert again.pk == payment.pk
+    assert Payment.objects.filter(order=payment.order).count() == 1
