@@ -30,3 +30,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} -> {self.recipient}"
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one rate-limit key in one fixed time window, shared by every web process.
+
+    Changed only by one upsert (`INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1`), so
+    concurrent processes never lose a hit."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.BigIntegerField(help_text="Unix time the window began.")
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_one_row_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.hits}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of a request that moved money or stock, kept under the caller's key:
+    a retry with the same key gets that result back instead of doing the work again."""
+
+    scope = models.CharField(max_length=40, help_text="Who asked: user:<id> or member:<id>.")
+    operation = models.CharField(max_length=40)
+    key = models.CharField(max_length=80)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request, to refuse a reused key.")
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "operation", "key"], name="idempotency_key_once_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.scope}:{self.key}"

@@ -1,0 +1,111 @@
+"""Who may do what: one table of role x operation, consulted by the services with the actor.
+
+The API and the pages call the same services, so they share these answers. A location-scoped
+role (store manager, clerk, warehouse clerk, technician) acts only at its own location; a
+chain-wide role anywhere. Members act only on their own orders and data, which the services
+check with the scoped accessors (`get_order_for`); the table says which operations a member
+may ask for at all.
+"""
+
+from enum import StrEnum
+
+from o2o.access.actors import Actor
+from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.staff.models import Role
+
+
+class Operation(StrEnum):
+    # orders and money
+    PLACE_COUNTER_ORDER = "place_counter_order"
+    TAKE_COUNTER_PAYMENT = "take_counter_payment"
+    CANCEL_UNPAID_ORDER = "cancel_unpaid_order"
+    CANCEL_PAID_ORDER = "cancel_paid_order"  # paid, goods still in the store: a full refund
+    RETURN_GOODS = "return_goods"  # after hand-over: goods back, money back
+    DISPATCH_ORDER = "dispatch_order"
+    CONFIRM_DELIVERY = "confirm_delivery"
+    # pickup
+    REDEEM_PICKUP_VOUCHER = "redeem_pickup_voucher"
+    UNDO_HAND_OVER = "undo_hand_over"
+    # stock
+    RECEIVE_STOCK = "receive_stock"
+    ADJUST_STOCK = "adjust_stock"  # write-offs and found goods, with a reason
+    COUNT_STOCK = "count_stock"
+    SEND_TRANSFER = "send_transfer"
+    RECEIVE_TRANSFER = "receive_transfer"
+    AUDIT = "audit"
+    # members
+    REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
+    LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+
+
+MEMBER = "member"  # a customer acting for themself, beside the staff roles
+
+_STORE_COUNTER = frozenset({Role.STORE_MANAGER, Role.CLERK})
+_STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
+
+# Decided deliberately (README "Who may do what"): a clerk sells, takes payment, hands over,
+# receives deliveries and signs members up; money going back to a customer after payment,
+# write-offs, counts and outgoing transfers need a store manager (or HQ / customer service).
+PERMISSIONS: dict[Operation, frozenset[str]] = {
+    Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
+    Operation.TAKE_COUNTER_PAYMENT: _STORE_COUNTER,
+    Operation.CANCEL_UNPAID_ORDER: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
+    Operation.CANCEL_PAID_ORDER: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT, MEMBER}),
+    Operation.RETURN_GOODS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
+    Operation.DISPATCH_ORDER: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
+    Operation.CONFIRM_DELIVERY: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
+    Operation.REDEEM_PICKUP_VOUCHER: _STORE_COUNTER,
+    Operation.UNDO_HAND_OVER: frozenset({Role.STORE_MANAGER}),
+    Operation.RECEIVE_STOCK: _STOCK_KEEPERS | {Role.CLERK},
+    Operation.ADJUST_STOCK: _STOCK_KEEPERS,
+    Operation.COUNT_STOCK: _STOCK_KEEPERS,
+    Operation.SEND_TRANSFER: _STOCK_KEEPERS,
+    Operation.RECEIVE_TRANSFER: _STOCK_KEEPERS | {Role.CLERK},
+    Operation.AUDIT: frozenset({Role.HQ}),
+    Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
+    Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+}
+
+# Operations a location-scoped role may do only at its own (home) location; for the others the
+# actor's visible locations (Actor.location_ids) decide.
+AT_OWN_LOCATION = frozenset(
+    {
+        Operation.PLACE_COUNTER_ORDER,
+        Operation.TAKE_COUNTER_PAYMENT,
+        Operation.REDEEM_PICKUP_VOUCHER,
+        Operation.UNDO_HAND_OVER,
+        Operation.REGISTER_MEMBER_AT_COUNTER,
+    }
+)
+
+
+def role_of(actor: Actor) -> str | None:
+    if actor.member is not None:
+        return MEMBER
+    if actor.employee is not None and actor.employee.is_active:
+        return actor.employee.role
+    if actor.user is not None and actor.user.is_superuser:
+        return Role.HQ  # the back-office owner account acts as HQ
+    return None
+
+
+def may(actor: Actor, operation: Operation, *, location_id: int | None = None) -> bool:
+    """True when the table lets this actor do the operation (at this location, when given)."""
+    role = role_of(actor)
+    if role is None or role not in PERMISSIONS[operation]:
+        return False
+    if location_id is None or role == MEMBER:
+        return True
+    if operation in AT_OWN_LOCATION:
+        return actor.employee is not None and actor.employee.home_location_id == location_id
+    return actor.can_see_location(location_id)
+
+
+def authorize(actor: Actor, operation: Operation, *, location_id: int | None = None) -> None:
+    """Raise unless the actor may do it. A location the actor cannot even see answers like a
+    missing one (404), so the refusal does not tell outsiders what exists."""
+    if may(actor, operation, location_id=location_id):
+        return
+    if location_id is not None and actor.is_staff and not actor.can_see_location(location_id):
+        raise not_found("location")
+    raise DomainError(ErrorCode.FORBIDDEN, "your role may not do this here", operation=str(operation))
