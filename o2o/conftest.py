@@ -12,6 +12,15 @@ def _isolated_rate_limits(settings):
     settings.O2O_RATE_LIMIT_STORAGE = "memory://"
 
 
+@pytest.fixture(autouse=True)
+def _captured_messages(settings):
+    """Messages go to an in-memory inbox (o2o.testing.outbox) instead of the console."""
+    from o2o.testing import outbox
+
+    outbox.SENT.clear()
+    settings.O2O_MESSAGE_BACKEND = "o2o.testing.outbox.CapturingBackend"
+
+
 @pytest.fixture
 def store():
     return LocationFactory(name="人民广场店", latitude=31.2304, longitude=121.4737)

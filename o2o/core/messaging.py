@@ -22,13 +22,16 @@ class ConsoleBackend:
     """Development backend: the message goes to the log (and the console)."""
 
     def send(self, message: OutboxMessage) -> None:
-        logger.info("[%s to %s] %s", message.channel, message.recipient, message.body)
+        logger.info("[%s to %s] %s", message.channel, message.recipient, message.text())
 
 
-def queue_message(*, channel: str, recipient: str, body: str, subject: str = "") -> OutboxMessage:
+def queue_message(*, channel: str, recipient: str, body: str, subject: str = "", secret: str = "") -> OutboxMessage:
+    """Queue a message; a one-time code goes in `secret` and stands as {secret} in the body."""
     from o2o.core.tasks import deliver_message
 
-    message = OutboxMessage.objects.create(channel=channel, recipient=recipient, subject=subject, body=body)
+    message = OutboxMessage.objects.create(
+        channel=channel, recipient=recipient, subject=subject, body=body, secret=secret
+    )
     transaction.on_commit(partial(deliver_message.enqueue, message_id=message.pk))
     return message
 
@@ -45,4 +48,4 @@ def deliver(*, message_id: int) -> None:
         logger.exception("delivering message %s failed", message_id)
         OutboxMessage.objects.filter(pk=message_id).update(attempts=message.attempts + 1)
         return
-    sent.update(state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1)
+    sent.update(state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, secret="")

@@ -14,7 +14,10 @@ class OutboxMessage(models.Model):
     channel = models.CharField(_("channel"), max_length=16)  # sms, email, webhook
     recipient = models.CharField(_("recipient"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), help_text=_("The text; a one-time code in it stands as {secret}."))
+    # A one-time code or link token, kept apart from the text so that the back office and the
+    # logs never show it, and wiped once the message is delivered or given up.
+    secret = models.CharField(max_length=64, blank=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -30,6 +33,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} -> {self.recipient}"
+
+    def text(self) -> str:
+        """What the recipient reads: the body with the secret filled in (for backends only)."""
+        return self.body.replace("{secret}", self.secret)
 
 
 class RateLimitCounter(models.Model):

@@ -71,7 +71,12 @@ def send_sign_in_code(*, phone: str) -> None:
         code_hash=_hash_code(e164, code),
         expires_at=timezone.now() + timedelta(minutes=settings.O2O_OTP_TTL_MINUTES),
     )
-    queue_message(channel="sms", recipient=e164, body=_("Your O2O sign-in code is %(code)s") % {"code": code})
+    queue_message(
+        channel="sms",
+        recipient=e164,
+        body=_("Your O2O sign-in code is %(code)s") % {"code": "{secret}"},
+        secret=code,
+    )
 
 
 def verify_sign_in_code(*, phone: str, code: str) -> Member:

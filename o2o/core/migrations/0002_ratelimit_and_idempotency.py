@@ -4,38 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(help_text='Who asked: user:<id> or member:<id>.', max_length=40)),
-                ('operation', models.CharField(max_length=40)),
-                ('key', models.CharField(max_length=80)),
-                ('fingerprint', models.CharField(help_text='SHA-256 of the request, to refuse a reused key.', max_length=64)),
-                ('result', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scope", models.CharField(help_text="Who asked: user:<id> or member:<id>.", max_length=40)),
+                ("operation", models.CharField(max_length=40)),
+                ("key", models.CharField(max_length=80)),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="SHA-256 of the request, to refuse a reused key.", max_length=64),
+                ),
+                ("result", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'operation', 'key'), name='idempotency_key_once_per_scope')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("scope", "operation", "key"), name="idempotency_key_once_per_scope")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RateLimitCounter',
+            name="RateLimitCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('window_start', models.BigIntegerField(help_text='Unix time the window began.')),
-                ('hits', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200)),
+                ("window_start", models.BigIntegerField(help_text="Unix time the window began.")),
+                ("hits", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='ratelimit_one_row_per_window')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window_start"), name="ratelimit_one_row_per_window")
+                ],
             },
         ),
     ]

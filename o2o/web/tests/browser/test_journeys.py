@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from o2o.access.actors import actor_for_user
-from o2o.core.models import OutboxMessage
 from o2o.inventory.services import receive_stock
 from o2o.members.models import Member
 from o2o.members.phones import mask_phone
@@ -20,6 +19,7 @@ from o2o.payments.services import take_in_store_payment
 from o2o.staff.models import Role
 from o2o.testing.factories import PASSWORD, EmployeeFactory, SKUFactory
 from o2o.testing.journeys import place_counter_sale
+from o2o.testing.outbox import last_code_sent_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,8 +44,7 @@ def staff_sign_in(screen, employee, lands_on: str):
 
 
 def sign_in_code_sent_to(e164: str) -> str:
-    body = OutboxMessage.objects.filter(channel="sms", recipient=e164).latest("pk").body
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return last_code_sent_to(e164)
 
 
 def test_order_online_and_pick_up_at_the_counter(screens, store, clerk):
