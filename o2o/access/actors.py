@@ -17,10 +17,13 @@ class Actor:
     member: Member | None = None
     # None: every location (HQ, superusers); a set: only these.
     location_ids: frozenset[int] | None = field(default=frozenset())
+    # The platform itself (set-up scripts, the demo generator, tests arranging stock): no person
+    # stands behind it, so it never comes from a request; the permission table lets it do anything.
+    system: bool = False
 
     @property
     def is_staff(self) -> bool:
-        return self.employee is not None or bool(self.user and self.user.is_superuser)
+        return self.system or self.employee is not None or bool(self.user and self.user.is_superuser)
 
     @property
     def is_chain_wide(self) -> bool:
@@ -65,3 +68,6 @@ def actor_for_user(user: AbstractBaseUser) -> Actor:
 
 def actor_for_member(member: Member) -> Actor:
     return Actor(member=member)
+
+
+SYSTEM = Actor(location_ids=None, system=True)

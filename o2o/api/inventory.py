@@ -1,16 +1,14 @@
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
-from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
 from o2o.api.auth import actor
-from o2o.api.types import Id
-from o2o.catalog.selectors import skus_by_id
-from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.api.types import Id, IdempotencyKey
 from o2o.inventory import selectors
 from o2o.inventory import services as inventory
-from o2o.staff.models import Role
 from o2o.stores.selectors import get_location
 
 router = Router(tags=["inventory"])
@@ -28,18 +26,6 @@ class StockOut(Schema):
     available: int
     alert_level: int
     low: bool
-
-    @staticmethod
-    def resolve_sku_code(level) -> str:
-        return level.sku.code
-
-    @staticmethod
-    def resolve_sku_name(level) -> str:
-        return level.sku.name
-
-    @staticmethod
-    def resolve_low(level) -> bool:
-        return level.on_hand <= level.alert_level
 
 
 class ReceiptIn(Schema):
@@ -89,83 +75,88 @@ class AuditOut(Schema):
     details: list[dict]
 
 
-def _at(who: Actor, location_id: int) -> int:
-    """Staff work on stock of the locations in their scope; others get the same 404 as a missing one."""
-    if not who.can_see_location(location_id):
-        raise not_found("location")
-    return get_location(location_id=location_id).pk
-
-
-def _sku_known(sku_id: int) -> int:
-    skus_by_id({sku_id})
-    return sku_id
+def _stock_rows(location_id: int):
+    """The list's rows carry the same fields as a write's StockSnapshot."""
+    return selectors.stock_at(location_id=location_id).annotate(
+        sku_code=F("sku__code"),
+        sku_name=F("sku__name"),
+        low=ExpressionWrapper(Q(on_hand__lte=F("alert_level")), output_field=BooleanField()),
+    )
 
 
 @router.get("/locations/{location_id}/stock", response=list[StockOut])
 @paginate(CursorPagination, ordering=("id",))
 def stock(request: HttpRequest, location_id: Id, low_only: bool = False):
-    location_id = _at(actor(request), location_id)
-    return selectors.low_stock_at(location_id=location_id) if low_only else selectors.stock_at(location_id=location_id)
+    authorize(actor(request), Operation.VIEW_STOCK, location_id=location_id)
+    get_location(location_id=location_id)
+    rows = _stock_rows(location_id)
+    return rows.filter(on_hand__lte=F("alert_level")) if low_only else rows
 
 
 @router.post("/receipts", response={201: StockOut})
-def receive(request: HttpRequest, payload: ReceiptIn):
-    who = actor(request)
-    location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    inventory.receive_stock(
-        location_id=location_id, sku_id=sku_id, quantity=payload.quantity, actor_id=who.user_id, reason=payload.reason
+def receive(request: HttpRequest, payload: ReceiptIn, idempotency_key: IdempotencyKey = None):
+    """Goods delivered to a location. A retry with the same Idempotency-Key answers with the first receipt."""
+    return Status(
+        201,
+        inventory.receive_stock(
+            actor=actor(request),
+            location_id=payload.location_id,
+            sku_id=payload.sku_id,
+            quantity=payload.quantity,
+            reason=payload.reason,
+            idempotency_key=idempotency_key,
+        ),
     )
-    return Status(201, selectors.stock_at(location_id=location_id).get(sku_id=sku_id))
 
 
 @router.post("/adjustments", response=StockOut)
-def adjust(request: HttpRequest, payload: AdjustmentIn):
-    who = actor(request)
-    location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    inventory.adjust_stock(
-        location_id=location_id, sku_id=sku_id, delta=payload.delta, actor_id=who.user_id, reason=payload.reason
+def adjust(request: HttpRequest, payload: AdjustmentIn, idempotency_key: IdempotencyKey = None):
+    """A write-off (negative) or found goods (positive), with a reason."""
+    return inventory.adjust_stock(
+        actor=actor(request),
+        location_id=payload.location_id,
+        sku_id=payload.sku_id,
+        delta=payload.delta,
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
     )
-    return selectors.stock_at(location_id=location_id).get(sku_id=sku_id)
 
 
 @router.post("/counts", response=VarianceOut)
-def count(request: HttpRequest, payload: CountIn):
-    who = actor(request)
-    location_id, sku_id = _at(who, payload.location_id), _sku_known(payload.sku_id)
-    return {
-        "variance": inventory.record_count(
-            location_id=location_id, sku_id=sku_id, counted=payload.counted, actor_id=who.user_id
-        )
-    }
+def count(request: HttpRequest, payload: CountIn, idempotency_key: IdempotencyKey = None):
+    variance = inventory.record_count(
+        actor=actor(request),
+        location_id=payload.location_id,
+        sku_id=payload.sku_id,
+        counted=payload.counted,
+        idempotency_key=idempotency_key,
+    )
+    return {"variance": variance}
 
 
 @router.post("/transfers", response={201: TransferOut})
-def send_transfer(request: HttpRequest, payload: TransferIn):
-    who = actor(request)
-    _at(who, payload.source_id)
-    get_location(location_id=payload.destination_id)
+def send_transfer(request: HttpRequest, payload: TransferIn, idempotency_key: IdempotencyKey = None):
     lines: dict[int, int] = {}
     for line in payload.lines:
-        lines[_sku_known(line.sku_id)] = lines.get(line.sku_id, 0) + line.quantity
+        lines[line.sku_id] = lines.get(line.sku_id, 0) + line.quantity
     transfer = inventory.send_transfer(
-        source_id=payload.source_id, destination_id=payload.destination_id, lines=lines, actor_id=who.user_id
+        actor=actor(request),
+        source_id=payload.source_id,
+        destination_id=payload.destination_id,
+        lines=lines,
+        idempotency_key=idempotency_key,
     )
     return Status(201, transfer)
 
 
 @router.post("/transfers/{transfer_id}/receive", response=TransferOut)
-def receive_transfer(request: HttpRequest, transfer_id: Id):
-    who = actor(request)
-    transfer = selectors.transfer_for(transfer_id=transfer_id)
-    _at(who, transfer.destination_id)
-    return inventory.receive_transfer(transfer_id=transfer_id, actor_id=who.user_id)
+def receive_transfer(request: HttpRequest, transfer_id: Id, idempotency_key: IdempotencyKey = None):
+    return inventory.receive_transfer(actor=actor(request), transfer_id=transfer_id, idempotency_key=idempotency_key)
 
 
 @router.get("/audit", response=AuditOut)
 def audit(request: HttpRequest):
     """Recompute stock from the ledger; HQ only."""
-    who = actor(request)
-    if not (who.is_chain_wide and (who.employee is None or who.has_role(Role.HQ))):
-        raise DomainError(ErrorCode.FORBIDDEN, "HQ only")
+    authorize(actor(request), Operation.AUDIT)
     differences = selectors.audit_stock()
     return {"differences": len(differences), "details": [d.__dict__ for d in differences[:100]]}

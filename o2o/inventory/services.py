@@ -4,18 +4,22 @@ The CHECK constraints on StockLevel (on_hand >= 0, 0 <= reserved <= on_hand) are
 even if a rule here were wrong, the database refuses to oversell.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
+from o2o.catalog.selectors import skus_by_id
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.idempotency import fingerprint, run_once
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
 from o2o.inventory.rules import holdback
 from o2o.stores.models import Location
+from o2o.stores.selectors import get_location
 
 
 @dataclass(frozen=True)
@@ -132,22 +136,30 @@ def fulfil_reservations(*, reservations: Iterable[Reservation], actor_id: int | 
 
 
 def unfulfil_reservations(
-    *, reservations: Iterable[Reservation], actor_id: int | None, reference: str, reason: str
+    *,
+    reservations: Iterable[Reservation],
+    quantities: dict[int, int] | None = None,
+    actor_id: int | None,
+    reference: str,
+    reason: str,
 ) -> None:
-    """Undo a hand-over booked by mistake: the goods are back on the shelf, reserved again."""
+    """Undo a hand-over booked by mistake: the goods are back on the shelf, reserved again.
+
+    `quantities` (reservation id -> units) brings back fewer units than were handed over, when
+    some came back meanwhile as a return (already on the shelf); a reservation with 0 stays
+    fulfilled."""
     for r in sorted(reservations, key=lambda r: (r.location_id, r.sku_id, r.pk)):
-        if not Reservation.objects.filter(pk=r.pk, state=Reservation.State.FULFILLED).update(
-            state=Reservation.State.ACTIVE
+        quantity = r.quantity if quantities is None else min(quantities.get(r.pk, 0), r.quantity)
+        if quantity <= 0 or not Reservation.objects.filter(pk=r.pk, state=Reservation.State.FULFILLED).update(
+            state=Reservation.State.ACTIVE, quantity=quantity
         ):
             continue
-        _stock_row(r.location_id, r.sku_id).update(
-            on_hand=F("on_hand") + r.quantity, reserved=F("reserved") + r.quantity
-        )
+        _stock_row(r.location_id, r.sku_id).update(on_hand=F("on_hand") + quantity, reserved=F("reserved") + quantity)
         _record(
             location_id=r.location_id,
             sku_id=r.sku_id,
             kind=MoveKind.RETURN,
-            quantity=r.quantity,
+            quantity=quantity,
             actor_id=actor_id,
             reason=reason,
             reference=reference,
@@ -182,20 +194,74 @@ def _add_on_hand(
     )
 
 
-@transaction.atomic
-def receive_stock(
-    *, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reason: str = "", reference: str = ""
-) -> None:
-    _positive(quantity)
-    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RECEIPT,
-                 actor_id=actor_id, reason=reason, reference=reference)  # fmt: skip
+# The stock entry points: each asks the permission table first, then does its work through
+# run_once, so a retry with the same idempotency key answers with the first result.
 
 
-def return_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reference: str) -> None:
-    """Returned goods back on the shelf (inside the refund's transaction)."""
-    _positive(quantity)
-    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RETURN,
-                 actor_id=actor_id, reference=reference)  # fmt: skip
+@dataclass(frozen=True)
+class StockSnapshot:
+    """One SKU's stock at one location right after a change (what a retried request gets back)."""
+
+    location_id: int
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    on_hand: int
+    reserved: int
+    alert_level: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def low(self) -> bool:
+        return self.on_hand <= self.alert_level
+
+
+@dataclass(frozen=True)
+class TransferSnapshot:
+    id: int
+    source_id: int
+    destination_id: int
+    state: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _snapshot(location_id: int, sku_id: int) -> dict:
+    level = _stock_row(location_id, sku_id).select_related("sku").get()
+    return {
+        "location_id": level.location_id,
+        "sku_id": level.sku_id,
+        "sku_code": level.sku.code,
+        "sku_name": level.sku.name,
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "alert_level": level.alert_level,
+    }
+
+
+def _transfer_snapshot(transfer: Transfer) -> dict:
+    return {
+        "id": transfer.pk,
+        "source_id": transfer.source_id,
+        "destination_id": transfer.destination_id,
+        "state": transfer.state,
+    }
+
+
+def _once(actor: Actor, operation: Operation, key: str | None, perform: Callable[[], dict], **request) -> dict:
+    scope = "system" if actor.system else f"user:{actor.user_id}"
+    return run_once(scope=scope, operation=str(operation), key=key, fingerprint=fingerprint(**request), perform=perform)
+
+
+def _known(location_id: int, sku_ids: Iterable[int]) -> None:
+    """A missing (or closed) location or SKU is a 404/422 before anything is written."""
+    get_location(location_id=location_id)
+    skus_by_id(set(sku_ids))
 
 
 def _positive(quantity: int) -> None:
@@ -203,21 +269,59 @@ def _positive(quantity: int) -> None:
         raise DomainError(ErrorCode.INVALID, "quantity must be positive", quantity=quantity)
 
 
-@transaction.atomic
-def adjust_stock(*, location_id: int, sku_id: int, delta: int, actor_id: int | None, reason: str) -> StockLevel:
+def receive_stock(
+    *,
+    actor: Actor,
+    location_id: int,
+    sku_id: int,
+    quantity: int,
+    reason: str = "",
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> StockSnapshot:
+    """Goods delivered to a location (from a supplier): on hand goes up, with a receipt row."""
+    authorize(actor, Operation.RECEIVE_STOCK, location_id=location_id)
+
+    def perform() -> dict:
+        _known(location_id, [sku_id])
+        _positive(quantity)
+        _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RECEIPT,
+                     actor_id=actor.user_id, reason=reason, reference=reference)  # fmt: skip
+        return _snapshot(location_id, sku_id)
+
+    result = _once(actor, Operation.RECEIVE_STOCK, idempotency_key, perform, location_id=location_id,
+                   sku_id=sku_id, quantity=quantity, reason=reason, reference=reference)  # fmt: skip
+    return StockSnapshot(**result)
+
+
+def return_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int | None, reference: str) -> None:
+    """Returned goods back on the shelf, inside the refund's transaction: the refund service
+    (orders/payments) has asked the permission table for RETURN_GOODS already."""
+    _positive(quantity)
+    _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RETURN,
+                 actor_id=actor_id, reference=reference)  # fmt: skip
+
+
+def adjust_stock(
+    *,
+    actor: Actor,
+    location_id: int,
+    sku_id: int,
+    delta: int,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> StockSnapshot:
     """A correction with a reason (damage, found goods); it may not dip into reserved units."""
-    if delta == 0 or not reason.strip():
-        raise DomainError(ErrorCode.INVALID, "an adjustment needs a non-zero change and a reason")
-    if delta > 0:
-        _add_on_hand(
-            location_id=location_id,
-            sku_id=sku_id,
-            quantity=delta,
-            kind=MoveKind.ADJUSTMENT,
-            actor_id=actor_id,
-            reason=reason,
-        )
-    else:
+    authorize(actor, Operation.ADJUST_STOCK, location_id=location_id)
+
+    def perform() -> dict:
+        if delta == 0 or not reason.strip():
+            raise DomainError(ErrorCode.INVALID, "an adjustment needs a non-zero change and a reason")
+        _known(location_id, [sku_id])
+        if delta > 0:
+            _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=delta, kind=MoveKind.ADJUSTMENT,
+                         actor_id=actor.user_id, reason=reason)  # fmt: skip
+            return _snapshot(location_id, sku_id)
         taken = (
             _stock_row(location_id, sku_id)
             .filter(on_hand__gte=F("reserved") - delta)
@@ -225,88 +329,104 @@ def adjust_stock(*, location_id: int, sku_id: int, delta: int, actor_id: int | N
         )
         if taken != 1:
             raise _insufficient(location_id, sku_id)
-        _record(
-            location_id=location_id,
-            sku_id=sku_id,
-            kind=MoveKind.ADJUSTMENT,
-            quantity=delta,
-            actor_id=actor_id,
-            reason=reason,
-        )
-    return _stock_row(location_id, sku_id).get()
+        _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.ADJUSTMENT, quantity=delta,
+                actor_id=actor.user_id, reason=reason)  # fmt: skip
+        return _snapshot(location_id, sku_id)
+
+    result = _once(actor, Operation.ADJUST_STOCK, idempotency_key, perform, location_id=location_id,
+                   sku_id=sku_id, delta=delta, reason=reason)  # fmt: skip
+    return StockSnapshot(**result)
 
 
-@transaction.atomic
-def record_count(*, location_id: int, sku_id: int, counted: int, actor_id: int | None) -> int:
+def record_count(
+    *, actor: Actor, location_id: int, sku_id: int, counted: int, idempotency_key: str | None = None
+) -> int:
     """A stocktake sets book stock to what was counted; the variance goes to the ledger."""
-    if counted < 0:
-        raise DomainError(ErrorCode.INVALID, "a count cannot be negative")
-    StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
-    level = _stock_row(location_id, sku_id).select_for_update().get()
-    if counted < level.reserved:
-        raise DomainError(
-            ErrorCode.INSUFFICIENT_STOCK, "count is below units reserved for orders", reserved=level.reserved
-        )
-    variance = counted - level.on_hand
-    if variance:
-        _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + variance)
-        _record(
-            location_id=location_id,
-            sku_id=sku_id,
-            kind=MoveKind.COUNT,
-            quantity=variance,
-            actor_id=actor_id,
-            reason="stocktake",
-        )
-    return variance
+    authorize(actor, Operation.COUNT_STOCK, location_id=location_id)
+
+    def perform() -> dict:
+        if counted < 0:
+            raise DomainError(ErrorCode.INVALID, "a count cannot be negative")
+        _known(location_id, [sku_id])
+        StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
+        level = _stock_row(location_id, sku_id).select_for_update().get()
+        if counted < level.reserved:
+            raise DomainError(
+                ErrorCode.INSUFFICIENT_STOCK, "count is below units reserved for orders", reserved=level.reserved
+            )
+        variance = counted - level.on_hand
+        if variance:
+            _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + variance)
+            _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.COUNT, quantity=variance,
+                    actor_id=actor.user_id, reason="stocktake")  # fmt: skip
+        return {"variance": variance}
+
+    result = _once(actor, Operation.COUNT_STOCK, idempotency_key, perform, location_id=location_id,
+                   sku_id=sku_id, counted=counted)  # fmt: skip
+    return result["variance"]
 
 
-@transaction.atomic
-def send_transfer(*, source_id: int, destination_id: int, lines: dict[int, int], actor_id: int | None) -> Transfer:
+def send_transfer(
+    *,
+    actor: Actor,
+    source_id: int,
+    destination_id: int,
+    lines: dict[int, int],
+    idempotency_key: str | None = None,
+) -> TransferSnapshot:
     """First leg: the goods leave the source and are in transit until received."""
-    if source_id == destination_id or not lines:
-        raise DomainError(ErrorCode.INVALID, "a transfer needs two different locations and at least one line")
-    for quantity in lines.values():
-        _positive(quantity)
-    transfer = Transfer.objects.create(source_id=source_id, destination_id=destination_id, created_by_id=actor_id)
-    TransferLine.objects.bulk_create(TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in lines.items())
-    for sku_id, quantity in sorted(lines.items()):
-        taken = (
-            _stock_row(source_id, sku_id)
-            .filter(on_hand__gte=F("reserved") + quantity)
-            .update(on_hand=F("on_hand") - quantity)
+    authorize(actor, Operation.SEND_TRANSFER, location_id=source_id)
+
+    def perform() -> dict:
+        if source_id == destination_id or not lines:
+            raise DomainError(ErrorCode.INVALID, "a transfer needs two different locations and at least one line")
+        for quantity in lines.values():
+            _positive(quantity)
+        _known(source_id, lines)
+        get_location(location_id=destination_id)
+        transfer = Transfer.objects.create(
+            source_id=source_id, destination_id=destination_id, created_by_id=actor.user_id
         )
-        if taken != 1:
-            raise _insufficient(source_id, sku_id)
-        _record(
-            location_id=source_id,
-            sku_id=sku_id,
-            kind=MoveKind.TRANSFER_OUT,
-            quantity=-quantity,
-            actor_id=actor_id,
-            reference=f"transfer:{transfer.pk}",
+        TransferLine.objects.bulk_create(
+            TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in lines.items()
         )
-    return transfer
+        for sku_id, quantity in sorted(lines.items()):
+            taken = (
+                _stock_row(source_id, sku_id)
+                .filter(on_hand__gte=F("reserved") + quantity)
+                .update(on_hand=F("on_hand") - quantity)
+            )
+            if taken != 1:
+                raise _insufficient(source_id, sku_id)
+            _record(location_id=source_id, sku_id=sku_id, kind=MoveKind.TRANSFER_OUT, quantity=-quantity,
+                    actor_id=actor.user_id, reference=f"transfer:{transfer.pk}")  # fmt: skip
+        return _transfer_snapshot(transfer)
+
+    result = _once(actor, Operation.SEND_TRANSFER, idempotency_key, perform, source_id=source_id,
+                   destination_id=destination_id, lines=sorted(lines.items()))  # fmt: skip
+    return TransferSnapshot(**result)
 
 
-@transaction.atomic
-def receive_transfer(*, transfer_id: int, actor_id: int | None) -> Transfer:
-    """Second leg, exactly once: a second receipt of the same transfer changes nothing."""
-    arrived = Transfer.objects.filter(pk=transfer_id, state=Transfer.State.IN_TRANSIT).update(
-        state=Transfer.State.RECEIVED, received_at=timezone.now()
-    )
-    transfer = Transfer.objects.filter(pk=transfer_id).first()
-    if transfer is None:
+def receive_transfer(*, actor: Actor, transfer_id: int, idempotency_key: str | None = None) -> TransferSnapshot:
+    """Second leg, exactly once: a second receipt of the same transfer is a 409 (with the same
+    idempotency key it answers with the first receipt)."""
+    destination_id = Transfer.objects.filter(pk=transfer_id).values_list("destination_id", flat=True).first()
+    if destination_id is None:
         raise not_found("transfer")
-    if not arrived:
-        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "transfer already received", transfer_id=transfer_id)
-    for line in transfer.lines.order_by("sku_id"):
-        _add_on_hand(
-            location_id=transfer.destination_id,
-            sku_id=line.sku_id,
-            quantity=line.quantity,
-            kind=MoveKind.TRANSFER_IN,
-            actor_id=actor_id,
-            reference=f"transfer:{transfer.pk}",
+    authorize(actor, Operation.RECEIVE_TRANSFER, location_id=destination_id)
+
+    def perform() -> dict:
+        arrived = Transfer.objects.filter(pk=transfer_id, state=Transfer.State.IN_TRANSIT).update(
+            state=Transfer.State.RECEIVED, received_at=timezone.now()
         )
-    return transfer
+        if not arrived:
+            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "transfer already received", transfer_id=transfer_id)
+        transfer = Transfer.objects.get(pk=transfer_id)
+        for line in transfer.lines.order_by("sku_id"):
+            _add_on_hand(location_id=transfer.destination_id, sku_id=line.sku_id, quantity=line.quantity,
+                         kind=MoveKind.TRANSFER_IN, actor_id=actor.user_id,
+                         reference=f"transfer:{transfer.pk}")  # fmt: skip
+        return _transfer_snapshot(transfer)
+
+    result = _once(actor, Operation.RECEIVE_TRANSFER, idempotency_key, perform, transfer_id=transfer_id)
+    return TransferSnapshot(**result)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from o2o.access.actors import actor_for_member, actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.analytics.selectors import Period, dashboard, dashboard_scope, period_bounds
 from o2o.core.errors import DomainError
 from o2o.inventory.services import receive_stock
@@ -45,7 +45,7 @@ def chain(store, clerk, member):
     other_clerk = EmployeeFactory(home_location=other_store)
     sku = SKUFactory(price=Decimal("12.50"))
     for location in (store, other_store):
-        receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=100, actor_id=None)
+        receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=100, actor=SYSTEM)
 
     returned_sale = _sale(clerk, sku, 2)
     line = returned_sale.lines.get()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.staff.models import Role
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order(store, member):
     sku = SKUFactory(price=Decimal("5.00"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
     return (
         as_member(member)
         .post(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.models import Reservation, StockLevel
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sku(store):
     sku = SKUFactory(price=Decimal("8.00"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     return sku
 
 
@@ -51,7 +52,7 @@ def test_quantities_of_one_sku_over_several_lines_are_capped_together(store, mem
 
 def test_more_than_in_stock_is_409_and_no_line_is_reserved(store, member, sku):
     second = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=second.pk, quantity=100, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=second.pk, quantity=100, actor=SYSTEM)
     lines = [{"sku_id": second.pk, "quantity": 1}, {"sku_id": sku.pk, "quantity": 5}]  # buffer keeps 1 of 5
 
     response = as_member(member).post("orders", order_body(store, lines))

@@ -22,6 +22,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from o2o.access.actors import SYSTEM
 from o2o.access.services import issue_token
 from o2o.api.main import api
 from o2o.inventory.services import receive_stock
@@ -142,7 +143,7 @@ def credentials(store, other_store, clerk, member) -> dict[str, dict[str, str]]:
     """The chain to fuzz against, and the Authorization header of each role."""
     hq = EmployeeFactory(role=Role.HQ, home_location=None)
     sku = SKUFactory(price=Decimal("8.00"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor=SYSTEM)
     customer = as_member(member)
     body = {
         "channel": "app",

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
 from o2o.payments.models import Payment
@@ -29,7 +30,7 @@ def drill():
 def test_clerk_orders_from_the_warehouse_customer_pays_in_store_and_it_ships_home(
     store, clerk, warehouse, member, drill
 ):
-    receive_stock(location_id=warehouse.pk, sku_id=drill.pk, quantity=2, actor_id=None)
+    receive_stock(location_id=warehouse.pk, sku_id=drill.pk, quantity=2, actor=SYSTEM)
     counter = as_staff(clerk)
 
     placed = counter.post(
@@ -63,7 +64,7 @@ def test_clerk_orders_from_the_warehouse_customer_pays_in_store_and_it_ships_hom
 
 
 def test_clerk_orders_from_another_store_for_pickup_there_later(store, other_store, clerk, drill):
-    receive_stock(location_id=other_store.pk, sku_id=drill.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=drill.pk, quantity=1, actor=SYSTEM)
     counter = as_staff(clerk)
     order = counter.post(
         "orders",
@@ -85,7 +86,7 @@ def test_clerk_orders_from_another_store_for_pickup_there_later(store, other_sto
 
 
 def test_only_the_selling_stores_staff_take_the_payment(store, other_store, clerk, drill):
-    receive_stock(location_id=store.pk, sku_id=drill.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=drill.pk, quantity=1, actor=SYSTEM)
     order = (
         as_staff(clerk)
         .post(

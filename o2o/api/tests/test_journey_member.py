@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.services import receive_stock
 from o2o.members.models import Member
 from o2o.payments.models import Payment
@@ -27,7 +28,7 @@ def sign_in(phone: str) -> ApiClient:
 
 def test_walk_in_customer_joins_and_sees_store_and_online_orders_in_one_history(store, clerk):
     soap = SKUFactory(name="手工皂", price=Decimal("25.00"))
-    receive_stock(location_id=store.pk, sku_id=soap.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=soap.pk, quantity=10, actor=SYSTEM)
 
     # scans the store's QR code, which carries the clerk's code
     joined = ApiClient().post(

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
 from o2o.orders.services import expire_unpaid_orders
@@ -29,7 +30,7 @@ def stock_of(store, sku):
 
 def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store, clerk, member, tea, settings):
     settings.O2O_ONLINE_SAFETY_BUFFER = 1
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     customer = as_member(member)
 
     # finds the nearest store that has the item
@@ -93,7 +94,7 @@ def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store
 
 
 def test_unpaid_order_expires_and_its_stock_returns(store, member, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor=SYSTEM)
     customer = as_member(member)
     order = customer.post(
         "orders",
@@ -117,7 +118,7 @@ def test_unpaid_order_expires_and_its_stock_returns(store, member, tea):
 
 def test_payment_after_the_deadline_cancels_instead_of_paying(store, member, tea, settings):
     settings.O2O_PAYMENT_DEADLINE_MINUTES = -1
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=3, actor=SYSTEM)
     customer = as_member(member)
     order = customer.post(
         "orders",

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.catalog.models import Channel, Price
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_an_order_through_a_share_link_credits_the_employee_and_their_store(store, other_store, clerk, member):
     sku = SKUFactory(price=Decimal("20.00"))
     Price.objects.filter(sku=sku, channel=Channel.SHARE_LINK).update(amount=Decimal("18.00"))
-    receive_stock(location_id=other_store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
 
     response = as_member(member).post(
         "orders",
@@ -40,7 +41,7 @@ def test_an_order_through_a_share_link_credits_the_employee_and_their_store(stor
 
 def test_an_unknown_share_code_is_refused_and_nothing_is_written(store, member):
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
 
     response = as_member(member).post(
         "orders",

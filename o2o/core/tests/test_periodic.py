@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from o2o.access.actors import SYSTEM
 from o2o.core import periodic
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_scheduler_expires_overdue_unpaid_orders(store, member):
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=3, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=3, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=sku)
     Order.objects.filter(pk=order.pk).update(payment_deadline=timezone.now() - timedelta(seconds=1))
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from o2o.access.actors import actor_for_member, actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.core.errors import ErrorCode
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove
 from o2o.inventory.selectors import audit_stock
@@ -47,7 +47,7 @@ def test_fifty_buyers_racing_for_ten_units_get_exactly_ten_orders(store, setting
     # given ten units on the shelf, none kept back from online orders, and fifty buyers
     settings.O2O_ONLINE_SAFETY_BUFFER = 0
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
     buyers = MemberFactory.create_batch(50)
 
     # when they all order one unit at the same moment
@@ -71,7 +71,7 @@ def test_the_ten_winners_pay_and_collect_while_latecomers_are_turned_away(store,
     # given ten units won by ten buyers
     settings.O2O_ONLINE_SAFETY_BUFFER = 0
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
     winners = values(run_together([buying(member, store, [sku]) for member in MemberFactory.create_batch(15)]))
     assert len(winners) == 10
     counter = actor_for_user(clerk.user)
@@ -100,8 +100,8 @@ def test_buyers_of_two_skus_in_opposite_orders_neither_deadlock_nor_half_reserve
     # half of them listing A first and half B first
     settings.O2O_ONLINE_SAFETY_BUFFER = 0
     sku_a, sku_b = SKUFactory(), SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku_b.pk, quantity=5, actor_id=None)
-    receive_stock(location_id=store.pk, sku_id=sku_a.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku_b.pk, quantity=5, actor=SYSTEM)
+    receive_stock(location_id=store.pk, sku_id=sku_a.pk, quantity=10, actor=SYSTEM)
     buyers = MemberFactory.create_batch(30)
     orders_of_lines = [[sku_a, sku_b], [sku_b, sku_a]]
 

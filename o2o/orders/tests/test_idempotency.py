@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.testing.api import as_member, problem_code
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def body(store):
     sku = SKUFactory(price=Decimal("3.00"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
     return {
         "channel": "app",
         "fulfilment": "pickup",

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.core.errors import DomainError
 from o2o.inventory.services import receive_stock
 from o2o.orders.services import cancel_unpaid
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def payment(store, member):
     sku = SKUFactory(price=Decimal("12.30"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=sku, quantity=2)
     payment, _url = start_online_payment(order=order)
     return payment

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from o2o.access.actors import actor_for_member, actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.core.errors import ErrorCode
 from o2o.inventory.models import MoveKind, StockLevel, StockMove
 from o2o.inventory.selectors import audit_stock
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.postgres, requires_postgres]
 @pytest.fixture
 def tea(store):
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     return sku
 
 

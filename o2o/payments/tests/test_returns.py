@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
 from o2o.payments.models import Payment
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def sale(store, clerk):
     shirt, socks = SKUFactory(price=Decimal("99.00")), SKUFactory(price=Decimal("15.50"))
     for sku in (shirt, socks):
-        receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor_id=None)
+        receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
     counter = as_staff(clerk)
     order = counter.post(
         "orders",

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from o2o.access.actors import actor_for_member, actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.core.errors import ErrorCode
 from o2o.inventory.models import MoveKind, StockLevel, StockMove
 from o2o.inventory.selectors import audit_stock
@@ -34,8 +34,8 @@ def paid_pickup_order(store, member, lines: dict) -> Order:
 def test_twenty_clerks_redeeming_one_code_hand_the_order_over_once(store, member):
     # given a paid pickup order of two lines and twenty clerks of the pickup store
     tea, cake = SKUFactory(), SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
-    receive_stock(location_id=store.pk, sku_id=cake.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    receive_stock(location_id=store.pk, sku_id=cake.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(store, member, {tea: 1, cake: 2})
     code = order.pickup_voucher.code
     clerks = EmployeeFactory.create_batch(20, home_location=store, user__password=None)

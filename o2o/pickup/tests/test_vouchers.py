@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from o2o.access.actors import actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.core.errors import DomainError
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def voucher(store, member):
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=sku)
     return PickupVoucher.objects.get(order=order)
 
@@ -33,7 +33,7 @@ def error_of(call) -> DomainError:
 
 def test_codes_are_twelve_random_digits_unique_per_voucher(store, member):
     sku = SKUFactory()
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor=SYSTEM)
 
     codes = {
         PickupVoucher.objects.get(order=paid_pickup_order(member=member, store=store, sku=sku)).code for _ in range(20)

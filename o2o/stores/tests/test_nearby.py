@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.selectors import nearby_supply
 from o2o.inventory.services import receive_stock
 from o2o.stores.geo import haversine_km
@@ -34,7 +35,7 @@ def test_nearby_supply_says_which_stores_can_supply_and_needs_two_queries(settin
     empty = LocationFactory(latitude=31.2305, longitude=121.4738)
     stocked = LocationFactory(latitude=31.2400, longitude=121.4800)
     LocationFactory(latitude=31.2306, longitude=121.4739, kind=Location.Kind.WAREHOUSE, pickup_enabled=False)
-    receive_stock(location_id=stocked.pk, sku_id=sku.pk, quantity=3, actor_id=None)
+    receive_stock(location_id=stocked.pk, sku_id=sku.pk, quantity=3, actor=SYSTEM)
 
     with CaptureQueriesContext(connection) as queries:
         complete = nearby_supply(

@@ -73,13 +73,14 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
     saved = False
     if request.method == "POST" and form.is_valid():
         try:
-            level = inventory.adjust_stock(
+            inventory.adjust_stock(
+                actor=request.actor,
                 location_id=scope.location.pk,
                 sku_id=sku_id,
                 delta=form.cleaned_data["delta"],
-                actor_id=request.actor.user_id,
                 reason=form.cleaned_data["reason"],
             )
+            level = stock.stock_level_at(location_id=scope.location.pk, sku_id=sku_id)
         except DomainError as error:
             form.add_error(*ADJUSTMENT_ERRORS.get(error.code, (None, _("The stock could not be changed."))))
         else:
@@ -119,7 +120,8 @@ def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
         raise Http404
     error_message = ""
     try:
-        transfer = inventory.receive_transfer(transfer_id=transfer_id, actor_id=request.actor.user_id)
+        inventory.receive_transfer(actor=request.actor, transfer_id=transfer_id)
+        transfer.refresh_from_db()
     except DomainError as error:
         transfer.refresh_from_db()
         already = error.code == ErrorCode.ILLEGAL_TRANSITION

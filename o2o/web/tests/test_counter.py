@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.models import StockLevel
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
@@ -42,7 +43,7 @@ def tea():
 
 @pytest.fixture
 def voucher(store, member, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=tea, quantity=2)
     return PickupVoucher.objects.get(order=order)
 
@@ -95,7 +96,7 @@ def test_a_store_manager_works_the_counter_too(store):
 
 
 def test_home_lists_only_this_stores_waiting_pickups_with_masked_phone(counter, voucher, other_store, member, tea):
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     elsewhere = paid_pickup_order(member=member, store=other_store, sku=tea)
 
     response = counter.get(reverse("web:counter-home"))
@@ -248,7 +249,7 @@ def test_a_clerk_sees_no_undo_and_cannot_undo(counter, voucher):
 
 
 def test_a_sale_by_barcode_to_a_member_paid_in_cash(counter, store, tea, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
     counter.post(reverse("web:counter-sale-scan"), {"barcode": tea.barcode}, **HTMX)
     basket = counter.post(reverse("web:counter-sale-scan"), {"barcode": tea.barcode}, **HTMX)
     assert basket.status_code == 200 and "¥9.00" in basket.content.decode()
@@ -272,7 +273,7 @@ def test_a_sale_by_barcode_to_a_member_paid_in_cash(counter, store, tea, member)
 
 
 def test_a_double_submit_sells_once(counter, store, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
     counter.post(reverse("web:counter-sale-scan"), {"barcode": tea.barcode})
     token = counter.get(reverse("web:counter-sale")).context["token"]
 
@@ -286,7 +287,7 @@ def test_a_double_submit_sells_once(counter, store, tea):
 
 
 def test_not_enough_stock_is_shown_and_nothing_is_written(counter, store, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor=SYSTEM)
     counter.post(reverse("web:counter-sale-scan"), {"barcode": tea.barcode})
     counter.post(reverse("web:counter-sale-line"), {"sku_id": tea.pk, "quantity": 3})
     page = counter.get(reverse("web:counter-sale"))
@@ -310,7 +311,7 @@ def test_an_unknown_barcode_is_a_clear_error(counter):
 
 
 def test_search_adds_a_product_and_the_quantity_can_change(counter, store, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=4, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=4, actor=SYSTEM)
 
     found = counter.get(reverse("web:counter-sale-search"), {"q": "jasmine"}, **HTMX)
     assert "Jasmine tea 500ml" in found.content.decode() and "4 on the shelf" in found.content.decode()
@@ -357,10 +358,10 @@ def warehouse():
 
 
 def test_the_aisle_lists_other_locations_that_have_the_item(counter, store, other_store, warehouse, tea):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=9, actor_id=None)
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=9, actor=SYSTEM)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=3, actor=SYSTEM)
     far = LocationFactory(name="Beijing store", latitude=39.9, longitude=116.4)
-    receive_stock(location_id=far.pk, sku_id=tea.pk, quantity=50, actor_id=None)
+    receive_stock(location_id=far.pk, sku_id=tea.pk, quantity=50, actor=SYSTEM)
 
     response = counter.get(reverse("web:counter-aisle"), {"sku": tea.pk, "quantity": 2})
 
@@ -371,7 +372,7 @@ def test_the_aisle_lists_other_locations_that_have_the_item(counter, store, othe
 
 
 def test_an_aisle_order_shipped_from_another_location_paid_by_card(counter, store, warehouse, tea, member):
-    receive_stock(location_id=warehouse.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=warehouse.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     counter.post(reverse("web:counter-customer"), {"phone": member.phone, "back": "aisle"})
     page = counter.get(reverse("web:counter-aisle"), {"sku": tea.pk, "quantity": 2})
     form = {
@@ -399,7 +400,7 @@ def test_an_aisle_order_shipped_from_another_location_paid_by_card(counter, stor
 
 
 def test_an_aisle_pickup_at_another_store_issues_a_code_to_the_member(counter, store, other_store, tea, member):
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     counter.post(reverse("web:counter-customer"), {"phone": member.phone, "back": "aisle"})
     token = counter.get(reverse("web:counter-aisle"), {"sku": tea.pk}).context["token"]
     form = {"sku_id": tea.pk, "quantity": 1, "location_id": other_store.pk, "fulfilment": "pickup"}
@@ -416,7 +417,7 @@ def test_an_aisle_pickup_at_another_store_issues_a_code_to_the_member(counter, s
 
 
 def test_an_aisle_pickup_needs_a_member_and_a_delivery_needs_an_address(counter, other_store, tea):
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     form = {"sku_id": tea.pk, "quantity": 1, "location_id": other_store.pk, "method": "cash", "token": "t" * 20}
 
     pickup = counter.post(reverse("web:counter-aisle-order"), {**form, "fulfilment": "pickup"})
@@ -428,7 +429,7 @@ def test_an_aisle_pickup_needs_a_member_and_a_delivery_needs_an_address(counter,
 
 
 def test_a_receipt_of_another_store_is_not_found(counter, other_store, tea):
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     stranger = signed_in(EmployeeFactory(home_location=other_store))
     stranger.post(reverse("web:counter-sale-scan"), {"barcode": tea.barcode})
     token = stranger.get(reverse("web:counter-sale")).context["token"]

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.services import receive_stock
 from o2o.pickup.models import PickupVoucher
 from o2o.staff.models import Role
@@ -36,7 +37,7 @@ JUNK = {
 @pytest.fixture
 def world(store, member):
     sku = SKUFactory(barcode="6900000000017")
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=20, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=20, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=sku)
     return {"sku": sku, "order": order, "voucher": PickupVoucher.objects.get(order=order)}
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from o2o.access.actors import actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.inventory.services import receive_stock
 from o2o.payments.services import take_in_store_payment
 from o2o.staff.models import Role
@@ -43,7 +43,7 @@ def west(store):
 def sales(store, clerk, member, west):
     sku = SKUFactory(price=Decimal("19.90"))
     for location in (store, west["store"]):
-        receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=50, actor_id=None)
+        receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=50, actor=SYSTEM)
     for seller, quantity in ((clerk, 2), (west["clerk"], 3)):
         order = place_counter_sale(clerk=seller, sku=sku, quantity=quantity)
         take_in_store_payment(actor=actor_for_user(seller.user), order=order, method="cash")

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from o2o.access.actors import SYSTEM
 from o2o.inventory.models import MoveKind, StockLevel, StockMove, Transfer
 from o2o.inventory.services import receive_stock, send_transfer
 from o2o.staff.models import Role
@@ -38,7 +39,7 @@ def browser(manager) -> Client:
 
 def _stocked(location, quantity: int = 10, alert_level: int = 0, **sku):
     sku = SKUFactory(**sku)
-    receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=quantity, actor_id=None)
+    receive_stock(location_id=location.pk, sku_id=sku.pk, quantity=quantity, actor=SYSTEM)
     StockLevel.objects.filter(location=location, sku=sku).update(alert_level=alert_level)
     return sku
 
@@ -199,7 +200,7 @@ def warehouse():
 def _transfer(warehouse, destination, quantity: int = 6):
     sku = _stocked(warehouse, quantity=20)
     return sku, send_transfer(
-        source_id=warehouse.pk, destination_id=destination.pk, lines={sku.pk: quantity}, actor_id=None
+        source_id=warehouse.pk, destination_id=destination.pk, lines={sku.pk: quantity}, actor=SYSTEM
     )
 
 
@@ -243,7 +244,7 @@ def test_another_stores_manager_cannot_receive_the_transfer(store, other_store, 
 @pytest.fixture
 def orders(store, other_store, member):
     sku = _stocked(store, quantity=20, price=Decimal("8.00"))
-    receive_stock(location_id=other_store.pk, sku_id=sku.pk, quantity=20, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=sku.pk, quantity=20, actor=SYSTEM)
     return {
         "paid": paid_pickup_order(member=member, store=store, sku=sku),
         "pending": place_pickup_order(member=member, store=store, sku=sku),

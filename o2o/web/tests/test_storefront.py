@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from o2o.access.actors import actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.catalog.models import Channel, Price
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import receive_stock
@@ -156,9 +156,9 @@ def test_more_loads_the_next_page_after_the_last_product():
 def test_product_page_shows_the_nearest_stores_with_units_they_can_promise(tea, store, other_store):
     # given the tea on the shelf at two stores (one buffer unit kept back from online), none at a third
     empty = LocationFactory(name="空店", latitude=31.2320, longitude=121.4750)
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=3, actor_id=None)
-    receive_stock(location_id=empty.pk, sku_id=tea.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=3, actor=SYSTEM)
+    receive_stock(location_id=empty.pk, sku_id=tea.pk, quantity=1, actor=SYSTEM)
     store.online_safety_buffer = 1
     store.save(update_fields=["online_safety_buffer"])
     empty.online_safety_buffer = 1
@@ -181,7 +181,7 @@ def test_product_page_uses_a_chosen_district_centre(tea, store):
     xuhui = RegionFactory(code="SH-XH", name="徐汇区")
     far = LocationFactory(name="徐汇店", region=xuhui, latitude=31.1955, longitude=121.4365)
     for location in (store, far):
-        receive_stock(location_id=location.pk, sku_id=tea.pk, quantity=2, actor_id=None)
+        receive_stock(location_id=location.pk, sku_id=tea.pk, quantity=2, actor=SYSTEM)
 
     # when the customer chooses Xuhui district
     page = shop().get(f"/shop/p/{tea.pk}/", {"district": xuhui.pk})
@@ -213,7 +213,7 @@ def test_a_product_not_sold_online_has_no_page():
 
 def test_store_finder_sorts_by_distance_and_says_who_has_the_item(tea, store, other_store):
     # given the tea only at the farther store, and a warehouse that is not a store
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=2, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=2, actor=SYSTEM)
     LocationFactory(name="配送中心", kind=Location.Kind.WAREHOUSE, latitude=31.2305, longitude=121.4738)
 
     # when the customer looks for stores near People's Square that have the tea
@@ -296,7 +296,7 @@ def test_anonymous_customers_are_sent_to_sign_in(tea):
 
 def test_checkout_for_pickup_places_the_order_at_server_prices_and_reserves_stock(tea, store, member):
     # given the tea in stock, priced 5.00 on H5 at this store (6.50 chain-wide), 2 in the cart
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     set_online_price(tea, "5.00", location=store)
     client = shop(member)
     put_in_cart(client, tea, 2)
@@ -317,8 +317,8 @@ def test_checkout_for_pickup_places_the_order_at_server_prices_and_reserves_stoc
 
 
 def test_checkout_lists_only_stores_that_have_everything(tea, store, other_store, member):
-    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=2, actor_id=None)
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=2, actor=SYSTEM)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 2)
 
@@ -329,7 +329,7 @@ def test_checkout_lists_only_stores_that_have_everything(tea, store, other_store
 
 
 def test_submitting_the_same_checkout_twice_places_one_order(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 2)
     fields = checkout_form(client, fulfilment="pickup", pickup_store=store.pk)
@@ -345,7 +345,7 @@ def test_submitting_the_same_checkout_twice_places_one_order(tea, store, member)
 def test_the_same_token_with_the_cart_still_there_returns_the_first_order(tea, store, member):
     # given two submits that both read the cart before either finished (the second one's session
     # does not know about the first order yet)
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 2)
     fields = checkout_form(client, fulfilment="pickup", pickup_store=store.pk)
@@ -366,7 +366,7 @@ def test_the_same_token_with_the_cart_still_there_returns_the_first_order(tea, s
 
 def test_insufficient_stock_shows_an_error_and_writes_nothing(tea, store, member):
     # given one tea on the shelf and three in the cart
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 3)
 
@@ -384,7 +384,7 @@ def test_insufficient_stock_shows_an_error_and_writes_nothing(tea, store, member
 
 
 def test_checkout_form_errors_are_shown(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 1)
 
@@ -398,13 +398,13 @@ def test_checkout_form_errors_are_shown(tea, store, member):
 
 def test_delivery_ships_from_the_nearest_location_that_has_everything(tea, store, member):
     # given the store (no delivery) short of stock and a warehouse 6 km away that delivers 30 km
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=1, actor=SYSTEM)
     warehouse = LocationFactory(
         name="配送中心", kind=Location.Kind.WAREHOUSE, pickup_enabled=False, latitude=31.2650, longitude=121.5200
     )
     warehouse.delivery_radius_km = Decimal("30.0")
     warehouse.save(update_fields=["delivery_radius_km"])
-    receive_stock(location_id=warehouse.pk, sku_id=tea.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=warehouse.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
     client = shop(member)
     put_in_cart(client, tea, 3)
 
@@ -431,7 +431,7 @@ def test_an_empty_cart_has_no_checkout(member):
 
 def test_simulated_payment_makes_the_order_ready_and_shows_the_pickup_code(tea, store, member):
     # given an unpaid pickup order of the member
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2, channel="h5")
     client = shop(member)
 
@@ -458,7 +458,7 @@ def test_simulated_payment_makes_the_order_ready_and_shows_the_pickup_code(tea, 
 
 
 def test_a_failed_simulated_payment_leaves_the_order_unpaid(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
     client = shop(member)
 
@@ -475,7 +475,7 @@ def test_a_failed_simulated_payment_leaves_the_order_unpaid(tea, store, member):
 
 
 def test_the_pay_page_says_why_an_order_cannot_be_paid(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=tea)
 
     page = shop(member).get(f"/shop/orders/{order.pk}/pay/")
@@ -487,7 +487,7 @@ def test_the_pay_page_says_why_an_order_cannot_be_paid(tea, store, member):
 
 def test_the_order_page_sees_the_pickup_when_the_clerk_redeems_the_code(tea, store, clerk, member):
     # given a paid pickup order the page shows as ready
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=tea)
     client = shop(member)
     status = f"/shop/orders/{order.pk}/status/"
@@ -509,7 +509,7 @@ def test_the_order_page_sees_the_pickup_when_the_clerk_redeems_the_code(tea, sto
 
 
 def test_my_orders_lists_only_mine(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     mine = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
     theirs = place_pickup_order(member=MemberFactory(), store=store, sku=tea, channel="h5")
 
@@ -521,7 +521,7 @@ def test_my_orders_lists_only_mine(tea, store, member):
 
 
 def test_another_member_gets_404_for_my_order(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
     stranger = shop(MemberFactory())
 
@@ -535,7 +535,7 @@ def test_another_member_gets_404_for_my_order(tea, store, member):
 
 
 def test_cancelling_an_unpaid_order_releases_its_stock(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2, channel="h5")
     client = shop(member)
 
@@ -573,7 +573,7 @@ def test_ids_too_large_for_the_database_are_not_found(tea, member):
 
 
 def test_an_order_past_its_payment_deadline_cannot_be_paid_and_gives_its_stock_back(tea, store, member):
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2, channel="h5")
     Order.objects.filter(pk=order.pk).update(payment_deadline=order.created_at - timedelta(minutes=1))
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from o2o.access.actors import actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.inventory.services import receive_stock
 from o2o.members.models import Member
 from o2o.members.phones import mask_phone
@@ -50,7 +50,7 @@ def sign_in_code_sent_to(e164: str) -> str:
 def test_order_online_and_pick_up_at_the_counter(screens, store, clerk):
     tea = SKUFactory(name="乌龙茶 500ml", price=Decimal("6.50"))
     SKUFactory(name="矿泉水 550ml", price=Decimal("2.00"))  # something the search leaves out
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     customer = screens("pickup-customer")  # a phone
     shop = customer.page
 
@@ -163,7 +163,7 @@ def test_member_joins_from_the_store_qr_link(screens, store, clerk):
 
 def test_counter_sale_to_a_member_paid_in_cash(screens, store, clerk, member):
     tea = SKUFactory(name="乌龙茶 500ml", price=Decimal("6.50"))
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
     desk = screens("pos", wide=True)
     page = staff_sign_in(desk, clerk, "/counter/")
     desk.shot("counter-home")
@@ -208,7 +208,7 @@ def test_counter_sale_to_a_member_paid_in_cash(screens, store, clerk, member):
 
 def test_hq_dashboard_shows_todays_counter_sale(screens, store, clerk, member):
     sku = SKUFactory(price=Decimal("19.90"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor_id=None)
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=50, actor=SYSTEM)
     sale = place_counter_sale(clerk=clerk, sku=sku, quantity=2, member=member)
     take_in_store_payment(actor=actor_for_user(clerk.user), order=sale, method="cash")
     hq = EmployeeFactory(role=Role.HQ, home_location=None)
