@@ -5,11 +5,11 @@ from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactor
 
 @pytest.fixture(autouse=True)
 def _isolated_rate_limits(settings):
-    """Each test starts with fresh rate-limit budgets."""
+    """Each test starts with fresh rate-limit budgets: the database store, rolled back per test."""
     from o2o.core import ratelimits
 
     ratelimits._limiter.cache_clear()
-    settings.O2O_RATE_LIMIT_STORAGE = "memory://"
+    settings.O2O_RATE_LIMIT_STORAGE = ratelimits.DATABASE
 
 
 @pytest.fixture(autouse=True)

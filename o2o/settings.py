@@ -109,9 +109,8 @@ CACHES = {
 }
 if cache_url := env_str("CACHE_LOCATION"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
-# Rate limits (the `limits` library): in-process for the embedded single-process setup; several
-# web processes need a shared store, e.g. RATE_LIMIT_STORAGE=redis://127.0.0.1:6379.
-O2O_RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "memory://")
+# Rate limits: `database` (shared by every process), redis://..., or memory:// (one process only).
+O2O_RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "database")
 
 TASKS = {
     "default": {
