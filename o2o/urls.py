@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from o2o.api.main import api
 from o2o.members.views import join
 
 urlpatterns = [
+    # One password form for staff, with its throttling: the admin's own login sends people there.
+    path("admin/login/", RedirectView.as_view(pattern_name="web:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("join/<str:store_code>", join, name="join"),

@@ -6,11 +6,11 @@ from ninja import Header, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
+from o2o.access import members as member_desk
 from o2o.api.auth import actor
 from o2o.api.types import Id
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.members.selectors import member_by_phone
 from o2o.orders import selectors
 from o2o.orders import services as orders
 from o2o.orders.models import Fulfilment, OrderState
@@ -114,7 +114,7 @@ def place_order(
     who = actor(request)
     member = who.member
     if who.is_staff and payload.member_phone:
-        member = member_by_phone(phone=payload.member_phone)
+        member = member_desk.look_up_member(actor=who, phone=payload.member_phone)
     order = orders.place_order(
         actor=who, member=member, request=_order_request(payload), idempotency_key=idempotency_key
     )
@@ -157,16 +157,14 @@ def return_goods(request: HttpRequest, order_id: Id, payload: ReturnIn):
 @router.post("/{order_id}/dispatch", response=OrderOut)
 def dispatch(request: HttpRequest, order_id: Id):
     who = actor(request)
-    who.require_staff()
     order = selectors.get_order_for(actor=who, order_id=order_id)
-    orders.dispatch_order(order=order, actor_id=who.user_id)
+    orders.dispatch_order(actor=who, order=order)
     return selectors.get_order_for(actor=who, order_id=order_id)
 
 
 @router.post("/{order_id}/delivered", response=OrderOut)
 def delivered(request: HttpRequest, order_id: Id):
     who = actor(request)
-    who.require_staff()
     order = selectors.get_order_for(actor=who, order_id=order_id)
-    orders.confirm_delivery(order=order, actor_id=who.user_id)
+    orders.confirm_delivery(actor=who, order=order)
     return selectors.get_order_for(actor=who, order_id=order_id)

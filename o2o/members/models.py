@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from o2o.members.phones import mask_phone
+
 
 class Member(models.Model):
     class RegistrationChannel(models.TextChoices):
@@ -14,6 +16,9 @@ class Member(models.Model):
     phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100, blank=True)
     marketing_consent = models.BooleanField(_("agrees to marketing messages"), default=False)
+    # Recorded only when the person gave it: when, and where (e.g. "store_qr:SH001", "pos").
+    marketing_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    marketing_consent_source = models.CharField(_("consent given through"), max_length=40, blank=True)
     registration_channel = models.CharField(_("registered through"), max_length=16, choices=RegistrationChannel.choices)
     acquiring_location = models.ForeignKey(
         "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="acquired_members"
@@ -28,10 +33,15 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         constraints = [
             models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="member_phone_e164"),
+            models.CheckConstraint(
+                condition=Q(marketing_consent=False) | Q(marketing_consent_at__isnull=False),
+                name="member_consent_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.name or self.phone
+        # str() reaches lists, logs and the admin: never the whole phone number.
+        return self.name or mask_phone(self.phone)
 
 
 class OneTimeCode(models.Model):

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
 from o2o.catalog.selectors import skus_by_id, unit_prices
 from o2o.core import events
@@ -119,6 +120,9 @@ def place_order(
 
     A retry with the same idempotency key returns the first order.
     """
+    if request.channel == Channel.POS:
+        home = actor.employee.home_location_id if actor.employee else None
+        authorize(actor, Operation.PLACE_COUNTER_ORDER, location_id=home)
     scope = f"member:{member.pk}" if actor.member else f"user:{actor.user_id}"
     fingerprint = _fingerprint(request, member.pk if member else None)
     if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
@@ -288,7 +292,9 @@ def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
 
 
 @transaction.atomic
-def dispatch_order(*, order: Order, actor_id: int | None) -> Order:
+def dispatch_order(*, actor: Actor, order: Order) -> Order:
+    authorize(actor, Operation.DISPATCH_ORDER, location_id=order.fulfilment_location_id)
+    actor_id = actor.user_id
     transition(order=order, to_state=OrderState.OUT_FOR_DELIVERY, actor_id=actor_id)
     inventory.fulfil_reservations(
         reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
@@ -297,8 +303,9 @@ def dispatch_order(*, order: Order, actor_id: int | None) -> Order:
 
 
 @transaction.atomic
-def confirm_delivery(*, order: Order, actor_id: int | None) -> Order:
-    return transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor_id)
+def confirm_delivery(*, actor: Actor, order: Order) -> Order:
+    authorize(actor, Operation.CONFIRM_DELIVERY, location_id=order.fulfilment_location_id)
+    return transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor.user_id)
 
 
 def cancel_unpaid(*, order: Order, actor_id: int | None, note: str = "") -> Order:

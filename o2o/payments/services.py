@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.orders import services as orders
@@ -132,8 +133,7 @@ def take_in_store_payment(*, actor: Actor, order: Order, method: str) -> Payment
     """Cash, card or QR at the counter of the store that sold the order, recorded in its cash account."""
     if method not in IN_STORE_METHODS:
         raise DomainError(ErrorCode.INVALID, "unknown in-store payment method", method=method)
-    if not actor.can_work_counter_at(order.selling_location_id):
-        raise DomainError(ErrorCode.FORBIDDEN, "only the selling store's counter staff take this payment")
+    authorize(actor, Operation.TAKE_COUNTER_PAYMENT, location_id=order.selling_location_id)
     existing = Payment.objects.filter(order=order, state=Payment.State.SUCCEEDED).first()
     if existing is not None and existing.method == method:
         return existing  # a retry of the same hand-over of money

@@ -7,13 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.ratelimits import is_exhausted, spend
 from o2o.orders import services as orders
 from o2o.orders.models import Fulfilment, Order
 from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code
 from o2o.pickup.models import PickupVoucher, VoucherAttempt
-from o2o.staff.models import Role
 
 VOUCHER_VALID_FOR = timedelta(days=7)
 _FAILURES = "pickup-voucher-failures"
@@ -44,9 +44,11 @@ def revoke_voucher(*, order: Order) -> None:
 
 
 def _counter_location(actor: Actor) -> int:
-    if actor.employee is None or not actor.has_role(Role.CLERK, Role.STORE_MANAGER):
+    home = actor.employee.home_location_id if actor.employee else None
+    authorize(actor, Operation.REDEEM_PICKUP_VOUCHER, location_id=home)
+    if home is None:
         raise DomainError(ErrorCode.FORBIDDEN, "only store counter staff verify pickup codes")
-    return actor.employee.home_location_id
+    return home
 
 
 def _audit(actor: Actor, location_id: int | None, code: str, result: str, voucher=None) -> None:
@@ -128,8 +130,7 @@ def undo_redemption(*, actor: Actor, voucher_id: int, reason: str) -> PickupVouc
     voucher = PickupVoucher.objects.select_related("order").filter(pk=voucher_id).first()
     if voucher is None or not actor.can_see_location(voucher.location_id):
         raise not_found("pickup voucher")
-    if not (actor.has_role(Role.STORE_MANAGER) and actor.can_work_counter_at(voucher.location_id)):
-        raise DomainError(ErrorCode.FORBIDDEN, "only the pickup store's manager can undo a hand-over")
+    authorize(actor, Operation.UNDO_HAND_OVER, location_id=voucher.location_id)
     if not reason.strip():
         raise DomainError(ErrorCode.INVALID, "say why the hand-over is undone")
     window_start = timezone.now() - timedelta(minutes=settings.O2O_VOUCHER_UNDO_MINUTES)

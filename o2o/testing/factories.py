@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from o2o.catalog.models import SKU, Category, Channel, Price, Product
 from o2o.members.models import Member
+from o2o.staff.admin_rights import ADMIN_ROLES
 from o2o.staff.models import Employee, Role
 from o2o.stores.models import Location, Region
 
@@ -85,12 +87,21 @@ class UserFactory(factory.django.DjangoModelFactory):
 class EmployeeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Employee
+        skip_postgeneration_save = True
 
-    user = factory.SubFactory(UserFactory)
+    # Like a hire: office roles get into the back office, and everyone joins their role's group.
+    user = factory.SubFactory(
+        UserFactory, is_staff=factory.LazyAttribute(lambda u: u.factory_parent.role in ADMIN_ROLES)
+    )
     role = Role.CLERK
     home_location = factory.SubFactory(LocationFactory)
     code = factory.Sequence(lambda n: f"E{n:05d}")
     display_name = factory.Sequence(lambda n: f"店员{n}")
+
+    @factory.post_generation
+    def role_group(self, create: bool, extracted, **kwargs) -> None:
+        if create:
+            self.user.groups.add(Group.objects.get(name=self.role))
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

@@ -8,16 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.contrib.auth.models import Group
 
-from o2o.demo.generator.base import Run, chinese_name, chunks, scatter
+from o2o.demo.generator.base import Run, Writer, chinese_name, chunks, scatter
 from o2o.demo.generator.data import MOBILE_PREFIXES
 from o2o.demo.generator.places import Places
 from o2o.members.models import Member
+from o2o.staff.admin_rights import ADMIN_ROLES, grant_admin_rights
 from o2o.staff.models import Employee, Role
 from o2o.stores.models import Location, Region
 
@@ -35,23 +34,10 @@ def _password_hash() -> str:
 
 # ---- groups ------------------------------------------------------------------------------------
 
-# Extra rights beyond viewing, for the roles that work in the Django admin.
-_MANAGER_CHANGES = {"change_stocklevel", "change_location", "change_employee", "change_member", "change_order"}
-
-
 def create_groups() -> dict[str, Group]:
-    """One group per role (DESIGN §1); HQ may do everything in the admin, supervisors and managers
-    see their domain and managers change what a store runs day to day."""
-    groups = {role.value: Group.objects.get_or_create(name=role.value)[0] for role in Role}
-    labels = [c.label for c in apps.get_app_configs() if c.name.startswith("o2o.")]
-    ours = Permission.objects.filter(content_type__app_label__in=labels)
-    view = ours.filter(codename__startswith="view_")
-    groups[Role.HQ].permissions.set(ours | Permission.objects.filter(content_type__app_label="auth"))
-    groups[Role.REGIONAL_SUPERVISOR].permissions.set(view)
-    groups[Role.STORE_MANAGER].permissions.set(
-        ours.filter(Q(codename__startswith="view_") | Q(codename__in=_MANAGER_CHANGES))
-    )
-    return groups
+    """One group per role (DESIGN §1) with its least-privilege back-office rights (staff.admin_rights)."""
+    grant_admin_rights()
+    return {role.value: Group.objects.get(name=role.value) for role in Role}
 
 
 # ---- staff -------------------------------------------------------------------------------------
@@ -77,17 +63,15 @@ class _Hire:
     role: str
     home: Location | None = None
     region: Region | None = None
-    is_staff: bool = False
-    is_superuser: bool = False
 
 
 def _hires(places: Places) -> Iterator[_Hire]:
-    yield _Hire("hq", Role.HQ, is_staff=True, is_superuser=True)
+    yield _Hire("hq", Role.HQ)
     first = places.stores[0]
-    yield _Hire("supervisor", Role.REGIONAL_SUPERVISOR, region=first.region, is_staff=True)
+    yield _Hire("supervisor", Role.REGIONAL_SUPERVISOR, region=first.region)
     yield _Hire("warehouse", Role.WAREHOUSE_CLERK, home=places.warehouse)
     for i, store in enumerate(places.stores, start=1):
-        yield _Hire(f"manager{i}", Role.STORE_MANAGER, home=store, is_staff=True)
+        yield _Hire(f"manager{i}", Role.STORE_MANAGER, home=store)
         for suffix in ("", *EXTRA_CLERKS):
             yield _Hire(f"clerk{i}{suffix}", Role.CLERK, home=store)
 
@@ -105,8 +89,7 @@ def create_staff(run: Run, *, places: Places, groups: dict[str, Group]) -> Staff
                 password=_password_hash(),
                 first_name=n[1:],
                 last_name=n[0],
-                is_staff=h.is_staff,
-                is_superuser=h.is_superuser,
+                is_staff=h.role in ADMIN_ROLES,  # the back office is for office roles only
             )
             for h, n in zip(chunk, names, strict=True)
         )
@@ -177,6 +160,7 @@ def create_members(run: Run, *, count: int, places: Places, staff: Staff) -> Mem
     members = Members()
     phones = _phones(rng.randrange(10**8))
     span = (run.end - run.start).total_seconds()
+    writer = Writer([Member], run.batch_size)
     for chunk in chunks(range(count), run.batch_size):
         rows = []
         for i in chunk:
@@ -185,12 +169,15 @@ def create_members(run: Run, *, count: int, places: Places, staff: Staff) -> Mem
             rows.append(
                 _demo_member(places, staff, run.start) if i == 0 else _member(rng, next(phones), joined, places, staff)
             )
-        Member.objects.bulk_create(rows)
+        for member in rows:
+            writer.add(member)
+        writer.flush()
         members.ids.extend(m.pk for m in rows)
         members.joined.extend(m.created_at.timestamp() for m in rows)
         done = chunk[-1] + 1
         if done == count or done % 100_000 < len(chunk):
             run.say(f"members: {done}/{count}")
+    writer.finish()
     return members
 
 
@@ -212,6 +199,8 @@ def _demo_member(places: Places, staff: Staff, joined: datetime) -> Member:
         phone=DEMO_MEMBER_PHONE,
         name=DEMO_MEMBER_NAME,
         marketing_consent=True,
+        marketing_consent_at=joined,
+        marketing_consent_source=f"{Member.RegistrationChannel.STORE_QR.value}:{store.code}",
         registration_channel=Member.RegistrationChannel.STORE_QR,
         acquiring_location=store,
         acquiring_employee_id=staff.clerks[store.pk][0].employee_id,
@@ -225,10 +214,13 @@ def _member(rng: random.Random, phone: str, joined: datetime, places: Places, st
     # A store QR scanned without a clerk's code credits only the store.
     credited = in_store and (channel != Member.RegistrationChannel.STORE_QR or rng.random() < 0.7)
     employee = rng.choice(staff.clerks[store.pk]).employee_id if credited and store else None
+    consent = rng.random() < 0.6  # ticked the box when joining: recorded with its time and source
     return Member(
         phone=phone,
         name=chinese_name(rng),
-        marketing_consent=rng.random() < 0.6,
+        marketing_consent=consent,
+        marketing_consent_at=joined if consent else None,
+        marketing_consent_source=(f"{channel.value}:{store.code}" if store else channel.value) if consent else "",
         registration_channel=channel,
         acquiring_location=store,
         acquiring_employee_id=employee,

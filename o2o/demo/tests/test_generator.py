@@ -124,8 +124,9 @@ def test_staff_sign_in_with_the_demo_password_and_belong_to_their_role_group():
 
     hq, manager, clerk = users.get(username="hq"), users.get(username="manager1"), users.get(username="clerk2b")
 
-    assert hq.check_password(PASSWORD) and hq.is_superuser and hq.is_staff
-    assert manager.is_staff and manager.groups.filter(name=Role.STORE_MANAGER).exists()
+    assert hq.check_password(PASSWORD) and hq.is_staff and not hq.is_superuser
+    assert hq.has_perm("catalog.change_sku") and not hq.has_perm("orders.change_order")
+    assert not manager.is_staff and manager.groups.filter(name=Role.STORE_MANAGER).exists()
     assert manager.employee.home_location.code == "SH001"
     assert clerk.employee.role == Role.CLERK and clerk.employee.home_location.code == "SH002"
     assert Employee.objects.get(user__username="supervisor").region is not None

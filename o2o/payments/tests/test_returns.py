@@ -6,10 +6,17 @@ from o2o.access.actors import SYSTEM
 from o2o.inventory.selectors import audit_stock
 from o2o.inventory.services import receive_stock
 from o2o.payments.models import Payment
+from o2o.staff.models import Role
 from o2o.testing.api import as_staff, problem_code
-from o2o.testing.factories import SKUFactory
+from o2o.testing.factories import EmployeeFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(store):
+    """Money goes back to a customer on a store manager's word (the permission table)."""
+    return EmployeeFactory(home_location=store, role=Role.STORE_MANAGER)
 
 
 @pytest.fixture
@@ -31,10 +38,10 @@ def sale(store, clerk):
     return counter.get(f"orders/{order['id']}").json()
 
 
-def test_a_partial_return_refunds_those_units_and_puts_them_back_on_the_shelf(sale, clerk, store):
+def test_a_partial_return_refunds_those_units_and_puts_them_back_on_the_shelf(sale, manager, store):
     socks = next(line for line in sale["lines"] if line["quantity"] == 3)
 
-    response = as_staff(clerk).post(
+    response = as_staff(manager).post(
         f"orders/{sale['id']}/returns", {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "wrong size"}
     )
 
@@ -45,18 +52,18 @@ def test_a_partial_return_refunds_those_units_and_puts_them_back_on_the_shelf(sa
     assert audit_stock() == []
 
 
-def test_returning_everything_refunds_the_order(sale, clerk):
+def test_returning_everything_refunds_the_order(sale, manager):
     lines = [{"line_id": line["id"], "quantity": line["quantity"]} for line in sale["lines"]]
 
-    response = as_staff(clerk).post(f"orders/{sale['id']}/returns", {"lines": lines, "reason": "changed mind"})
+    response = as_staff(manager).post(f"orders/{sale['id']}/returns", {"lines": lines, "reason": "changed mind"})
 
     assert response.json()["state"] == "refunded"
     assert Payment.objects.get().refunded_amount == Decimal("145.50")
 
 
-def test_returning_more_than_was_sold_is_refused_and_nothing_changes(sale, clerk, store):
+def test_returning_more_than_was_sold_is_refused_and_nothing_changes(sale, manager, store):
     socks = next(line for line in sale["lines"] if line["quantity"] == 3)
-    counter = as_staff(clerk)
+    counter = as_staff(manager)
     counter.post(f"orders/{sale['id']}/returns", {"lines": [{"line_id": socks["id"], "quantity": 2}], "reason": "a"})
 
     response = counter.post(

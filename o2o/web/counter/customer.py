@@ -6,10 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from o2o.access.members import look_up_member, register_member_at_counter
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.members.models import Member
-from o2o.members.selectors import member_by_phone
-from o2o.members.services import register_member
 from o2o.web.counter import basket
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import explain
@@ -40,7 +38,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         return _answer(request, counter, 422, phone_form=form, error=form.errors["phone"][0])
     phone = form.cleaned_data["phone"]
     try:
-        member = member_by_phone(phone=phone)
+        member = look_up_member(actor=request.actor, phone=phone)
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:  # offer to sign the phone up
             return _answer(request, counter, phone_form=form, register_form=RegisterForm(initial={"phone": phone}))
@@ -58,13 +56,11 @@ def register(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _answer(request, counter, 422, register_form=form, error=next(iter(form.errors.values()))[0])
     try:
-        member, created = register_member(
+        member, created = register_member_at_counter(
+            actor=request.actor,
             phone=form.cleaned_data["phone"],
             name=form.cleaned_data["name"],
             marketing_consent=form.cleaned_data["marketing_consent"],
-            channel=Member.RegistrationChannel.POS,
-            location_id=request.location_id,
-            employee_code=request.actor.employee.code,
         )
     except DomainError as error:
         return _answer(request, counter, 422, register_form=form, error=explain(error))
