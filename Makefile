@@ -7,6 +7,10 @@ PORT ?= 8000
 
 .PHONY: setup demo serve test lint bench clean
 
+# The embedded demo: payment simulator on, development secrets allowed (o2o/core/checks.py).
+# Production runs gunicorn (docs/operations.md) and refuses these defaults.
+demo serve: export O2O_ENV = development
+
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "uv==0.13.8"

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("O2O_VAR_DIR", BASE_DIR / "var"))
@@ -24,8 +25,15 @@ def env_int(name: str, default: int) -> int:
     return int(env_str(name, str(default)))
 
 
+# O2O_ENV=development is the embedded demo and the test suite (`make demo`, `make serve`,
+# pytest): the payment simulator is on and the development secrets are allowed, with a warning.
+# Anything else is production: the server refuses to start with those (o2o/core/checks.py).
+O2O_ENV = env_str("O2O_ENV", "production")
+DEVELOPMENT = O2O_ENV == "development"
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEV_GATEWAY_SECRET = "dev-gateway-secret"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -35,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its templates and static files: the API docs page served locally, not from a CDN
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "template_partials",
@@ -54,7 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "o2o.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "o2o.core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,6 +101,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'o2o.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # With persistent connections, test a reused connection first, so that the first request
+        # after a database restart does not fail on a dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -145,21 +161,88 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Everything to stdout (the process manager keeps it): one line per request (o2o.request), every
+# 5xx with its traceback (django.request, o2o.api), each line with the request's X-Request-ID.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"o2o": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "o2o.core.middleware.RequestIdLogFilter"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
+    "loggers": {
+        "o2o": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
+
+# Production security (`o2o check --deploy` is clean with these defaults). Behind a proxy that
+# ends TLS, set SECURE_PROXY_SSL_HEADER to the header it sets (e.g. X-Forwarded-Proto) so that
+# Django knows the request came in over HTTPS; SECURE_SSL_REDIRECT=false if the proxy redirects.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
+if proxy_header := env_str("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEVELOPMENT)
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+# Content-Security-Policy (django-csp): only our own files. 'unsafe-eval' because Alpine.js
+# evaluates its x-/@ attributes with new Function(); no inline <script> and no on* handler in the
+# pages (a nonce is there for the day one is needed: {{ request.csp_nonce }}). Inline style
+# *attributes* are allowed (Alpine's x-show, the admin), <style> elements are not (htmx's own
+# indicator style is switched off in base.html). qr-scanner starts its decoder worker from a Blob.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_EVAL, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The counter scans pickup QR codes with the camera; the storefront finds the nearest store.
+O2O_PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"
 
 # Domain settings
 O2O_CURRENCY = "CNY"
 O2O_PAYMENT_DEADLINE_MINUTES = env_int("O2O_PAYMENT_DEADLINE_MINUTES", 15)
 O2O_ONLINE_SAFETY_BUFFER = env_int("O2O_ONLINE_SAFETY_BUFFER", 1)
-O2O_GATEWAY_SECRET = env_str("O2O_GATEWAY_SECRET", "dev-gateway-secret")
+O2O_GATEWAY_SECRET = env_str("O2O_GATEWAY_SECRET", DEV_GATEWAY_SECRET)
 O2O_VOUCHER_UNDO_MINUTES = env_int("O2O_VOUCHER_UNDO_MINUTES", 10)
+# Order lifecycle and refunds (docs/money.md): returns are taken for O2O_RETURN_WINDOW_DAYS after
+# hand-over, then the order is completed; an expired pickup is kept O2O_UNCOLLECTED_GRACE_DAYS
+# more (0: refunded at once); a gateway refund is tried O2O_REFUND_MAX_ATTEMPTS times, waiting
+# O2O_REFUND_RETRY_SECONDS, doubling each time.
+O2O_RETURN_WINDOW_DAYS = env_int("O2O_RETURN_WINDOW_DAYS", 7)
+O2O_UNCOLLECTED_GRACE_DAYS = env_int("O2O_UNCOLLECTED_GRACE_DAYS", 0)
+O2O_REFUND_MAX_ATTEMPTS = env_int("O2O_REFUND_MAX_ATTEMPTS", 8)
+O2O_REFUND_RETRY_SECONDS = env_int("O2O_REFUND_RETRY_SECONDS", 60)
 O2O_VOUCHER_FAILED_ATTEMPTS = env_str("O2O_VOUCHER_FAILED_ATTEMPTS", "10/minute")
 O2O_OTP_TTL_MINUTES = 5
 O2O_MESSAGE_BACKEND = env_str("O2O_MESSAGE_BACKEND", "o2o.core.messaging.ConsoleBackend")
 O2O_SITE_URL = env_str("O2O_SITE_URL", "http://127.0.0.1:8000")
-O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", True)
+# Outbox: a message that fails is retried after O2O_OUTBOX_RETRY_SECONDS, doubling each time,
+# and marked failed after O2O_OUTBOX_MAX_ATTEMPTS tries.
+O2O_OUTBOX_MAX_ATTEMPTS = env_int("O2O_OUTBOX_MAX_ATTEMPTS", 6)
+O2O_OUTBOX_RETRY_SECONDS = env_int("O2O_OUTBOX_RETRY_SECONDS", 30)
+# The scheduler beats every tick; older than this, readiness and the HQ dashboard say it is stale.
+O2O_SCHEDULER_STALE_SECONDS = env_int("O2O_SCHEDULER_STALE_SECONDS", 120)
+# /readyz answers 503 for a stale scheduler only when asked: web nodes can serve without it.
+O2O_READINESS_REQUIRES_SCHEDULER = env_bool("O2O_READINESS_REQUIRES_SCHEDULER", False)
+# The simulated gateway pays any order for free: on only where O2O_ENV=development says so.
+O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", DEVELOPMENT)

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
+from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id
 from o2o.catalog import selectors
 from o2o.catalog.models import Channel

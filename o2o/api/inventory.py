@@ -1,11 +1,12 @@
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from o2o.access.permissions import Operation, authorize
 from o2o.api.auth import actor
+from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id, IdempotencyKey
 from o2o.inventory import selectors
 from o2o.inventory import services as inventory

@@ -2,11 +2,12 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from o2o.api.auth import actor
 from o2o.api.orders import OrderOut
+from o2o.api.pagination import CursorPagination
 from o2o.members import selectors, services
 from o2o.members.models import Member
 from o2o.orders.selectors import member_history

@@ -3,11 +3,12 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from o2o.access import members as member_desk
 from o2o.api.auth import actor
+from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode

@@ -1,18 +1,27 @@
-"""Every error the API returns is application/problem+json (RFC 9457) with a stable `code`."""
+"""Every error the API returns is application/problem+json (RFC 9457) with a stable `code`.
+
+Also the site-wide handler500: an uncaught error anywhere answers problem+json under /api/ and
+the 500 page elsewhere; a lost database connection answers 503 with Retry-After."""
 
 import json
 import logging
+import sys
 from http import HTTPStatus
 from typing import Any
 
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template import loader
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.middleware import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+# How long a client should wait before retrying when the database is away (restart, failover).
+RETRY_AFTER_SECONDS = 10
 logger = logging.getLogger("o2o.api")
 
 
@@ -45,7 +54,10 @@ def _validation_errors(errors: list[dict]) -> list[dict]:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem(exc.status, exc.code, exc.message, **exc.extra)
+        response = problem(exc.status, exc.code, exc.message, **exc.extra)
+        if "retry_after" in exc.extra:  # a throttled request (429) says when to come back
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -80,3 +92,53 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(404, ErrorCode.NOT_FOUND, "not found")
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return _database_unavailable(request, exc)
+
+    @api.exception_handler(Exception)
+    def server_error_in_api(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return _server_error_problem(request, exc)
+
+
+def _logged(response: HttpResponse) -> HttpResponse:
+    response._has_been_logged = True  # logged here with the traceback; django.request need not again
+    return response
+
+
+def _database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """A lost or refused database connection: the client should retry shortly."""
+    logger.error("database unavailable: %s %s", request.method, request.path, exc_info=exc)
+    answer = problem(
+        503,
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "the service is briefly unavailable; retry shortly",
+        request_id=current_request_id(),
+    )
+    answer["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return _logged(answer)
+
+
+def _server_error_problem(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    logger.error("server error: %s %s", request.method, request.path, exc_info=exc)
+    rid = current_request_id()
+    detail = f"something went wrong on our side; quote request id {rid} when reporting it"
+    return _logged(problem(500, ErrorCode.SERVER_ERROR, detail, request_id=rid))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: problem+json under /api/, the 500 page (503 while the database is away)
+    elsewhere. Renders without a request context, so nothing here touches the database."""
+    exc = sys.exc_info()[1]
+    if request.path.startswith(API_PREFIX):
+        if isinstance(exc, OperationalError | InterfaceError):
+            return _database_unavailable(request, exc)
+        return _server_error_problem(request, exc)
+    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    html = loader.get_template("500.html").render({"request_id": current_request_id(), "unavailable": unavailable})
+    response = HttpResponse(html, status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

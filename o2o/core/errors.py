@@ -14,6 +14,9 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     CONFLICT = "conflict"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    INVALID_CURSOR = "invalid_cursor"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    SERVER_ERROR = "server_error"
     # catalog / stores
     UNKNOWN_SKU = "unknown_sku"
     NOT_SOLD_ON_CHANNEL = "not_sold_on_channel"
@@ -45,6 +48,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
     ErrorCode.CONFLICT: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INVALID_CURSOR: 400,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.SERVER_ERROR: 500,
     ErrorCode.INSUFFICIENT_STOCK: 409,
     ErrorCode.RESERVATION_NOT_ACTIVE: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
