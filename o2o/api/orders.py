@@ -134,24 +134,37 @@ def get_order(request: HttpRequest, order_id: Id):
 
 
 @router.post("/{order_id}/cancel", response=OrderOut)
-def cancel_order(request: HttpRequest, order_id: Id):
-    """Unpaid: cancelled and the stock released. Paid but not yet handed over: refunded in full."""
+def cancel_order(
+    request: HttpRequest,
+    order_id: Id,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
+):
+    """Unpaid: cancelled and the stock released. Paid but not yet handed over: refunded in full.
+    A second cancellation is a 409; a retry with the same Idempotency-Key gets the first answer."""
     who = actor(request)
     order = selectors.get_order_for(actor=who, order_id=order_id)
-    payments.cancel_order(actor=who, order=order)
+    payments.cancel_order(actor=who, order=order, idempotency_key=idempotency_key)
     return selectors.get_order_for(actor=who, order_id=order_id)
 
 
 @router.post("/{order_id}/returns", response=OrderOut)
-def return_goods(request: HttpRequest, order_id: Id, payload: ReturnIn):
-    """Staff take goods back (partial returns allowed); the money goes back to where it came from."""
+def return_goods(
+    request: HttpRequest,
+    order_id: Id,
+    payload: ReturnIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
+):
+    """Staff take goods back (partial returns allowed); the money goes back to where it came from.
+    A retry with the same Idempotency-Key returns the first result and moves nothing again."""
     who = actor(request)
     who.require_staff()
     order = selectors.get_order_for(actor=who, order_id=order_id)
     returned: dict[int, int] = {}
     for line in payload.lines:
         returned[line.line_id] = returned.get(line.line_id, 0) + line.quantity
-    payments.refund_order(actor=who, order=order, returned=returned, reason=payload.reason)
+    payments.refund_order(
+        actor=who, order=order, returned=returned, reason=payload.reason, idempotency_key=idempotency_key
+    )
     return selectors.get_order_for(actor=who, order_id=order_id)
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 
 from o2o.api.auth import actor
 from o2o.api.types import Id
@@ -47,10 +47,19 @@ def start_online_payment(request: HttpRequest, order_id: Id):
 
 
 @router.post("/orders/{order_id}/in-store", response={201: PaymentOut})
-def take_in_store_payment(request: HttpRequest, order_id: Id, payload: InStoreIn):
+def take_in_store_payment(
+    request: HttpRequest,
+    order_id: Id,
+    payload: InStoreIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
+):
+    """Cash, card or QR at the counter. A retry with the same Idempotency-Key returns the first payment."""
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
-    return Status(201, payments.take_in_store_payment(actor=who, order=order, method=payload.method))
+    payment = payments.take_in_store_payment(
+        actor=who, order=order, method=payload.method, idempotency_key=idempotency_key
+    )
+    return Status(201, payment)
 
 
 @router.post("/callbacks/{gateway}", response=CallbackOut, auth=None)

@@ -2,16 +2,19 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
 from pydantic import Field
 
 from o2o.api.auth import actor
 from o2o.api.orders import LineOut
+from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id
 from o2o.core.errors import not_found
 from o2o.orders.selectors import get_order_for
 from o2o.pickup import selectors
 from o2o.pickup import services as pickup
 from o2o.pickup.codes import qr_payload
+from o2o.pickup.models import PickupVoucher
 from o2o.pickup.qr import voucher_qr_data_uri
 
 router = Router(tags=["pickup"])
@@ -39,7 +42,7 @@ class VoucherOut(Schema):
 
     @staticmethod
     def resolve_lines(voucher) -> list:
-        return list(voucher.order.lines.select_related("sku"))
+        return list(voucher.order.lines.all())  # prefetched with their SKUs (selectors.with_lines)
 
 
 class CustomerVoucherOut(Schema):
@@ -82,25 +85,29 @@ def my_voucher(request: HttpRequest, order_id: Id):
 @router.post("/verify", response=VoucherOut)
 def verify(request: HttpRequest, payload: PresentedCode):
     """Look up a code at the counter: shows what to hand over; changes nothing."""
-    return pickup.verify_pickup_voucher(actor=actor(request), presented=payload.code)
+    voucher = pickup.verify_pickup_voucher(actor=actor(request), presented=payload.code)
+    return selectors.voucher_with_lines(voucher_id=voucher.pk)
 
 
 @router.post("/redeem", response=VoucherOut)
 def redeem(request: HttpRequest, payload: PresentedCode):
     """Hand the order over. Single use: of two clerks racing, exactly one succeeds."""
-    return pickup.redeem_pickup_voucher(actor=actor(request), presented=payload.code)
+    voucher = pickup.redeem_pickup_voucher(actor=actor(request), presented=payload.code)
+    return selectors.voucher_with_lines(voucher_id=voucher.pk)
 
 
 @router.post("/vouchers/{voucher_id}/undo", response=VoucherOut)
 def undo(request: HttpRequest, voucher_id: Id, payload: UndoIn):
-    return pickup.undo_redemption(actor=actor(request), voucher_id=voucher_id, reason=payload.reason)
+    voucher = pickup.undo_redemption(actor=actor(request), voucher_id=voucher_id, reason=payload.reason)
+    return selectors.voucher_with_lines(voucher_id=voucher.pk)
 
 
 @router.get("/waiting", response=list[VoucherOut])
+@paginate(CursorPagination, ordering=("id",))
 def waiting(request: HttpRequest):
-    """Pickups waiting at the signed-in clerk's store."""
+    """Pickups waiting at the signed-in clerk's store, oldest first, a page at a time."""
     who = actor(request)
     who.require_staff()
     if who.employee is None or who.employee.home_location_id is None:
-        return []
-    return selectors.waiting_pickups(location_id=who.employee.home_location_id).prefetch_related("order__lines__sku")
+        return PickupVoucher.objects.none()
+    return selectors.with_lines(selectors.waiting_pickups(location_id=who.employee.home_location_id))

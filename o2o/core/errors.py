@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     # payments
     BAD_SIGNATURE = "bad_signature"
     AMOUNT_MISMATCH = "amount_mismatch"
+    BAD_CALLBACK = "bad_callback"
     # pickup vouchers
     VOUCHER_NOT_REDEEMABLE = "voucher_not_redeemable"
     UNDO_WINDOW_PASSED = "undo_window_passed"
@@ -59,6 +60,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNDO_WINDOW_PASSED: 409,
     ErrorCode.BAD_SIGNATURE: 400,
     ErrorCode.INVALID_CODE: 400,
+    ErrorCode.BAD_CALLBACK: 400,
 }
 
 

@@ -27,6 +27,13 @@ def publish(event: str, **payload: Any) -> None:
         handler(**payload)
 
 
+# Payload of every order event: `order=<Order>`. ORDER_COMPLETED and ORDER_RETURNED add
+# `lines=[{"line_id", "sku_id", "quantity", "unit_price", "amount"}, ...]` and `amount` (Decimal):
+# for completed, what the customer kept (sold minus returned) when the return window closed; for
+# returned, the units of this return and the money paid back for them.
 ORDER_PAID = "order.paid"
 ORDER_CANCELLED = "order.cancelled"
-ORDER_REFUNDED = "order.refunded"
+ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, or everything returned)
+ORDER_UNCOLLECTED = "order.uncollected"  # a pickup nobody came for: stock released, money to be returned
+ORDER_RETURNED = "order.returned"  # goods came back after hand-over (partial or whole)
+ORDER_COMPLETED = "order.completed"  # the return window closed: final for commission and points

@@ -114,6 +114,12 @@ class Transfer(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_ends"),
+            models.CheckConstraint(condition=Q(state__in=["in_transit", "received"]), name="transfer_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state="in_transit", received_at__isnull=True)
+                | Q(state="received", received_at__isnull=False),
+                name="transfer_received_has_time",
+            ),
         ]
 
     def __str__(self) -> str:

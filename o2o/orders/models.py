@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from o2o.catalog.models import Channel
@@ -17,6 +18,21 @@ class OrderState(models.TextChoices):
     COMPLETED = "completed", _("completed")
     CANCELLED = "cancelled", _("cancelled")
     REFUNDED = "refunded", _("refunded")
+    # A pickup order nobody came for: the voucher expired, the stock went back, the money too.
+    UNCOLLECTED = "uncollected", _("not collected, refunded")
+
+
+# States in which the order has been paid (a paid time is recorded; the database checks it).
+PAID_STATES = (
+    OrderState.PAID,
+    OrderState.READY_FOR_PICKUP,
+    OrderState.PICKED_UP,
+    OrderState.OUT_FOR_DELIVERY,
+    OrderState.DELIVERED,
+    OrderState.COMPLETED,
+    OrderState.REFUNDED,
+    OrderState.UNCOLLECTED,
+)
 
 
 class Fulfilment(models.TextChoices):
@@ -80,6 +96,9 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=~Q(fulfilment="delivery") | ~Q(delivery_address=""), name="order_delivery_has_address"
             ),
+            models.CheckConstraint(
+                condition=~Q(state__in=PAID_STATES) | Q(paid_at__isnull=False), name="order_paid_has_paid_at"
+            ),
             models.UniqueConstraint(
                 fields=["idempotency_scope", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
@@ -112,6 +131,9 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
             models.CheckConstraint(
                 condition=Q(returned_quantity__lte=F("quantity")), name="orderline_return_within_sold"
+            ),
+            models.CheckConstraint(
+                condition=Q(line_total=Round(F("unit_price") * F("quantity"), 2)), name="orderline_total_is_price_x_qty"
             ),
             models.UniqueConstraint(fields=["order", "sku"], name="orderline_one_per_sku"),
         ]

@@ -22,8 +22,9 @@ from o2o.core.money import to_money
 from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
+from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState, OrderTransition
-from o2o.orders.states import HANDED_OVER, can_transition
+from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
 from o2o.staff.models import Employee
 from o2o.stores.models import Location
 from o2o.stores.selectors import get_location
@@ -207,7 +208,14 @@ def _place(
 
 
 CLOSING_STATES = frozenset(
-    {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED, OrderState.REFUNDED}
+    {
+        OrderState.PICKED_UP,
+        OrderState.DELIVERED,
+        OrderState.COMPLETED,
+        OrderState.CANCELLED,
+        OrderState.REFUNDED,
+        OrderState.UNCOLLECTED,
+    }
 )
 
 
@@ -254,7 +262,8 @@ def _active_reservations(order: Order):
 
 
 FULFILMENT_AFTER_PAYMENT = {
-    Fulfilment.IN_STORE: [OrderState.PAID, OrderState.COMPLETED],
+    # handed over at the counter at once; completed when the return window closes
+    Fulfilment.IN_STORE: [OrderState.PAID, OrderState.PICKED_UP],
     Fulfilment.PICKUP: [OrderState.PAID, OrderState.READY_FOR_PICKUP],
     Fulfilment.DELIVERY: [OrderState.PAID],
 }
@@ -283,10 +292,17 @@ def hand_over(*, order: Order, actor_id: int | None) -> Order:
 
 
 def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
+    """The goods are back in the store, waiting for pickup again: only the units the customer did
+    not return meanwhile are reserved again (returned ones are on the shelf already)."""
     transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id, note=reason)
+    kept = dict(OrderLine.objects.filter(order=order).values_list("pk", F("quantity") - F("returned_quantity")))
     fulfilled = [r for r in _reservations(order) if r.state == Reservation.State.FULFILLED]
     inventory.unfulfil_reservations(
-        reservations=fulfilled, actor_id=actor_id, reference=f"order:{order.number}", reason=reason
+        reservations=fulfilled,
+        quantities={r.pk: kept[r.order_line_id] for r in fulfilled},
+        actor_id=actor_id,
+        reference=f"order:{order.number}",
+        reason=reason,
     )
     return order
 
@@ -320,14 +336,55 @@ def expire_unpaid_orders(*, now=None, batch: int = 500) -> int:
     now = now or timezone.now()
     expired = 0
     overdue = Order.objects.filter(state=OrderState.PENDING_PAYMENT, payment_deadline__lt=now).order_by("pk")
-    for order in overdue[:batch]:
-        try:
-            with transaction.atomic():
+    for order_id in list(overdue.values_list("pk", flat=True)[:batch]):
+        with transaction.atomic(durable=True):
+            order = lock_order(order_id)  # a callback paying it now waits, or we wait for it
+            if order.state == OrderState.PENDING_PAYMENT and order.payment_deadline < now:
                 cancel_unpaid(order=order, actor_id=None, note="payment deadline passed")
-            expired += 1
-        except DomainError:
-            continue  # paid or cancelled meanwhile
+                expired += 1
     return expired
+
+
+def mark_uncollected(*, order: Order, note: str) -> Decimal:
+    """Nobody came for a pickup order: give the stock back and owe the customer what is left
+    of the money (returned by payments, which listens to ORDER_UNCOLLECTED). The caller holds
+    the order's lock."""
+    transition(order=order, to_state=OrderState.UNCOLLECTED, note=note)
+    inventory.release_reservations(reservations=_active_reservations(order))
+    amount = to_money(order.total - order.refunded_total)
+    Order.objects.filter(pk=order.pk).update(refunded_total=F("total"))
+    order.refunded_total = order.total
+    events.publish(events.ORDER_UNCOLLECTED, order=order, amount=amount)
+    return amount
+
+
+def _kept_lines(order: Order) -> list[dict]:
+    lines = []
+    for line in OrderLine.objects.filter(order=order).order_by("pk"):
+        kept = line.quantity - line.returned_quantity
+        if kept:
+            amount = to_money(line.unit_price * kept)
+            lines.append(dict(line_id=line.pk, sku_id=line.sku_id, quantity=kept, unit_price=line.unit_price,
+                              amount=amount))  # fmt: skip
+    return lines
+
+
+def complete_orders(*, now=None, batch: int = 500) -> int:
+    """Orders handed over more than O2O_RETURN_WINDOW_DAYS ago are completed: no more returns,
+    and ORDER_COMPLETED tells commission and points what the customer kept."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.O2O_RETURN_WINDOW_DAYS)
+    due = Order.objects.filter(state__in=IN_RETURN_WINDOW, closed_at__lte=cutoff).order_by("pk")
+    completed = 0
+    for order_id in list(due.values_list("pk", flat=True)[:batch]):
+        with transaction.atomic(durable=True):
+            order = lock_order(order_id)
+            if order.state in IN_RETURN_WINDOW and order.closed_at <= cutoff:
+                transition(order=order, to_state=OrderState.COMPLETED, note="return window closed")
+                lines = _kept_lines(order)
+                amount = to_money(sum((line["amount"] for line in lines), Decimal(0)))
+                events.publish(events.ORDER_COMPLETED, order=order, lines=lines, amount=amount)
+                completed += 1
+    return completed
 
 
 def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int] | None) -> Decimal:
@@ -337,6 +394,10 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
     The money is paid back by the caller (payments), in the same transaction.
     """
     handed_over = order.state in HANDED_OVER
+    if not handed_over and order.state not in PAID_NOT_HANDED_OVER:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} takes no returns", state=order.state
+        )
     if not handed_over:
         returned = None  # goods still in the store: cancelling returns the whole order
     lines = {line.pk: line for line in order.lines.all()}
@@ -346,13 +407,16 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
     if not returned or any(pk not in lines or q <= 0 for pk, q in returned.items()):
         raise DomainError(ErrorCode.INVALID, "name the order lines and positive quantities to return")
     amount = Decimal(0)
-    for pk, quantity in sorted(returned.items()):
+    returned_lines = []
+    for pk, quantity in sorted(returned.items(), key=lambda item: (lines[item[0]].sku_id, item[0])):
         line = lines[pk]
         if not OrderLine.objects.filter(pk=pk, returned_quantity__lte=F("quantity") - quantity).update(
             returned_quantity=F("returned_quantity") + quantity
         ):
             raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than was sold", line_id=pk)
         amount += line.unit_price * quantity
+        returned_lines.append(dict(line_id=pk, sku_id=line.sku_id, quantity=quantity, unit_price=line.unit_price,
+                                   amount=to_money(line.unit_price * quantity)))  # fmt: skip
         if handed_over:
             inventory.return_stock(
                 location_id=order.fulfilment_location_id,
@@ -366,6 +430,8 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
     amount = to_money(amount)
     Order.objects.filter(pk=order.pk).update(refunded_total=F("refunded_total") + amount)
     order.refresh_from_db(fields=["refunded_total"])
+    if handed_over:
+        events.publish(events.ORDER_RETURNED, order=order, lines=returned_lines, amount=amount)
     fully_returned = not OrderLine.objects.filter(order=order, returned_quantity__lt=F("quantity")).exists()
     if fully_returned or not handed_over:
         transition(order=order, to_state=OrderState.REFUNDED, actor_id=actor_id)

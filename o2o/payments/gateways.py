@@ -31,7 +31,33 @@ class PaymentGateway(Protocol):
 
     def parse_callback(self, body: bytes, signature: str) -> CallbackEvent: ...
 
-    def refund(self, *, txn_id: str, amount: Decimal) -> None: ...
+    def refund(self, *, refund_id: str, txn_id: str, amount: Decimal) -> None:
+        """Pay `amount` of the transaction back. Idempotent by `refund_id`: called again with the
+        same id (a retry after a lost answer), the gateway pays nothing more."""
+        ...
+
+
+class GatewayUnavailable(Exception):
+    """The gateway did not take the request (network, outage); the caller tries again later."""
+
+
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _amount(raw: object) -> Decimal:
+    """A positive amount with at most two decimal places, or a 400."""
+    amount = Decimal(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    if amount is None or not amount.is_finite() or not 0 < amount <= MAX_AMOUNT:
+        raise ValueError(f"not an amount: {raw!r}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"more than two decimal places: {raw!r}")
+    return amount
+
+
+def _text(raw: object, max_length: int) -> str:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or not 1 <= len(str(raw)) <= max_length:
+        raise ValueError(f"not an identifier of up to {max_length} characters: {raw!r}")
+    return str(raw)
 
 
 class SimulatedGateway:
@@ -41,6 +67,10 @@ class SimulatedGateway:
 
     def __init__(self, secret: str | None = None) -> None:
         self.secret = (secret or settings.O2O_GATEWAY_SECRET).encode()
+        # What the simulated gateway paid back, by refund id (a real gateway keeps this on its side).
+        self.refunds: dict[str, tuple[str, Decimal]] = {}
+        self.refund_calls = 0
+        self.failures_to_come = 0  # tests: the next N refund calls fail as if the gateway were down
 
     def sign(self, body: bytes) -> str:
         return hmac.new(self.secret, body, hashlib.sha256).hexdigest()
@@ -65,19 +95,26 @@ class SimulatedGateway:
             raise DomainError(ErrorCode.BAD_SIGNATURE, "callback signature does not match")
         try:
             data = json.loads(body)
+            if data["status"] not in ("succeeded", "failed"):
+                raise ValueError("status is succeeded or failed")
             return CallbackEvent(
-                event_id=str(data["event_id"]),
-                gateway_ref=str(data["gateway_ref"]),
+                event_id=_text(data["event_id"], 64),
+                gateway_ref=_text(data["gateway_ref"], 40),
                 succeeded=data["status"] == "succeeded",
-                amount=Decimal(str(data["amount"])),
-                txn_id=str(data["txn_id"]),
+                amount=_amount(data["amount"]),
+                txn_id=_text(data["txn_id"], 64),
                 payload=data,
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
-            raise DomainError(ErrorCode.INVALID, "malformed callback") from exc
+            raise DomainError(ErrorCode.BAD_CALLBACK, "malformed callback") from exc
 
-    def refund(self, *, txn_id: str, amount: Decimal) -> None:
-        """The simulated gateway has no money to move; a real one calls its refund API here."""
+    def refund(self, *, refund_id: str, txn_id: str, amount: Decimal) -> None:
+        """Pays back once per refund id; a real gateway's refund API takes the same id."""
+        self.refund_calls += 1
+        if self.failures_to_come > 0:
+            self.failures_to_come -= 1
+            raise GatewayUnavailable("the simulated gateway is down")
+        self.refunds.setdefault(refund_id, (txn_id, amount))
 
 
 _GATEWAYS: dict[str, PaymentGateway] = {}

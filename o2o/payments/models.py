@@ -80,19 +80,85 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
+    """Money going back to the payer. Back to a gateway it is a job with states: requested, sent
+    (a worker holds it until `next_attempt_at`), succeeded or failed after the last try. The
+    gateway call carries the refund's own id (`gateway_refund_id`), so a retry never pays twice.
+    Cash and card refunds are handed back at the counter and succeed at once."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        SENT = "sent", _("sent to the gateway")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
     reason = models.CharField(_("reason"), max_length=255)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=["requested", "sent", "succeeded", "failed"]), name="refund_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["succeeded", "failed"]) | Q(finished_at__isnull=False),
+                name="refund_finished_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="refund_state_next_attempt")]
 
     def __str__(self) -> str:
-        return f"refund {self.amount}"
+        return f"refund {self.amount} ({self.state})"
+
+    @property
+    def gateway_refund_id(self) -> str:
+        return f"O2O-R{self.pk:012d}"
+
+
+class PaymentAlert(models.Model):
+    """Something about money a person must look at: a callback that does not match, or a refund
+    that failed for good. Also logged at ERROR."""
+
+    class Kind(models.TextChoices):
+        AMOUNT_MISMATCH = "amount_mismatch", _("callback amount does not match")
+        UNKNOWN_PAYMENT = "unknown_payment", _("callback for an unknown payment")
+        REFUND_FAILED = "refund_failed", _("refund failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    gateway = models.CharField(max_length=20, blank=True)
+    event_id = models.CharField(max_length=64, blank=True)
+    expected_amount = models.DecimalField(null=True, blank=True, **money_field_kwargs())
+    received_amount = models.DecimalField(null=True, blank=True, **money_field_kwargs())
+    detail = models.CharField(_("detail"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment alert")
+        verbose_name_plural = _("payment alerts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["amount_mismatch", "unknown_payment", "refund_failed"]),
+                name="paymentalert_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
 
 
 class GatewayCallback(models.Model):

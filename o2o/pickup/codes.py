@@ -1,5 +1,8 @@
 """What the customer shows: 12 random digits (10^12 codes) and a signed QR payload."""
 
+import re
+import unicodedata
+
 from django.core import signing
 
 from o2o.core.codes import random_digits
@@ -24,6 +27,14 @@ def code_from_qr(payload: str) -> str | None:
         return None
 
 
+# Separators people type between the groups: spaces (also the ideographic one, once NFKC has
+# made it a plain space) and any dash (hyphen, minus, en/em dash, the full-width one).
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc]")
+_CODE = re.compile(rf"[0-9]{{{CODE_LENGTH}}}")
+
+
 def normalize_typed_code(raw: str) -> str | None:
-    digits = "".join(ch for ch in raw if not ch.isspace() and ch != "-")
-    return digits if len(digits) == CODE_LENGTH and digits.isdigit() else None
+    """The 12 ASCII digits of a typed code, or None. A Chinese input method types full-width
+    digits ("１２３４"): NFKC makes them the same digits as the keypad's."""
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    return digits if _CODE.fullmatch(digits) else None

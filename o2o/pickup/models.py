@@ -22,6 +22,9 @@ class PickupVoucher(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the pickup was kept longer than first promised (once).")
+    )
 
     class Meta:
         verbose_name = _("pickup voucher")

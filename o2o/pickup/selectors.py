@@ -18,6 +18,15 @@ def waiting_pickups(*, location_id: int) -> QuerySet[PickupVoucher]:
     )
 
 
+def with_lines(vouchers: QuerySet[PickupVoucher]) -> QuerySet[PickupVoucher]:
+    """Vouchers with their orders and the orders' lines and SKUs: a fixed number of queries for a list."""
+    return vouchers.select_related("order", "order__member").prefetch_related("order__lines__sku")
+
+
+def voucher_with_lines(*, voucher_id: int) -> PickupVoucher:
+    return with_lines(PickupVoucher.objects.filter(pk=voucher_id)).get()
+
+
 def overdue_pickups(*, location_ids: frozenset[int] | None, older_than_hours: int = 48) -> QuerySet[PickupVoucher]:
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     vouchers = PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, issued_at__lt=cutoff)

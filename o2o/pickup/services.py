@@ -5,13 +5,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.messaging import queue_message
 from o2o.core.ratelimits import is_exhausted, spend
+from o2o.members.models import Member
 from o2o.orders import services as orders
-from o2o.orders.models import Fulfilment, Order
+from o2o.orders.locks import lock_order
+from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code
 from o2o.pickup.models import PickupVoucher, VoucherAttempt
 
@@ -104,11 +108,12 @@ def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
     voucher, location_id, code = _find(actor, presented)
     now = timezone.now()
     with transaction.atomic(durable=True):
+        order = lock_order(voucher.order_id)  # the one lock order: the order row first
         redeemed = PickupVoucher.objects.filter(
             pk=voucher.pk, state=PickupVoucher.State.ISSUED, expires_at__gt=now
         ).update(state=PickupVoucher.State.REDEEMED, redeemed_at=now, redeemed_by=actor.user)
         if redeemed:
-            orders.hand_over(order=voucher.order, actor_id=actor.user_id)
+            orders.hand_over(order=order, actor_id=actor.user_id)
             _audit(actor, location_id, code, Result.REDEEMED, voucher)
     if not redeemed:
         voucher.refresh_from_db()
@@ -134,17 +139,64 @@ def undo_redemption(*, actor: Actor, voucher_id: int, reason: str) -> PickupVouc
     if not reason.strip():
         raise DomainError(ErrorCode.INVALID, "say why the hand-over is undone")
     window_start = timezone.now() - timedelta(minutes=settings.O2O_VOUCHER_UNDO_MINUTES)
+    order = lock_order(voucher.order_id)  # the one lock order: the order row first
     if not PickupVoucher.objects.filter(
         pk=voucher.pk, state=PickupVoucher.State.REDEEMED, redeemed_at__gte=window_start
     ).update(state=PickupVoucher.State.ISSUED, redeemed_at=None, redeemed_by=None):
         raise DomainError(ErrorCode.UNDO_WINDOW_PASSED, "only a redemption of the last minutes can be undone")
-    orders.undo_hand_over(order=voucher.order, actor_id=actor.user_id, reason=reason)
+    orders.undo_hand_over(order=order, actor_id=actor.user_id, reason=reason)
     _audit(actor, voucher.location_id, voucher.code, Result.UNDONE, voucher)
     voucher.refresh_from_db()
     return voucher
 
 
-def expire_vouchers(*, now=None) -> int:
-    return PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, expires_at__lte=now or timezone.now()).update(
-        state=PickupVoucher.State.EXPIRED
+def expire_vouchers(*, now=None, batch: int = 500) -> int:
+    """Pickups nobody came for: kept O2O_UNCOLLECTED_GRACE_DAYS more once (the customer is told),
+    then the voucher expires, the order is uncollected, its stock released and its money returned
+    (payments listens to ORDER_UNCOLLECTED), and the customer is told. One order per transaction."""
+    now = now or timezone.now()
+    due = PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, expires_at__lte=now).order_by("pk")
+    handled = 0
+    for voucher_id, order_id in list(due.values_list("pk", "order_id")[:batch]):
+        with transaction.atomic(durable=True):
+            order = lock_order(order_id)
+            voucher = PickupVoucher.objects.select_related("location").get(pk=voucher_id)
+            if voucher.state == PickupVoucher.State.ISSUED and voucher.expires_at <= now:
+                if _grace_left(voucher):
+                    _keep_longer(voucher, order, now)
+                else:
+                    _expire(voucher, order, now)
+                handled += 1
+    return handled
+
+
+def _grace_left(voucher: PickupVoucher) -> bool:
+    return settings.O2O_UNCOLLECTED_GRACE_DAYS > 0 and voucher.extended_at is None
+
+
+def _keep_longer(voucher: PickupVoucher, order: Order, now) -> None:
+    until = now + timedelta(days=settings.O2O_UNCOLLECTED_GRACE_DAYS)
+    PickupVoucher.objects.filter(pk=voucher.pk).update(expires_at=until, extended_at=now)
+    _tell_customer(
+        order,
+        _("Order %(number)s waits for you at %(store)s until %(date)s; after that it is refunded.")
+        % {"number": order.number, "store": voucher.location.name, "date": timezone.localdate(until).isoformat()},
     )
+
+
+def _expire(voucher: PickupVoucher, order: Order, now) -> None:
+    PickupVoucher.objects.filter(pk=voucher.pk).update(state=PickupVoucher.State.EXPIRED)
+    if order.state != OrderState.READY_FOR_PICKUP:
+        return
+    amount = orders.mark_uncollected(order=order, note="pickup voucher expired")
+    _tell_customer(
+        order,
+        _("Order %(number)s was not picked up at %(store)s; %(amount)s yuan is refunded to you.")
+        % {"number": order.number, "store": voucher.location.name, "amount": amount},
+    )
+
+
+def _tell_customer(order: Order, text: str) -> None:
+    phone = Member.objects.filter(pk=order.member_id).values_list("phone", flat=True).first()
+    if phone:
+        queue_message(channel="sms", recipient=phone, body=text)

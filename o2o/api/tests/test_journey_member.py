@@ -58,7 +58,7 @@ def test_walk_in_customer_joins_and_sees_store_and_online_orders_in_one_history(
         },
     )
     assert counter.post(f"payments/orders/{sale.json()['id']}/in-store", {"method": "store_qr"}).status_code == 201
-    assert counter.get(f"orders/{sale.json()['id']}").json()["state"] == "completed"
+    assert counter.get(f"orders/{sale.json()['id']}").json()["state"] == "picked_up"
 
     # later signs in on the phone with a one-time code and orders online
     customer = sign_in("13912345678")
@@ -75,7 +75,7 @@ def test_walk_in_customer_joins_and_sees_store_and_online_orders_in_one_history(
     simulate_customer_payment(gateway_ref=Payment.objects.get(pk=started["id"]).gateway_ref)
 
     history = customer.get("members/me/orders").json()["results"]
-    assert [(o["channel"], o["state"]) for o in history] == [("h5", "ready_for_pickup"), ("pos", "completed")]
+    assert [(o["channel"], o["state"]) for o in history] == [("h5", "ready_for_pickup"), ("pos", "picked_up")]
 
 
 def test_joining_again_keeps_the_first_stores_credit(store, other_store, clerk):

@@ -7,7 +7,7 @@ from o2o.core.errors import DomainError
 from o2o.inventory.services import receive_stock
 from o2o.orders.services import cancel_unpaid
 from o2o.payments.gateways import SIGNATURE_HEADER, SimulatedGateway
-from o2o.payments.models import GatewayCallback, Payment, Refund
+from o2o.payments.models import GatewayCallback, Payment, PaymentAlert, Refund
 from o2o.payments.services import handle_gateway_callback, start_online_payment
 from o2o.payments.simulator import signed_callback
 from o2o.pickup.models import PickupVoucher
@@ -75,17 +75,33 @@ def test_success_after_a_failure_pays_the_order(payment):
     assert outcome == "paid"
 
 
-def test_an_amount_that_does_not_match_does_not_pay(payment):
+def test_an_amount_that_does_not_match_does_not_pay_is_returned_and_raises_an_alert(payment, caplog):
+    # given a pending payment of 24.60 and a success callback for 0.01
     gateway = SimulatedGateway()
     body = gateway.callback_body(
         event_id="e", gateway_ref=payment.gateway_ref, succeeded=True, amount=Decimal("0.01"), txn_id="T1"
     )
 
-    outcome = deliver(body, gateway.sign(body))
+    # when the gateway delivers it
+    with caplog.at_level("ERROR", logger="o2o.payments"):
+        outcome = deliver(body, gateway.sign(body))
 
+    # then the order is not paid, the 0.01 the gateway took goes back, and a person is told
     assert outcome == "amount_mismatch"
     payment.refresh_from_db()
-    assert (payment.state, payment.order.state) == ("pending", "pending_payment")
+    assert (payment.state, payment.amount, payment.refunded_amount) == ("returned", Decimal("0.01"), Decimal("0.01"))
+    assert payment.order.state == "pending_payment"
+    assert list(Refund.objects.values_list("payment_id", "amount", "state")) == [
+        (payment.pk, Decimal("0.01"), "requested")
+    ]
+    alert = PaymentAlert.objects.get()
+    assert (alert.kind, alert.payment_id, alert.expected_amount, alert.received_amount) == (
+        "amount_mismatch",
+        payment.pk,
+        Decimal("24.60"),
+        Decimal("0.01"),
+    )
+    assert list(GatewayCallback.objects.values_list("event_id", "outcome")) == [("e", "amount_mismatch")]
 
 
 def test_money_arriving_after_the_order_was_cancelled_is_refunded(payment):

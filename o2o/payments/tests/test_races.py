@@ -121,8 +121,8 @@ def test_ten_clerks_taking_payment_for_one_counter_order_at_once_take_it_once(st
     assert {payment.pk for payment in values(outcomes)} == {paid.pk}
     assert {method for method, o in zip(methods, outcomes, strict=True) if o.error is None} == {paid.method}
     order.refresh_from_db()
-    assert order.state == OrderState.COMPLETED
-    assert OrderTransition.objects.filter(order=order, to_state=OrderState.COMPLETED).count() == 1
+    assert order.state == OrderState.PICKED_UP
+    assert OrderTransition.objects.filter(order=order, to_state=OrderState.PICKED_UP).count() == 1
     assert list(StockMove.objects.filter(kind=MoveKind.SALE).values_list("quantity", flat=True)) == [-1]
     assert list(StockLevel.objects.values_list("on_hand", "reserved")) == [(4, 0)]
     assert audit_stock() == []

@@ -46,7 +46,7 @@ def test_a_partial_return_refunds_those_units_and_puts_them_back_on_the_shelf(sa
     )
 
     assert response.status_code == 200, response.content
-    assert (response.json()["state"], Decimal(response.json()["refunded_total"])) == ("completed", Decimal("31.00"))
+    assert (response.json()["state"], Decimal(response.json()["refunded_total"])) == ("picked_up", Decimal("31.00"))
     assert Payment.objects.get().refunded_amount == Decimal("31.00")
     assert store.stock_levels.get(sku_id=socks["sku_id"]).on_hand == 9
     assert audit_stock() == []

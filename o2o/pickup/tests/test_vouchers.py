@@ -128,8 +128,8 @@ def test_an_expired_voucher_cannot_be_redeemed(voucher, clerk):
 
 
 def test_waiting_pickups_lists_only_the_clerks_store(voucher, clerk, other_store):
-    mine = as_staff(clerk).get("pickup/waiting").json()
-    theirs = as_staff(EmployeeFactory(home_location=other_store)).get("pickup/waiting").json()
+    mine = as_staff(clerk).get("pickup/waiting").json()["results"]
+    theirs = as_staff(EmployeeFactory(home_location=other_store)).get("pickup/waiting").json()["results"]
 
     assert [v["order_id"] for v in mine] == [voucher.order_id]
     assert theirs == []

@@ -262,7 +262,7 @@ def test_a_sale_by_barcode_to_a_member_paid_in_cash(counter, store, tea, member)
 
     order = Order.objects.get()
     assert paid.status_code == 302 and paid["Location"] == reverse("web:counter-receipt", args=[order.pk])
-    assert (order.state, order.channel, order.fulfilment) == (OrderState.COMPLETED, "pos", Fulfilment.IN_STORE)
+    assert (order.state, order.channel, order.fulfilment) == (OrderState.PICKED_UP, "pos", Fulfilment.IN_STORE)
     assert (order.member, order.selling_location, order.total) == (member, store, Decimal("9.00"))
     assert Payment.objects.get(order=order).method == "cash"
     assert stock(store, tea).on_hand == 8

@@ -200,7 +200,7 @@ def test_counter_sale_to_a_member_paid_in_cash(screens, store, clerk, member):
     desk.assert_no_console_errors()
 
     order = Order.objects.get()
-    assert order.state == OrderState.COMPLETED
+    assert order.state == OrderState.PICKED_UP
     assert order.member == member
     assert order.total == Decimal("13.00")
     assert order.fulfilment_location == store
