@@ -7,14 +7,12 @@ from pydantic import Field
 from o2o.access.permissions import Operation, authorize
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
-from o2o.api.types import Id, IdempotencyKey
+from o2o.api.types import MAX_UNITS, Id, IdempotencyKey, Quantity, StockDelta, UnitCount
 from o2o.inventory import selectors
 from o2o.inventory import services as inventory
 from o2o.stores.selectors import get_location
 
 router = Router(tags=["inventory"])
-
-MAX_UNITS = 1_000_000
 
 
 class StockOut(Schema):
@@ -32,26 +30,26 @@ class StockOut(Schema):
 class ReceiptIn(Schema):
     location_id: Id
     sku_id: Id
-    quantity: int = Field(ge=1, le=MAX_UNITS)
+    quantity: Quantity = Field(le=MAX_UNITS)
     reason: str = Field("", max_length=255)
 
 
 class AdjustmentIn(Schema):
     location_id: Id
     sku_id: Id
-    delta: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
+    delta: StockDelta
     reason: str = Field(min_length=1, max_length=255)
 
 
 class CountIn(Schema):
     location_id: Id
     sku_id: Id
-    counted: int = Field(ge=0, le=MAX_UNITS)
+    counted: UnitCount
 
 
 class TransferLineIn(Schema):
     sku_id: Id
-    quantity: int = Field(ge=1, le=MAX_UNITS)
+    quantity: Quantity = Field(le=MAX_UNITS)
 
 
 class TransferIn(Schema):

@@ -9,7 +9,7 @@ from pydantic import Field
 from o2o.access import members as member_desk
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
-from o2o.api.types import Id
+from o2o.api.types import Id, Quantity
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.orders import selectors
@@ -23,7 +23,7 @@ router = Router(tags=["orders"])
 
 class LineIn(Schema):
     sku_id: Id
-    quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
+    quantity: Quantity = Field(le=orders.MAX_LINE_QUANTITY)
 
 
 class OrderIn(Schema):
@@ -81,7 +81,7 @@ class OrderFilter(Schema):
 
 class ReturnLine(Schema):
     line_id: Id
-    quantity: int = Field(ge=1, le=orders.MAX_LINE_QUANTITY)
+    quantity: Quantity = Field(le=orders.MAX_LINE_QUANTITY)
 
 
 class ReturnIn(Schema):
