@@ -24,7 +24,7 @@ def _pairs(args: dict) -> list[tuple[int, int]]:
 
 def service_client(idx: int, clients: int, args: dict) -> Callable[[], dict[str, float]]:
     """One customer after another (members of this client's slice) buying one unit for pickup."""
-    from o2o.access.actors import actor_for_member
+    from o2o.access.actors import SYSTEM, actor_for_member
     from o2o.members.models import Member
     from o2o.orders.services import LineRequest, OrderRequest, place_order
     from o2o.payments.services import start_online_payment
@@ -43,7 +43,7 @@ def service_client(idx: int, clients: int, args: dict) -> Callable[[], dict[str,
             lines=[LineRequest(sku_id, 1)],
         ))
         t1 = time.perf_counter()
-        payment, _url = start_online_payment(order=order)
+        payment, _url = start_online_payment(actor=SYSTEM, order=order)
         t2 = time.perf_counter()
         outcome = simulate_customer_payment(gateway_ref=payment.gateway_ref)
         t3 = time.perf_counter()
@@ -244,7 +244,7 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
 
 
 def _traced_client(plan: dict, tracer: _Tracer) -> Callable[[], tuple[float, dict[str, float]]]:
-    from o2o.access.actors import actor_for_member
+    from o2o.access.actors import SYSTEM, actor_for_member
     from o2o.members.models import Member
     from o2o.orders.services import LineRequest, OrderRequest, place_order
     from o2o.payments.services import start_online_payment
@@ -262,7 +262,7 @@ def _traced_client(plan: dict, tracer: _Tracer) -> Callable[[], tuple[float, dic
         ))
         t1 = time.perf_counter()
         tracer.phase = "start_payment"
-        payment, _url = start_online_payment(order=order)
+        payment, _url = start_online_payment(actor=SYSTEM, order=order)
         t2 = time.perf_counter()
         tracer.phase = "callback"
         outcome = simulate_customer_payment(gateway_ref=payment.gateway_ref)

@@ -18,6 +18,7 @@ class Operation(StrEnum):
     # orders and money
     PLACE_COUNTER_ORDER = "place_counter_order"
     TAKE_COUNTER_PAYMENT = "take_counter_payment"
+    PAY_ONLINE = "pay_online"  # ask the gateway for a pay QR: no money moves until the customer pays
     CANCEL_UNPAID_ORDER = "cancel_unpaid_order"
     CANCEL_PAID_ORDER = "cancel_paid_order"  # paid, goods still in the store: a full refund
     RETURN_GOODS = "return_goods"  # after hand-over: goods back, money back
@@ -50,6 +51,7 @@ _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
     Operation.TAKE_COUNTER_PAYMENT: _STORE_COUNTER,
+    Operation.PAY_ONLINE: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
     Operation.CANCEL_UNPAID_ORDER: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
     Operation.CANCEL_PAID_ORDER: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT, MEMBER}),
     Operation.RETURN_GOODS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),

@@ -41,8 +41,9 @@ class CallbackOut(Schema):
 @router.post("/orders/{order_id}/online", response={201: OnlinePaymentOut})
 def start_online_payment(request: HttpRequest, order_id: Id):
     """Start QR pay at the gateway for the order's total; the gateway confirms by a signed callback."""
-    order = get_order_for(actor=actor(request), order_id=order_id)
-    payment, pay_url = payments.start_online_payment(order=order)
+    who = actor(request)
+    order = get_order_for(actor=who, order_id=order_id)
+    payment, pay_url = payments.start_online_payment(actor=who, order=order)
     return Status(201, {"payment": payment, "pay_url": pay_url})
 
 

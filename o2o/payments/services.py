@@ -54,8 +54,11 @@ def _payable(order: Order) -> None:
         raise DomainError(ErrorCode.PAYMENT_DEADLINE_PASSED, "the payment deadline has passed; the order is cancelled")
 
 
-def start_online_payment(*, order: Order, gateway_name: str = SimulatedGateway.name) -> tuple[Payment, str]:
+def start_online_payment(
+    *, actor: Actor, order: Order, gateway_name: str = SimulatedGateway.name
+) -> tuple[Payment, str]:
     """A pending payment the customer completes at the gateway; returns it with the pay URL."""
+    authorize(actor, Operation.PAY_ONLINE, location_id=order.selling_location_id)
     _payable(order)
     gateway = get_gateway(gateway_name)
     pending = Payment.objects.filter(order=order, state=Payment.State.PENDING, method=PaymentMethod.ONLINE_QR)

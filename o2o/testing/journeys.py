@@ -1,6 +1,6 @@
 """Short-cuts through the service layer for tests and benchmarks: a paid pickup order in one call."""
 
-from o2o.access.actors import actor_for_member, actor_for_user
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.orders.models import Order
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments.services import start_online_payment
@@ -18,7 +18,7 @@ def place_pickup_order(*, member, store, sku, quantity: int = 1, channel: str = 
 
 
 def pay_online(order: Order) -> Order:
-    payment, _url = start_online_payment(order=order)
+    payment, _url = start_online_payment(actor=SYSTEM, order=order)
     simulate_customer_payment(gateway_ref=payment.gateway_ref)
     order.refresh_from_db()
     return order

@@ -31,7 +31,7 @@ def buying(member, store, skus) -> Callable[[], Order]:
 def paying_and_collecting(order: Order, counter_actor) -> Callable[[], str]:
     """The customer pays through the gateway, then shows the pickup code at the counter."""
     def run() -> str:
-        payment, _url = start_online_payment(order=Order.objects.get(pk=order.pk))
+        payment, _url = start_online_payment(actor=SYSTEM, order=Order.objects.get(pk=order.pk))
         assert simulate_customer_payment(gateway_ref=payment.gateway_ref) == "paid"
         code = Order.objects.get(pk=order.pk).pickup_voucher.code
         return redeem_pickup_voucher(actor=counter_actor, presented=code).state

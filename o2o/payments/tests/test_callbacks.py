@@ -23,7 +23,7 @@ def payment(store, member):
     sku = SKUFactory(price=Decimal("12.30"))
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=sku, quantity=2)
-    payment, _url = start_online_payment(order=order)
+    payment, _url = start_online_payment(actor=SYSTEM, order=order)
     return payment
 
 
@@ -128,7 +128,7 @@ def test_an_unknown_gateway_is_404(payment):
 def test_a_second_payment_of_a_paid_order_is_returned_not_lost(payment):
     payment.state = "failed"
     Payment.objects.filter(pk=payment.pk).update(state="failed")
-    second, _url = start_online_payment(order=payment.order)  # the customer tries again
+    second, _url = start_online_payment(actor=SYSTEM, order=payment.order)  # the customer tries again
     deliver(*signed_callback(second, event_id="second"))
 
     outcome = deliver(*signed_callback(payment, event_id="first-after-all"))  # the first one went through too
@@ -141,7 +141,7 @@ def test_a_second_payment_of_a_paid_order_is_returned_not_lost(payment):
 
 
 def test_starting_the_payment_twice_reuses_the_waiting_one(payment):
-    again, _url = start_online_payment(order=payment.order)
+    again, _url = start_online_payment(actor=SYSTEM, order=payment.order)
 
     assert again.pk == payment.pk
     assert Payment.objects.filter(order=payment.order).count() == 1

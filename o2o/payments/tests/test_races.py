@@ -36,7 +36,7 @@ def pending_pickup_payment(store, member, sku) -> Payment:
         lines=[LineRequest(sku_id=sku.pk, quantity=1)],
     )
     order = place_order(actor=actor_for_member(member), member=member, request=request)
-    payment, _url = start_online_payment(order=order)
+    payment, _url = start_online_payment(actor=SYSTEM, order=order)
     return payment
 
 

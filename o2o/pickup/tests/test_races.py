@@ -25,7 +25,7 @@ def paid_pickup_order(store, member, lines: dict) -> Order:
     request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
                            lines=[LineRequest(sku_id=sku.pk, quantity=q) for sku, q in lines.items()])
     order = place_order(actor=actor_for_member(member), member=member, request=request)
-    payment, _url = start_online_payment(order=order)
+    payment, _url = start_online_payment(actor=SYSTEM, order=order)
     assert simulate_customer_payment(gateway_ref=payment.gateway_ref) == "paid"
     return Order.objects.get(pk=order.pk)
 

@@ -140,7 +140,7 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_or_404(request, order_id)
     context = {"order": order, "simulator": settings.O2O_PAYMENT_SIMULATOR}
     try:
-        _payment, pay_url = start_online_payment(order=order)
+        _payment, pay_url = start_online_payment(actor=request.actor, order=order)
     except DomainError as error:
         order.refresh_from_db()
         context["reason"] = _not_payable(error, order)
@@ -167,7 +167,7 @@ def pay_simulated(request: HttpRequest, order_id: int) -> HttpResponse:
         return HttpResponseBadRequest()
     succeeded = request.POST["outcome"] == "succeeded"
     try:
-        payment, _pay_url = start_online_payment(order=order)
+        payment, _pay_url = start_online_payment(actor=request.actor, order=order)
         outcome = simulate_customer_payment(gateway_ref=payment.gateway_ref, succeeded=succeeded)
     except DomainError as error:
         order.refresh_from_db()
