@@ -1,0 +1,110 @@
+"""When the database or the code fails: the API answers problem+json (503 with Retry-After for a
+lost database connection, 500 with a request id otherwise), pages get the 500 page, and every
+request carries an X-Request-ID that the log lines repeat."""
+
+import logging
+from unittest import mock
+
+import pytest
+from django.db import InterfaceError, OperationalError
+from django.test import Client
+
+from o2o.core.middleware import RequestIdLogFilter
+from o2o.testing.api import ApiClient, problem_code
+
+pytestmark = pytest.mark.django_db
+
+LOST = OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.fixture
+def logs(caplog):
+    caplog.handler.addFilter(RequestIdLogFilter())
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
+@pytest.mark.parametrize("error", [LOST, InterfaceError("connection already closed")])
+def test_a_lost_database_connection_is_a_503_problem_with_retry_after(error, logs):
+    with mock.patch("o2o.api.catalog.selectors.categories", side_effect=error):
+        response = ApiClient().get("catalog/categories")
+
+    assert response.status_code == 503
+    assert problem_code(response) == "service_unavailable"
+    assert response["Retry-After"] == "10"
+    assert response.json()["request_id"] == response["X-Request-ID"]
+    logged = [r for r in logs.records if r.name == "o2o.api" and r.levelno == logging.ERROR]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert logged[0].request_id == response["X-Request-ID"]
+
+
+def test_an_unexpected_error_under_the_api_is_a_500_problem_with_the_request_id(logs):
+    with mock.patch("o2o.api.catalog.selectors.categories", side_effect=RuntimeError("bug")):
+        response = ApiClient().get("catalog/categories")
+
+    assert response.status_code == 500
+    assert problem_code(response) == "server_error"
+    body = response.json()
+    assert body["request_id"] == response["X-Request-ID"]
+    assert "bug" not in body["detail"]  # no internals leak to the client
+    logged = [r for r in logs.records if r.name == "o2o.api" and r.levelno == logging.ERROR]
+    assert [r.exc_info[0] for r in logged] == [RuntimeError]
+    # logged once, with the traceback, not again by django.request
+    assert [r for r in logs.records if r.name == "django.request"] == []
+
+
+def test_a_failure_outside_the_api_views_still_answers_problem_json_under_api():
+    client = Client(raise_request_exception=False)
+    with mock.patch("o2o.api.middleware.ApiProblemMiddleware.__call__", side_effect=LOST):
+        response = client.get("/api/v1/catalog/categories")
+
+    assert response.status_code == 503
+    assert problem_code(response) == "service_unavailable"
+    assert response["Retry-After"] == "10"
+
+
+def test_a_page_that_fails_gets_the_500_page_without_touching_the_database(django_assert_num_queries):
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = "en"
+    failing = mock.patch("django.contrib.messages.middleware.MessageMiddleware.process_request", side_effect=KeyError)
+    with failing, django_assert_num_queries(0):
+        response = client.get("/shop/")
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong" in html
+    assert response["X-Request-ID"] in html
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_page_while_the_database_is_away_is_a_503_page():
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = "en"
+    with mock.patch("django.contrib.messages.middleware.MessageMiddleware.process_request", side_effect=LOST):
+        response = client.get("/shop/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Temporarily unavailable" in response.content.decode()
+    assert response["X-Request-ID"] in response.content.decode()
+
+
+def test_every_response_carries_a_request_id_and_one_access_log_line(logs):
+    response = ApiClient().get("catalog/categories", headers={"X-Request-ID": "lb-7f3a9c2e-0001"})
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "lb-7f3a9c2e-0001"
+    lines = [r for r in logs.records if r.name == "o2o.request"]
+    assert len(lines) == 1
+    assert lines[0].levelno == logging.INFO
+    assert lines[0].getMessage().startswith("GET /api/v1/catalog/categories 200 ")
+    assert lines[0].getMessage().endswith("ms")
+    assert lines[0].request_id == "lb-7f3a9c2e-0001"
+
+
+@pytest.mark.parametrize("incoming", ["short", "x" * 65, "bad id\nFAKE LOG LINE", "id;drop"])
+def test_an_insane_incoming_request_id_is_replaced(incoming):
+    response = ApiClient().get("catalog/categories", headers={"X-Request-ID": incoming})
+
+    assert response["X-Request-ID"] != incoming
+    assert len(response["X-Request-ID"]) == 32
