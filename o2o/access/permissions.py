@@ -16,6 +16,7 @@ from o2o.staff.models import Role
 
 class Operation(StrEnum):
     # orders and money
+    PLACE_ONLINE_ORDER = "place_online_order"  # a customer orders for themself (app, mini program, web)
     PLACE_COUNTER_ORDER = "place_counter_order"
     TAKE_COUNTER_PAYMENT = "take_counter_payment"
     PAY_ONLINE = "pay_online"  # ask the gateway for a pay QR: no money moves until the customer pays
@@ -49,6 +50,7 @@ _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 # receives deliveries and signs members up; money going back to a customer after payment,
 # write-offs, counts and outgoing transfers need a store manager (or HQ / customer service).
 PERMISSIONS: dict[Operation, frozenset[str]] = {
+    Operation.PLACE_ONLINE_ORDER: frozenset({MEMBER}),
     Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
     Operation.TAKE_COUNTER_PAYMENT: _STORE_COUNTER,
     Operation.PAY_ONLINE: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},

@@ -124,6 +124,8 @@ def place_order(
     if request.channel == Channel.POS:
         home = actor.employee.home_location_id if actor.employee else None
         authorize(actor, Operation.PLACE_COUNTER_ORDER, location_id=home)
+    else:
+        authorize(actor, Operation.PLACE_ONLINE_ORDER)
     scope = f"member:{member.pk}" if actor.member else f"user:{actor.user_id}"
     fingerprint = _fingerprint(request, member.pk if member else None)
     if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
