@@ -1,0 +1,111 @@
+"""Audit checks that orders can answer: stock recomputed from business facts, and reservations
+that no order needs any more. Each check returns findings; an empty list means it holds.
+
+`inventory.selectors.audit_stock` compares the cached stock with the ledger the same code
+wrote; this one recomputes on-hand stock from what happened in the business instead:
+
+    on hand = receipts + adjustments + stocktakes   (facts only the ledger records)
+            - transfers sent + transfers received    (transfer lines and their states)
+            - units that left with customers          (order lines of orders handed over,
+                                                       minus the units returned)
+
+so a sale booked twice, a return put on the shelf twice, or a hand-over undone with the units
+the customer had already returned shows up as a difference.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import F, Sum
+
+from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
+from o2o.orders.models import OrderLine, OrderState
+
+# Orders whose goods are with the customer (returned units came back to the fulfilment location).
+# A refunded order has every unit returned (or never handed over): nothing of it is out.
+GOODS_OUT = (OrderState.PICKED_UP, OrderState.OUT_FOR_DELIVERY, OrderState.DELIVERED, OrderState.COMPLETED)
+# Orders that still hold stock for the customer.
+NEEDS_RESERVATION = (OrderState.PENDING_PAYMENT, OrderState.PAID, OrderState.READY_FOR_PICKUP)
+LEDGER_ONLY_FACTS = (MoveKind.RECEIPT, MoveKind.ADJUSTMENT, MoveKind.COUNT)
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.subject}: {self.detail}"
+
+
+def _add(totals: dict, rows, sign: int) -> None:
+    for location_id, sku_id, quantity in rows:
+        totals[(location_id, sku_id)] += sign * (quantity or 0)
+
+
+def stock_from_business_facts() -> list[Finding]:
+    expected: dict[tuple[int, int], int] = defaultdict(int)
+    _add(
+        expected,
+        StockMove.objects.filter(kind__in=LEDGER_ONLY_FACTS)
+        .values("location_id", "sku_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("location_id", "sku_id", "total"),
+        +1,
+    )
+    lines = TransferLine.objects.values("sku_id")
+    _add(
+        expected,
+        lines.values("transfer__source_id", "sku_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("transfer__source_id", "sku_id", "total"),
+        -1,
+    )
+    _add(
+        expected,
+        lines.filter(transfer__state=Transfer.State.RECEIVED)
+        .values("transfer__destination_id", "sku_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("transfer__destination_id", "sku_id", "total"),
+        +1,
+    )
+    _add(
+        expected,
+        OrderLine.objects.filter(order__state__in=GOODS_OUT)
+        .values("order__fulfilment_location_id", "sku_id")
+        .annotate(total=Sum(F("quantity") - F("returned_quantity")))
+        .values_list("order__fulfilment_location_id", "sku_id", "total"),
+        -1,
+    )
+    findings = []
+    book = dict(
+        ((loc, sku), on_hand)
+        for loc, sku, on_hand in StockLevel.objects.values_list("location_id", "sku_id", "on_hand")
+    )
+    for key in sorted(book.keys() | expected.keys()):
+        if book.get(key, 0) != expected.get(key, 0):
+            findings.append(
+                Finding(
+                    "stock_from_facts",
+                    f"location {key[0]} sku {key[1]}",
+                    f"on hand {book.get(key, 0)}, business facts say {expected.get(key, 0)}",
+                )
+            )
+    return findings
+
+
+def reservations_nobody_needs() -> list[Finding]:
+    stale = (
+        Reservation.objects.filter(state=Reservation.State.ACTIVE)
+        .exclude(order_line__order__state__in=NEEDS_RESERVATION)
+        .values_list("pk", "order_line__order__number", "order_line__order__state", "quantity")
+    )
+    return [
+        Finding("reservation_not_needed", f"reservation {pk}", f"{quantity} held for order {number}, which is {state}")
+        for pk, number, state, quantity in stale[:1000]
+    ]
+
+
+def run() -> list[Finding]:
+    return [*stock_from_business_facts(), *reservations_nobody_needs()]
