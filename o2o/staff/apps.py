@@ -12,7 +12,9 @@ class StaffConfig(AppConfig):
         post_migrate.connect(_grant_admin_rights, sender=self, dispatch_uid="o2o.staff.grant_admin_rights")
 
 
-def _grant_admin_rights(sender, *, apps, using, **kwargs) -> None:
+def _grant_admin_rights(sender, *, using, apps=None, **kwargs) -> None:
+    from django.apps import apps as global_apps
+
     from o2o.staff.admin_rights import grant_admin_rights
 
-    grant_admin_rights(apps, using=using)
+    grant_admin_rights(apps or global_apps, using=using)  # flush (transactional tests) sends no apps
