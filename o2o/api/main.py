@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
+from o2o.api.parsers import install as accept_json_bodies_only
 
 api = NinjaAPI(
     title="O2O API",
@@ -13,6 +14,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 problems.install(api)
+accept_json_bodies_only(api)  # 415 for other bodies: no cross-site form posts
 api.add_router("/auth", accounts.router)
 api.add_router("/catalog", catalog.router)
 api.add_router("/stores", stores.router)

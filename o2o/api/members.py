@@ -5,10 +5,14 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from o2o.access import services as access
+from o2o.api.accounts import TokenOut
 from o2o.api.auth import actor
 from o2o.api.orders import OrderOut
 from o2o.api.pagination import CursorPagination
+from o2o.core.ratelimits import client_address
 from o2o.members import selectors, services
+from o2o.members import services as member_codes
 from o2o.members.models import Member
 from o2o.orders.selectors import member_history
 from o2o.stores.selectors import get_location_by_code
@@ -27,10 +31,16 @@ class MemberOut(Schema):
     created_at: datetime
 
 
+class JoinCodeIn(Schema):
+    phone: str = Field(min_length=3, max_length=32)
+    store_code: str = Field(min_length=1, max_length=20, description="The store whose QR code was scanned")
+
+
 class JoinIn(Schema):
     phone: str = Field(min_length=3, max_length=32)
+    code: str = Field(min_length=4, max_length=16, description="The one-time code sent to the phone")
     name: str = Field("", max_length=100)
-    marketing_consent: bool = False
+    marketing_consent: bool = Field(False, description="Recorded, with time and store, only when true")
     store_code: str = Field(min_length=1, max_length=20, description="The store whose QR code was scanned")
     ref: str | None = Field(None, max_length=16, description="The employee code in the QR link")
 
@@ -46,19 +56,30 @@ class JoinOut(Schema):
     created: bool
 
 
-@router.post("/join", response={200: JoinOut, 201: JoinOut}, auth=None)
+@router.post("/join/code", response={202: None}, auth=None)
+def send_join_code(request: HttpRequest, payload: JoinCodeIn):
+    """Step 1 of joining from a store's QR: a one-time code to the phone. The answer is the same
+    whether or not the phone is a member."""
+    get_location_by_code(code=payload.store_code)
+    member_codes.send_sign_in_code(phone=payload.phone, client=client_address(request))
+    return Status(202, None)
+
+
+@router.post("/join", response=TokenOut, auth=None)
 def join_from_store_qr(request: HttpRequest, payload: JoinIn):
-    """A walk-in customer joins from the store's QR link; the store and the employee are credited."""
-    location = get_location_by_code(code=payload.store_code)
-    member, created = services.register_member(
+    """Step 2: the code proves the phone; then, and only then, a new member is created and the
+    store and the employee credited (a member already keeps the first credit). The answer is a
+    member token, the same for a new and an existing member: nothing about the member is told."""
+    token = access.join_and_sign_in(
         phone=payload.phone,
+        code=payload.code,
+        store_code=payload.store_code,
+        employee_code=payload.ref,
         name=payload.name,
         marketing_consent=payload.marketing_consent,
-        channel=Member.RegistrationChannel.STORE_QR,
-        location_id=location.pk,
-        employee_code=payload.ref,
+        client=client_address(request),
     )
-    return Status((201 if created else 200), {"member": member, "created": created})
+    return {"token": token}
 
 
 @router.post("", response={200: JoinOut, 201: JoinOut})

@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     # members
     INVALID_PHONE = "invalid_phone"
     INVALID_CODE = "invalid_code"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -59,8 +60,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.VOUCHER_NOT_REDEEMABLE: 409,
     ErrorCode.UNDO_WINDOW_PASSED: 409,
     ErrorCode.BAD_SIGNATURE: 400,
-    ErrorCode.INVALID_CODE: 400,
     ErrorCode.BAD_CALLBACK: 400,
+    ErrorCode.INVALID_CODE: 400,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
 }
 
 

@@ -24,6 +24,7 @@ from functools import cache
 from django.conf import settings
 from django.core import checks
 from django.db import connection
+from django.http import HttpRequest
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -80,6 +81,18 @@ def retry_after(rate: str, *identifiers: str) -> int:
         return 0
     reset_at, _remaining = limiter.get_window_stats(item, *identifiers)
     return max(1, math.ceil(reset_at - _clock()))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, for per-client budgets: REMOTE_ADDR, or behind
+    O2O_TRUSTED_PROXIES (a count) reverse proxies, the address the outermost trusted proxy saw.
+    X-Forwarded-For is read from the right: a client can prepend anything it likes to it."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = int(getattr(settings, "O2O_TRUSTED_PROXIES", 0) or 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    return forwarded[-proxies] if len(forwarded) >= proxies else (forwarded[0] if forwarded else remote)
 
 
 def _key(item: RateLimitItem, identifiers: tuple[str, ...]) -> str:

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,18 +12,48 @@ from django.utils.translation import gettext as _
 from o2o.core.codes import random_digits
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.messaging import queue_message
-from o2o.core.ratelimits import spend
+from o2o.core.ratelimits import reset, retry_after, spend
 from o2o.members.models import Member, OneTimeCode
 from o2o.members.phones import normalize_phone
 from o2o.staff.selectors import employee_by_code
-from o2o.stores.selectors import get_location
+from o2o.stores.selectors import get_location, get_location_by_code
 
-MAX_CODE_ATTEMPTS = 5
-CODES_PER_PHONE = "5/10minute"
+MAX_CODE_ATTEMPTS = 5  # a code dies after this many wrong tries (and a CHECK holds the cap)
+
+# Budgets (settings of the same name override them; see docs/security.md).
+RATE_DEFAULTS = {
+    # Sending codes costs money and can be abused (SMS pumping): per phone, per client address, and
+    # for the whole site per minute.
+    "O2O_OTP_PER_PHONE": "5/10minute",
+    "O2O_OTP_PER_CLIENT": "20/hour",
+    "O2O_OTP_PER_MINUTE": "120/minute",
+    # Trying codes: a phone locks after this many misses across its codes (reset by a right code);
+    # a client address after this many tries for any phones.
+    "O2O_SIGN_IN_MISSES_PER_PHONE": "10/15minute",
+    "O2O_SIGN_IN_TRIES_PER_CLIENT": "30/15minute",
+}
+
+
+def rate(name: str) -> str:
+    return getattr(settings, name, RATE_DEFAULTS[name])
+
+
+def throttled(message: str, budget: str, *identifiers: str) -> DomainError:
+    """429 with the seconds to wait (the API sends them as Retry-After)."""
+    return DomainError(ErrorCode.RATE_LIMITED, message, retry_after=max(1, retry_after(budget, *identifiers)))
 
 
 def _hash_code(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _typed_code(code: str) -> str:
+    """Digits as typed on any keyboard: full-width digits read as ASCII, spaces and dashes ignored."""
+    return unicodedata.normalize("NFKC", code).replace(" ", "").replace("-", "")
+
+
+def _consent_source(channel: str, location_code: str | None) -> str:
+    return f"{channel}:{location_code}" if location_code else channel
 
 
 def register_member(
@@ -37,69 +68,140 @@ def register_member(
     """The member with this phone, created and credited to the store and employee if new.
 
     Returns (member, created). An existing member keeps the store and employee who first
-    acquired them: a second scan must not move the credit.
+    acquired them: a second scan must not move the credit. Marketing consent is recorded only
+    when given, with the time and where it was given.
     """
     e164 = normalize_phone(phone)
     location = get_location(location_id=location_id) if location_id is not None else None
     employee = employee_by_code(employee_code) if employee_code else None
     if employee is not None and location is not None and employee.home_location_id != location.pk:
         employee = None  # a referral code from another store's employee does not credit them here
+    now = timezone.now()
+    consent = {
+        "marketing_consent": True,
+        "marketing_consent_at": now,
+        "marketing_consent_source": _consent_source(channel, location.code if location else None),
+    }
     with transaction.atomic():
         member, created = Member.objects.get_or_create(
             phone=e164,
             defaults={
                 "name": name.strip(),
-                "marketing_consent": marketing_consent,
                 "registration_channel": channel,
                 "acquiring_location": location,
                 "acquiring_employee": employee,
+                **(consent if marketing_consent else {}),
             },
         )
+        if marketing_consent and not created:
+            # Consent given now by a member who had not given it; an earlier consent keeps its record.
+            Member.objects.filter(pk=member.pk, marketing_consent=False).update(**consent)
+            member.refresh_from_db()
     return member, created
 
 
-@transaction.atomic
-def send_sign_in_code(*, phone: str) -> None:
-    """A fresh one-time code to the phone; at most a few per phone in ten minutes, however asked."""
+def send_sign_in_code(*, phone: str, client: str = "") -> None:
+    """A fresh one-time code to the phone, within the budgets per phone, per client address and for
+    the whole site. The answer is the same whether or not the phone belongs to a member."""
     e164 = normalize_phone(phone)
-    if not spend(CODES_PER_PHONE, "otp", e164):
-        raise DomainError(ErrorCode.RATE_LIMITED, "too many codes requested; try again later")
+    budgets = [
+        ("O2O_OTP_PER_CLIENT", ("otp-client", client)),
+        ("O2O_OTP_PER_PHONE", ("otp", e164)),
+        ("O2O_OTP_PER_MINUTE", ("otp-all",)),
+    ]
+    for setting, identifiers in budgets:
+        if setting == "O2O_OTP_PER_CLIENT" and not client:
+            continue
+        if not spend(rate(setting), *identifiers):
+            raise throttled("too many codes requested; try again later", rate(setting), *identifiers)
     code = random_digits(6)
-    OneTimeCode.objects.filter(phone=e164, used_at__isnull=True).update(used_at=timezone.now())
-    OneTimeCode.objects.create(
-        phone=e164,
-        code_hash=_hash_code(e164, code),
-        expires_at=timezone.now() + timedelta(minutes=settings.O2O_OTP_TTL_MINUTES),
-    )
-    queue_message(
-        channel="sms",
-        recipient=e164,
-        body=_("Your O2O sign-in code is %(code)s") % {"code": "{secret}"},
-        secret=code,
-    )
-
-
-def verify_sign_in_code(*, phone: str, code: str) -> Member:
-    """The member who owns the phone (created on first sign-in), if the code is right."""
-    e164 = normalize_phone(phone)
     with transaction.atomic():
-        pending = (
-            OneTimeCode.objects.filter(
-                phone=e164, used_at__isnull=True, expires_at__gt=timezone.now(), failed_attempts__lt=MAX_CODE_ATTEMPTS
-            )
-            .order_by("-created_at")
-            .first()
+        OneTimeCode.objects.filter(phone=e164, used_at__isnull=True).update(used_at=timezone.now())
+        OneTimeCode.objects.create(
+            phone=e164,
+            code_hash=_hash_code(e164, code),
+            expires_at=timezone.now() + timedelta(minutes=settings.O2O_OTP_TTL_MINUTES),
         )
-        if pending is None or not hmac.compare_digest(pending.code_hash, _hash_code(e164, code.strip())):
-            if pending is not None:
-                OneTimeCode.objects.filter(pk=pending.pk, failed_attempts__lt=MAX_CODE_ATTEMPTS).update(
-                    failed_attempts=F("failed_attempts") + 1
-                )
-            ok = False
-        else:
-            # Single use even when two requests carry the same code at once.
-            ok = OneTimeCode.objects.filter(pk=pending.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
-    if not ok:
+        queue_message(
+            channel="sms",
+            recipient=e164,
+            body=_("Your O2O sign-in code is %(code)s") % {"code": "{secret}"},
+            secret=code,
+        )
+
+
+def _try_code(e164: str, code: str) -> bool:
+    """Use the phone's live code if this is it. A try is counted before the comparison (one
+    conditional UPDATE), so however many requests race, a code is compared at most
+    MAX_CODE_ATTEMPTS times; the right code gives its try back."""
+    now = timezone.now()
+    live = OneTimeCode.objects.filter(
+        phone=e164, used_at__isnull=True, expires_at__gt=now, failed_attempts__lt=MAX_CODE_ATTEMPTS
+    )
+    pending = live.order_by("-created_at").first()
+    if pending is None or not live.filter(pk=pending.pk).update(failed_attempts=F("failed_attempts") + 1):
+        return False
+    if not hmac.compare_digest(pending.code_hash, _hash_code(e164, _typed_code(code))):
+        return False
+    # Single use even when two requests carry the same code at once.
+    return (
+        OneTimeCode.objects.filter(pk=pending.pk, used_at__isnull=True).update(
+            used_at=now, failed_attempts=F("failed_attempts") - 1
+        )
+        == 1
+    )
+
+
+def prove_phone(*, phone: str, code: str, client: str = "") -> str:
+    """The phone (E.164) once the code sent to it is proven; the code is used up.
+
+    Every try is committed before the answer, so an error cannot roll the count back: a code
+    dies after MAX_CODE_ATTEMPTS misses, and a phone (or a client address) that missed too often
+    is refused for a while, even with the right code. Callers must not wrap this in a transaction
+    (the durable block below refuses it)."""
+    e164 = normalize_phone(phone)
+    budgets = [("O2O_SIGN_IN_MISSES_PER_PHONE", ("sign-in", e164))]
+    if client:
+        budgets.append(("O2O_SIGN_IN_TRIES_PER_CLIENT", ("sign-in-client", client)))
+    for setting, identifiers in budgets:
+        if not spend(rate(setting), *identifiers):
+            raise throttled("too many wrong codes; try again later", rate(setting), *identifiers)
+    with transaction.atomic(durable=True):
+        proven = _try_code(e164, code)
+    if not proven:
         raise DomainError(ErrorCode.INVALID_CODE, "wrong or expired code")
+    reset(rate("O2O_SIGN_IN_MISSES_PER_PHONE"), "sign-in", e164)  # the phone's misses count from zero again
+    return e164
+
+
+def verify_sign_in_code(*, phone: str, code: str, client: str = "") -> Member:
+    """The member who owns the phone (created on first sign-in), if the code is right."""
+    e164 = prove_phone(phone=phone, code=code, client=client)
     member, _created = register_member(phone=e164, channel=Member.RegistrationChannel.H5)
+    return member
+
+
+def join_from_store(
+    *,
+    phone: str,
+    code: str,
+    store_code: str,
+    employee_code: str | None = None,
+    name: str = "",
+    marketing_consent: bool = False,
+    client: str = "",
+) -> Member:
+    """A walk-in customer joins from a store's QR (or an employee's link to it) once the phone is
+    proven: then, and only then, the member is created and the store and employee credited. A
+    phone that is a member already keeps its first credit."""
+    location = get_location_by_code(code=store_code)
+    e164 = prove_phone(phone=phone, code=code, client=client)
+    member, _created = register_member(
+        phone=e164,
+        name=name,
+        marketing_consent=marketing_consent,
+        channel=Member.RegistrationChannel.STORE_QR,
+        location_id=location.pk,
+        employee_code=employee_code,
+    )
     return member

@@ -1,40 +1,47 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.members.forms import JoinForm
-from o2o.members.models import Member
+from o2o.core.ratelimits import client_address
+from o2o.members.forms import JoinCodeForm, JoinForm, code_error
 from o2o.members.phones import mask_phone
-from o2o.members.services import register_member
+from o2o.members.services import join_from_store, send_sign_in_code
 from o2o.stores.selectors import get_location_by_code
 
 
 def join(request: HttpRequest, store_code: str) -> HttpResponse:
-    """The page behind a store's QR code: /join/<store>?ref=<employee code>."""
+    """The page behind a store's QR code: /join/<store>?ref=<employee code>.
+
+    Step 1 sends a code to the phone; step 2 proves the phone with it and only then creates or
+    credits the member. Both steps answer alike for a new and an existing member."""
     try:
         store = get_location_by_code(code=store_code)
     except DomainError:
         return render(request, "members/join.html", {"store": None, "form": None}, status=404)
-    form = JoinForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    step_two = "code" in request.POST
+    form = (JoinCodeForm if step_two else JoinForm)(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    throttled = False
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            member, _created = register_member(
-                phone=form.cleaned_data["phone"],
-                name=form.cleaned_data["name"],
-                marketing_consent=form.cleaned_data["marketing_consent"],
-                channel=Member.RegistrationChannel.STORE_QR,
-                location_id=store.pk,
-                employee_code=form.cleaned_data["ref"] or None,
-            )
+            if step_two:
+                member = join_from_store(
+                    phone=data["phone"],
+                    code=data["code"],
+                    store_code=store.code,
+                    employee_code=data["ref"] or None,
+                    name=data["name"],
+                    marketing_consent=data["marketing_consent"],
+                    client=client_address(request),
+                )
+                context = {"store": store, "member": member, "masked_phone": mask_phone(member.phone)}
+                return render(request, "members/join.html", context)
+            send_sign_in_code(phone=data["phone"], client=client_address(request))
+            form = JoinCodeForm(initial=data)
+            step_two = True
         except DomainError as error:
-            if error.code != ErrorCode.INVALID_PHONE:
-                raise
-            form.add_error("phone", _("Enter a valid mobile phone number."))
-        else:
-            return render(
-                request,
-                "members/join.html",
-                {"store": store, "member": member, "masked_phone": mask_phone(member.phone)},
-            )
-    return render(request, "members/join.html", {"store": store, "form": form}, status=422 if form.errors else 200)
+            throttled = error.code == ErrorCode.RATE_LIMITED
+            form.add_error(*code_error(error, step_two=step_two))
+    status = 429 if throttled else 422 if form.errors else 200
+    context = {"store": store, "form": form, "step_two": step_two}
+    return render(request, "members/join.html", context, status=status)
