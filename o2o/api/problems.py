@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.middleware import current_request_id
+from o2o.core.redaction import database_error_text
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -80,13 +81,13 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(IntegrityError)
     def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         # A database constraint caught what the services should have: refuse, never a 500.
-        logger.error("constraint violation reached the API: %s", exc)
+        logger.error("constraint violation reached the API: %s", database_error_text(exc))
         return problem(409, ErrorCode.CONFLICT, "the request conflicts with the current data; reload and retry")
 
     @api.exception_handler(DataError)
     def out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
         # A value the database cannot hold (a number out of range) that validation let through.
-        logger.error("value out of range reached the database: %s", exc)
+        logger.error("value out of range reached the database: %s", database_error_text(exc))
         return problem(422, ErrorCode.INVALID, "a value is out of range")
 
     @api.exception_handler(Http404)

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from o2o.core.backoffice import ReadOnlyAdmin, ReadOnlyInline, mask_secrets, mask_tail
+from o2o.core.backoffice import ReadOnlyAdmin, ReadOnlyInline
+from o2o.core.redaction import mask_secrets, mask_tail
 from o2o.payments.models import GatewayCallback, Payment, PaymentAlert, Refund
 
 

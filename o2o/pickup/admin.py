@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from o2o.core.backoffice import ReadOnlyAdmin, ReadOnlyInline, mask_tail
+from o2o.core.backoffice import ReadOnlyAdmin, ReadOnlyInline
+from o2o.core.redaction import mask_tail
 from o2o.pickup.models import PickupVoucher, VoucherAttempt
 
 

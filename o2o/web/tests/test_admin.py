@@ -4,15 +4,17 @@ opens, none shows a secret, and the big lists take a fixed number of queries."""
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test import Client
+from django.db import IntegrityError, connection, transaction
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from o2o.access.actors import SYSTEM
 from o2o.access.services import issue_token
+from o2o.api.main import api
 from o2o.core import periodic
 from o2o.core.models import OutboxMessage
 from o2o.inventory.services import receive_stock, send_transfer
+from o2o.members.models import Member
 from o2o.payments.models import GatewayCallback, Payment, PaymentAlert
 from o2o.pickup.models import PickupVoucher
 from o2o.staff.models import Role
@@ -175,3 +177,22 @@ def test_a_list_of_fifty_takes_as_many_queries_as_a_list_of_one(url, store):
     # then the page takes no query per row, and only a handful in all
     assert (rows_of_one, rows_of_fifty) == (1, 50)
     assert queries_of_fifty == queries_of_one <= 12
+
+
+# ---- logs --------------------------------------------------------------------------------------
+
+
+def test_a_constraint_error_is_logged_without_the_values_it_was_about(member, caplog):
+    # given a database error about a member's phone (PostgreSQL names the key's value in DETAIL)
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        Member.objects.create(phone=member.phone, registration_channel="h5")
+    if connection.vendor == "postgresql":
+        assert member.phone in str(caught.value)
+
+    # when it reaches the API's error handler
+    answer = api.on_exception(RequestFactory().post("/api/v1/members"), caught.value)
+
+    # then the caller gets a 409 and the log names the constraint, not the phone
+    logged = [r.getMessage() for r in caplog.records if r.name == "o2o.api"]
+    assert answer.status_code == 409
+    assert len(logged) == 1 and "members_member" in logged[0] and member.phone not in logged[0]
