@@ -46,9 +46,10 @@ MEMBER = "member"  # a customer acting for themself, beside the staff roles
 _STORE_COUNTER = frozenset({Role.STORE_MANAGER, Role.CLERK})
 _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 
-# Decided deliberately (README "Who may do what"): a clerk sells, takes payment, hands over,
-# receives deliveries and signs members up; money going back to a customer after payment,
-# write-offs, counts and outgoing transfers need a store manager (or HQ / customer service).
+# Decided deliberately (docs/permissions.md): a clerk sells, takes payment, hands over, receives
+# deliveries and incoming transfers, and signs members up; money going back to a customer after
+# payment, write-offs, counts and outgoing transfers need a store manager (or HQ; refunds also
+# customer service). o2o/access/tests/test_permission_table.py holds the API to this table.
 PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.PLACE_ONLINE_ORDER: frozenset({MEMBER}),
     Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
@@ -117,3 +118,26 @@ def authorize(actor: Actor, operation: Operation, *, location_id: int | None = N
     if location_id is not None and actor.is_staff and not actor.can_see_location(location_id):
         raise not_found("location")
     raise DomainError(ErrorCode.FORBIDDEN, "your role may not do this here", operation=str(operation))
+
+
+def matrix_markdown() -> str:
+    """The table as markdown (docs/permissions.md): ✓ wherever the role sees, "own store" only at
+    its home location, "own orders" for a member acting on their own orders, — never."""
+    roles = [*Role, MEMBER]
+    lines = [
+        "| operation | " + " | ".join(str(r) for r in roles) + " |",
+        "| --- |" + " :-: |" * len(roles),
+    ]
+    for operation, allowed in PERMISSIONS.items():
+        cells = []
+        for role in roles:
+            if role not in allowed:
+                cells.append("—")
+            elif role == MEMBER:
+                cells.append("own orders" if operation != Operation.PLACE_ONLINE_ORDER else "✓")
+            elif operation in AT_OWN_LOCATION:
+                cells.append("own store")
+            else:
+                cells.append("✓")
+        lines.append(f"| {operation} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

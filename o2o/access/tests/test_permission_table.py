@@ -1,0 +1,357 @@
+"""Every operation of the API, for every role, at its own location and at another, against the table.
+
+The operations are enumerated from the API's OpenAPI schema: a new write endpoint without a case
+here (or a reason in PUBLIC) makes `test_every_write_operation_of_the_api_is_walked` fail. Each
+case builds fresh data, calls the endpoint as each role (every Role value, a member, an anonymous
+caller), and compares the outcome with `may()`: allowed is a 2xx, refused a 401/403/404 (never a
+4xx that would hide a missing check, never a 5xx). docs/permissions.md shows the same table.
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from o2o.access.actors import SYSTEM, Actor, actor_for_member, actor_for_user
+from o2o.access.permissions import MEMBER, PERMISSIONS, Operation, matrix_markdown, may
+from o2o.api.main import api
+from o2o.inventory.services import receive_stock, send_transfer
+from o2o.orders.models import Order
+from o2o.orders.services import LineRequest, OrderRequest, dispatch_order, place_order
+from o2o.pickup.models import PickupVoucher
+from o2o.pickup.services import redeem_pickup_voucher
+from o2o.staff.models import CHAIN_WIDE_ROLES, Role
+from o2o.stores.models import Location
+from o2o.testing.api import ApiClient
+from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactory, SKUFactory
+from o2o.testing.journeys import pay_online, place_counter_sale
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+CALLERS = [*Role, MEMBER, ANONYMOUS]
+WHERE = ("own", "other")
+
+# Write endpoints open to anyone, with why no role decides them.
+PUBLIC = {
+    "POST /api/v1/auth/staff-token": "signing in",
+    "POST /api/v1/auth/otp": "asking for a sign-in code",
+    "POST /api/v1/auth/member-token": "signing in",
+    "POST /api/v1/members/join/code": "a walk-in customer asks for a join code",
+    "POST /api/v1/members/join": "a walk-in customer joins with the code",
+    "POST /api/v1/payments/callbacks/{gateway}": "the gateway, proven by its signature",
+    "POST /api/v1/payments/simulator/{gateway_ref}": "the development gateway simulator (off in production)",
+}
+
+
+@dataclass
+class World:
+    own: Location  # the caller's home store (and region)
+    other: Location  # a store of another region
+    sku_id: int
+
+    def at(self, where: str) -> Location:
+        return self.own if where == "own" else self.other
+
+
+@dataclass
+class Caller:
+    kind: str
+    actor: Actor | None
+    client: ApiClient
+
+    @property
+    def member(self):
+        return self.actor.member if self.actor else None
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: Operation
+    endpoint: str
+    # Builds what the call needs at `target` (for `caller`); returns (path, body) of the request.
+    prepare: Callable[[World, Location, Caller], tuple[str, dict | None]]
+    # The location the table is asked about: the target ("target"), the caller's home store
+    # ("home"), or none: the operation is not tied to a place ("none").
+    asked_at: str = "target"
+    # A member acts on orders: their own at "own", another member's at "other".
+    on_orders: bool = True
+
+
+def _stock(world: World, location: Location, quantity: int = 20) -> None:
+    receive_stock(actor=SYSTEM, location_id=location.pk, sku_id=world.sku_id, quantity=quantity)
+
+
+def _owner(caller: Caller, target: Location, world: World):
+    """The member whose order it is: the calling member's own at their own store, else a stranger."""
+    return caller.member if caller.member is not None and target == world.own else MemberFactory()
+
+
+def _online_order(world: World, target: Location, caller: Caller, fulfilment: str = "pickup") -> Order:
+    _stock(world, target)
+    member = _owner(caller, target, world)
+    address = "上海市黄浦区南京东路1号" if fulfilment == "delivery" else ""
+    request = OrderRequest(channel="app", fulfilment=fulfilment, fulfilment_location_id=target.pk,
+                           lines=[LineRequest(world.sku_id, 1)], delivery_address=address)  # fmt: skip
+    return place_order(actor=actor_for_member(member), member=member, request=request)
+
+
+def _clerk_of(location: Location, role: Role = Role.CLERK):
+    return EmployeeFactory(role=role, home_location=location)
+
+
+def _handed_over(world: World, target: Location, caller: Caller) -> Order:
+    order = pay_online(_online_order(world, target, caller))
+    voucher = PickupVoucher.objects.get(order=order)
+    redeem_pickup_voucher(actor=actor_for_user(_clerk_of(target).user), presented=voucher.code)
+    return order
+
+
+def _voucher(world, target, caller) -> str:
+    return PickupVoucher.objects.get(order=pay_online(_online_order(world, target, caller))).code
+
+
+def _order_path(action: str, order_of: Callable) -> Callable:
+    def prepare(world, target, caller):
+        return f"orders/{order_of(world, target, caller).pk}/{action}", None
+
+    return prepare
+
+
+def _unpaid(world, target, caller):
+    return _online_order(world, target, caller)
+
+
+def _paid(world, target, caller):
+    return pay_online(_online_order(world, target, caller))
+
+
+def _paid_delivery(world, target, caller):
+    return pay_online(_online_order(world, target, caller, fulfilment="delivery"))
+
+
+def _out_for_delivery(world, target, caller):
+    order = _paid_delivery(world, target, caller)
+    dispatch_order(actor=SYSTEM, order=order)
+    return order
+
+
+def _return_all(world, target, caller):
+    order = _handed_over(world, target, caller)
+    lines = [{"line_id": line.pk, "quantity": line.quantity} for line in order.lines.all()]
+    return f"orders/{order.pk}/returns", {"lines": lines, "reason": "changed mind"}
+
+
+def _pay_in_store(world, target, caller):
+    _stock(world, target)
+    order = place_counter_sale(clerk=_clerk_of(target), sku=_sku(world))
+    return f"payments/orders/{order.pk}/in-store", {"method": "cash"}
+
+
+def _pay_online(world, target, caller):
+    return f"payments/orders/{_online_order(world, target, caller).pk}/online", None
+
+
+def _sku(world):
+    from o2o.catalog.models import SKU
+
+    return SKU.objects.get(pk=world.sku_id)
+
+
+def _counter_order(world, target, caller):
+    """A POS sale by the caller, picked up at the target (the endless aisle when it is another store)."""
+    _stock(world, target)
+    body = {"channel": "pos", "fulfilment": "pickup", "location_id": target.pk,
+            "lines": [{"sku_id": world.sku_id, "quantity": 1}]}  # fmt: skip
+    return "orders", body
+
+
+def _online_order_body(world, target, caller):
+    _stock(world, target)
+    body = {"channel": "app", "fulfilment": "pickup", "location_id": target.pk,
+            "lines": [{"sku_id": world.sku_id, "quantity": 1}]}  # fmt: skip
+    return "orders", body
+
+
+def _undo(world, target, caller):
+    order = _handed_over(world, target, caller)
+    return f"pickup/vouchers/{PickupVoucher.objects.get(order=order).pk}/undo", {"reason": "handed to the wrong person"}
+
+
+def _receipt(world, target, caller):
+    return "inventory/receipts", {"location_id": target.pk, "sku_id": world.sku_id, "quantity": 3}
+
+
+def _write_off(world, target, caller):
+    _stock(world, target)
+    return "inventory/adjustments", {"location_id": target.pk, "sku_id": world.sku_id, "delta": -1, "reason": "broken"}
+
+
+def _count(world, target, caller):
+    _stock(world, target)
+    return "inventory/counts", {"location_id": target.pk, "sku_id": world.sku_id, "counted": 7}
+
+
+def _send(world, target, caller):
+    _stock(world, target)
+    destination = world.other if target == world.own else world.own
+    lines = [{"sku_id": world.sku_id, "quantity": 2}]
+    return "inventory/transfers", {"source_id": target.pk, "destination_id": destination.pk, "lines": lines}
+
+
+def _receive_transfer(world, target, caller):
+    source = world.other if target == world.own else world.own
+    _stock(world, source)
+    transfer = send_transfer(actor=SYSTEM, source_id=source.pk, destination_id=target.pk, lines={world.sku_id: 2})
+    return f"inventory/transfers/{transfer.id}/receive", None
+
+
+_phones = itertools.count(13900000000)
+
+
+def _register(world, target, caller):
+    return "members", {"phone": f"+86{next(_phones)}", "name": "王芳"}
+
+
+def _lookup(world, target, caller):
+    member = MemberFactory()
+    return f"members/lookup?phone={member.phone.replace('+', '%2B')}", None
+
+
+CASES = [
+    Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
+    Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
+    Case(Operation.TAKE_COUNTER_PAYMENT, "POST /api/v1/payments/orders/{order_id}/in-store", _pay_in_store),
+    Case(Operation.PAY_ONLINE, "POST /api/v1/payments/orders/{order_id}/online", _pay_online),
+    Case(Operation.CANCEL_UNPAID_ORDER, "POST /api/v1/orders/{order_id}/cancel", _order_path("cancel", _unpaid)),
+    Case(Operation.CANCEL_PAID_ORDER, "POST /api/v1/orders/{order_id}/cancel", _order_path("cancel", _paid)),
+    Case(Operation.RETURN_GOODS, "POST /api/v1/orders/{order_id}/returns", _return_all),
+    Case(Operation.DISPATCH_ORDER, "POST /api/v1/orders/{order_id}/dispatch", _order_path("dispatch", _paid_delivery)),
+    Case(
+        Operation.CONFIRM_DELIVERY,
+        "POST /api/v1/orders/{order_id}/delivered",
+        _order_path("delivered", _out_for_delivery),
+    ),
+    Case(
+        Operation.REDEEM_PICKUP_VOUCHER,
+        "POST /api/v1/pickup/verify",
+        lambda w, t, c: ("pickup/verify", {"code": _voucher(w, t, c)}),
+    ),  # fmt: skip
+    Case(
+        Operation.REDEEM_PICKUP_VOUCHER,
+        "POST /api/v1/pickup/redeem",
+        lambda w, t, c: ("pickup/redeem", {"code": _voucher(w, t, c)}),
+    ),  # fmt: skip
+    Case(Operation.UNDO_HAND_OVER, "POST /api/v1/pickup/vouchers/{voucher_id}/undo", _undo),
+    Case(Operation.RECEIVE_STOCK, "POST /api/v1/inventory/receipts", _receipt, on_orders=False),
+    Case(Operation.ADJUST_STOCK, "POST /api/v1/inventory/adjustments", _write_off, on_orders=False),
+    Case(Operation.COUNT_STOCK, "POST /api/v1/inventory/counts", _count, on_orders=False),
+    Case(Operation.SEND_TRANSFER, "POST /api/v1/inventory/transfers", _send, on_orders=False),
+    Case(
+        Operation.RECEIVE_TRANSFER,
+        "POST /api/v1/inventory/transfers/{transfer_id}/receive",
+        _receive_transfer,
+        on_orders=False,
+    ),
+    Case(Operation.REGISTER_MEMBER_AT_COUNTER, "POST /api/v1/members", _register, asked_at="home", on_orders=False),
+    # Reads that the table decides as well.
+    Case(Operation.LOOK_UP_MEMBER, "GET /api/v1/members/lookup", _lookup, asked_at="none", on_orders=False),
+    Case(
+        Operation.VIEW_STOCK,
+        "GET /api/v1/inventory/locations/{location_id}/stock",
+        lambda w, t, c: (f"inventory/locations/{t.pk}/stock", None),
+        on_orders=False,
+    ),  # fmt: skip
+    Case(
+        Operation.AUDIT,
+        "GET /api/v1/inventory/audit",
+        lambda w, t, c: ("inventory/audit", None),
+        asked_at="none",
+        on_orders=False,
+    ),  # fmt: skip
+]
+
+
+@pytest.fixture
+def world() -> World:
+    sku = SKUFactory(price=Decimal("12.00"))
+    return World(own=LocationFactory(), other=LocationFactory(), sku_id=sku.pk)
+
+
+def _caller(kind: str, world: World) -> Caller:
+    if kind == ANONYMOUS:
+        return Caller(kind, None, ApiClient())
+    if kind == MEMBER:
+        member = MemberFactory()
+        return Caller(kind, actor_for_member(member), ApiClient(member=member))
+    if kind in CHAIN_WIDE_ROLES:
+        employee = EmployeeFactory(role=kind, home_location=None)
+    elif kind == Role.REGIONAL_SUPERVISOR:
+        employee = EmployeeFactory(role=kind, home_location=None, region=world.own.region)
+    else:
+        employee = EmployeeFactory(role=kind, home_location=world.own)
+    return Caller(kind, actor_for_user(employee.user), ApiClient(user=employee.user))
+
+
+def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
+    if caller.actor is None:
+        return False
+    if caller.kind == MEMBER and case.on_orders and where == "other":
+        return False  # another member's order: the scoped accessor hides it, whatever the table says
+    home = caller.actor.employee.home_location_id if caller.actor.employee else None
+    location_id = {"target": world.at(where).pk, "home": home, "none": None}[case.asked_at]
+    return may(caller.actor, case.operation, location_id=location_id)
+
+
+def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
+    if endpoint.startswith("GET "):
+        return caller.client.client.get(f"/api/v1/{path}", headers=caller.client.headers)
+    return caller.client.post(path, body)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.operation}:{case.endpoint.split('/', 3)[-1]}")
+def test_the_api_answers_every_role_as_the_table_says(case, world):
+    # given: fresh data for each caller and place; when: the caller asks; then: the table's answer
+    mismatches = []
+    for kind, where in itertools.product(CALLERS, WHERE):
+        caller = _caller(kind, world)
+        path, body = case.prepare(world, world.at(where), caller)
+        response = _call(caller, case.endpoint, path, body)
+        allowed = _expected(case, caller, world, where)
+        ok = 200 <= response.status_code < 300 if allowed else response.status_code in (401, 403, 404)
+        if not ok:
+            mismatches.append(f"{kind} at {where}: {response.status_code} {response.content[:200]!r}, table: {allowed}")
+    assert mismatches == []
+
+
+def _endpoints() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_write_operation_of_the_api_is_walked():
+    writes = {endpoint for endpoint in _endpoints() if not endpoint.startswith("GET ")}
+
+    walked = {case.endpoint for case in CASES}
+
+    assert writes - walked - PUBLIC.keys() == set()
+    assert walked | PUBLIC.keys() <= _endpoints()
+
+
+def test_every_operation_of_the_table_is_walked():
+    assert {case.operation for case in CASES} == set(PERMISSIONS)
+
+
+def test_docs_show_the_table():
+    docs = Path(settings.BASE_DIR) / "docs" / "permissions.md"
+
+    assert matrix_markdown() in docs.read_text(encoding="utf-8")
