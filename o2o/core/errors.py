@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     AMOUNT_MISMATCH = "amount_mismatch"
     BAD_CALLBACK = "bad_callback"
+    CALLBACK_NOT_APPLIED = "callback_not_applied"  # a database error: the gateway must deliver it again
     # pickup vouchers
     VOUCHER_NOT_REDEEMABLE = "voucher_not_redeemable"
     UNDO_WINDOW_PASSED = "undo_window_passed"
@@ -61,6 +62,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNDO_WINDOW_PASSED: 409,
     ErrorCode.BAD_SIGNATURE: 400,
     ErrorCode.BAD_CALLBACK: 400,
+    ErrorCode.CALLBACK_NOT_APPLIED: 503,
     ErrorCode.INVALID_CODE: 400,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
 }

@@ -88,12 +88,15 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
     event = gateway.parse_callback(body, signature)
     try:
         return _apply_callback(gateway_name, event)
-    except IntegrityError:
+    except IntegrityError as exc:
         if GatewayCallback.objects.filter(gateway=gateway_name, event_id=event.event_id).exists():
             # The same event committed first in another request (unique gateway + event id).
             logger.info("duplicate gateway callback %s", event.event_id)
             return "duplicate"
-        raise
+        # Any other constraint: nothing was applied or recorded. Answer 5xx so that the gateway
+        # delivers the callback again, instead of taking "duplicate" for an answer.
+        logger.exception("gateway callback %s not applied", event.event_id)
+        raise DomainError(ErrorCode.CALLBACK_NOT_APPLIED, "the callback could not be applied; send it again") from exc
 
 
 @transaction.atomic(durable=True)

@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 import pytest
@@ -145,3 +146,68 @@ def test_starting_the_payment_twice_reuses_the_waiting_one(payment):
 
     assert again.pk == payment.pk
     assert Payment.objects.filter(order=payment.order).count() == 1
+
+
+def post_callback(body: bytes, signature: str):
+    return ApiClient().post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: signature})
+
+
+def test_a_callback_for_an_unknown_payment_is_recorded_and_raises_an_alert(
+    payment, caplog, django_capture_on_commit_callbacks
+):
+    # given a signed callback for a payment reference this system never issued
+    gateway = SimulatedGateway()
+    body = gateway.callback_body(
+        event_id="stray", gateway_ref="NOSUCHREF", succeeded=True, amount=Decimal("99.00"), txn_id="T-STRAY"
+    )
+
+    # when the gateway delivers it
+    with caplog.at_level("ERROR", logger="o2o.payments"), django_capture_on_commit_callbacks(execute=True):
+        response = post_callback(body, gateway.sign(body))
+
+    # then it is acknowledged, kept, and a person is told about the 99.00 that has no order
+    assert (response.status_code, response.json()) == (200, {"outcome": "unknown_payment"})
+    assert list(GatewayCallback.objects.values_list("event_id", "outcome")) == [("stray", "unknown_payment")]
+    alert = PaymentAlert.objects.get()
+    assert (alert.kind, alert.event_id, alert.received_amount, alert.payment_id) == (
+        "unknown_payment",
+        "stray",
+        Decimal("99.00"),
+        None,
+    )
+    assert "payment alert unknown_payment" in caplog.text
+
+
+@pytest.mark.parametrize("amount", ["abc", "NaN", "Infinity", "-1", "0", "1.005", "1e30", True, None, [1]])
+def test_a_callback_with_an_amount_that_is_not_money_is_a_400_and_changes_nothing(payment, amount):
+    body = json.dumps(
+        {"event_id": "e1", "gateway_ref": payment.gateway_ref, "status": "succeeded", "amount": amount, "txn_id": "T"}
+    ).encode()
+
+    response = post_callback(body, SimulatedGateway().sign(body))
+
+    assert (response.status_code, problem_code(response)) == (400, "bad_callback")
+    payment.refresh_from_db()
+    assert payment.state == "pending"
+    assert not GatewayCallback.objects.exists()
+
+
+def test_a_database_error_in_a_callback_is_a_5xx_not_a_duplicate(payment, member, store):
+    # given another order's payment that already carries the gateway transaction id T-1
+    other = place_pickup_order(member=member, store=store, sku=payment.order.lines.get().sku, quantity=1)
+    Payment.objects.create(order=other, method="online_qr", amount=other.total, gateway="simulated",
+                           gateway_ref="OTHER", gateway_txn_id="T-1", state="failed")  # fmt: skip
+    # and a success callback for our payment with that same transaction id (the unique txn id refuses it)
+    gateway = SimulatedGateway()
+    body = gateway.callback_body(
+        event_id="e-db", gateway_ref=payment.gateway_ref, succeeded=True, amount=payment.amount, txn_id="T-1"
+    )
+
+    # when the gateway delivers it
+    response = post_callback(body, gateway.sign(body))
+
+    # then the answer is a 5xx (the gateway will deliver it again), and nothing was applied or recorded
+    assert (response.status_code, problem_code(response)) == (503, "callback_not_applied")
+    payment.refresh_from_db()
+    assert (payment.state, payment.order.state) == ("pending", "pending_payment")
+    assert not GatewayCallback.objects.exists()
