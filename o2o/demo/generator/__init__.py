@@ -86,6 +86,10 @@ def generate_demo(
         stdout=stdout,
     )
     with transaction.atomic(), explicit_timestamps(*_BACKDATED):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # A large page cache keeps the indexes in memory while millions of rows go in.
+                cursor.execute("PRAGMA cache_size = -524288")  # KiB: 512 MiB
         places = create_places(run, stores=stores)
         catalog = create_catalog(run, skus=skus)
         staff = create_staff(run, places=places, groups=create_groups())

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from o2o.catalog.models import Channel, Price
 from o2o.core.money import to_money
-from o2o.demo.generator.base import Run, Writer
+from o2o.demo.generator.base import Run, Writer, record
 from o2o.demo.generator.catalog import CatalogPlan
 from o2o.demo.generator.orders import OrderMaker, Shelf, Shop, Source, Tally, opening_hours
 from o2o.demo.generator.people import Members, Staff
@@ -26,6 +26,7 @@ from o2o.stores.models import Location
 STORE_ALERT, WAREHOUSE_ALERT = 5, 50
 STOCKED_SHARE = 0.93  # a store carries most of the range
 LOW_STOCK_SHARE = 0.08  # and runs low on a few SKUs, so replenishment has work
+PriceRow, StockLevelRow, StockMoveRow = record(Price), record(StockLevel), record(StockMove)
 
 
 class History:
@@ -74,7 +75,7 @@ class History:
             alert=WAREHOUSE_ALERT,
             high=2000,
         )
-        self.writer.flush()
+        self.writer.finish()
         return {m._meta.model_name: n for m, n in self.writer.written.items()}
 
     def _open(self, rng: random.Random, location: Location) -> Shop:
@@ -83,7 +84,7 @@ class History:
         # A few local counter prices (clearance, neighbourhood competition) override the chain's.
         overrides = {j: to_money(c.shelf_price[j] * Decimal("0.9")) for j in stocked if rng.random() < 0.03}
         for j, amount in overrides.items():
-            self.writer.add(Price(sku_id=c.ids[j], channel=Channel.POS, location_id=location.pk, amount=amount))
+            self.writer.add(PriceRow(sku_id=c.ids[j], channel=Channel.POS, location_id=location.pk, amount=amount))
         return Shop(
             location=location,
             counters=self.staff.counters[location.pk],
@@ -105,10 +106,10 @@ class History:
             on_hand = spare + held
             sku_id = self.catalog.ids[j]
             self.writer.add(
-                StockLevel(location_id=location_id, sku_id=sku_id, on_hand=on_hand, reserved=held, alert_level=alert)
+                StockLevelRow(location_id=location_id, sku_id=sku_id, on_hand=on_hand, reserved=held, alert_level=alert)
             )
             self.writer.add(
-                StockMove(
+                StockMoveRow(
                     location_id=location_id,
                     sku_id=sku_id,
                     kind=MoveKind.RECEIPT,

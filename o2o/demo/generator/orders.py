@@ -15,7 +15,7 @@ from django.conf import settings
 
 from o2o.catalog.models import Channel
 from o2o.core.money import to_money
-from o2o.demo.generator.base import Run, Writer, scatter
+from o2o.demo.generator.base import Run, Writer, record, scatter
 from o2o.demo.generator.catalog import CatalogPlan
 from o2o.demo.generator.data import DISTRICTS
 from o2o.demo.generator.people import Counter, Members
@@ -35,6 +35,9 @@ COUNTER_WEIGHTS = [60, 25, 15]
 LINE_COUNTS, LINE_WEIGHTS = [1, 2, 3, 4], [50, 30, 15, 5]
 QUANTITIES, QUANTITY_WEIGHTS = [1, 2, 3, 4, 5], [70, 20, 5, 3, 2]
 Line = tuple[int, int, Decimal]  # SKU position, quantity, unit price
+OrderRow, OrderLineRow, OrderTransitionRow = record(Order), record(OrderLine), record(OrderTransition)
+PaymentRow, PickupVoucherRow = record(Payment), record(PickupVoucher)
+ReservationRow, StockMoveRow = record(Reservation), record(StockMove)
 
 
 @dataclass
@@ -127,7 +130,7 @@ class OrderMaker:
         order.state, order.paid_at, order.closed_at = S.COMPLETED, paid, paid
         method = rng.choices(COUNTER_METHODS, weights=COUNTER_WEIGHTS)[0]
         self.writer.add(
-            Payment(
+            PaymentRow(
                 order=order,
                 method=method,
                 state=Payment.State.SUCCEEDED,
@@ -179,7 +182,7 @@ class OrderMaker:
         paid = when + timedelta(seconds=rng.randint(40, 300))
         order.paid_at = paid
         self.writer.add(
-            Payment(
+            PaymentRow(
                 order=order,
                 method=PaymentMethod.ONLINE_QR,
                 state=Payment.State.SUCCEEDED,
@@ -208,7 +211,7 @@ class OrderMaker:
         paid = order.paid_at
         delay = 2.0 if collect else min(rng.expovariate(1 / 8), 72) + 0.25
         collected = self._in_hours(rng, shop.location, paid + timedelta(hours=delay))
-        voucher = PickupVoucher(
+        voucher = PickupVoucherRow(
             order=order,
             location_id=shop.location.pk,
             code=self._voucher_code(),
@@ -265,7 +268,7 @@ class OrderMaker:
         address: str = "",
     ) -> tuple[Order, list[OrderLine]]:
         total = to_money(sum((price * q for _j, q, price in lines), Decimal(0)))
-        order = Order(
+        order = OrderRow(
             number=self._number(when),
             member_id=member_id,
             channel=channel,
@@ -283,7 +286,7 @@ class OrderMaker:
         )
         self.writer.add(order)
         rows = [
-            OrderLine(
+            OrderLineRow(
                 order=order, sku_id=self.catalog.ids[j], quantity=q, unit_price=price, line_total=to_money(price * q)
             )
             for j, q, price in lines
@@ -301,7 +304,7 @@ class OrderMaker:
     ) -> None:
         for from_state, to_state, at in steps:
             self.writer.add(
-                OrderTransition(
+                OrderTransitionRow(
                     order=order, from_state=from_state, to_state=to_state, actor_id=actor_id, note=note, at=at
                 )
             )
@@ -312,7 +315,7 @@ class OrderMaker:
         for j, q, _price in lines:
             tally.sold[j] += q
             self.writer.add(
-                StockMove(
+                StockMoveRow(
                     location_id=location_id,
                     sku_id=self.catalog.ids[j],
                     kind=MoveKind.SALE,
@@ -328,7 +331,7 @@ class OrderMaker:
         for (j, q, _price), row in zip(lines, rows, strict=True):
             source.tally.held[j] += q
             self.writer.add(
-                Reservation(
+                ReservationRow(
                     order_line=row,
                     location_id=source.location_id,
                     sku_id=row.sku_id,

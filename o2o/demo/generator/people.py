@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from o2o.demo.generator.base import Run, Writer, chinese_name, chunks, scatter
+from o2o.demo.generator.base import Record, Run, Writer, chinese_name, chunks, record, scatter
 from o2o.demo.generator.data import MOBILE_PREFIXES
 from o2o.demo.generator.places import Places
 from o2o.members.models import Member
@@ -24,6 +24,7 @@ PASSWORD = "demo1234"
 DEMO_MEMBER_PHONE = "+8613800138000"
 DEMO_MEMBER_NAME = "演示会员"
 EXTRA_CLERKS = ("b", "c")  # clerk1b, clerk1c, ... besides clerk1
+MemberRow = record(Member)
 
 
 @functools.cache
@@ -33,6 +34,7 @@ def _password_hash() -> str:
 
 
 # ---- groups ------------------------------------------------------------------------------------
+
 
 def create_groups() -> dict[str, Group]:
     """One group per role (DESIGN §1) with its least-privilege back-office rights (staff.admin_rights)."""
@@ -193,9 +195,9 @@ def _phones(offset: int) -> Iterator[str]:
             yield phone
 
 
-def _demo_member(places: Places, staff: Staff, joined: datetime) -> Member:
+def _demo_member(places: Places, staff: Staff, joined: datetime) -> Record:
     store = places.stores[0]
-    return Member(
+    return MemberRow(
         phone=DEMO_MEMBER_PHONE,
         name=DEMO_MEMBER_NAME,
         marketing_consent=True,
@@ -208,16 +210,17 @@ def _demo_member(places: Places, staff: Staff, joined: datetime) -> Member:
     )
 
 
-def _member(rng: random.Random, phone: str, joined: datetime, places: Places, staff: Staff) -> Member:
+def _member(rng: random.Random, phone: str, joined: datetime, places: Places, staff: Staff) -> Record:
     channel, _weight, in_store = rng.choices(_CHANNELS, weights=[c[1] for c in _CHANNELS])[0]
     store = rng.choice(places.stores) if in_store else None
     # A store QR scanned without a clerk's code credits only the store.
     credited = in_store and (channel != Member.RegistrationChannel.STORE_QR or rng.random() < 0.7)
     employee = rng.choice(staff.clerks[store.pk]).employee_id if credited and store else None
+    name = chinese_name(rng)
     consent = rng.random() < 0.6  # ticked the box when joining: recorded with its time and source
-    return Member(
+    return MemberRow(
         phone=phone,
-        name=chinese_name(rng),
+        name=name,
         marketing_consent=consent,
         marketing_consent_at=joined if consent else None,
         marketing_consent_source=(f"{channel.value}:{store.code}" if store else channel.value) if consent else "",
