@@ -43,7 +43,7 @@ class SKUAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "product", "barcode", "unit", "sold_online", "sold_offline", "is_active"]
     list_filter = ["is_active", "sold_online", "sold_offline", "product__category"]
     list_select_related = ["product"]
-    search_fields = ["=code", "=barcode", "name", "product__name"]
+    search_fields = ["^code", "=barcode", "name", "product__name"]
     autocomplete_fields = ["product"]
     inlines = [PriceInline]
     show_full_result_count = False

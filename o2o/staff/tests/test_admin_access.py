@@ -1,6 +1,8 @@
 """Least privilege in the back office: each role signs in through the staff sign-in page and opens
 /admin/; it sees the screens of its work and nothing else, and read-only screens refuse writes."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.test import Client
 
 from o2o.access.actors import SYSTEM
 from o2o.access.permissions import PERMISSIONS, Operation
+from o2o.catalog.models import Price
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import receive_stock
 from o2o.members.models import Member
@@ -205,3 +208,23 @@ def test_a_new_hire_gets_into_the_back_office_only_in_an_office_role():
     store = [_hire(role) for role in STORE_ROLES]
 
     assert all(e.user.is_staff for e in office) and not any(e.user.is_staff for e in store)
+
+
+def test_an_online_operator_reprices_a_sku_and_finds_it_by_autocomplete():
+    # given
+    sku = SKUFactory(code="TEA-500")
+    price = Price.objects.get(sku=sku, channel="app", location=None)
+    operator = _signed_in(_hire(Role.ONLINE_OPERATOR))
+
+    # when
+    found = operator.get(
+        "/admin/autocomplete/", {"app_label": "catalog", "model_name": "price", "field_name": "sku", "term": "TEA"}
+    )
+    changed = operator.post(
+        f"/admin/catalog/price/{price.pk}/change/", {"sku": sku.pk, "channel": "app", "location": "", "amount": "12.50"}
+    )
+
+    # then
+    assert [r["id"] for r in found.json()["results"]] == [str(sku.pk)]
+    assert changed.status_code == 302
+    assert Price.objects.get(pk=price.pk).amount == Decimal("12.50")
