@@ -9,7 +9,9 @@ wsgi_app = "o2o.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers: each holds one database connection. (2 x cores) + 1 is the usual start; mind the
 # database's max_connections (or PgBouncer) when adding machines.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# The app reads it too: the rate-limit check warns when a per-process store meets several workers.
+os.environ["WEB_CONCURRENCY"] = str(workers)
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30

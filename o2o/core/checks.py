@@ -42,7 +42,7 @@ def check_unsafe_defaults(app_configs=None, **kwargs) -> list[checks.CheckMessag
     if _is_production():
         return [checks.Error(what, hint=fix, id=check_id) for check_id, what, fix in _unsafe_defaults()]
     return [
-        checks.Warning(f"{what} (allowed in O2O_ENV=development only)", hint=fix, id=check_id.replace(".E", ".W"))
+        checks.Warning(f"{what} (allowed in O2O_ENV=development only)", hint=fix, id=check_id.replace(".E0", ".W1"))
         for check_id, what, fix in _unsafe_defaults()
     ]
 
