@@ -149,7 +149,12 @@ def test_member_joins_from_the_store_qr_link(screens, store, clerk):
     phone.shot("form")
     page.fill("#id_phone", "13912345678")
     page.fill("#id_name", "李雷")
-    page.click("form button[type=submit]")
+    page.click("button[name=send]")
+    expect(page.locator("#id_code")).to_be_visible()  # nobody joins before the phone is proven
+    assert not Member.objects.filter(phone="+8613912345678").exists()
+    phone.shot("code-sent")
+    page.fill("#id_code", sign_in_code_sent_to("+8613912345678"))
+    page.click("button[name=join]")
     expect(page.locator("h2")).to_have_text("欢迎！")
     expect(page.get_by_text("+86139****5678")).to_be_visible()
     phone.shot("welcome")
