@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from o2o.access.permissions import Operation, may
 from o2o.core.errors import DomainError
 from o2o.pickup import services as pickup
 from o2o.pickup.selectors import recent_redemptions
-from o2o.staff.models import Role
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import pickup_error, undo_error
 from o2o.web.counter.forms import PickupCodeForm, UndoForm
@@ -18,14 +18,15 @@ TEMPLATE = "web/counter/pickup.html"
 
 
 def _panel(request: HttpRequest, status: int = 200, **context) -> HttpResponse:
-    """The pickup panel: the code form, what came of the last action, and (managers) recent hand-overs."""
-    is_manager = request.actor.has_role(Role.STORE_MANAGER)
+    """The pickup panel: the code form, what came of the last action, and recent hand-overs for whoever
+    may undo one (the permission table: the store manager)."""
+    may_undo = may(request.actor, Operation.UNDO_HAND_OVER, location_id=request.location_id)
     minutes = settings.O2O_VOUCHER_UNDO_MINUTES
-    recent = recent_redemptions(location_id=request.location_id, within_minutes=minutes) if is_manager else []
+    recent = recent_redemptions(location_id=request.location_id, within_minutes=minutes) if may_undo else []
     context = {
         "store": request.store,
         "form": PickupCodeForm(),
-        "is_manager": is_manager,
+        "may_undo": may_undo,
         "recent": [(v, Customer.of(v.order.member)) for v in recent],
         "undo_minutes": minutes,
         **context,

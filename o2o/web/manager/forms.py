@@ -17,6 +17,8 @@ class AdjustmentForm(forms.Form):
 
     delta = forms.IntegerField(min_value=-MAX_UNITS, max_value=MAX_UNITS)
     reason = forms.CharField(max_length=255)
+    # Rendered with the form: a double submit carries the same key and changes stock once.
+    idempotency_key = forms.CharField(max_length=80, required=False)
 
     def clean_delta(self) -> int:
         delta = self.cleaned_data["delta"]

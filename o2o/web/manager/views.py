@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from o2o.access.permissions import Operation, may
+from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.inventory import selectors as stock
 from o2o.inventory import services as inventory
@@ -27,7 +29,24 @@ ORDERS_PAGE = 30
 
 
 def _context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> dict:
-    return {"scope": scope, "section": section, "is_manager": request.actor.has_role(Role.STORE_MANAGER), **extra}
+    """What every manager page shows; the actions offered are the ones the permission table allows.
+
+    `form_key` is new on every render: each form built from it sends its own idempotency key
+    (`<form_key>-<row>`), so submitting the same form twice moves stock once."""
+    actor, at = request.actor, scope.location.pk
+    return {
+        "scope": scope,
+        "section": section,
+        "is_manager": actor.has_role(Role.STORE_MANAGER),
+        "may_adjust": may(actor, Operation.ADJUST_STOCK, location_id=at),
+        "may_receive": may(actor, Operation.RECEIVE_TRANSFER, location_id=at),
+        "form_key": new_token()[:40],
+        **extra,
+    }
+
+
+def _idempotency_key(request: HttpRequest) -> str | None:
+    return request.POST.get("idempotency_key") or None
 
 
 @staff_page(*MANAGER_ROLES)
@@ -58,6 +77,8 @@ ADJUSTMENT_ERRORS = {
         gettext_lazy("Not enough free stock: some units are reserved or not on hand."),
     ),
     ErrorCode.INVALID: (None, gettext_lazy("An adjustment needs a change other than zero and a reason.")),
+    ErrorCode.FORBIDDEN: (None, gettext_lazy("Your role may not change stock at this store.")),
+    ErrorCode.IDEMPOTENCY_CONFLICT: (None, gettext_lazy("This form was already used for another change. Reload it.")),
 }
 
 
@@ -70,7 +91,7 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
     except DomainError as error:
         raise Http404 from error
     form = AdjustmentForm(request.POST or None, auto_id=f"id_%s_{sku_id}")
-    saved = False
+    saved, refused = False, False
     if request.method == "POST" and form.is_valid():
         try:
             inventory.adjust_stock(
@@ -79,9 +100,11 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
                 sku_id=sku_id,
                 delta=form.cleaned_data["delta"],
                 reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["idempotency_key"] or None,
             )
             level = stock.stock_level_at(location_id=scope.location.pk, sku_id=sku_id)
         except DomainError as error:
+            refused = error.code == ErrorCode.FORBIDDEN
             form.add_error(*ADJUSTMENT_ERRORS.get(error.code, (None, _("The stock could not be changed."))))
         else:
             saved = True
@@ -97,7 +120,8 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
             request, _("Stock of %(sku)s changed by %(delta)+d.") % {"sku": level.sku.code, "delta": change}
         )
         return redirect(reverse("web:manager-stock") + scope.suffix)
-    return render(request, "web/manager/adjust.html", context, status=422 if form.errors else 200)
+    status = 403 if refused else 422 if form.errors else 200  # a refusal answers as the API does
+    return render(request, "web/manager/adjust.html", context, status=status)
 
 
 @staff_page(*MANAGER_ROLES)
@@ -105,6 +129,12 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     scope = store_scope(request)
     transfers = stock.incoming_transfers_with_lines(location_id=scope.location.pk)
     return render(request, "web/manager/transfers.html", _context(request, scope, "transfers", transfers=transfers))
+
+
+TRANSFER_ERRORS = {
+    ErrorCode.ILLEGAL_TRANSITION: gettext_lazy("This transfer was already received."),
+    ErrorCode.FORBIDDEN: gettext_lazy("Your role may not receive transfers at this store."),
+}
 
 
 @require_POST
@@ -120,14 +150,13 @@ def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
         raise Http404
     error_message = ""
     try:
-        inventory.receive_transfer(actor=request.actor, transfer_id=transfer_id)
+        inventory.receive_transfer(
+            actor=request.actor, transfer_id=transfer_id, idempotency_key=_idempotency_key(request)
+        )
         transfer.refresh_from_db()
     except DomainError as error:
         transfer.refresh_from_db()
-        already = error.code == ErrorCode.ILLEGAL_TRANSITION
-        error_message = (
-            _("This transfer was already received.") if already else _("The transfer could not be received.")
-        )
+        error_message = TRANSFER_ERRORS.get(error.code, _("The transfer could not be received."))
     if is_htmx(request):
         context = _context(request, scope, "transfers", transfer=transfer, error=error_message)
         return render(request, "web/manager/transfers.html#transfer", context)
@@ -164,6 +193,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     scope = store_scope(request)
     people = []
     for employee in employees_at(location_ids=frozenset({scope.location.pk})):
-        url = join_url(store_code=scope.location.code, employee_code=employee.code)
+        url = join_url(store_code=scope.location.code, employee_code=employee.code, request=request)
         people.append({"employee": employee, "join_url": url, "qr": qr_data_uri(url) if employee.is_active else ""})
     return render(request, "web/manager/staff.html", _context(request, scope, "staff", people=people))

@@ -238,6 +238,76 @@ def test_another_stores_manager_cannot_receive_the_transfer(store, other_store, 
     assert not StockLevel.objects.filter(location=store, sku=sku).exists()
 
 
+def _key(html: str) -> str:
+    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+
+
+def test_a_double_submitted_adjustment_changes_stock_once(browser, store):
+    sku = _stocked(store, quantity=10)
+    key = _key(_row(browser.get("/manager/").content.decode(), sku))
+    form = {"delta": "-2", "reason": "damaged", "idempotency_key": key}
+
+    first = browser.post(f"/manager/stock/{sku.pk}/adjust/", form, headers=HTMX)
+    second = browser.post(f"/manager/stock/{sku.pk}/adjust/", form, headers=HTMX)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert '<td class="num" data-field="on_hand">8</td>' in second.content.decode()
+    assert _on_hand(store, sku) == 8
+    assert StockMove.objects.filter(kind=MoveKind.ADJUSTMENT).count() == 1
+    assert _key(first.content.decode()) != key  # the saved row comes back with a new form and key
+
+
+def test_each_row_and_each_render_has_its_own_key(browser, store):
+    first, second = _stocked(store), _stocked(store)
+
+    page = browser.get("/manager/").content.decode()
+
+    keys = {
+        _key(_row(page, first)),
+        _key(_row(page, second)),
+        _key(_row(browser.get("/manager/").content.decode(), first)),
+    }
+    assert len(keys) == 3
+
+
+def test_a_role_the_table_refuses_is_not_offered_the_adjustment_and_is_refused_like_the_api(store):
+    sku = _stocked(store, quantity=10)
+    marketer = _signed_in(EmployeeFactory(role=Role.MARKETER, home_location=None))
+
+    page = marketer.get(f"/manager/?location={store.pk}").content.decode()
+    response = marketer.post(f"/manager/stock/{sku.pk}/adjust/?location={store.pk}", {"delta": "-2", "reason": "x"})
+
+    assert sku.code in _row(page, sku) and f"/manager/stock/{sku.pk}/adjust/" not in page
+    assert response.status_code == 403
+    assert "Your role may not change stock at this store." in response.content.decode()
+    assert _on_hand(store, sku) == 10
+    assert not StockMove.objects.filter(kind=MoveKind.ADJUSTMENT).exists()
+
+
+def test_a_double_submitted_transfer_receipt_books_once_and_says_received(browser, store, warehouse):
+    sku, transfer = _transfer(warehouse, store)
+    key = _key(browser.get("/manager/transfers/").content.decode())
+
+    first = browser.post(f"/manager/transfers/{transfer.pk}/receive/", {"idempotency_key": key}, headers=HTMX)
+    again = browser.post(f"/manager/transfers/{transfer.pk}/receive/", {"idempotency_key": key}, headers=HTMX)
+
+    assert "already received" not in first.content.decode() + again.content.decode()
+    assert _on_hand(store, sku) == 6
+    assert StockMove.objects.filter(kind=MoveKind.TRANSFER_IN).count() == 1
+
+
+def test_roles_the_table_refuses_are_not_offered_to_receive_a_transfer(store, warehouse):
+    _sku, transfer = _transfer(warehouse, store)
+    operator = _signed_in(EmployeeFactory(role=Role.ONLINE_OPERATOR, home_location=None))
+
+    page = operator.get(f"/manager/transfers/?location={store.pk}").content.decode()
+    response = operator.post(f"/manager/transfers/{transfer.pk}/receive/?location={store.pk}", follow=True)
+
+    assert f'id="transfer-{transfer.pk}"' in page and f"/manager/transfers/{transfer.pk}/receive/" not in page
+    assert "Your role may not receive transfers at this store." in response.content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).state == Transfer.State.IN_TRANSIT
+
+
 # ---- orders ------------------------------------------------------------------------------------
 
 
