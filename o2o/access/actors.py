@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.members.models import Member
-from o2o.staff.models import COUNTER_ROLES, Employee, Role
+from o2o.staff.models import Employee, Role
 from o2o.staff.selectors import employee_for_user, location_scope
 
 
@@ -35,14 +35,6 @@ class Actor:
 
     def can_see_location(self, location_id: int) -> bool:
         return self.is_staff and (self.location_ids is None or location_id in self.location_ids)
-
-    def can_work_counter_at(self, location_id: int) -> bool:
-        """Hand over goods / redeem codes: counter staff of that very location."""
-        return (
-            self.employee is not None
-            and self.employee.role in COUNTER_ROLES
-            and self.employee.home_location_id == location_id
-        )
 
     def has_role(self, *roles: Role) -> bool:
         return self.employee is not None and self.employee.role in roles

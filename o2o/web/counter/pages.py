@@ -2,21 +2,25 @@
 
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from o2o.staff.models import Role
+from o2o.access.permissions import Operation, may
 from o2o.web.auth import View, counter_location_id, staff_page
 from o2o.web.htmx import is_htmx
 
 
 def counter_page(view: View) -> View:
-    """A page of the store counter: clerks and store managers, everything scoped to their home store."""
+    """A page of the store counter, everything scoped to the home store: for whoever the permission
+    table lets sell there (store managers and clerks)."""
 
-    @staff_page(Role.CLERK, Role.STORE_MANAGER)
+    @staff_page()
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         request.location_id = counter_location_id(request.actor)
+        if not may(request.actor, Operation.PLACE_COUNTER_ORDER, location_id=request.location_id):
+            raise PermissionDenied
         request.store = request.actor.employee.home_location
         return view(request, *args, **kwargs)
 
