@@ -27,7 +27,7 @@ setup: $(VENV)/.synced node_modules/.package-lock.json
 demo: setup  ## set up, load the demo chain, print the logins, serve on 127.0.0.1:8000
 	mkdir -p var
 	$(BIN)/o2o migrate --verbosity 0
-	$(BIN)/o2o demo
+	$(BIN)/o2o demo --site http://$(HOST):$(PORT)
 	$(BIN)/o2o serve $(HOST):$(PORT)
 
 serve: setup

@@ -235,7 +235,8 @@ O2O_REFUND_RETRY_SECONDS = env_int("O2O_REFUND_RETRY_SECONDS", 60)
 O2O_VOUCHER_FAILED_ATTEMPTS = env_str("O2O_VOUCHER_FAILED_ATTEMPTS", "10/minute")
 O2O_OTP_TTL_MINUTES = 5
 O2O_MESSAGE_BACKEND = env_str("O2O_MESSAGE_BACKEND", "o2o.core.messaging.ConsoleBackend")
-O2O_SITE_URL = env_str("O2O_SITE_URL", "http://127.0.0.1:8000")
+# The public address (https://shop.example) for links in QR codes and pay URLs; unset: the request's.
+O2O_SITE_URL = env_str("O2O_SITE_URL", "")
 # Outbox: a message that fails is retried after O2O_OUTBOX_RETRY_SECONDS, doubling each time,
 # and marked failed after O2O_OUTBOX_MAX_ATTEMPTS tries.
 O2O_OUTBOX_MAX_ATTEMPTS = env_int("O2O_OUTBOX_MAX_ATTEMPTS", 6)

@@ -7,6 +7,7 @@ from ninja import Header, Router, Schema, Status
 from o2o.api.auth import actor
 from o2o.api.types import Id
 from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.site import absolute_url
 from o2o.orders.selectors import get_order_for
 from o2o.payments import services as payments
 from o2o.payments.gateways import SIGNATURE_HEADER
@@ -44,7 +45,7 @@ def start_online_payment(request: HttpRequest, order_id: Id):
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
     payment, pay_url = payments.start_online_payment(actor=who, order=order)
-    return Status(201, {"payment": payment, "pay_url": pay_url})
+    return Status(201, {"payment": payment, "pay_url": absolute_url(pay_url, request)})
 
 
 @router.post("/orders/{order_id}/in-store", response={201: PaymentOut})

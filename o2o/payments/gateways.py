@@ -27,7 +27,9 @@ class CallbackEvent:
 class PaymentGateway(Protocol):
     name: str
 
-    def pay_url(self, gateway_ref: str) -> str: ...
+    def pay_url(self, gateway_ref: str) -> str:
+        """Where the customer pays: an absolute URL at the gateway, or a path on this site."""
+        ...
 
     def parse_callback(self, body: bytes, signature: str) -> CallbackEvent: ...
 
@@ -76,7 +78,8 @@ class SimulatedGateway:
         return hmac.new(self.secret, body, hashlib.sha256).hexdigest()
 
     def pay_url(self, gateway_ref: str) -> str:
-        return f"{settings.O2O_SITE_URL}/api/v1/payments/simulator/{gateway_ref}"
+        """A path on this site (the simulator is in-process): callers make it absolute (core.site)."""
+        return f"/api/v1/payments/simulator/{gateway_ref}"
 
     def callback_body(self, *, event_id: str, gateway_ref: str, succeeded: bool, amount: Decimal, txn_id: str) -> bytes:
         return json.dumps(

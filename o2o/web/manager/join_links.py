@@ -3,14 +3,17 @@
 from urllib.parse import urlencode
 
 import segno
-from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
+from o2o.core.site import absolute_url
 
-def join_url(*, store_code: str, employee_code: str) -> str:
-    """Absolute, on the public site address: a customer's phone opens it from the QR code."""
+
+def join_url(*, store_code: str, employee_code: str, request: HttpRequest | None = None) -> str:
+    """Absolute, on the public site address (O2O_SITE_URL, or the address the manager's request
+    came to): a customer's phone opens it from the QR code."""
     path = reverse("join", kwargs={"store_code": store_code})
-    return f"{settings.O2O_SITE_URL.rstrip('/')}{path}?{urlencode({'ref': employee_code})}"
+    return absolute_url(f"{path}?{urlencode({'ref': employee_code})}", request)
 
 
 def qr_data_uri(url: str) -> str:

@@ -1,18 +1,24 @@
 """Checkout and the simulated payment: the cart becomes an order through the same services as the API."""
 
+from contextlib import suppress
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.orders.models import Fulfilment, Order
+from o2o.core.site import absolute_url
+from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import pickup_stores_for, ship_from_for
 from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.payments.gateways import get_gateway
+from o2o.payments.selectors import pending_online_payment
 from o2o.payments.services import start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
 from o2o.web.auth import member_page
@@ -53,6 +59,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if order is not None:
             shopping_cart.clear()
             _remember(request, form.cleaned_data["token"], order)
+            _start_payment(request, order)  # the pay page shows its QR at once
             return redirect("web:shop-pay", order_id=order.pk)
     if not form.is_bound and pickup_stores:
         form.initial["pickup_store"] = pickup_stores[0].nearby.location.pk
@@ -134,20 +141,36 @@ def _remember(request: HttpRequest, token: str, order: Order) -> None:
     request.session[PLACED_KEY] = dict([*placed, (token, order.pk)])
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @member_page
 def pay(request: HttpRequest, order_id: int) -> HttpResponse:
-    """The gateway's QR and, since the gateway is simulated, buttons that play the customer paying."""
+    """The gateway's QR and, since the gateway is simulated, buttons that play the customer paying.
+
+    GET only reads: it shows the payment under way, or a button whose POST starts one at the
+    gateway (a link preview or a prefetch must not open payments or cancel orders).
+    """
     order = order_or_404(request, order_id)
+    if request.method == "POST":
+        _start_payment(request, order)
+        return redirect("web:shop-pay", order_id=order.pk)
     context = {"order": order, "simulator": settings.O2O_PAYMENT_SIMULATOR}
-    try:
-        _payment, pay_url = start_online_payment(actor=request.actor, order=order)
-    except DomainError as error:
-        order.refresh_from_db()
-        context["reason"] = _not_payable(error, order)
+    if order.state != OrderState.PENDING_PAYMENT:
+        context["reason"] = _("This order is %(state)s and cannot be paid.") % {"state": order.get_state_display()}
+    elif order.payment_deadline and order.payment_deadline < timezone.now():
+        context["reason"] = _("The time to pay has run out: the order will be cancelled and its items released.")
     else:
-        context["pay_qr"] = segno.make(pay_url, error="m").svg_data_uri(scale=4)
+        if payment := pending_online_payment(order_id=order.pk):
+            pay_url = absolute_url(get_gateway(payment.gateway).pay_url(payment.gateway_ref), request)
+            context["pay_url"] = pay_url
+            context["pay_qr"] = segno.make(pay_url, error="m").svg_data_uri(scale=4)
         context["seconds_left"] = seconds_left(order)
     return render_shop(request, f"{T}pay.html", context, nav="orders")
+
+
+def _start_payment(request: HttpRequest, order: Order) -> None:
+    """Start the payment at the gateway; when the order can no longer be paid, the pay page says why."""
+    with suppress(DomainError):
+        start_online_payment(actor=request.actor, order=order)
 
 
 def _not_payable(error: DomainError, order: Order) -> str:

@@ -9,9 +9,11 @@ from django.test import Client
 
 from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.catalog.models import Channel, Price
+from o2o.core.models import OutboxMessage
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import receive_stock
-from o2o.orders.models import Order, OrderState
+from o2o.orders.models import Order, OrderState, OrderTransition
+from o2o.payments.models import Payment
 from o2o.pickup.models import PickupVoucher
 from o2o.pickup.services import redeem_pickup_voucher
 from o2o.stores.models import Location
@@ -435,11 +437,13 @@ def test_simulated_payment_makes_the_order_ready_and_shows_the_pickup_code(tea, 
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2, channel="h5")
     client = shop(member)
 
-    # when the member opens the pay page and pays (simulated)
+    # when the member opens the pay page, asks for the QR code and pays (simulated)
+    started = client.post(f"/shop/orders/{order.pk}/pay/")
     pay_page = client.get(f"/shop/orders/{order.pk}/pay/")
     paid = client.post(f"/shop/orders/{order.pk}/pay/simulate/", {"outcome": "succeeded"})
 
     # then the pay page showed the amount and a QR; the order is ready for pickup
+    assert started.status_code == 302 and started["Location"] == f"/shop/orders/{order.pk}/pay/"
     assert pay_page.status_code == 200
     assert "¥13.00" in pay_page.content.decode() and 'src="data:image/svg+xml' in pay_page.content.decode()
     assert paid.status_code == 302 and paid["Location"] == f"/shop/orders/{order.pk}/"
@@ -576,11 +580,69 @@ def test_an_order_past_its_payment_deadline_cannot_be_paid_and_gives_its_stock_b
     receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2, channel="h5")
     Order.objects.filter(pk=order.pk).update(payment_deadline=order.created_at - timedelta(minutes=1))
+    client = shop(member)
 
-    page = shop(member).get(f"/shop/orders/{order.pk}/pay/")
-
+    # the page says so and writes nothing (the expiry job, or a POST, cancels the order)
+    page = client.get(f"/shop/orders/{order.pk}/pay/")
     assert page.status_code == 200
     assert "The time to pay has run out" in page.content.decode()
+    assert "Show the QR code to pay" not in page.content.decode()
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING_PAYMENT and reserved(store, tea) == 2
+    assert not Payment.objects.filter(order=order).exists()
+
+    # trying to pay anyway cancels the order and gives the stock back
+    tried = client.post(f"/shop/orders/{order.pk}/pay/", follow=True)
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     assert reserved(store, tea) == 0
+    assert not Payment.objects.filter(order=order).exists()
+    assert "is cancelled and cannot be paid" in tried.content.decode()
+
+
+def _database_rows() -> dict[str, int]:
+    return {
+        "orders": Order.objects.count(),
+        "payments": Payment.objects.count(),
+        "transitions": OrderTransition.objects.count(),
+        "stock": sum(StockLevel.objects.values_list("reserved", flat=True)),
+        "messages": OutboxMessage.objects.count(),
+    }
+
+
+def test_opening_the_pay_page_writes_nothing(tea, store, member):
+    # given an unpaid order without a payment, and one whose time ran out
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    fresh = place_pickup_order(member=member, store=store, sku=tea, quantity=1, channel="h5")
+    late = place_pickup_order(member=member, store=store, sku=tea, quantity=1, channel="h5")
+    Order.objects.filter(pk=late.pk).update(payment_deadline=late.created_at - timedelta(minutes=1))
+    client = shop(member)
+    before = _database_rows()
+    states = list(Order.objects.order_by("pk").values_list("pk", "state", "payment_deadline"))
+
+    # when the member (or a link preview) opens both pay pages, twice
+    pages = [client.get(f"/shop/orders/{o.pk}/pay/") for o in (fresh, late, fresh, late)]
+
+    # then nothing was written: no payment started, no order cancelled, no stock released
+    assert [p.status_code for p in pages] == [200, 200, 200, 200]
+    assert _database_rows() == before
+    assert list(Order.objects.order_by("pk").values_list("pk", "state", "payment_deadline")) == states
+    # and the fresh order offers to start the payment with a POST
+    assert f'<form method="post" action="/shop/orders/{fresh.pk}/pay/"' in pages[0].content.decode()
+    assert "pay_qr" not in pages[0].context
+
+
+def test_the_pay_qr_points_at_the_address_the_customer_used(tea, store, member, settings):
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    order = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
+    client = shop(member)
+    client.post(f"/shop/orders/{order.pk}/pay/", headers={"Host": "localhost:8040"})
+    ref = Payment.objects.get(order=order, state=Payment.State.PENDING).gateway_ref
+
+    served = client.get(f"/shop/orders/{order.pk}/pay/", headers={"Host": "localhost:8040"})
+    settings.O2O_SITE_URL = "https://shop.example"
+    public = client.get(f"/shop/orders/{order.pk}/pay/", headers={"Host": "localhost:8040"})
+
+    assert served.context["pay_url"] == f"http://localhost:8040/api/v1/payments/simulator/{ref}"
+    assert public.context["pay_url"] == f"https://shop.example/api/v1/payments/simulator/{ref}"
+    assert Payment.objects.filter(order=order).count() == 1
