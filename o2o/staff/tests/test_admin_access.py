@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -228,3 +229,25 @@ def test_an_online_operator_reprices_a_sku_and_finds_it_by_autocomplete():
     assert [r["id"] for r in found.json()["results"]] == [str(sku.pk)]
     assert changed.status_code == 302
     assert Price.objects.get(pk=price.pk).amount == Decimal("12.50")
+
+
+EDITABLE = {Role.HQ: CATALOG | STORES, Role.ONLINE_OPERATOR: CATALOG, Role.MARKETER: set(), Role.CS_AGENT: set()}
+
+
+@pytest.mark.parametrize("role", sorted(EDITABLE))
+def test_an_office_role_may_add_only_to_the_catalog_and_stores_it_runs(role):
+    # given
+    browser = _signed_in(_hire(role))
+    before = {label: _count(label) for label in _registered()}
+
+    # when it posts an (empty) new row to every screen
+    codes = {label: browser.post(f"{_changelist(label)}add/", {}).status_code for label in _registered()}
+
+    # then only its editable screens take the form (and answer with the form's errors); nothing was added
+    assert {label for label, code in codes.items() if code != 403} == EDITABLE[role]
+    assert {codes[label] for label in EDITABLE[role]} <= {200}
+    assert {label: _count(label) for label in _registered()} == before
+
+
+def _count(label: str) -> int:
+    return apps.get_model(label)._default_manager.count()
