@@ -108,3 +108,12 @@ def test_an_insane_incoming_request_id_is_replaced(incoming):
 
     assert response["X-Request-ID"] != incoming
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_body_over_the_upload_limit_is_a_400_problem_not_a_500(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = ApiClient().post("auth/otp", {"phone": "13800138000", "padding": "x" * 500})
+
+    assert response.status_code == 400
+    assert problem_code(response) == "invalid"
