@@ -9,13 +9,14 @@ from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.core.errors import ErrorCode
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove
 from o2o.inventory.selectors import audit_stock
-from o2o.inventory.services import receive_stock
+from o2o.inventory.services import adjust_stock, receive_stock
 from o2o.orders.models import Order, OrderLine, OrderState
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments.services import start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
 from o2o.pickup.services import redeem_pickup_voucher
-from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.staff.models import Role
+from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.races import domain_errors, requires_postgres, run_together, values
 
 pytestmark = [pytest.mark.postgres, requires_postgres]
@@ -119,3 +120,44 @@ def test_buyers_of_two_skus_in_opposite_orders_neither_deadlock_nor_half_reserve
     }
     assert levels(store, sku_a, sku_b) == [(10, 5), (5, 5)]
     assert audit_stock() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_of_one_delivery_racing_each_other_book_it_once(store, settings):
+    # given a store manager whose network retries one receipt (same Idempotency-Key) ten times at once
+    manager = actor_for_user(EmployeeFactory(role=Role.STORE_MANAGER, home_location=store).user)
+    sku = SKUFactory()
+
+    def receiving():
+        return receive_stock(actor=manager, location_id=store.pk, sku_id=sku.pk, quantity=5, idempotency_key="d-1")
+
+    # when the ten copies arrive together
+    outcomes = run_together([receiving for _ in range(10)])
+
+    # then every copy answers with the one receipt: five units, one ledger row, no error
+    assert [o.error for o in outcomes] == [None] * 10
+    assert {o.value.on_hand for o in outcomes} == {5}
+    assert levels(store, sku) == [(5, 0)]
+    assert StockMove.objects.filter(kind=MoveKind.RECEIPT).count() == 1
+    assert audit_stock() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_of_one_write_off_racing_each_other_take_the_units_once(store, settings):
+    # given ten units and a write-off of three retried ten times at once with the same key
+    manager = actor_for_user(EmployeeFactory(role=Role.STORE_MANAGER, home_location=store).user)
+    sku = SKUFactory()
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
+
+    def writing_off():
+        return adjust_stock(actor=manager, location_id=store.pk, sku_id=sku.pk, delta=-3, reason="broken",
+                            idempotency_key="wo-1")  # fmt: skip
+
+    # when they arrive together
+    outcomes = run_together([writing_off for _ in range(10)])
+
+    # then three units go, once
+    assert [o.error for o in outcomes] == [None] * 10
+    assert {o.value.on_hand for o in outcomes} == {7}
+    assert levels(store, sku) == [(7, 0)]
+    assert StockMove.objects.filter(kind=MoveKind.ADJUSTMENT).count() == 1
