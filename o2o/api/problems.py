@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template import loader
@@ -109,10 +110,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(OperationalError)
     @api.exception_handler(InterfaceError)
     def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        got_request_exception.send(sender=None, request=request)  # as Django does for an uncaught one
         return _database_unavailable(request, exc)
 
     @api.exception_handler(Exception)
     def server_error_in_api(request: HttpRequest, exc: Exception) -> HttpResponse:
+        got_request_exception.send(sender=None, request=request)
         return _server_error_problem(request, exc)
 
 

@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 LOST = OperationalError("server closed the connection unexpectedly")
 
 
+def _client() -> ApiClient:
+    """A client that shows what a real caller gets (the test client re-raises server errors)."""
+    client = ApiClient()
+    client.client.raise_request_exception = False
+    return client
+
+
 @pytest.fixture
 def logs(caplog):
     caplog.handler.addFilter(RequestIdLogFilter())
@@ -27,7 +34,7 @@ def logs(caplog):
 @pytest.mark.parametrize("error", [LOST, InterfaceError("connection already closed")])
 def test_a_lost_database_connection_is_a_503_problem_with_retry_after(error, logs):
     with mock.patch("o2o.api.catalog.selectors.categories", side_effect=error):
-        response = ApiClient().get("catalog/categories")
+        response = _client().get("catalog/categories")
 
     assert response.status_code == 503
     assert problem_code(response) == "service_unavailable"
@@ -40,7 +47,7 @@ def test_a_lost_database_connection_is_a_503_problem_with_retry_after(error, log
 
 def test_an_unexpected_error_under_the_api_is_a_500_problem_with_the_request_id(logs):
     with mock.patch("o2o.api.catalog.selectors.categories", side_effect=RuntimeError("bug")):
-        response = ApiClient().get("catalog/categories")
+        response = _client().get("catalog/categories")
 
     assert response.status_code == 500
     assert problem_code(response) == "server_error"
@@ -117,3 +124,11 @@ def test_a_body_over_the_upload_limit_is_a_400_problem_not_a_500(settings):
 
     assert response.status_code == 400
     assert problem_code(response) == "invalid"
+
+
+def test_the_test_client_still_sees_the_exception_behind_a_500_problem():
+    with (
+        mock.patch("o2o.api.catalog.selectors.categories", side_effect=RuntimeError("bug")),
+        pytest.raises(RuntimeError),
+    ):
+        ApiClient().get("catalog/categories")
