@@ -13,6 +13,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 TAG = "o2o_production"
+_warned = False
 
 
 def _unsafe_defaults() -> list[tuple[str, str, str]]:
@@ -58,4 +59,7 @@ def refuse_unsafe_production() -> None:
             "refusing to start in production (DEBUG off, O2O_ENV is not 'development'):\n"
             f"{lines}\nFor the embedded demo run `make demo` or set O2O_ENV=development."
         )
-    print(f"WARNING: development mode (O2O_ENV=development), not for production:\n{lines}", file=sys.stderr)
+    global _warned
+    if not _warned:  # `o2o serve` asks, then loads o2o.wsgi, which asks again
+        _warned = True
+        print(f"WARNING: development mode (O2O_ENV=development), not for production:\n{lines}", file=sys.stderr)
