@@ -13,6 +13,9 @@ def main() -> None:
 
     aliases = {"worker": ["db_worker"]}
     args = sys.argv[1:]
+    if args[:1] == ["serve"] and "--demo" in args:
+        # The embedded demo's mode has to be set before the settings load (o2o/core/checks.py).
+        os.environ["O2O_ENV"] = "development"
     if args and args[0] in aliases:
         args = aliases[args[0]] + args[1:]
     execute_from_command_line(["o2o", *args])

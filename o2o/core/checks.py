@@ -57,7 +57,7 @@ def refuse_unsafe_production() -> None:
     if _is_production():
         raise ImproperlyConfigured(
             "refusing to start in production (DEBUG off, O2O_ENV is not 'development'):\n"
-            f"{lines}\nFor the embedded demo run `make demo` or set O2O_ENV=development."
+            f"{lines}\nFor the embedded demo run `make demo` or `o2o serve --demo` (O2O_ENV=development)."
         )
     global _warned
     if not _warned:  # `o2o serve` asks, then loads o2o.wsgi, which asks again

@@ -111,3 +111,15 @@ def test_no_template_has_inline_script_or_event_handler_the_policy_would_block()
 
     assert len(_templates()) > 20
     assert offenders == []
+
+
+def test_o2o_serve_demo_runs_in_development_mode(tmp_path):
+    o2o = str(Path(sys.executable).with_name("o2o"))
+    database = f"sqlite:///{tmp_path / 'empty.sqlite3'}"  # the scheduler thread must not touch a real one
+
+    # An address runserver refuses: the command gets past the guard, then stops.
+    result = _run([o2o, "serve", "--demo", "127.0.0.1:notaport"], DATABASE_URL=database)
+
+    assert "refusing to start" not in result.stderr
+    assert result.stderr.count("WARNING: development mode (O2O_ENV=development)") == 1
+    assert "is not a valid port number" in result.stderr

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from o2o.core.checks import refuse_unsafe_production
 from o2o.core.periodic import start_in_background
@@ -28,13 +29,21 @@ _PAGES = [
 class Command(BaseCommand):
     help = (
         "The embedded setup: web server and periodic jobs in one process (127.0.0.1:8000 by default). "
-        "Django's development server: set O2O_ENV=development (as `make demo` does); production runs gunicorn."
+        "Django's development server, for the demo only: `o2o serve --demo` (or O2O_ENV=development, as "
+        "`make demo` sets); production runs gunicorn (docs/operations.md)."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="development mode: payment simulator on, development secrets allowed (sets O2O_ENV=development)",
+        )
 
-    def handle(self, *args, addrport: str, **options) -> None:
+    def handle(self, *args, addrport: str, demo: bool, **options) -> None:
+        if demo and not settings.DEVELOPMENT:
+            raise CommandError("--demo works through the o2o command (`o2o serve --demo`); or set O2O_ENV=development")
         refuse_unsafe_production()
         start_in_background()
         self.stdout.write(served_at(addrport))
