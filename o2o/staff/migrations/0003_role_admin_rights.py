@@ -8,9 +8,16 @@ from django.db import migrations
 
 
 def grant(apps, schema_editor):
-    from o2o.staff.admin_rights import grant_admin_rights
+    from o2o.staff.admin_rights import ADMIN_ROLES, grant_admin_rights
+    from o2o.staff.models import Role
 
-    grant_admin_rights(apps, using=schema_editor.connection.alias)
+    using = schema_editor.connection.alias
+    grant_admin_rights(apps, using=using)
+    # Store roles and supervisors work on their pages; an install from before this change let
+    # some of them into the admin.
+    User = apps.get_model("auth", "User")
+    outside = [r.value for r in Role if r not in ADMIN_ROLES]
+    User.objects.using(using).filter(employee__role__in=outside, is_superuser=False).update(is_staff=False)
 
 
 def revoke(apps, schema_editor):
