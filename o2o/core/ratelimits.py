@@ -13,6 +13,7 @@
 """
 
 import hashlib
+import logging
 import math
 import os
 import random
@@ -35,6 +36,7 @@ DATABASE = "database"
 PER_PROCESS_SCHEMES = ("memory://",)
 PURGE_PROBABILITY = 0.01  # about one spend in a hundred deletes the counters past their windows
 MAX_KEY_LENGTH = 200
+logger = logging.getLogger("o2o.ratelimits")
 _clock = time.time  # tests move it to cross windows
 
 
@@ -196,10 +198,20 @@ def per_process_store_warning(*, storage: str, workers: int) -> str | None:
     return None
 
 
+def _workers() -> int:
+    """How many web processes share this setting: gunicorn.conf.py exports WEB_CONCURRENCY."""
+    concurrency = os.environ.get("WEB_CONCURRENCY", "")
+    return int(concurrency) if concurrency.isdigit() else 1
+
+
 @checks.register(checks.Tags.security)
 def check_shared_store(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Warns at start (every manage.py command, gunicorn via WEB_CONCURRENCY) about per-process budgets."""
-    concurrency = os.environ.get("WEB_CONCURRENCY", "")
-    workers = int(concurrency) if concurrency.isdigit() else 1
-    message = per_process_store_warning(storage=_storage(), workers=workers)
+    """Warns at every manage.py command about per-process budgets with several workers."""
+    message = per_process_store_warning(storage=_storage(), workers=_workers())
     return [checks.Warning(message, id="o2o.W001")] if message else []
+
+
+def log_per_process_store_warning() -> None:
+    """The same warning in the log when the application loads (gunicorn runs no system checks)."""
+    if message := per_process_store_warning(storage=_storage(), workers=_workers()):
+        logger.warning(message)

@@ -120,6 +120,22 @@ def test_a_per_process_store_with_several_workers_warns_at_start(settings, monke
     assert "o2o.W001" in capsys.readouterr().err
 
 
+def test_loading_the_app_with_a_per_process_store_and_several_workers_logs_a_warning():
+    env = {
+        **os.environ,
+        "RATE_LIMIT_STORAGE": "memory://",
+        "WEB_CONCURRENCY": "4",
+        "DJANGO_SETTINGS_MODULE": "o2o.settings",
+    }
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert (
+        "RATE_LIMIT_STORAGE=memory:// keeps the budgets in each process" in loaded.stdout + loaded.stderr
+    )  # stdout in production logging
+
+
 def test_the_shared_stores_do_not_warn(settings, monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
 
