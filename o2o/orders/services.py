@@ -400,8 +400,11 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} takes no returns", state=order.state
         )
-    if not handed_over:
-        returned = None  # goods still in the store: cancelling returns the whole order
+    if not handed_over and returned is not None:
+        # Goods still in the store: nothing to take back line by line; cancelling refunds it all.
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, "the goods have not been handed over; cancel the order", state=order.state
+        )
     lines = {line.pk: line for line in order.lines.all()}
     if returned is None:
         returned = {pk: line.quantity - line.returned_quantity for pk, line in lines.items()}

@@ -25,6 +25,7 @@ PAGE_SIZE = 20
 # Nothing more happens to these that the customer waits for: the page stops asking.
 SETTLED = frozenset(
     {OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED, OrderState.CANCELLED, OrderState.REFUNDED}
+    | {OrderState.UNCOLLECTED}
 )
 CANCELLABLE = frozenset({OrderState.PENDING_PAYMENT, *PAID_NOT_HANDED_OVER})
 STATE_BADGE = {
@@ -35,6 +36,7 @@ STATE_BADGE = {
     OrderState.COMPLETED: "ok",
     OrderState.CANCELLED: "bad",
     OrderState.REFUNDED: "bad",
+    OrderState.UNCOLLECTED: "bad",
 }
 T = "web/storefront/"
 
