@@ -411,8 +411,8 @@ def receive_transfer(*, actor: Actor, transfer_id: int, idempotency_key: str | N
     """Second leg, exactly once: a second receipt of the same transfer is a 409 (with the same
     idempotency key it answers with the first receipt)."""
     destination_id = Transfer.objects.filter(pk=transfer_id).values_list("destination_id", flat=True).first()
-    if destination_id is None:
-        raise not_found("transfer")
+    if destination_id is None or not actor.can_see_location(destination_id):
+        raise not_found("transfer")  # the same answer for a transfer to a location you cannot see
     authorize(actor, Operation.RECEIVE_TRANSFER, location_id=destination_id)
 
     def perform() -> dict:
