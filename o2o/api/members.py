@@ -5,15 +5,14 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from o2o.access import members as member_desk
 from o2o.access import services as access
 from o2o.api.accounts import TokenOut
 from o2o.api.auth import actor
 from o2o.api.orders import OrderOut
 from o2o.api.pagination import CursorPagination
 from o2o.core.ratelimits import client_address
-from o2o.members import selectors, services
 from o2o.members import services as member_codes
-from o2o.members.models import Member
 from o2o.orders.selectors import member_history
 from o2o.stores.selectors import get_location_by_code
 
@@ -85,15 +84,8 @@ def join_from_store_qr(request: HttpRequest, payload: JoinIn):
 @router.post("", response={200: JoinOut, 201: JoinOut})
 def register_at_counter(request: HttpRequest, payload: RegisterIn):
     """A clerk signs a customer up at the counter; credited to the clerk and their store."""
-    who = actor(request)
-    who.require_staff()
-    member, created = services.register_member(
-        phone=payload.phone,
-        name=payload.name,
-        marketing_consent=payload.marketing_consent,
-        channel=Member.RegistrationChannel.POS,
-        location_id=who.employee.home_location_id if who.employee else None,
-        employee_code=who.employee.code if who.employee else None,
+    member, created = member_desk.register_member_at_counter(
+        actor=actor(request), phone=payload.phone, name=payload.name, marketing_consent=payload.marketing_consent
     )
     return Status((201 if created else 200), {"member": member, "created": created})
 
@@ -113,5 +105,4 @@ def my_orders(request: HttpRequest):
 @router.get("/lookup", response=MemberOut)
 def lookup(request: HttpRequest, phone: str):
     """Staff look a member up by phone at the counter."""
-    actor(request).require_staff()
-    return selectors.member_by_phone(phone=phone)
+    return member_desk.look_up_member(actor=actor(request), phone=phone)
