@@ -216,3 +216,17 @@ def test_cancel_and_counter_payment_of_one_order_never_deadlock(store, clerk, te
         assert state == (OrderState.CANCELLED if outcomes[0].error is None else OrderState.PICKED_UP)
         assert_books_agree()
     tally.report()
+
+
+def test_ten_cancellations_of_one_paid_order_at_once_refund_it_once_and_the_others_get_409(store, member, tea):
+    # given a paid pickup order and its customer tapping "cancel" on ten devices at once
+    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=2)
+    customer = actor_for_member(member)
+
+    outcomes = run_together([partial(cancel_order, actor=customer, order=order) for _ in range(10)])
+
+    # then one cancellation refunds it; the nine others find it refunded: 409, not 422
+    assert sum(o.error is None for o in outcomes) == 1
+    assert Counter(o.error.code for o in outcomes if o.error is not None) == {"illegal_transition": 9}
+    assert Payment.objects.get().refunded_amount == order.total
+    assert_books_agree()
