@@ -35,6 +35,8 @@ from o2o.pickup.models import PickupVoucher
 
 __all__ = [
     "DEFAULT_ORDERS_PER_STORE_DAY",
+    "ORDER_BUDGET",
+    "default_orders_per_store_day",
     "DEMO_MEMBER_NAME",
     "DEMO_MEMBER_PHONE",
     "PASSWORD",
@@ -44,8 +46,19 @@ __all__ = [
 ]
 
 DEFAULT_ORDERS_PER_STORE_DAY = 30
+# Orders in a history at the default rate: the rate drops below 30 a store a day when stores x days
+# would pass this (1,000 stores: 11 a day; 10,000 stores: 1.1 a day), so large chains generate in
+# minutes, not hours. An explicit --orders-per-store-day is taken as given.
+ORDER_BUDGET = 1_000_000
 # Models whose auto_now_add timestamps the generator sets to historical moments.
 _BACKDATED = (Member, Order, OrderTransition, Payment, PickupVoucher, Reservation, StockMove)
+
+
+def default_orders_per_store_day(*, stores: int, days: int) -> float:
+    """30 a store a day, or fewer so that the whole history stays within ORDER_BUDGET orders."""
+    if stores * days == 0:
+        return DEFAULT_ORDERS_PER_STORE_DAY
+    return min(DEFAULT_ORDERS_PER_STORE_DAY, round(ORDER_BUDGET / (stores * days), 2))
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ def generate_demo(
     skus: int = 200,
     members: int = 2000,
     days: int = 90,
-    orders_per_store_day: int = DEFAULT_ORDERS_PER_STORE_DAY,
+    orders_per_store_day: float = DEFAULT_ORDERS_PER_STORE_DAY,
     stdout: Output | None = None,
     today: date | None = None,
     batch_size: int = 2000,

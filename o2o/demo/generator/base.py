@@ -4,9 +4,10 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from operator import itemgetter
+from time import monotonic, process_time
 from typing import Any, Protocol, TypeVar
 
 from django.core.management.color import no_style
@@ -32,6 +33,7 @@ class Run:
     tz: tzinfo
     batch_size: int
     stdout: Output | None = None
+    started: tuple[float, float] = field(default_factory=lambda: (monotonic(), process_time()))
 
     def rng(self, *parts: object) -> random.Random:
         """An independent stream per part (catalog, store SH003, ...), so a change in one size does
@@ -55,8 +57,10 @@ class Run:
         return [self.today - timedelta(days=k) for k in range(self.days, 0, -1)]
 
     def say(self, message: str) -> None:
+        """Progress, with the time taken so far (and the CPU time: on a busy machine they differ)."""
         if self.stdout is not None:
-            self.stdout.write(message + "\n")
+            wall, cpu = monotonic() - self.started[0], process_time() - self.started[1]
+            self.stdout.write(f"{message}  [{wall:.0f} s, CPU {cpu:.0f} s]\n")
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -116,8 +120,8 @@ class Record:
     def __init__(self, **values: Any) -> None:
         data = self.__dict__
         data.update(self._defaults)
-        for name, field in self._callable_defaults.items():
-            data[name] = field.get_default()
+        for name, model_field in self._callable_defaults.items():
+            data[name] = model_field.get_default()
         for name, value in values.items():
             if name in self._foreign:
                 data[self._foreign[name]] = None if value is None else value.pk

@@ -42,7 +42,7 @@ class History:
         members: Members,
         staff: Staff,
         places: Places,
-        orders_per_store_day: int,
+        orders_per_store_day: float,
     ) -> None:
         self.run, self.catalog, self.members, self.staff = run, catalog, members, staff
         self.per_day = orders_per_store_day if run.days else 0

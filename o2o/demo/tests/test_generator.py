@@ -5,11 +5,20 @@ import phonenumbers
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from o2o.catalog.models import SKU, Price
-from o2o.demo.generator import DEMO_MEMBER_PHONE, PASSWORD, generate_demo, reset_demo
+from o2o.demo.generator import (
+    DEMO_MEMBER_PHONE,
+    ORDER_BUDGET,
+    PASSWORD,
+    default_orders_per_store_day,
+    generate_demo,
+    reset_demo,
+)
+from o2o.demo.generator.history import History
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove
 from o2o.inventory.selectors import audit_stock
 from o2o.members.models import Member
@@ -49,6 +58,7 @@ def test_the_chain_has_the_sizes_asked_for():
 
 def test_stock_agrees_with_its_ledger_and_reservations():
     generate_demo(seed=2, **SMALL)
+    connection.check_constraints()  # every foreign key the writer handed out points at a row
 
     assert audit_stock() == []
     assert StockLevel.objects.filter(reserved__gt=0).exists()
@@ -155,3 +165,57 @@ def test_the_command_generates_once_and_prints_the_logins():
         assert "http://127.0.0.1:8000/join/SH001?ref=E" in text
         assert "clerk1" in text and "demo1234" in text and DEMO_MEMBER_PHONE in text
     assert Location.objects.filter(kind=Location.Kind.STORE).count() == 2
+
+
+def test_the_printed_links_are_at_the_address_given_or_o2o_site_url(settings):
+    options = {"stores": 2, "skus": 10, "members": 10, "days": 1, "orders_per_store_day": 1}
+    given, configured = StringIO(), StringIO()
+
+    call_command("demo", stdout=given, site="http://10.0.0.5:8040/", **options)
+    settings.O2O_SITE_URL = "https://shop.example"
+    call_command("demo", stdout=configured, **options)
+
+    assert "storefront http://10.0.0.5:8040/shop/" in given.getvalue()
+    assert "http://10.0.0.5:8040/join/SH001?ref=E" in given.getvalue()
+    assert "storefront https://shop.example/shop/" in configured.getvalue()
+    assert "127.0.0.1:8000" not in given.getvalue() + configured.getvalue()
+
+
+def test_large_chains_get_fewer_orders_a_store_a_day_unless_asked():
+    assert default_orders_per_store_day(stores=8, days=90) == 30
+    assert default_orders_per_store_day(stores=1_000, days=90) == 11.11
+    assert default_orders_per_store_day(stores=10_000, days=90) == 1.11
+    assert default_orders_per_store_day(stores=10_000, days=0) == 30
+    assert 10_000 * 90 * default_orders_per_store_day(stores=10_000, days=90) <= ORDER_BUDGET * 1.01
+
+
+def test_the_rate_given_is_the_rate_used():
+    out = StringIO()
+
+    call_command("demo", stdout=out, stores=2, skus=10, members=10, days=4, orders_per_store_day=0.5)
+
+    assert "(0.5 a store a day)" in out.getvalue()
+    assert 0 < Order.objects.count() <= 2 * 4 * 2
+
+
+def test_an_interrupted_reset_leaves_the_old_demo_in_place(monkeypatch):
+    # given a demo chain
+    generate_demo(seed=12, **SMALL)
+    before = fingerprint()
+    filled = History.fill_store
+
+    def interrupted(self, store, **kwargs):
+        if store.code == "SH002":
+            raise KeyboardInterrupt  # Ctrl-C while the second store is being filled
+        return filled(self, store, **kwargs)
+
+    monkeypatch.setattr(History, "fill_store", interrupted)
+
+    # when a reset with other sizes is interrupted half way
+    with pytest.raises(KeyboardInterrupt):
+        call_command("demo", stdout=StringIO(), reset=True, seed=13, stores=4, skus=20, members=60, days=5)
+
+    # then the old chain is all there, nothing of the new one
+    assert fingerprint() == before
+    assert Location.objects.filter(kind=Location.Kind.STORE).count() == 3
+    assert audit_stock() == []

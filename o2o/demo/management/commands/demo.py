@@ -1,16 +1,17 @@
 import time
 from argparse import ArgumentParser, ArgumentTypeError
+from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from o2o.demo.generator import (
-    DEFAULT_ORDERS_PER_STORE_DAY,
     DEMO_MEMBER_PHONE,
     PASSWORD,
+    default_orders_per_store_day,
     generate_demo,
-    reset_demo,
 )
+from o2o.demo.generator.replace import replacing_contents, sqlite_file
 from o2o.staff.models import Employee
 from o2o.stores.models import Location
 
@@ -25,6 +26,13 @@ def _at_least(minimum: int):
     return parse
 
 
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 10_000:
+        raise ArgumentTypeError("must be between 0 and 10000")
+    return value
+
+
 class Command(BaseCommand):
     help = "Fill the database with a deterministic demo chain in Shanghai, then print how to sign in."
 
@@ -34,37 +42,62 @@ class Command(BaseCommand):
         parser.add_argument("--skus", type=_at_least(1), default=200)
         parser.add_argument("--members", type=_at_least(1), default=2000, help="including the demo member")
         parser.add_argument("--days", type=_at_least(0), default=90, help="days of order history (0: none)")
-        parser.add_argument("--orders-per-store-day", type=_at_least(0), default=DEFAULT_ORDERS_PER_STORE_DAY)
-        parser.add_argument("--reset", action="store_true", help="delete all existing data first")
+        parser.add_argument(
+            "--orders-per-store-day",
+            type=_rate,
+            default=None,
+            help="average orders a store a day (default 30, fewer for large chains: about 1 M orders in all)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="replace all existing data (an interrupted run leaves the old data as it was)",
+        )
+        parser.add_argument(
+            "--site",
+            default="",
+            help="the address the server is reached at, for the links printed "
+            "(default: O2O_SITE_URL, else http://127.0.0.1:8000, where `o2o serve` listens by default)",
+        )
 
     def handle(self, *args, **options) -> None:
-        if options["reset"]:
-            reset_demo()
-            self.stdout.write("Existing data deleted.")
-        elif Location.objects.exists():
+        self.site = (options["site"] or settings.O2O_SITE_URL or "http://127.0.0.1:8000").rstrip("/")
+        if not options["reset"] and Location.objects.exists():
             self.stdout.write("The database already has data; nothing generated (--reset starts over).")
             self._print_logins()
             return
+        per_day = options["orders_per_store_day"]
+        if per_day is None:
+            per_day = default_orders_per_store_day(stores=options["stores"], days=options["days"])
         started = time.monotonic()
-        summary = generate_demo(
+        generate = partial(
+            generate_demo,
             seed=options["seed"],
             stores=options["stores"],
             skus=options["skus"],
             members=options["members"],
             days=options["days"],
-            orders_per_store_day=options["orders_per_store_day"],
+            orders_per_store_day=per_day,
             stdout=self.stdout,
         )
+        if options["reset"]:
+            if path := sqlite_file():
+                self.stdout.write(f"Building the new demo beside {path.name}; it replaces the old one when complete.")
+            with replacing_contents():
+                summary = generate()
+            self.stdout.write("Existing data replaced.")
+        else:
+            summary = generate()  # one transaction: an interruption leaves the database empty, as it was
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready in {time.monotonic() - started:.1f} s: {summary.stores} stores, {summary.skus} SKUs, "
-                f"{summary.members} members, {summary.orders} orders."
+                f"{summary.members} members, {summary.orders} orders ({per_day:g} a store a day)."
             )
         )
         self._print_logins()
 
     def _print_logins(self) -> None:
-        site = settings.O2O_SITE_URL.rstrip("/")
+        site = self.site
         store = Location.objects.filter(kind=Location.Kind.STORE).order_by("pk").first()
         staff = {
             e.user.username: e
