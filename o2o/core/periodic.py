@@ -41,11 +41,14 @@ def scheduler_name() -> str:
 
 
 def _ensure_rows(now: datetime) -> None:
-    """A job seen for the first time is due at once; a known one keeps its schedule."""
-    PeriodicJobRun.objects.bulk_create(
-        [PeriodicJobRun(name=j.name, every_seconds=j.every_seconds, next_run_at=now) for j in _jobs.values()],
-        ignore_conflicts=True,
-    )
+    """A job seen for the first time is due at once; a known one keeps its schedule. (Looked up
+    first: an INSERT ... ON CONFLICT every tick would burn a sequence value per job.)"""
+    known = set(PeriodicJobRun.objects.filter(name__in=_jobs).values_list("name", flat=True))
+    if new := [j for j in _jobs.values() if j.name not in known]:
+        PeriodicJobRun.objects.bulk_create(
+            [PeriodicJobRun(name=j.name, every_seconds=j.every_seconds, next_run_at=now) for j in new],
+            ignore_conflicts=True,  # another scheduler may be creating the same row right now
+        )
 
 
 def _claim(job: PeriodicJob, now: datetime, by: str) -> bool:
@@ -84,12 +87,14 @@ def run_due(now: datetime | None = None, *, by: str | None = None) -> list[str]:
 def beat(now: datetime | None = None, *, by: str | None = None) -> None:
     """This scheduler is alive (one upsert), and heartbeats of long-gone schedulers are dropped."""
     now = now or timezone.now()
-    SchedulerHeartbeat.objects.bulk_create(
-        [SchedulerHeartbeat(scheduler=by or scheduler_name(), beat_at=now)],
-        update_conflicts=True,
-        unique_fields=["scheduler"],
-        update_fields=["beat_at"],
-    )
+    by = by or scheduler_name()
+    if not SchedulerHeartbeat.objects.filter(scheduler=by).update(beat_at=now):
+        SchedulerHeartbeat.objects.bulk_create(
+            [SchedulerHeartbeat(scheduler=by, beat_at=now)],
+            update_conflicts=True,
+            unique_fields=["scheduler"],
+            update_fields=["beat_at"],
+        )
     SchedulerHeartbeat.objects.filter(beat_at__lt=now - timedelta(days=1)).delete()
 
 
