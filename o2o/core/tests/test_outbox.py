@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -152,3 +153,13 @@ def test_the_back_office_lists_failed_messages_without_their_codes(flaky, django
     assert PHONE not in failed_list.content.decode()
     assert "975310" not in detail.content.decode()
     assert "Your code is {secret}" in detail.content.decode()
+
+
+def test_the_database_refuses_a_code_on_a_message_that_is_no_longer_pending():
+    message = queue_message(channel="sms", recipient=PHONE, body="Your code is {secret}", secret="864200")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(state="sent", sent_at=timezone.now())
+
+    message.refresh_from_db()
+    assert (message.state, message.secret) == ("pending", "864200")
