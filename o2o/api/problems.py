@@ -9,6 +9,7 @@ import sys
 from http import HTTPStatus
 from typing import Any
 
+import pydantic
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
@@ -116,7 +117,19 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def server_error_in_api(request: HttpRequest, exc: Exception) -> HttpResponse:
         got_request_exception.send(sender=None, request=request)
+        if _lost_database_while_serializing(exc):
+            return _database_unavailable(request, exc)
         return _server_error_problem(request, exc)
+
+
+def _lost_database_while_serializing(exc: Exception) -> bool:
+    """A list endpoint returns a lazy queryset; when the database is away it fails while the
+    response is validated, and pydantic keeps only the text of the database error."""
+    return isinstance(exc, pydantic.ValidationError) and any(
+        e["type"] == "get_attribute_error"
+        and str(e.get("ctx", {}).get("error", "")).startswith(("OperationalError:", "InterfaceError:"))
+        for e in exc.errors()
+    )
 
 
 def _logged(response: HttpResponse) -> HttpResponse:

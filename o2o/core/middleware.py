@@ -27,7 +27,9 @@ class RequestIdLogFilter(logging.Filter):
     """Stamps every log record with the id of the request being served ("-" outside one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        # django.request logs a 5xx after the middleware has finished, with the request attached.
+        attached = getattr(getattr(record, "request", None), "request_id", None)
+        record.request_id = attached or request_id.get()
         return True
 
 

@@ -3,6 +3,10 @@ lost database connection, 500 with a request id otherwise), pages get the 500 pa
 request carries an X-Request-ID that the log lines repeat."""
 
 import logging
+import os
+import re
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
@@ -132,3 +136,42 @@ def test_the_test_client_still_sees_the_exception_behind_a_500_problem():
         pytest.raises(RuntimeError),
     ):
         ApiClient().get("catalog/categories")
+
+
+CLOSED_PORT_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+client = Client(raise_request_exception=False)
+for path in ("/api/v1/catalog/categories", "/api/v1/catalog/skus", "/shop/", "/readyz", "/healthz"):
+    response = client.get(path)
+    print(path, response.status_code, response.get("Retry-After"), response["Content-Type"].split(";")[0])
+"""
+
+
+def test_with_the_database_unreachable_the_api_answers_503_and_liveness_still_200():
+    # A real connection error, not a stand-in: the database is a closed port.
+    environ = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/o2o",
+        "DJANGO_SETTINGS_MODULE": "o2o.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CLOSED_PORT_SCRIPT], env=environ, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    answers = [line for line in result.stdout.splitlines() if line.startswith("/")]
+    assert answers == [
+        "/api/v1/catalog/categories 503 10 application/problem+json",
+        "/api/v1/catalog/skus 503 10 application/problem+json",
+        "/shop/ 503 10 text/html",
+        "/readyz 503 None application/json",
+        "/healthz 200 None application/json",
+    ]
+    # Every 5xx is logged to stdout with its request id and the traceback.
+    logged = re.findall(r"ERROR (o2o.api|django.request) \[([0-9a-f]{32})\] ", result.stdout)
+    assert [name for name, _ in logged] == ["o2o.api", "o2o.api", "django.request", "django.request"]
+    assert "Traceback (most recent call last)" in result.stdout
