@@ -175,3 +175,16 @@ def test_with_the_database_unreachable_the_api_answers_503_and_liveness_still_20
     logged = re.findall(r"ERROR (o2o.api|django.request) \[([0-9a-f]{32})\] ", result.stdout)
     assert [name for name, _ in logged] == ["o2o.api", "o2o.api", "django.request", "django.request"]
     assert "Traceback (most recent call last)" in result.stdout
+
+
+def test_an_unknown_page_gets_the_404_page_and_an_unknown_api_path_a_problem():
+    client = Client()
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/no-such-page/")
+    api = client.get("/api/v1/no-such-endpoint")
+
+    assert page.status_code == 404
+    assert "Page not found" in page.content.decode()
+    assert api.status_code == 404
+    assert problem_code(api) == "not_found"
