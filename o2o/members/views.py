@@ -6,6 +6,7 @@ from o2o.core.ratelimits import client_address
 from o2o.members.forms import JoinCodeForm, JoinForm, code_error
 from o2o.members.phones import mask_phone
 from o2o.members.services import join_from_store, send_sign_in_code
+from o2o.members.sessions import start_member_session
 from o2o.stores.selectors import get_location_by_code
 
 
@@ -34,6 +35,7 @@ def join(request: HttpRequest, store_code: str) -> HttpResponse:
                     marketing_consent=data["marketing_consent"],
                     client=client_address(request),
                 )
+                start_member_session(request, member)  # the phone is proven: signed in to shop
                 context = {"store": store, "member": member, "masked_phone": mask_phone(member.phone)}
                 return render(request, "members/join.html", context)
             send_sign_in_code(phone=data["phone"], client=client_address(request))

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from o2o.access.actors import Actor, actor_for_member, actor_for_user
 from o2o.members.models import Member
+from o2o.members.sessions import MEMBER_SESSION_KEY, start_member_session
 from o2o.staff.models import Role
 
-MEMBER_SESSION_KEY = "o2o_member_id"
 View = Callable[..., HttpResponse]
 
 
@@ -45,8 +45,7 @@ def counter_location_id(actor: Actor) -> int:
 
 
 def sign_in_member(request: HttpRequest, member: Member) -> None:
-    request.session.cycle_key()  # a new session id at sign-in: no session fixation
-    request.session[MEMBER_SESSION_KEY] = member.pk
+    start_member_session(request, member)  # the join page (members app) signs in the same way
 
 
 def sign_out_member(request: HttpRequest) -> None:

@@ -42,6 +42,7 @@ def test_the_store_qr_page_signs_a_customer_up_once_the_code_proves_the_phone(cl
         "store_qr",
     )
     assert (member.marketing_consent, member.marketing_consent_at) == (False, None)
+    assert client.get("/shop/orders/").status_code == 200  # signed in: no second code to shop
 
 
 def test_a_wrong_code_shows_a_field_error_and_creates_nothing(client, store):
