@@ -31,6 +31,7 @@ def env_int(name: str, default: int) -> int:
 O2O_ENV = env_str("O2O_ENV", "production")
 DEVELOPMENT = O2O_ENV == "development"
 DEBUG = env_bool("DEBUG", False)
+PRODUCTION = not DEVELOPMENT and not DEBUG  # HTTPS enforced, simulator off by default
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 DEV_GATEWAY_SECRET = "dev-gateway-secret"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
@@ -185,14 +186,14 @@ LOGGING = {
 # Production security (`o2o check --deploy` is clean with these defaults). Behind a proxy that
 # ends TLS, set SECURE_PROXY_SSL_HEADER to the header it sets (e.g. X-Forwarded-Proto) so that
 # Django knows the request came in over HTTPS; SECURE_SSL_REDIRECT=false if the proxy redirects.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
 if proxy_header := env_str("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 31_536_000)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEVELOPMENT)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 # Content-Security-Policy (django-csp): only our own files. 'unsafe-eval' because Alpine.js
@@ -245,5 +246,5 @@ O2O_OUTBOX_RETRY_SECONDS = env_int("O2O_OUTBOX_RETRY_SECONDS", 30)
 O2O_SCHEDULER_STALE_SECONDS = env_int("O2O_SCHEDULER_STALE_SECONDS", 120)
 # /readyz answers 503 for a stale scheduler only when asked: web nodes can serve without it.
 O2O_READINESS_REQUIRES_SCHEDULER = env_bool("O2O_READINESS_REQUIRES_SCHEDULER", False)
-# The simulated gateway pays any order for free: on only where O2O_ENV=development says so.
-O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", DEVELOPMENT)
+# The simulated gateway pays any order for free: on by default only in development (or DEBUG).
+O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", not PRODUCTION)

@@ -35,7 +35,7 @@ def _unsafe_defaults() -> list[tuple[str, str, str]]:
 
 
 def _is_production() -> bool:
-    return not settings.DEBUG and not settings.DEVELOPMENT
+    return settings.PRODUCTION
 
 
 @checks.register(checks.Tags.security, TAG, deploy=True)
