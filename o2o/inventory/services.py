@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -59,6 +59,33 @@ def _stock_row(location_id: int, sku_id: int):
     return StockLevel.objects.filter(location_id=location_id, sku_id=sku_id)
 
 
+def _move(
+    *,
+    location_id: int,
+    sku_id: int,
+    on_hand: int = 0,
+    reserved: int = 0,
+    only_if: Q | None = None,
+    kind: str = "",
+    actor_id: int | None = None,
+    reason: str = "",
+    reference: str = "",
+) -> None:
+    """Every change of a stock row: one conditional UPDATE (`only_if` the row allows it, else
+    not enough stock), and a ledger row of `kind` when on-hand changes. Never read-modify-write."""
+    row = _stock_row(location_id, sku_id)
+    if only_if is not None:
+        row = row.filter(only_if)
+    changes = {"on_hand": F("on_hand") + on_hand} if on_hand else {}
+    if reserved:
+        changes["reserved"] = F("reserved") + reserved
+    if row.update(**changes) != 1:
+        raise _insufficient(location_id, sku_id)
+    if on_hand:
+        _record(location_id=location_id, sku_id=sku_id, kind=kind, quantity=on_hand, actor_id=actor_id,
+                reason=reason, reference=reference)  # fmt: skip
+
+
 def reserve_stock(
     *,
     requests: list[StockRequest],
@@ -82,13 +109,8 @@ def reserve_stock(
                 "this location does not take online orders",
                 location_id=request.location_id,
             )
-        taken = (
-            _stock_row(request.location_id, request.sku_id)
-            .filter(on_hand__gte=F("reserved") + request.quantity + keep_back)
-            .update(reserved=F("reserved") + request.quantity)
-        )
-        if taken != 1:
-            raise _insufficient(request.location_id, request.sku_id)
+        _move(location_id=request.location_id, sku_id=request.sku_id, reserved=request.quantity,
+              only_if=Q(on_hand__gte=F("reserved") + request.quantity + keep_back))  # fmt: skip
         reservations.append(
             Reservation(
                 order_line_id=request.order_line_id,
@@ -113,7 +135,7 @@ def _close_reservations(reservations: Iterable[Reservation], state: str) -> list
 def release_reservations(*, reservations: Iterable[Reservation]) -> int:
     released = _close_reservations(reservations, Reservation.State.RELEASED)
     for r in released:
-        _stock_row(r.location_id, r.sku_id).update(reserved=F("reserved") - r.quantity)
+        _move(location_id=r.location_id, sku_id=r.sku_id, reserved=-r.quantity)
     return len(released)
 
 
@@ -121,17 +143,8 @@ def fulfil_reservations(*, reservations: Iterable[Reservation], actor_id: int | 
     """The reserved goods leave the location: consume the reservations and book the sale."""
     fulfilled = _close_reservations(reservations, Reservation.State.FULFILLED)
     for r in fulfilled:
-        _stock_row(r.location_id, r.sku_id).update(
-            on_hand=F("on_hand") - r.quantity, reserved=F("reserved") - r.quantity
-        )
-        _record(
-            location_id=r.location_id,
-            sku_id=r.sku_id,
-            kind=MoveKind.SALE,
-            quantity=-r.quantity,
-            actor_id=actor_id,
-            reference=reference,
-        )
+        _move(location_id=r.location_id, sku_id=r.sku_id, on_hand=-r.quantity, reserved=-r.quantity,
+              kind=MoveKind.SALE, actor_id=actor_id, reference=reference)  # fmt: skip
     return len(fulfilled)
 
 
@@ -154,16 +167,8 @@ def unfulfil_reservations(
             state=Reservation.State.ACTIVE, quantity=quantity
         ):
             continue
-        _stock_row(r.location_id, r.sku_id).update(on_hand=F("on_hand") + quantity, reserved=F("reserved") + quantity)
-        _record(
-            location_id=r.location_id,
-            sku_id=r.sku_id,
-            kind=MoveKind.RETURN,
-            quantity=quantity,
-            actor_id=actor_id,
-            reason=reason,
-            reference=reference,
-        )
+        _move(location_id=r.location_id, sku_id=r.sku_id, on_hand=quantity, reserved=quantity,
+              kind=MoveKind.RETURN, actor_id=actor_id, reason=reason, reference=reference)  # fmt: skip
 
 
 def keep_reservations_of_order(*, order_id: int) -> None:
@@ -182,16 +187,8 @@ def _add_on_hand(
     reference: str = "",
 ) -> None:
     StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
-    _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + quantity)
-    _record(
-        location_id=location_id,
-        sku_id=sku_id,
-        kind=kind,
-        quantity=quantity,
-        actor_id=actor_id,
-        reason=reason,
-        reference=reference,
-    )
+    _move(location_id=location_id, sku_id=sku_id, on_hand=quantity, kind=kind, actor_id=actor_id,
+          reason=reason, reference=reference)  # fmt: skip
 
 
 # The stock entry points: each asks the permission table first, then does its work through
@@ -322,15 +319,9 @@ def adjust_stock(
             _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=delta, kind=MoveKind.ADJUSTMENT,
                          actor_id=actor.user_id, reason=reason)  # fmt: skip
             return _snapshot(location_id, sku_id)
-        taken = (
-            _stock_row(location_id, sku_id)
-            .filter(on_hand__gte=F("reserved") - delta)
-            .update(on_hand=F("on_hand") + delta)
-        )
-        if taken != 1:
-            raise _insufficient(location_id, sku_id)
-        _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.ADJUSTMENT, quantity=delta,
-                actor_id=actor.user_id, reason=reason)  # fmt: skip
+        # a write-off may not take units reserved for orders
+        _move(location_id=location_id, sku_id=sku_id, on_hand=delta, only_if=Q(on_hand__gte=F("reserved") - delta),
+              kind=MoveKind.ADJUSTMENT, actor_id=actor.user_id, reason=reason)  # fmt: skip
         return _snapshot(location_id, sku_id)
 
     result = _once(actor, Operation.ADJUST_STOCK, idempotency_key, perform, location_id=location_id,
@@ -356,9 +347,8 @@ def record_count(
             )
         variance = counted - level.on_hand
         if variance:
-            _stock_row(location_id, sku_id).update(on_hand=F("on_hand") + variance)
-            _record(location_id=location_id, sku_id=sku_id, kind=MoveKind.COUNT, quantity=variance,
-                    actor_id=actor.user_id, reason="stocktake")  # fmt: skip
+            _move(location_id=location_id, sku_id=sku_id, on_hand=variance, kind=MoveKind.COUNT,
+                  actor_id=actor.user_id, reason="stocktake")  # fmt: skip
         return {"variance": variance}
 
     result = _once(actor, Operation.COUNT_STOCK, idempotency_key, perform, location_id=location_id,
@@ -391,15 +381,9 @@ def send_transfer(
             TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in lines.items()
         )
         for sku_id, quantity in sorted(lines.items()):
-            taken = (
-                _stock_row(source_id, sku_id)
-                .filter(on_hand__gte=F("reserved") + quantity)
-                .update(on_hand=F("on_hand") - quantity)
-            )
-            if taken != 1:
-                raise _insufficient(source_id, sku_id)
-            _record(location_id=source_id, sku_id=sku_id, kind=MoveKind.TRANSFER_OUT, quantity=-quantity,
-                    actor_id=actor.user_id, reference=f"transfer:{transfer.pk}")  # fmt: skip
+            _move(location_id=source_id, sku_id=sku_id, on_hand=-quantity,
+                  only_if=Q(on_hand__gte=F("reserved") + quantity), kind=MoveKind.TRANSFER_OUT,
+                  actor_id=actor.user_id, reference=f"transfer:{transfer.pk}")  # fmt: skip
         return _transfer_snapshot(transfer)
 
     result = _once(actor, Operation.SEND_TRANSFER, idempotency_key, perform, source_id=source_id,
