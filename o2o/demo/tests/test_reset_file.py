@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 O2O = [str(Path(sys.executable).parent / "o2o")]  # the console script of this venv
 
 
@@ -23,20 +21,18 @@ def _o2o(path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _stores(path: Path) -> list[str]:
-    with sqlite3.connect(path) as db:
+    db = sqlite3.connect(path)
+    try:
         return [code for (code,) in db.execute("SELECT code FROM stores_location WHERE kind = 'store' ORDER BY code")]
+    finally:
+        db.close()
 
 
-@pytest.fixture
-def database(tmp_path) -> Path:
-    path = tmp_path / "o2o.sqlite3"
-    _o2o(path, "migrate", "--verbosity", "0")
-    _o2o(path, "demo", "--stores", "2", "--members", "20", "--days", "1", "--skus", "10")
-    return path
-
-
-def test_an_interrupted_reset_leaves_the_database_file_as_it_was(database):
-    # given a demo with two stores
+def test_an_interrupted_reset_leaves_the_database_file_as_it_was_and_a_finished_one_replaces_it(tmp_path):
+    # given a demo with two stores in a SQLite file
+    database = tmp_path / "o2o.sqlite3"
+    _o2o(database, "migrate", "--verbosity", "0")
+    _o2o(database, "demo", "--stores", "2", "--members", "20", "--days", "1", "--skus", "10")
     assert _stores(database) == ["SH001", "SH002"]
 
     # when a bigger reset is interrupted (Ctrl-C) while it fills the stores
@@ -58,16 +54,18 @@ def test_an_interrupted_reset_leaves_the_database_file_as_it_was(database):
     assert _stores(database) == ["SH001", "SH002"]
     assert not list(database.parent.glob("*.building*"))
 
-
-def test_a_finished_reset_replaces_the_database_file(database):
+    # and a reset that finishes replaces it with a sound database the server opens as usual
     out = _o2o(database, "demo", "--reset", "--stores", "3", "--members", "30", "--days", "2", "--skus", "10").stdout
-
     assert "Existing data replaced." in out
     assert _stores(database) == ["SH001", "SH002", "SH003"]
-    with sqlite3.connect(database) as db:
+    db = sqlite3.connect(database)
+    try:
         db.create_function("REGEXP", 2, lambda pattern, value: re.search(pattern, value or "") is not None)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("SELECT COUNT(*) FROM members_member").fetchone() == (30,)
+    finally:
+        db.close()
     assert _o2o(database, "audit").returncode == 0
     assert not list(database.parent.glob("*.building*"))
