@@ -24,18 +24,24 @@ pytestmark = [pytest.mark.postgres, requires_postgres]
 
 def buying(member, store, skus) -> Callable[[], Order]:
     """One buyer in the app: one unit of each SKU, for pickup at `store`, in the order given."""
-    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
-                           lines=[LineRequest(sku_id=sku.pk, quantity=1) for sku in skus])
+    request = OrderRequest(
+        channel="app",
+        fulfilment="pickup",
+        fulfilment_location_id=store.pk,
+        lines=[LineRequest(sku_id=sku.pk, quantity=1) for sku in skus],
+    )
     return lambda: place_order(actor=actor_for_member(member), member=member, request=request)
 
 
 def paying_and_collecting(order: Order, counter_actor) -> Callable[[], str]:
     """The customer pays through the gateway, then shows the pickup code at the counter."""
+
     def run() -> str:
         payment, _url = start_online_payment(actor=SYSTEM, order=Order.objects.get(pk=order.pk))
         assert simulate_customer_payment(gateway_ref=payment.gateway_ref) == "paid"
         code = Order.objects.get(pk=order.pk).pickup_voucher.code
         return redeem_pickup_voucher(actor=counter_actor, presented=code).state
+
     return run
 
 
@@ -116,7 +122,8 @@ def test_buyers_of_two_skus_in_opposite_orders_neither_deadlock_nor_half_reserve
     assert Order.objects.count() == 5
     assert OrderLine.objects.count() == 10
     assert Counter(Reservation.objects.filter(state=Reservation.State.ACTIVE).values_list("sku_id", flat=True)) == {
-        sku_a.pk: 5, sku_b.pk: 5,
+        sku_a.pk: 5,
+        sku_b.pk: 5,
     }
     assert levels(store, sku_a, sku_b) == [(10, 5), (5, 5)]
     assert audit_stock() == []
