@@ -62,6 +62,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.site = (options["site"] or settings.O2O_SITE_URL or "http://127.0.0.1:8000").rstrip("/")
+        # `make demo HOST=0.0.0.0` listens everywhere; this machine answers on 127.0.0.1 too.
+        self.site = self.site.replace("://0.0.0.0:", "://127.0.0.1:")
         if not options["reset"] and Location.objects.exists():
             self.stdout.write("The database already has data; nothing generated (--reset starts over).")
             self._print_logins()
