@@ -49,7 +49,8 @@ def chain(store, clerk, member):
 
     returned_sale = _sale(clerk, sku, 2)
     line = returned_sale.lines.get()
-    refund_order(actor=actor_for_user(clerk.user), order=returned_sale, returned={line.pk: 1}, reason="wrong size")
+    manager = EmployeeFactory(home_location=store, role=Role.STORE_MANAGER)  # refunds need a manager
+    refund_order(actor=actor_for_user(manager.user), order=returned_sale, returned={line.pk: 1}, reason="wrong size")
     pickup = paid_pickup_order(member=member, store=store, sku=sku, quantity=4)
     cancel_order(actor=actor_for_member(member), order=place_pickup_order(member=member, store=store, sku=sku))
     place_pickup_order(member=member, store=store, sku=sku, channel="h5")
