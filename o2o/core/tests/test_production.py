@@ -22,7 +22,9 @@ PRODUCTION_SECRETS = {
 
 
 def _run(code_or_args: str | list[str], **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("O2O_", "SECRET_KEY", "SECURE_"))}
+    # A fresh production process: none of our settings, nor the browser tests' async switch.
+    dropped = ("O2O_", "SECRET_KEY", "SECURE_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     environ.update(DJANGO_SETTINGS_MODULE="o2o.settings", **env)
     args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
     return subprocess.run(args, env=environ, capture_output=True, text=True, timeout=120, cwd=settings.BASE_DIR)
