@@ -163,3 +163,16 @@ def test_the_database_refuses_a_code_on_a_message_that_is_no_longer_pending():
 
     message.refresh_from_db()
     assert (message.state, message.secret) == ("pending", "864200")
+
+
+@pytest.mark.parametrize(("development", "logged"), [(True, "Your code is 246810"), (False, "Your code is ******")])
+def test_the_console_backend_shows_a_code_only_in_development(settings, caplog, development, logged):
+    settings.DEVELOPMENT = development
+    settings.O2O_MESSAGE_BACKEND = "o2o.core.messaging.ConsoleBackend"
+
+    with caplog.at_level("INFO", logger="o2o.messaging"):
+        message = queue_message(channel="sms", recipient=PHONE, body="Your code is {secret}", secret="246810")
+        messaging.deliver(message_id=message.pk)
+
+    assert logged in caplog.text
+    assert development or "246810" not in caplog.text
