@@ -128,6 +128,20 @@ if cache_url := env_str("CACHE_LOCATION"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
 # Rate limits: `database` (shared by every process), redis://..., or memory:// (one process only).
 O2O_RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "database")
+# Sign-in and code-sending budgets ("5/10minute"): the defaults live beside the rules that spend
+# them (members.services, access.services; docs/security.md); the environment may override each.
+SIGN_IN_BUDGETS = (
+    "O2O_OTP_PER_PHONE",
+    "O2O_OTP_PER_CLIENT",
+    "O2O_OTP_PER_MINUTE",
+    "O2O_SIGN_IN_MISSES_PER_PHONE",
+    "O2O_SIGN_IN_TRIES_PER_CLIENT",
+    "O2O_PASSWORD_MISSES_PER_USERNAME",
+    "O2O_PASSWORD_TRIES_PER_CLIENT",
+)
+globals().update({name: value for name in SIGN_IN_BUDGETS if (value := env_str(name))})
+# Reverse proxies in front of the web processes: the client address is read from X-Forwarded-For.
+O2O_TRUSTED_PROXIES = env_int("O2O_TRUSTED_PROXIES", 0)
 
 TASKS = {
     "default": {
