@@ -27,6 +27,9 @@ def bench_env() -> None:
     """Environment every bench process (and gunicorn) runs with."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
     os.environ["O2O_ONLINE_SAFETY_BUFFER"] = "0"
+    # The bench pays through the simulator, which production refuses (and production redirects
+    # plain-HTTP requests): it runs in development mode, like the test suite.
+    os.environ.setdefault("O2O_ENV", "development")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 

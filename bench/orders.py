@@ -298,10 +298,11 @@ def http_statement_counts(plan: dict, log=print) -> dict:
             r = client.post("/api/v1/orders", json.dumps(body), content_type="application/json", headers=auth)
         order_id = r.json()["id"]
         with CaptureQueriesContext(connection) as started:
-            r = client.post(f"/api/v1/payments/orders/{order_id}/online", headers=auth)
+            r = client.post(f"/api/v1/payments/orders/{order_id}/online", content_type="application/json",
+                            headers=auth)
         ref = r.json()["pay_url"].rsplit("/", 1)[1]
         with CaptureQueriesContext(connection) as paid:
-            r = client.post(f"/api/v1/payments/simulator/{ref}?outcome=succeeded")
+            r = client.post(f"/api/v1/payments/simulator/{ref}?outcome=succeeded", content_type="application/json")
         if r.json().get("outcome") != "paid":
             raise BenchFailure(f"http profile: {r.content!r}")
         if attempt:
