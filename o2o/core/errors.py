@@ -40,6 +40,14 @@ class ErrorCode(StrEnum):
     # members
     INVALID_PHONE = "invalid_phone"
     INVALID_CODE = "invalid_code"
+    # money and loyalty
+    INSUFFICIENT_BALANCE = "insufficient_balance"  # wallet does not cover the amount
+    WALLET_FROZEN = "wallet_frozen"
+    PAYMENT_CODE_INVALID = "payment_code_invalid"  # member pay code unknown, expired or used
+    INSUFFICIENT_POINTS = "insufficient_points"
+    TENDERS_EXCEED_PAYABLE = "tenders_exceed_payable"
+    DAY_ALREADY_CLOSED = "day_already_closed"
+    MEMBER_ANONYMISED = "member_anonymised"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
@@ -65,6 +73,13 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.CALLBACK_NOT_APPLIED: 503,
     ErrorCode.INVALID_CODE: 400,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.INSUFFICIENT_BALANCE: 409,
+    ErrorCode.WALLET_FROZEN: 409,
+    ErrorCode.PAYMENT_CODE_INVALID: 409,
+    ErrorCode.INSUFFICIENT_POINTS: 409,
+    ErrorCode.TENDERS_EXCEED_PAYABLE: 422,
+    ErrorCode.DAY_ALREADY_CLOSED: 409,
+    ErrorCode.MEMBER_ANONYMISED: 410,
 }
 
 

@@ -1,8 +1,40 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from o2o.members.phones import mask_phone
+
+
+class MemberLevel(models.Model):
+    """A member level (e.g. silver, gold) reached by growth value: yuan spent over the last 12 months.
+
+    Its benefits are read by pricing (a member discount as a discount line, free delivery) and
+    by loyalty (the points multiplier). Levels are re-assigned by loyalty's nightly job."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True, help_text=_("Higher is better."))
+    min_growth = models.PositiveIntegerField(_("growth value needed"), help_text=_("Yuan spent in 12 months."))
+    discount_percent = models.DecimalField(_("member discount (%)"), max_digits=5, decimal_places=2, default=Decimal(0))
+    points_multiplier = models.DecimalField(_("points multiplier"), max_digits=4, decimal_places=2, default=Decimal(1))
+    free_delivery = models.BooleanField(_("free delivery"), default=False)
+
+    class Meta:
+        verbose_name = _("member level")
+        verbose_name_plural = _("member levels")
+        ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lt=100), name="memberlevel_discount_range"
+            ),
+            models.CheckConstraint(condition=Q(points_multiplier__gte=1), name="memberlevel_multiplier_at_least_1"),
+            models.UniqueConstraint(fields=["min_growth"], name="memberlevel_one_per_threshold"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Member(models.Model):
@@ -26,7 +58,12 @@ class Member(models.Model):
     acquiring_employee = models.ForeignKey(
         "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="acquired_members"
     )
+    level = models.ForeignKey(
+        MemberLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("level")
+    )
     created_at = models.DateTimeField(_("joined at"), auto_now_add=True, db_index=True)
+    # Set when the member deleted their account: personal fields were anonymised, the books kept.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member")

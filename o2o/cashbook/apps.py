@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CashbookConfig(AppConfig):
+    name = "o2o.cashbook"
+    label = "cashbook"

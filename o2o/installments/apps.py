@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InstallmentsConfig(AppConfig):
+    name = "o2o.installments"
+    label = "installments"
