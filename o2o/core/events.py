@@ -37,3 +37,5 @@ ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, 
 ORDER_UNCOLLECTED = "order.uncollected"  # a pickup nobody came for: stock released, money to be returned
 ORDER_RETURNED = "order.returned"  # goods came back after hand-over (partial or whole)
 ORDER_COMPLETED = "order.completed"  # the return window closed: final for commission and points
+# `member=<Member>, given=<bool>, at=<datetime>, source=<str>`: a member gave or withdrew marketing consent.
+MARKETING_CONSENT_CHANGED = "member.marketing_consent_changed"

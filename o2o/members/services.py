@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from o2o.core import events
 from o2o.core.codes import random_digits
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.messaging import queue_message
@@ -93,16 +94,23 @@ def register_member(
                 **(consent if marketing_consent else {}),
             },
         )
+        if member.anonymised_at is not None:  # a deleted account never signs in or joins again
+            raise DomainError(ErrorCode.MEMBER_ANONYMISED, "this account was deleted")
+        given = created and marketing_consent
         if marketing_consent and not created:
             # Consent given now by a member who had not given it; an earlier consent keeps its record.
-            Member.objects.filter(pk=member.pk, marketing_consent=False).update(**consent)
+            given = Member.objects.filter(pk=member.pk, marketing_consent=False).update(**consent) == 1
             member.refresh_from_db()
+        if given:  # privacy keeps the history of every decision
+            source = consent["marketing_consent_source"]
+            events.publish(events.MARKETING_CONSENT_CHANGED, member=member, given=True, at=now, source=source)
     return member, created
 
 
-def send_sign_in_code(*, phone: str, client: str = "") -> None:
+def send_sign_in_code(*, phone: str, client: str = "", text: str = "") -> None:
     """A fresh one-time code to the phone, within the budgets per phone, per client address and for
-    the whole site. The answer is the same whether or not the phone belongs to a member."""
+    the whole site. The answer is the same whether or not the phone belongs to a member. `text`
+    (with %(code)s) says what the code is for when it is not signing in (deleting the account)."""
     e164 = normalize_phone(phone)
     budgets = [
         ("O2O_OTP_PER_CLIENT", ("otp-client", client)),
@@ -125,7 +133,7 @@ def send_sign_in_code(*, phone: str, client: str = "") -> None:
         queue_message(
             channel="sms",
             recipient=e164,
-            body=_("Your O2O sign-in code is %(code)s") % {"code": "{secret}"},
+            body=(text or _("Your O2O sign-in code is %(code)s")) % {"code": "{secret}"},
             secret=code,
         )
 
