@@ -39,6 +39,10 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # a member's own data rights (docs/privacy.md)
+    EXPORT_MY_DATA = "export_my_data"
+    DELETE_MY_ACCOUNT = "delete_my_account"  # confirmed by a fresh code sent to the phone
+    MANAGE_MY_CONSENT = "manage_my_consent"  # give or withdraw marketing consent
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -71,6 +75,11 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    # Only the member: staff never download or delete someone's data for them (PIPL requests that
+    # reach customer service are answered by the member's own account).
+    Operation.EXPORT_MY_DATA: frozenset({MEMBER}),
+    Operation.DELETE_MY_ACCOUNT: frozenset({MEMBER}),
+    Operation.MANAGE_MY_CONSENT: frozenset({MEMBER}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the
