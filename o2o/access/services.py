@@ -98,10 +98,16 @@ def actor_for_token(token: str) -> Actor | None:
     )
     if row is None:
         return None
-    if row.member is not None:
-        return actor_for_member(row.member)
+    if row.member is not None:  # a deleted account's tokens are gone; refuse any that slipped through
+        return actor_for_member(row.member) if row.member.anonymised_at is None else None
     return actor_for_user(row.user) if row.user.is_active else None
 
 
 def revoke_token(token: str) -> None:
     ApiToken.objects.filter(key_hash=_digest(token)).delete()
+
+
+def revoke_member_tokens(*, member_id: int) -> int:
+    """Every API token of the member (deleting the account); returns how many there were."""
+    deleted, _by_model = ApiToken.objects.filter(member_id=member_id).delete()
+    return deleted

@@ -54,7 +54,8 @@ def sign_out_member(request: HttpRequest) -> None:
 
 def current_member(request: HttpRequest) -> Member | None:
     member_id = request.session.get(MEMBER_SESSION_KEY)
-    return Member.objects.filter(pk=member_id).first() if member_id else None
+    # A deleted (anonymised) account's sessions elsewhere end with it.
+    return Member.objects.filter(pk=member_id, anonymised_at__isnull=True).first() if member_id else None
 
 
 def member_page(view: View) -> View:
