@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     WALLET_FROZEN = "wallet_frozen"
     PAYMENT_CODE_INVALID = "payment_code_invalid"  # member pay code unknown, expired or used
     INSUFFICIENT_POINTS = "insufficient_points"
+    POINTS_REFUND_EXCEEDS_SPEND = "points_refund_exceeds_spend"  # gives back more than that spend took
     TENDERS_EXCEED_PAYABLE = "tenders_exceed_payable"
     DAY_ALREADY_CLOSED = "day_already_closed"
     MEMBER_ANONYMISED = "member_anonymised"
@@ -78,6 +79,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.WALLET_FROZEN: 409,
     ErrorCode.PAYMENT_CODE_INVALID: 409,
     ErrorCode.INSUFFICIENT_POINTS: 409,
+    ErrorCode.POINTS_REFUND_EXCEEDS_SPEND: 409,
     ErrorCode.TENDERS_EXCEED_PAYABLE: 422,
     ErrorCode.DAY_ALREADY_CLOSED: 409,
     ErrorCode.MEMBER_ANONYMISED: 410,
