@@ -49,6 +49,13 @@ class Location(models.Model):
         help_text=_("Empty: the chain's default."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    franchise_share_percent = models.DecimalField(
+        _("franchise share of online orders (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("Franchise stores: the percentage of the online orders they fulfil that is owed to them."),
+    )
 
     class Meta:
         verbose_name = _("location")
@@ -62,6 +69,10 @@ class Location(models.Model):
             models.CheckConstraint(condition=Q(delivery_radius_km__gte=0), name="location_radius_not_negative"),
             models.CheckConstraint(
                 condition=Q(kind__in=["store", "warehouse", "workshop"]), name="location_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(franchise_share_percent__gte=0, franchise_share_percent__lte=100),
+                name="location_franchise_share_percent_range",
             ),
         ]
 
