@@ -1,6 +1,7 @@
 """One settings module, read from the environment (see README for the variables)."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -245,6 +246,9 @@ O2O_PAYMENT_DEADLINE_MINUTES = env_int("O2O_PAYMENT_DEADLINE_MINUTES", 15)
 O2O_ONLINE_SAFETY_BUFFER = env_int("O2O_ONLINE_SAFETY_BUFFER", 1)
 O2O_GATEWAY_SECRET = env_str("O2O_GATEWAY_SECRET", DEV_GATEWAY_SECRET)
 O2O_VOUCHER_UNDO_MINUTES = env_int("O2O_VOUCHER_UNDO_MINUTES", 10)
+# Pricing (docs/pricing.md): a delivery costs O2O_DELIVERY_FEE, free from O2O_FREE_DELIVERY_FROM of net goods.
+O2O_DELIVERY_FEE = Decimal(env_str("O2O_DELIVERY_FEE", "8.00"))
+O2O_FREE_DELIVERY_FROM = Decimal(env_str("O2O_FREE_DELIVERY_FROM", "99.00"))
 # Order lifecycle and refunds (docs/money.md): returns are taken for O2O_RETURN_WINDOW_DAYS after
 # hand-over, then the order is completed; an expired pickup is kept O2O_UNCOLLECTED_GRACE_DAYS
 # more (0: refunded at once); a gateway refund is tried O2O_REFUND_MAX_ATTEMPTS times, waiting

@@ -38,6 +38,32 @@ def unit_prices(*, sku_ids: set[int], channel: str, location_id: int | None) -> 
     return prices
 
 
+def sellable_skus_with_prices(
+    *, sku_ids: set[int], channel: str, location_id: int | None
+) -> tuple[dict[int, SKU], dict[int, Decimal]]:
+    """The SKUs and their prices for an order, in one query when all is well (the order path counts
+    its statements): active SKUs sold on the channel, each with the location's price, else the
+    chain-wide one. Raises as `skus_by_id`, then NOT_SOLD_ON_CHANNEL, then `unit_prices` would."""
+    rows = (
+        Price.objects.filter(sku_id__in=sku_ids, channel=channel, sku__is_active=True, sku__product__is_active=True)
+        .filter(Q(location_id__isnull=True) | Q(location_id=location_id))
+        .select_related("sku__product")
+    )
+    skus: dict[int, SKU] = {}
+    prices: dict[int, Decimal] = {}
+    for price in rows:
+        skus[price.sku_id] = price.sku
+        if price.location_id is not None or price.sku_id not in prices:
+            prices[price.sku_id] = price.amount
+    if sku_ids - skus.keys():
+        skus = skus_by_id(sku_ids)  # the unhappy path: say which rule failed, in the usual order
+    if off_channel := sorted(s for s in sku_ids if not skus[s].is_sold_on(channel)):
+        raise DomainError(ErrorCode.NOT_SOLD_ON_CHANNEL, "not sold on this channel", sku_ids=off_channel)
+    if missing := sku_ids - prices.keys():
+        raise DomainError(ErrorCode.NO_PRICE, "no price on this channel", sku_ids=sorted(missing))
+    return skus, prices
+
+
 def categories() -> QuerySet[Category]:
     return Category.objects.order_by("name")
 

@@ -16,10 +16,12 @@ the customer had already returned shows up as a difference.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
+from o2o.core.money import money_field_kwargs
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
-from o2o.orders.models import OrderLine, OrderState
+from o2o.orders.models import Order, OrderLine, OrderLineDiscount, OrderState
 
 # Orders whose goods are with the customer (returned units came back to the fulfilment location).
 # A refunded order has every unit returned (or never handed over): nothing of it is out.
@@ -107,5 +109,50 @@ def reservations_nobody_needs() -> list[Finding]:
     ]
 
 
+def order_money() -> list[Finding]:
+    """The money model, across rows (the CHECKs hold each row alone): an order's lines add up to its
+    subtotal and discounts, a line's discount rows add up to its discount total (and a line without
+    a discount total has none), and no order refunded more than its total."""
+    findings = []
+    decimal = DecimalField(**money_field_kwargs())
+    orders = Order.objects.annotate(
+        lines_gross=Coalesce(Sum("lines__line_total"), Value(0), output_field=decimal),
+        lines_discount=Coalesce(Sum("lines__discount_total"), Value(0), output_field=decimal),
+        lines_count=Count("lines"),
+    ).filter(~Q(lines_gross=F("subtotal")) | ~Q(lines_discount=F("discount_total")) | Q(lines_count=0))
+    for number, subtotal, discount, gross, line_discount in orders.values_list(
+        "number", "subtotal", "discount_total", "lines_gross", "lines_discount"
+    )[:1000]:
+        findings.append(
+            Finding(
+                "order_lines_sum",
+                f"order {number}",
+                f"subtotal {subtotal} / discounts {discount}, its lines say {gross} / {line_discount}",
+            )
+        )
+    discounts = OrderLineDiscount.objects.filter(line=OuterRef("pk")).values("line").annotate(s=Sum("amount"))
+    lines = (
+        OrderLine.objects.annotate(
+            discounted=Coalesce(
+                Subquery(discounts.values("s")[:1], output_field=decimal), Value(0), output_field=decimal
+            )
+        )
+        .filter(~Q(discounted=F("discount_total")))
+        .values_list("pk", "order__number", "discount_total", "discounted")
+    )
+    for pk, number, discount, discounted in lines[:1000]:
+        findings.append(
+            Finding(
+                "line_discounts_sum",
+                f"order {number} line {pk}",
+                f"discount {discount}, its discount rows say {discounted}",
+            )
+        )
+    over = Order.objects.filter(refunded_total__gt=F("total")).values_list("number", "refunded_total", "total")
+    for number, refunded, total in over[:1000]:
+        findings.append(Finding("refund_within_total", f"order {number}", f"refunded {refunded} of {total}"))
+    return findings
+
+
 def run() -> list[Finding]:
-    return [*stock_from_business_facts(), *reservations_nobody_needs()]
+    return [*stock_from_business_facts(), *reservations_nobody_needs(), *order_money()]

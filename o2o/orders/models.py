@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from o2o.catalog.models import Channel
 from o2o.core.money import money_field_kwargs
+from o2o.pricing.models import DiscountSource
 
 
 class OrderState(models.TextChoices):
@@ -71,7 +72,11 @@ class Order(models.Model):
         "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="referred_orders"
     )
     delivery_address = models.CharField(_("delivery address"), max_length=255, blank=True)
+    # The money model (docs/pricing.md): subtotal = the lines' list prices x quantities; discounts
+    # come off it line by line; the delivery fee goes on; total is what the customer pays.
     subtotal = models.DecimalField(_("subtotal"), **money_field_kwargs())
+    discount_total = models.DecimalField(_("discounts"), default=0, **money_field_kwargs())
+    delivery_fee = models.DecimalField(_("delivery fee"), default=0, **money_field_kwargs())
     total = models.DecimalField(_("total"), **money_field_kwargs())
     refunded_total = models.DecimalField(_("refunded"), default=0, **money_field_kwargs())
     payment_deadline = models.DateTimeField(_("pay before"), null=True, blank=True)
@@ -90,6 +95,14 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(fulfilment__in=Fulfilment.values), name="order_fulfilment_valid"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="order_channel_valid"),
             models.CheckConstraint(condition=Q(total__gte=0, subtotal__gte=0), name="order_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0, discount_total__lte=F("subtotal"), delivery_fee__gte=0),
+                name="order_discount_within_subtotal",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") - F("discount_total") + F("delivery_fee")),
+                name="order_total_is_subtotal_less_discounts_plus_delivery",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")), name="order_refund_within_total"
             ),
@@ -122,7 +135,9 @@ class OrderLine(models.Model):
     sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), **money_field_kwargs())
-    line_total = models.DecimalField(_("line total"), **money_field_kwargs())
+    line_total = models.DecimalField(_("line total"), **money_field_kwargs())  # gross: list price x quantity
+    discount_total = models.DecimalField(_("discounts"), default=0, **money_field_kwargs())
+    net_amount = models.DecimalField(_("net amount"), **money_field_kwargs())  # what the customer pays for it
     returned_quantity = models.PositiveIntegerField(_("returned"), default=0)
 
     class Meta:
@@ -135,11 +150,43 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(line_total=Round(F("unit_price") * F("quantity"), 2)), name="orderline_total_is_price_x_qty"
             ),
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0, discount_total__lte=F("line_total")),
+                name="orderline_discount_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_amount=F("line_total") - F("discount_total")),
+                name="orderline_net_is_total_less_discounts",
+            ),
             models.UniqueConstraint(fields=["order", "sku"], name="orderline_one_per_sku"),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku_id}"
+
+
+class OrderLineDiscount(models.Model):
+    """One discount taken off an order line (a promotion, a coupon, the member level, a manual
+    discount), as priced when the order was placed. Lines without discounts have none."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="discounts")
+    source = models.CharField(_("source"), max_length=16, choices=DiscountSource.choices)
+    amount = models.DecimalField(_("amount"), **money_field_kwargs())
+    label = models.CharField(_("label"), max_length=120)
+    rule_ref = models.CharField(_("rule"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("order line discount")
+        verbose_name_plural = _("order line discounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="orderlinediscount_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(source__in=DiscountSource.values), name="orderlinediscount_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: -{self.amount}"
 
 
 class OrderTransition(models.Model):

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
-from o2o.catalog.selectors import skus_by_id, unit_prices
+from o2o.catalog.selectors import sellable_skus_with_prices
 from o2o.core import events
 from o2o.core.codes import random_readable
 from o2o.core.errors import DomainError, ErrorCode
@@ -23,8 +23,10 @@ from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
 from o2o.orders.locks import lock_order
-from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState, OrderTransition
+from o2o.orders.models import Fulfilment, Order, OrderLine, OrderLineDiscount, OrderState, OrderTransition
 from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
+from o2o.pricing.allocation import share_of_units
+from o2o.pricing.cart import CartLine, PricedCart, price_cart
 from o2o.staff.models import Employee
 from o2o.stores.models import Location
 from o2o.stores.selectors import get_location
@@ -173,12 +175,8 @@ def _place(
         raise DomainError(ErrorCode.INVALID, "unknown channel or fulfilment")
     location = get_location(location_id=request.fulfilment_location_id)
     _check_fulfilment(request, location)
-    skus = skus_by_id(set(wanted))
-    if off_channel := sorted(s for s in wanted if not skus[s].is_sold_on(request.channel)):
-        raise DomainError(ErrorCode.NOT_SOLD_ON_CHANNEL, "not sold on this channel", sku_ids=off_channel)
     selling_location_id = _selling_location_id(request, actor)
-    prices = unit_prices(sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id)
-    subtotal = to_money(sum((prices[s] * q for s, q in wanted.items()), Decimal(0)))
+    priced = _price(request, wanted, member, selling_location_id)
     order = Order.objects.create(
         number=_new_number(),
         member=member,
@@ -189,17 +187,16 @@ def _place(
         placed_by=actor.user if actor.is_staff else None,
         referrer=request.referrer,
         delivery_address=request.delivery_address.strip(),
-        subtotal=subtotal,
-        total=subtotal,
+        subtotal=priced.subtotal,
+        discount_total=priced.discount_total,
+        delivery_fee=priced.delivery_fee,
+        total=priced.payable,
         payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
         idempotency_scope=scope if idempotency_key else "",
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
-    lines = OrderLine.objects.bulk_create(
-        OrderLine(order=order, sku_id=s, quantity=q, unit_price=prices[s], line_total=to_money(prices[s] * q))
-        for s, q in sorted(wanted.items())
-    )
+    lines = _create_lines(order, priced)
     inventory.reserve_stock(
         requests=[inventory.StockRequest(location.pk, line.sku_id, line.quantity, line.pk) for line in lines],
         online=request.channel in Channel.online(),
@@ -207,6 +204,66 @@ def _place(
         locations={location.pk: location},
     )
     return order
+
+
+def _price(
+    request: OrderRequest, wanted: dict[int, int], member: Member | None, selling_location_id: int
+) -> PricedCart:
+    """The cart priced by `pricing.price_cart` at the selling store (SKUs and prices in one query)."""
+    skus, prices = sellable_skus_with_prices(
+        sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id
+    )
+    return price_cart(
+        lines=[CartLine(s, q) for s, q in sorted(wanted.items())],
+        channel=request.channel,
+        location_id=selling_location_id,
+        member=member,
+        fulfilment=request.fulfilment,
+        prices=prices,
+        skus=skus,
+    )
+
+
+def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
+    lines = OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            sku_id=line.sku_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            line_total=line.gross,
+            discount_total=line.discount_total,
+            net_amount=line.net,
+        )
+        for line in priced.lines
+    )
+    discounts = [
+        OrderLineDiscount(line=row, source=d.source, amount=d.amount, label=d.label[:120], rule_ref=d.rule_ref[:80])
+        for row, line in zip(lines, priced.lines, strict=True)
+        for d in line.discounts
+    ]
+    if discounts:  # no statement for an order without discounts
+        OrderLineDiscount.objects.bulk_create(discounts)
+    return lines
+
+
+def quote_order(*, actor: Actor, member: Member | None, request: OrderRequest) -> PricedCart:
+    """What placing this order would cost, without placing it (reads only, writes nothing).
+
+    The same checks and prices as `place_order`: customers quote online channels for themselves,
+    staff quote counter sales at their store for a customer they name. An anonymous caller may
+    quote online channels and gets list prices only (no member, so no member benefits)."""
+    if actor.member is not None or actor.is_staff:
+        _check_actor(request, actor, member)
+    elif member is not None or request.channel == Channel.POS:
+        raise DomainError(ErrorCode.FORBIDDEN, "sign in to see member or counter prices")
+    wanted = _merged_lines(request.lines)
+    if request.channel not in Channel.values or request.fulfilment not in Fulfilment.values:
+        raise DomainError(ErrorCode.INVALID, "unknown channel or fulfilment")
+    if request.fulfilment == Fulfilment.DELIVERY and not request.delivery_address.strip():
+        request = replace(request, delivery_address="(quote)")  # the address does not change the price
+    _check_fulfilment(request, get_location(location_id=request.fulfilment_location_id))
+    return _price(request, wanted, member, _selling_location_id(request, actor))
 
 
 CLOSING_STATES = frozenset(
@@ -360,14 +417,19 @@ def mark_uncollected(*, order: Order, note: str) -> Decimal:
     return amount
 
 
+def _line_event(line: OrderLine, quantity: int, amount: Decimal) -> dict:
+    """A line of ORDER_RETURNED / ORDER_COMPLETED: `unit_price` is the list price, `amount` what the
+    customer paid for these units after discounts (their share of the line's net amount)."""
+    return dict(line_id=line.pk, sku_id=line.sku_id, quantity=quantity, unit_price=line.unit_price, amount=amount)
+
+
 def _kept_lines(order: Order) -> list[dict]:
     lines = []
     for line in OrderLine.objects.filter(order=order).order_by("pk"):
         kept = line.quantity - line.returned_quantity
         if kept:
-            amount = to_money(line.unit_price * kept)
-            lines.append(dict(line_id=line.pk, sku_id=line.sku_id, quantity=kept, unit_price=line.unit_price,
-                              amount=amount))  # fmt: skip
+            amount = share_of_units(line.net_amount, line.quantity, line.returned_quantity, kept)
+            lines.append(_line_event(line, kept, amount))
     return lines
 
 
@@ -390,7 +452,9 @@ def complete_orders(*, now=None, batch: int = 500) -> int:
 
 
 def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int] | None) -> Decimal:
-    """Book what the customer returns (all of it when `returned` is None) and return the amount owed.
+    """Book what the customer returns (all of it when `returned` is None) and return the amount owed:
+    the net (after discounts) of the returned units, plus the delivery fee when nothing is left
+    (everything returned, or cancelled before hand-over) — then it is the order's total, exactly.
 
     Before hand-over, the reserved stock is released; after it, returned goods go back on the shelf.
     The money is paid back by the caller (payments), in the same transaction.
@@ -419,9 +483,11 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
             returned_quantity=F("returned_quantity") + quantity
         ):
             raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than was sold", line_id=pk)
-        amount += line.unit_price * quantity
-        returned_lines.append(dict(line_id=pk, sku_id=line.sku_id, quantity=quantity, unit_price=line.unit_price,
-                                   amount=to_money(line.unit_price * quantity)))  # fmt: skip
+        # The net of these units, rounded cumulatively: all returns of a line add up to its net.
+        # `line` was read under the order's lock, so its returned quantity is the one before this return.
+        share = share_of_units(line.net_amount, line.quantity, line.returned_quantity, quantity)
+        amount += share
+        returned_lines.append(_line_event(line, quantity, share))
         if handed_over:
             inventory.return_stock(
                 location_id=order.fulfilment_location_id,
@@ -432,12 +498,14 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
             )
     if not handed_over:
         inventory.release_reservations(reservations=_active_reservations(order))
+    fully_returned = not OrderLine.objects.filter(order=order, returned_quantity__lt=F("quantity")).exists()
+    if fully_returned or not handed_over:
+        amount += order.delivery_fee  # the delivery is paid back only with everything else
     amount = to_money(amount)
     Order.objects.filter(pk=order.pk).update(refunded_total=F("refunded_total") + amount)
     order.refresh_from_db(fields=["refunded_total"])
     if handed_over:
         events.publish(events.ORDER_RETURNED, order=order, lines=returned_lines, amount=amount)
-    fully_returned = not OrderLine.objects.filter(order=order, returned_quantity__lt=F("quantity")).exists()
     if fully_returned or not handed_over:
         transition(order=order, to_state=OrderState.REFUNDED, actor_id=actor_id)
         events.publish(events.ORDER_REFUNDED, order=order)

@@ -287,7 +287,8 @@ class OrderMaker:
         self.writer.add(order)
         rows = [
             OrderLineRow(
-                order=order, sku_id=self.catalog.ids[j], quantity=q, unit_price=price, line_total=to_money(price * q)
+                order=order, sku_id=self.catalog.ids[j], quantity=q, unit_price=price, line_total=to_money(price * q),
+                net_amount=to_money(price * q),
             )
             for j, q, price in lines
         ]

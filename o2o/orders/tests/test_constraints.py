@@ -38,7 +38,11 @@ def test_a_line_total_is_its_unit_price_times_its_quantity(order):
 
     assert refused(lambda: OrderLine.objects.filter(pk=line.pk).update(line_total=Decimal("9.89")))
     assert refused(lambda: OrderLine.objects.filter(pk=line.pk).update(quantity=4))
-    assert not refused(lambda: OrderLine.objects.filter(pk=line.pk).update(quantity=4, line_total=Decimal("13.20")))
+    assert not refused(
+        lambda: OrderLine.objects.filter(pk=line.pk).update(
+            quantity=4, line_total=Decimal("13.20"), net_amount=Decimal("13.20")
+        )
+    )
 
 
 @pytest.mark.parametrize("state", [OrderState.PAID, OrderState.PICKED_UP, OrderState.REFUNDED, OrderState.UNCOLLECTED])
