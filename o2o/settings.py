@@ -259,6 +259,11 @@ O2O_REFUND_MAX_ATTEMPTS = env_int("O2O_REFUND_MAX_ATTEMPTS", 8)
 O2O_REFUND_RETRY_SECONDS = env_int("O2O_REFUND_RETRY_SECONDS", 60)
 O2O_VOUCHER_FAILED_ATTEMPTS = env_str("O2O_VOUCHER_FAILED_ATTEMPTS", "10/minute")
 O2O_OTP_TTL_MINUTES = 5
+# Points (docs/loyalty.md): earned per yuan of net goods, spent at O2O_POINTS_PER_YUAN_TENDER points
+# a yuan, and expiring on Dec 31 of the year they became available + O2O_POINTS_EXPIRE_YEARS.
+O2O_POINTS_PER_YUAN = env_int("O2O_POINTS_PER_YUAN", 1)
+O2O_POINTS_PER_YUAN_TENDER = env_int("O2O_POINTS_PER_YUAN_TENDER", 100)
+O2O_POINTS_EXPIRE_YEARS = env_int("O2O_POINTS_EXPIRE_YEARS", 1)
 O2O_MESSAGE_BACKEND = env_str("O2O_MESSAGE_BACKEND", "o2o.core.messaging.ConsoleBackend")
 # The public address (https://shop.example) for links in QR codes and pay URLs; unset: the request's.
 O2O_SITE_URL = env_str("O2O_SITE_URL", "")

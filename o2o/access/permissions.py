@@ -39,6 +39,10 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # loyalty (docs/loyalty.md)
+    ADJUST_POINTS = "adjust_points"  # give or take a member's points, with a reason
+    MANAGE_LOYALTY_RULES = "manage_loyalty_rules"  # member levels and category points rules
+    VIEW_POINTS_LIABILITY = "view_points_liability"  # a read: points outstanding and their value
     # a member's own data rights (docs/privacy.md)
     EXPORT_MY_DATA = "export_my_data"
     DELETE_MY_ACCOUNT = "delete_my_account"  # confirmed by a fresh code sent to the phone
@@ -75,6 +79,9 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    Operation.ADJUST_POINTS: frozenset({Role.HQ, Role.CS_AGENT}),
+    Operation.MANAGE_LOYALTY_RULES: frozenset({Role.HQ}),
+    Operation.VIEW_POINTS_LIABILITY: frozenset({Role.HQ}),
     # Only the member: staff never download or delete someone's data for them (PIPL requests that
     # reach customer service are answered by the member's own account).
     Operation.EXPORT_MY_DATA: frozenset({MEMBER}),
