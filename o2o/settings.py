@@ -277,3 +277,8 @@ O2O_SCHEDULER_STALE_SECONDS = env_int("O2O_SCHEDULER_STALE_SECONDS", 120)
 O2O_READINESS_REQUIRES_SCHEDULER = env_bool("O2O_READINESS_REQUIRES_SCHEDULER", False)
 # The simulated gateway pays any order for free: on by default only in development (or DEBUG).
 O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", not PRODUCTION)
+# Stored value (docs/wallet.md): how a spend takes principal and bonus (proportional,
+# bonus_first or principal_first), how long a member's payment code lives, the largest top-up.
+O2O_WALLET_SPEND_ORDER = env_str("O2O_WALLET_SPEND_ORDER", "proportional")
+O2O_PAYMENT_CODE_SECONDS = env_int("O2O_PAYMENT_CODE_SECONDS", 60)
+O2O_WALLET_MAX_TOP_UP = env_str("O2O_WALLET_MAX_TOP_UP", "5000.00")

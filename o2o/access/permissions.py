@@ -39,6 +39,13 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # stored value (docs/wallet.md)
+    TOP_UP_OWN_WALLET = "top_up_own_wallet"  # online, through the gateway; also the member's pay code
+    TOP_UP_AT_COUNTER = "top_up_at_counter"  # cash / card / QR taken at the store's counter
+    FREEZE_WALLET = "freeze_wallet"  # and unfreeze, with a reason
+    REFUND_WALLET_PRINCIPAL = "refund_wallet_principal"  # principal paid back; the bonus is forfeited
+    MANAGE_TOP_UP_TIERS = "manage_top_up_tiers"
+    VIEW_WALLET_LIABILITIES = "view_wallet_liabilities"
     # loyalty (docs/loyalty.md)
     ADJUST_POINTS = "adjust_points"  # give or take a member's points, with a reason
     MANAGE_LOYALTY_RULES = "manage_loyalty_rules"  # member levels and category points rules
@@ -79,6 +86,12 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    Operation.TOP_UP_OWN_WALLET: frozenset({MEMBER}),
+    Operation.TOP_UP_AT_COUNTER: _STORE_COUNTER,
+    Operation.FREEZE_WALLET: frozenset({Role.HQ}),
+    Operation.REFUND_WALLET_PRINCIPAL: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
+    Operation.MANAGE_TOP_UP_TIERS: frozenset({Role.HQ}),
+    Operation.VIEW_WALLET_LIABILITIES: frozenset({Role.HQ}),
     Operation.ADJUST_POINTS: frozenset({Role.HQ, Role.CS_AGENT}),
     Operation.MANAGE_LOYALTY_RULES: frozenset({Role.HQ}),
     Operation.VIEW_POINTS_LIABILITY: frozenset({Role.HQ}),
@@ -98,6 +111,7 @@ AT_OWN_LOCATION = frozenset(
         Operation.REDEEM_PICKUP_VOUCHER,
         Operation.UNDO_HAND_OVER,
         Operation.REGISTER_MEMBER_AT_COUNTER,
+        Operation.TOP_UP_AT_COUNTER,
     }
 )
 
