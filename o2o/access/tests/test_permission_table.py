@@ -222,6 +222,17 @@ def _lookup(world, target, caller):
     return f"members/lookup?phone={member.phone.replace('+', '%2B')}", None
 
 
+def _delete(world, target, caller):
+    """A member confirms with the code sent to their phone; anyone else sends some code."""
+    from o2o.privacy.services import send_deletion_code
+    from o2o.testing.outbox import last_code_sent_to
+
+    if caller.member is None:
+        return "privacy/deletion", {"code": "123456"}
+    send_deletion_code(actor=caller.actor)
+    return "privacy/deletion", {"code": last_code_sent_to(caller.member.phone)}
+
+
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
@@ -258,7 +269,29 @@ CASES = [
         on_orders=False,
     ),
     Case(Operation.REGISTER_MEMBER_AT_COUNTER, "POST /api/v1/members", _register, asked_at="home", on_orders=False),
+    Case(
+        Operation.DELETE_MY_ACCOUNT,
+        "POST /api/v1/privacy/deletion/code",
+        lambda w, t, c: ("privacy/deletion/code", None),
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(Operation.DELETE_MY_ACCOUNT, "POST /api/v1/privacy/deletion", _delete, asked_at="none", on_orders=False),
+    Case(
+        Operation.MANAGE_MY_CONSENT,
+        "POST /api/v1/privacy/consent",
+        lambda w, t, c: ("privacy/consent", {"given": True}),
+        asked_at="none",
+        on_orders=False,
+    ),
     # Reads that the table decides as well.
+    Case(
+        Operation.EXPORT_MY_DATA,
+        "GET /api/v1/privacy/export",
+        lambda w, t, c: ("privacy/export", None),
+        asked_at="none",
+        on_orders=False,
+    ),
     Case(Operation.LOOK_UP_MEMBER, "GET /api/v1/members/lookup", _lookup, asked_at="none", on_orders=False),
     Case(
         Operation.VIEW_STOCK,

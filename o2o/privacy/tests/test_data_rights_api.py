@@ -1,0 +1,383 @@
+"""A member's data rights through the API, as the member, another member and an attacker would use it."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.access.models import ApiToken
+from o2o.core.models import OutboxMessage
+from o2o.inventory.services import receive_stock
+from o2o.members.models import Member, OneTimeCode
+from o2o.orders import audit as orders_audit
+from o2o.orders.models import Order
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.payments import audit as payments_audit
+from o2o.payments.services import cancel_order
+from o2o.pickup.models import PickupVoucher
+from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
+from o2o.privacy.services import delete_my_account
+from o2o.testing.api import ApiClient, as_member, as_staff, problem_code
+from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
+from o2o.testing.journeys import paid_pickup_order, place_pickup_order
+from o2o.testing.outbox import last_code_sent_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sku(store):
+    sku = SKUFactory(price=Decimal("12.50"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=50)
+    return sku
+
+
+def _refunded_order(member, store, sku, quantity=2) -> Order:
+    """Paid online, then cancelled by the member: refunded in full (a finished order)."""
+    order = paid_pickup_order(member=member, store=store, sku=sku, quantity=quantity)
+    return cancel_order(actor=actor_for_member(member), order=order)
+
+
+def _cancelled_delivery(member, store, sku) -> Order:
+    request = OrderRequest(
+        channel="app",
+        fulfilment="delivery",
+        fulfilment_location_id=store.pk,
+        lines=[LineRequest(sku.pk, 1)],
+        delivery_address="上海市徐汇区漕溪北路88号 3楼",
+    )
+    order = place_order(actor=actor_for_member(member), member=member, request=request)
+    return cancel_order(actor=actor_for_member(member), order=order)
+
+
+def _export(client: ApiClient, **params):
+    return client.get("privacy/export", **params)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def test_the_export_holds_exactly_the_members_own_data(store, sku):
+    # given: two members, each with orders
+    me = MemberFactory(name="李雷", phone="+8613812345678")
+    other = MemberFactory(name="韩梅梅", phone="+8613987654321")
+    mine = _refunded_order(me, store, sku, quantity=2)
+    open_mine = place_pickup_order(member=me, store=store, sku=sku)
+    theirs = [_refunded_order(other, store, sku), paid_pickup_order(member=other, store=store, sku=sku)]
+    their_code = PickupVoucher.objects.get(order=theirs[1]).code
+
+    # when: I download my data, naming the other member's id as if I could choose
+    response = _export(as_member(me), member_id=other.pk)
+
+    # then: a JSON download of my data, and nothing of the other member's
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="o2o-my-data-')
+    body = response.content.decode()
+    data = json.loads(body)
+    assert data["profile"]["id"] == me.pk
+    assert data["profile"]["phone"] == "+8613812345678"
+    assert data["profile"]["name"] == "李雷"
+    assert [o["number"] for o in data["orders"]] == [mine.number, open_mine.number]
+    first = data["orders"][0]
+    assert first["state"] == "refunded"
+    assert (first["total"], first["refunded_total"]) == ("25.00", "25.00")
+    assert first["lines"] == [
+        {
+            "sku": sku.code,
+            "name": sku.name,
+            "quantity": 2,
+            "unit_price": "12.50",
+            "line_total": "25.00",
+            "returned_quantity": 2,  # cancelled after payment: every unit came back
+        }
+    ]
+    [payment] = first["payments"]
+    assert (payment["method"], payment["state"], payment["amount"]) == ("online_qr", "succeeded", "25.00")
+    assert [(r["amount"], r["state"]) for r in payment["refunds"]] == [("25.00", "requested")]  # sent to the gateway after commit
+    assert [v["order"] for v in data["pickup_vouchers"]] == [mine.number]
+    assert all("code" not in v for v in data["pickup_vouchers"])
+    for foreign in (other.phone, other.name, theirs[0].number, theirs[1].number, their_code):
+        assert foreign not in body
+    assert PickupVoucher.objects.get(order=mine).code not in body  # not even my own (spent) code
+    assert list(DataRightsEvent.objects.values_list("member_id", "kind", "via")) == [(me.pk, "export", "api")]
+
+
+def test_the_export_reads_a_fixed_number_of_queries_however_many_orders(store, sku):
+    one, many = MemberFactory(), MemberFactory()
+    _refunded_order(one, store, sku)
+    for _ in range(4):
+        _refunded_order(many, store, sku)
+
+    counts = []
+    for member in (one, many):
+        client = as_member(member)
+        with CaptureQueriesContext(connection) as queries:
+            assert _export(client).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_export_is_for_signed_in_members_only(clerk):
+    assert problem_code(_export(ApiClient())) == "unauthenticated"
+    assert _export(ApiClient()).status_code == 401
+    assert _export(as_staff(clerk)).status_code == 403
+    assert DataRightsEvent.objects.count() == 0
+
+
+def test_downloads_are_rate_limited_per_member(settings, member):
+    settings.O2O_DATA_EXPORTS_PER_MEMBER = "2/hour"
+    client = as_member(member)
+
+    answers = [_export(client) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert problem_code(answers[2]) == "rate_limited"
+    assert int(answers[2]["Retry-After"]) > 0
+    assert DataRightsEvent.objects.filter(member=member).count() == 2
+    assert _export(as_member(MemberFactory())).status_code == 200  # another member has their own budget
+
+
+# --- deleting the account --------------------------------------------------------------------
+
+
+def _deletion_code(client: ApiClient, member: Member) -> str:
+    assert client.post("privacy/deletion/code").status_code == 202
+    return last_code_sent_to(member.phone)
+
+
+def test_deleting_needs_the_code_sent_to_the_phone(member):
+    client = as_member(member)
+    phone, name = member.phone, member.name
+    code = _deletion_code(client, member)
+    wrong = "000000" if code != "000000" else "111111"
+
+    response = client.post("privacy/deletion", {"code": wrong})
+
+    assert "DELETE your O2O account" in OutboxMessage.objects.get(recipient=phone).body
+    assert response.status_code == 400
+    assert problem_code(response) == "invalid_code"
+    member.refresh_from_db()
+    assert (member.phone, member.name, member.anonymised_at) == (phone, name, None)
+    assert client.get("members/me").status_code == 200
+    assert not DataRightsEvent.objects.exists()
+
+
+def test_thirty_wrong_codes_then_the_right_one_is_still_refused(member):
+    client = as_member(member)
+    code = _deletion_code(client, member)
+    wrong = "000000" if code != "000000" else "111111"
+
+    statuses = {client.post("privacy/deletion", {"code": wrong}).status_code for _ in range(30)}
+    last = client.post("privacy/deletion", {"code": code})
+
+    assert statuses <= {400, 429}
+    assert last.status_code in (400, 429)
+    member.refresh_from_db()
+    assert member.anonymised_at is None
+
+
+def test_an_open_order_stops_the_deletion_and_nothing_changes(member, store, sku):
+    client = as_member(member)
+    order = place_pickup_order(member=member, store=store, sku=sku)
+    phone = member.phone
+
+    asked = client.post("privacy/deletion/code")
+    state = client.get("privacy/deletion").json()
+    # a code the phone got for signing in does not get past the check either, and is not spent
+    ApiClient().post("auth/otp", {"phone": phone})
+    code = last_code_sent_to(phone)
+    deleting = client.post("privacy/deletion", {"code": code})
+
+    assert asked.status_code == 409
+    assert problem_code(asked) == "account_has_open_business"
+    assert asked.json()["reasons"] == [
+        {"kind": "open_orders", "message": asked.json()["reasons"][0]["message"], "orders": [order.number]}
+    ]
+    assert order.number in asked.json()["detail"]
+    assert state["can_delete"] is False and [r["kind"] for r in state["reasons"]] == ["open_orders"]
+    assert deleting.status_code == 409
+    assert problem_code(deleting) == "account_has_open_business"
+    member.refresh_from_db()
+    assert (member.phone, member.anonymised_at) == (phone, None)
+    assert OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).count() == 1  # the code was not spent
+    assert ApiClient().post("auth/member-token", {"phone": phone, "code": code}).status_code == 200
+    assert not DataRightsEvent.objects.exists()
+
+
+def test_deleting_anonymises_the_member_and_keeps_the_books(store, sku):
+    # given: a member who joined with consent, bought, had a delivery cancelled, and has two sessions
+    phone = "+8613711112222"
+    ApiClient().post("members/join/code", {"phone": phone, "store_code": store.code})
+    joined = ApiClient().post(
+        "members/join",
+        {"phone": phone, "code": last_code_sent_to(phone), "store_code": store.code, "name": "王芳",
+         "marketing_consent": True},
+    )  # fmt: skip
+    token = joined.json()["token"]
+    member = Member.objects.get(phone=phone)
+    refunded = _refunded_order(member, store, sku)
+    delivery = _cancelled_delivery(member, store, sku)
+    client, second_device = ApiClient(), as_member(member)
+    client.headers["Authorization"] = f"Bearer {token}"
+
+    # when: the member deletes the account with the code sent to the phone
+    code = _deletion_code(client, member)
+    response = client.post("privacy/deletion", {"code": code})
+
+    # then: personal fields are gone, sign-ins end, the books stay
+    assert response.status_code == 200
+    assert response.json()["already"] is False
+    member.refresh_from_db()
+    assert member.phone == f"+999{member.pk:012d}"
+    assert member.name == ""
+    assert member.anonymised_at is not None
+    assert member.marketing_consent is False
+    assert [(r.given, r.source) for r in MarketingConsentRecord.objects.filter(member=member)] == [
+        (True, f"store_qr:{store.code}"),
+        (False, "account_deleted"),
+    ]
+    assert client.get("members/me").status_code == 401
+    assert second_device.get("members/me").status_code == 401
+    assert not ApiToken.objects.filter(member=member).exists()
+    assert set(Order.objects.filter(member=member).values_list("number", flat=True)) == {
+        refunded.number,
+        delivery.number,
+    }
+    delivery.refresh_from_db()
+    assert delivery.delivery_address == "[deleted]"
+    assert not OutboxMessage.objects.filter(recipient=phone).exists()
+    assert not OneTimeCode.objects.filter(phone=phone).exists()
+    assert orders_audit.run() == []
+    assert payments_audit.run() == []
+    assert list(DataRightsEvent.objects.values_list("member_id", "kind")) == [(member.pk, "deletion")]
+
+    # and: the phone can join again, as a new member
+    ApiClient().post("auth/otp", {"phone": phone})
+    again = ApiClient().post("auth/member-token", {"phone": phone, "code": last_code_sent_to(phone)})
+    assert again.status_code == 200
+    newcomer = Member.objects.get(phone=phone)
+    assert newcomer.pk != member.pk
+    assert newcomer.name == ""
+    assert not Order.objects.filter(member=newcomer).exists()
+
+
+def test_deleting_twice_changes_nothing_the_second_time(member):
+    client = as_member(member)
+    client.post("privacy/deletion", {"code": _deletion_code(client, member)})
+    member.refresh_from_db()
+    first_at = member.anonymised_at
+
+    again = delete_my_account(actor=actor_for_member(member), code="123456", via="api")
+
+    assert (again.already, again.anonymised_at) == (True, first_at)
+    assert client.post("privacy/deletion", {"code": "123456"}).status_code == 401  # its tokens are gone
+    assert DataRightsEvent.objects.filter(kind="deletion").count() == 1
+
+
+def test_a_deleted_accounts_placeholder_phone_cannot_ask_for_a_code(member):
+    client = as_member(member)
+    client.post("privacy/deletion", {"code": _deletion_code(client, member)})
+    member.refresh_from_db()
+
+    response = ApiClient().post("auth/otp", {"phone": member.phone})
+
+    assert response.status_code == 422
+    assert problem_code(response) == "invalid_phone"
+
+
+def test_staff_cannot_delete_or_export_for_a_member(clerk):
+    hq = EmployeeFactory(role="hq", home_location=None)
+    for employee in (clerk, hq):
+        client = as_staff(employee)
+        assert client.post("privacy/deletion/code").status_code == 403
+        assert client.post("privacy/deletion", {"code": "123456"}).status_code == 403
+        assert client.post("privacy/consent", {"given": True}).status_code == 403
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+def test_consent_is_withdrawn_and_given_again_with_its_history(store):
+    phone = "+8613755556666"
+    ApiClient().post("members/join/code", {"phone": phone, "store_code": store.code})
+    token = (
+        ApiClient()
+        .post(
+            "members/join",
+            {"phone": phone, "code": last_code_sent_to(phone), "store_code": store.code, "marketing_consent": True},
+        )
+        .json()["token"]
+    )
+    client = ApiClient()
+    client.headers["Authorization"] = f"Bearer {token}"
+
+    withdrawn = client.post("privacy/consent", {"given": False})
+    repeated = client.post("privacy/consent", {"given": False})
+    given = client.post("privacy/consent", {"given": True})
+    now = client.get("privacy/consent").json()
+
+    assert [withdrawn.status_code, repeated.status_code, given.status_code] == [200, 200, 200]
+    assert (withdrawn.json()["marketing_consent"], withdrawn.json()["changed"]) == (False, True)
+    assert (repeated.json()["marketing_consent"], repeated.json()["changed"]) == (False, False)
+    assert (given.json()["marketing_consent"], given.json()["changed"]) == (True, True)
+    assert [(h["given"], h["source"]) for h in now["history"]] == [
+        (True, f"store_qr:{store.code}"),
+        (False, "api"),
+        (True, "api"),
+    ]
+    assert (now["marketing_consent"], now["source"]) == (True, "api")
+    member = Member.objects.get(phone=phone)
+    assert member.marketing_consent is True
+    assert member.marketing_consent_at == MarketingConsentRecord.objects.filter(member=member).last().at
+    export = json.loads(_export(client).content)
+    assert [(h["given"], h["source"]) for h in export["marketing_consent_history"]] == [
+        (True, f"store_qr:{store.code}"),
+        (False, "api"),
+        (True, "api"),
+    ]
+
+
+def test_a_member_signed_up_at_the_counter_with_consent_has_its_record(clerk):
+    response = as_staff(clerk).post("members", {"phone": "+8613700001111", "marketing_consent": True})
+
+    assert response.status_code == 201
+    member = Member.objects.get(phone="+8613700001111")
+    assert list(MarketingConsentRecord.objects.filter(member=member).values_list("given", "source")) == [
+        (True, f"pos:{clerk.home_location.code}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("privacy/consent", {"given": "yes"}, 422),
+        ("privacy/consent", {"given": 1}, 422),
+        ("privacy/consent", {}, 422),
+        ("privacy/consent", [True], 422),
+        ("privacy/deletion", {"code": ""}, 422),
+        ("privacy/deletion", {"code": "1" * 17}, 422),
+        ("privacy/deletion", {"code": 123456}, 422),
+        ("privacy/deletion", "not json", 400),
+    ],
+)
+def test_bad_input_is_a_problem_and_changes_nothing(member, path, body, status):
+    response = as_member(member).post(path, body)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    member.refresh_from_db()
+    assert (member.anonymised_at, member.marketing_consent) == (None, False)
+    assert not MarketingConsentRecord.objects.exists()
+
+
+def test_a_form_post_is_refused(member):
+    client = as_member(member)
+    response = client.client.post("/api/v1/privacy/consent", {"given": "true"}, headers=client.headers)
+
+    assert response.status_code == 415
+    assert not MarketingConsentRecord.objects.exists()
