@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -237,13 +236,6 @@ def refund_points(*, spend_reference: str, points: int, refund_reference: str) -
 # --- earning: pending on paid, available on completion, reversed on returns and cancellations ----
 
 
-@cache
-def _net_field(line_model: type) -> str:
-    """The line's net amount (after discounts) once the order money model has it; gross before."""
-    names = {f.name for f in line_model._meta.get_fields()}
-    return "net_amount" if "net_amount" in names else "line_total"
-
-
 def _category_multiplier() -> Coalesce:
     def rule_for(category_ref: str) -> Subquery:
         rules = CategoryPointsRule.objects.filter(category_id=OuterRef(category_ref)).values("multiplier")[:1]
@@ -274,7 +266,7 @@ def record_pending_points(*, order: Any) -> int:
         order.lines.order_by("pk").values_list(
             "pk",
             "quantity",
-            _net_field(order.lines.model),
+            "net_amount",
             Coalesce(F("order__member__level__points_multiplier"), Value(Decimal(1))),
             _category_multiplier(),
         )

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from o2o.inventory.selectors import audit_stock
+from o2o.loyalty import audit as loyalty_audit
 from o2o.orders import audit as orders_audit
 from o2o.payments import audit as payments_audit
 from o2o.pickup import audit as pickup_audit
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             *(str(f) for f in orders_audit.run()),
             *(str(f) for f in payments_audit.run()),
             *(str(f) for f in pickup_audit.run()),
+            *(str(f) for f in loyalty_audit.run()),
         ]
         for line in findings:
             self.stdout.write(line)
