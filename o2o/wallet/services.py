@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -24,6 +24,7 @@ from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import CENT, to_money
 from o2o.members.models import Member
+from o2o.members.selectors import member_by_phone
 from o2o.wallet.models import (
     COUNTER_TOP_UP_METHODS,
     EntryKind,
@@ -315,14 +316,16 @@ def new_top_up(
 
 
 def credit_top_up(*, top_up_id: int, gateway_txn_id: str | None = None) -> bool:
-    """Pending -> succeeded and the wallet credited, exactly once: the top-up's conditional UPDATE
-    decides (False: it was settled already). Caller's transaction. A wallet frozen meanwhile still
-    takes the money it paid for (the freeze stops spending)."""
+    """Pending (or failed without money) -> succeeded and the wallet credited, exactly once: the
+    top-up's conditional UPDATE decides (False: it was settled already). Caller's transaction. A
+    wallet frozen meanwhile still takes the money it paid for (the freeze stops spending)."""
     now = timezone.now()
     fields = {"state": TopUp.State.SUCCEEDED, "succeeded_at": now}
     if gateway_txn_id is not None:
         fields["gateway_txn_id"] = gateway_txn_id
-    if not TopUp.objects.filter(pk=top_up_id, state=TopUp.State.PENDING).update(**fields):
+    # A failure the gateway reported before the money arrived after all still credits it once.
+    payable = Q(state=TopUp.State.PENDING) | Q(state=TopUp.State.FAILED, gateway_txn_id__isnull=True)
+    if not TopUp.objects.filter(payable, pk=top_up_id).update(**fields):
         return False
     top_up = TopUp.objects.get(pk=top_up_id)
     wallet = _wallet_for_credit(top_up.member_id)
@@ -356,20 +359,23 @@ def top_up_at_counter(
     amount: object,
     method: str,
     member_id: int | None = None,
+    member_phone: str | None = None,
     member_code: str | None = None,
     idempotency_key: str | None = None,
 ) -> TopUp:
     """Cash, card or QR taken at the counter of `location_id` into a member's wallet, at once. The
-    member is found by the clerk (`member_id`, e.g. after a phone look-up) or by the payment code
-    they show (`member_code`, used up in the same transaction).
+    member is named by one of: `member_id`, their phone (`member_phone`), or the payment code they
+    show (`member_code`, used up in the same transaction).
 
     A retry with the same idempotency key returns the first top-up and credits nothing more."""
     if method not in COUNTER_TOP_UP_METHODS:
         raise DomainError(ErrorCode.INVALID, "unknown counter top-up method", field="method")
-    if (member_id is None) == (member_code is None):
-        raise DomainError(ErrorCode.INVALID, "give the member or their payment code, one of them", field="member")
+    if sum(given is not None for given in (member_id, member_phone, member_code)) != 1:
+        raise DomainError(ErrorCode.INVALID, "name the member by one of id, phone or payment code", field="member")
     authorize(actor, Operation.TOP_UP_AT_COUNTER, location_id=location_id)
     amount = valid_amount(amount, maximum=max_top_up())
+    if member_phone is not None:
+        member_id = member_by_phone(phone=member_phone).pk
     result = run_once(
         scope=_scope(actor),
         operation="wallet_counter_top_up",
