@@ -282,3 +282,8 @@ O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", not PRODUCTION)
 O2O_WALLET_SPEND_ORDER = env_str("O2O_WALLET_SPEND_ORDER", "proportional")
 O2O_PAYMENT_CODE_SECONDS = env_int("O2O_PAYMENT_CODE_SECONDS", 60)
 O2O_WALLET_MAX_TOP_UP = env_str("O2O_WALLET_MAX_TOP_UP", "5000.00")
+# Store credit plans (docs/installments.md): the fee percent of the financed amount by plan length
+# ("3:0,6:1.5,12:3", or one number for every length), and how many days before a due date the
+# customer is reminded.
+O2O_STORE_CREDIT_FEE_PERCENT = env_str("O2O_STORE_CREDIT_FEE_PERCENT", "0")
+O2O_INSTALLMENT_REMINDER_DAYS = env_int("O2O_INSTALLMENT_REMINDER_DAYS", 3)

@@ -39,6 +39,10 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # store credit plans (docs/installments.md)
+    SET_UP_INSTALLMENT_PLAN = "set_up_installment_plan"  # the member online, or a clerk at the counter
+    TAKE_INSTALLMENT_REPAYMENT = "take_installment_repayment"  # a due or early settlement, at the counter
+    VIEW_OVERDUE_INSTALLMENTS = "view_overdue_installments"
     # stored value (docs/wallet.md)
     TOP_UP_OWN_WALLET = "top_up_own_wallet"  # online, through the gateway; also the member's pay code
     TOP_UP_AT_COUNTER = "top_up_at_counter"  # cash / card / QR taken at the store's counter
@@ -86,6 +90,9 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    Operation.SET_UP_INSTALLMENT_PLAN: _STORE_COUNTER | {MEMBER},
+    Operation.TAKE_INSTALLMENT_REPAYMENT: _STORE_COUNTER,
+    Operation.VIEW_OVERDUE_INSTALLMENTS: frozenset({Role.HQ, Role.CS_AGENT}),
     Operation.TOP_UP_OWN_WALLET: frozenset({MEMBER}),
     Operation.TOP_UP_AT_COUNTER: _STORE_COUNTER,
     Operation.FREEZE_WALLET: frozenset({Role.HQ}),
@@ -111,6 +118,8 @@ AT_OWN_LOCATION = frozenset(
         Operation.REDEEM_PICKUP_VOUCHER,
         Operation.UNDO_HAND_OVER,
         Operation.REGISTER_MEMBER_AT_COUNTER,
+        Operation.SET_UP_INSTALLMENT_PLAN,
+        Operation.TAKE_INSTALLMENT_REPAYMENT,
         Operation.TOP_UP_AT_COUNTER,
     }
 )

@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     TENDERS_EXCEED_PAYABLE = "tenders_exceed_payable"
     DAY_ALREADY_CLOSED = "day_already_closed"
     MEMBER_ANONYMISED = "member_anonymised"
+    BELOW_INSTALLMENT_MINIMUM = "below_installment_minimum"  # order too small for a store credit plan
+    REPAYMENT_EXCEEDS_OWED = "repayment_exceeds_owed"
     ACCOUNT_HAS_OPEN_BUSINESS = "account_has_open_business"  # open orders, wallet principal, plans
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
@@ -83,6 +85,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.TENDERS_EXCEED_PAYABLE: 422,
     ErrorCode.DAY_ALREADY_CLOSED: 409,
     ErrorCode.MEMBER_ANONYMISED: 410,
+    ErrorCode.REPAYMENT_EXCEEDS_OWED: 409,
     ErrorCode.ACCOUNT_HAS_OPEN_BUSINESS: 409,
 }
 
