@@ -277,6 +277,10 @@ O2O_SCHEDULER_STALE_SECONDS = env_int("O2O_SCHEDULER_STALE_SECONDS", 120)
 O2O_READINESS_REQUIRES_SCHEDULER = env_bool("O2O_READINESS_REQUIRES_SCHEDULER", False)
 # The simulated gateway pays any order for free: on by default only in development (or DEBUG).
 O2O_PAYMENT_SIMULATOR = env_bool("O2O_PAYMENT_SIMULATOR", not PRODUCTION)
+# Cash book (docs/cashbook.md): the float each store's drawer opens with, and the variance of a
+# daily close (either way, yuan) above which the close is flagged. Read as two-place decimals.
+O2O_CASH_FLOAT = env_str("O2O_CASH_FLOAT", "0.00")
+O2O_CASH_VARIANCE_ALERT = env_str("O2O_CASH_VARIANCE_ALERT", "50.00")
 # Stored value (docs/wallet.md): how a spend takes principal and bonus (proportional,
 # bonus_first or principal_first), how long a member's payment code lives, the largest top-up.
 O2O_WALLET_SPEND_ORDER = env_str("O2O_WALLET_SPEND_ORDER", "proportional")

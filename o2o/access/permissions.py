@@ -39,6 +39,9 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # cash book (docs/cashbook.md)
+    CLOSE_BUSINESS_DAY = "close_business_day"  # the daily close (日结): counted cash against expected
+    VIEW_CASHBOOK = "view_cashbook"  # takings by method, daily closes, franchise shares
     # store credit plans (docs/installments.md)
     SET_UP_INSTALLMENT_PLAN = "set_up_installment_plan"  # the member online, or a clerk at the counter
     TAKE_INSTALLMENT_REPAYMENT = "take_installment_repayment"  # a due or early settlement, at the counter
@@ -90,6 +93,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    # A store manager closes their own store's day (their visible locations), HQ any store's; a
+    # clerk does not (the count is checked by someone other than who took the money).
+    Operation.CLOSE_BUSINESS_DAY: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.VIEW_CASHBOOK: frozenset({Role.STORE_MANAGER, Role.REGIONAL_SUPERVISOR, Role.HQ}),
     Operation.SET_UP_INSTALLMENT_PLAN: _STORE_COUNTER | {MEMBER},
     Operation.TAKE_INSTALLMENT_REPAYMENT: _STORE_COUNTER,
     Operation.VIEW_OVERDUE_INSTALLMENTS: frozenset({Role.HQ, Role.CS_AGENT}),

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
+from o2o.api.cashbook import router as cashbook_router
 from o2o.api.installments import router as installments_router
 from o2o.api.parsers import install as accept_json_bodies_only
 from o2o.api.wallet import router as wallet_router
@@ -26,6 +27,7 @@ api.add_router("/orders", orders.router)
 api.add_router("/payments", payments.router)
 api.add_router("/installments", installments_router)
 api.add_router("/wallet", wallet_router)
+api.add_router("/cashbook", cashbook_router)
 api.add_router("/pickup", pickup.router)
 api.add_router("/members", members.router)
 api.add_router("/privacy", privacy_router)

@@ -1,0 +1,117 @@
+"""A store's takings of a business day by method, and the cash expected in its drawer."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from o2o.access.actors import actor_for_user
+from o2o.cashbook.days import today
+from o2o.cashbook.tests.conftest import counter_sale, give_back
+from o2o.payments.models import Payment
+from o2o.testing.api import as_staff, problem_code
+from o2o.testing.journeys import paid_pickup_order
+from o2o.wallet.services import top_up_at_counter
+
+pytestmark = pytest.mark.django_db
+
+
+def _a_day_of_takings(store, clerk, manager, member, tea):
+    counter_sale(clerk, tea, method="cash", quantity=2)  # 25.00
+    counter_sale(clerk, tea, method="card")  # 12.50
+    counter_sale(clerk, tea, method="store_qr", quantity=3)  # 37.50
+    give_back(manager, counter_sale(clerk, tea, method="cash"))  # 12.50 in, 12.50 handed back
+    clerk_actor = actor_for_user(clerk.user)
+    top_up_at_counter(actor=clerk_actor, location_id=store.pk, amount="200.00", method="cash", member_id=member.pk)
+    top_up_at_counter(actor=clerk_actor, location_id=store.pk, amount="100.00", method="card", member_id=member.pk)
+    paid_pickup_order(member=member, store=store, sku=tea)  # online, 12.50: settles through HQ
+
+
+def _lines(body):
+    return {(line["kind"], line["method"]): (line["count"], line["taken"], line["refunded"]) for line in body["lines"]}
+
+
+def test_expected_cash_is_the_float_plus_cash_in_minus_cash_handed_back(settings, store, clerk, manager, member, tea):
+    # given: a float of 500.00 and a day of cash, card and QR sales, a refund and top-ups at the counter
+    settings.O2O_CASH_FLOAT = "500.00"
+    _a_day_of_takings(store, clerk, manager, member, tea)
+
+    # when
+    response = as_staff(manager).get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat())
+
+    # then: 500.00 + 25.00 + 12.50 + 200.00 - 12.50
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["expected_cash"] == "725.00"
+    assert (body["opening_float"], body["cash_in"], body["cash_out"]) == ("500.00", "237.50", "12.50")
+    assert _lines(body) == {
+        ("counter", "card"): (1, "12.50", "0.00"),
+        ("counter", "cash"): (2, "37.50", "12.50"),
+        ("counter", "store_qr"): (1, "37.50", "0.00"),
+        ("top_up", "card"): (1, "100.00", "0.00"),
+        ("top_up", "cash"): (1, "200.00", "0.00"),
+        ("online", "online_qr"): (1, "12.50", "0.00"),
+    }
+    assert body["closed"] is False
+
+
+def test_another_stores_takings_are_not_in_this_drawer(store, other_store, clerk, manager, tea):
+    # given: a cash sale at the other store
+    counter_sale(clerk_of_other := _clerk(other_store), tea, method="cash")
+    assert clerk_of_other.home_location_id == other_store.pk
+
+    # when
+    body = as_staff(manager).get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat()).json()
+
+    # then
+    assert (body["expected_cash"], body["lines"]) == ("0.00", [])
+
+
+def test_yesterdays_payments_are_yesterdays_takings(store, clerk, manager, tea):
+    # given: a cash sale taken yesterday (local time) and one today
+    counter_sale(clerk, tea, method="cash")
+    Payment.objects.update(succeeded_at=Payment.objects.get().succeeded_at - timedelta(days=1))
+    counter_sale(clerk, tea, method="cash", quantity=2)
+    yesterday = today() - timedelta(days=1)
+
+    # when
+    api = as_staff(manager)
+    before = api.get(f"cashbook/locations/{store.pk}/takings", business_date=yesterday.isoformat()).json()
+    now = api.get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat()).json()
+
+    # then
+    assert (before["cash_in"], now["cash_in"]) == ("12.50", "25.00")
+
+
+def _clerk(location):
+    from o2o.testing.factories import EmployeeFactory
+
+    return EmployeeFactory(home_location=location)
+
+
+def test_a_clerk_may_not_see_the_cash_book(store, clerk):
+    response = as_staff(clerk).get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat())
+
+    assert (response.status_code, problem_code(response)) == (403, "forbidden")
+
+
+def test_a_manager_does_not_see_another_stores_cash_book(other_store, manager):
+    response = as_staff(manager).get(f"cashbook/locations/{other_store.pk}/takings", business_date=today().isoformat())
+
+    assert (response.status_code, problem_code(response)) == (404, "not_found")
+
+
+@pytest.mark.parametrize("business_date", ["20261128", "2026-13-01", "yesterday", "", "2026-11-28T00:00:00"])
+def test_a_date_that_is_not_a_date_is_a_422(store, manager, business_date):
+    response = as_staff(manager).get(f"cashbook/locations/{store.pk}/takings", business_date=business_date)
+
+    assert (response.status_code, problem_code(response)) == (422, "invalid")
+
+
+def test_the_cash_float_setting_is_read_to_the_fen(settings, store, manager):
+    settings.O2O_CASH_FLOAT = "300"
+
+    body = as_staff(manager).get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat()).json()
+
+    assert (body["opening_float"], body["expected_cash"]) == ("300.00", "300.00")
+    assert Decimal(body["expected_cash"]) == Decimal("300.00")
