@@ -2,11 +2,9 @@
 
 Everything here is about the signed-in member; no member id is ever a parameter."""
 
-import json
 from datetime import datetime
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool
@@ -15,6 +13,7 @@ from o2o.api.auth import actor
 from o2o.core.ratelimits import client_address
 from o2o.privacy import selectors
 from o2o.privacy import services as privacy
+from o2o.privacy.exports import export_download
 
 router = Router(tags=["privacy"])
 VIA = "api"
@@ -58,19 +57,11 @@ class ConsentOut(Schema):
     history: list[ConsentRecordOut]
 
 
-def export_response(data: dict, *, today: str) -> HttpResponse:
-    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="o2o-my-data-{today}.json"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @router.get("/export", response={200: dict})
 def export_my_data(request: HttpRequest):
     """All the data we keep about me, as a JSON download (rate-limited: 429 with Retry-After)."""
     data = privacy.export_my_data(actor=actor(request), via=VIA)
-    return export_response(data, today=timezone.localdate().isoformat())
+    return export_download(data, today=timezone.localdate())
 
 
 @router.get("/deletion", response=DeletionStateOut)

@@ -97,7 +97,8 @@ def test_the_export_holds_exactly_the_members_own_data(store, sku):
     ]
     [payment] = first["payments"]
     assert (payment["method"], payment["state"], payment["amount"]) == ("online_qr", "succeeded", "25.00")
-    assert [(r["amount"], r["state"]) for r in payment["refunds"]] == [("25.00", "requested")]  # sent to the gateway after commit
+    # the refund goes to the gateway after commit (tests roll back): requested
+    assert [(r["amount"], r["state"]) for r in payment["refunds"]] == [("25.00", "requested")]
     assert [v["order"] for v in data["pickup_vouchers"]] == [mine.number]
     assert all("code" not in v for v in data["pickup_vouchers"])
     for foreign in (other.phone, other.name, theirs[0].number, theirs[1].number, their_code):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from o2o.web.storefront import checkout, my_orders, views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="shop-cart-add"),
     path("cart/<int:sku_id>/", views.cart_line, name="shop-cart-line"),
     path("checkout/", checkout.checkout, name="shop-checkout"),
+    path("my-data/", include("o2o.web.storefront.my_data")),
     path("orders/", my_orders.order_list, name="shop-orders"),
     path("orders/<int:order_id>/", my_orders.order_detail, name="shop-order"),
     path("orders/<int:order_id>/status/", my_orders.order_status, name="shop-order-status"),
