@@ -233,6 +233,45 @@ def _delete(world, target, caller):
     return "privacy/deletion", {"code": last_code_sent_to(caller.member.phone)}
 
 
+def _funded_member(target):
+    """A member with 100.00 principal, topped up at the target's counter."""
+    from o2o.wallet.services import top_up_at_counter
+
+    member = MemberFactory()
+    clerk = _clerk_of(target)
+    top_up_at_counter(actor=actor_for_user(clerk.user), location_id=target.pk, amount="100.00", method="cash",
+                      member_id=member.pk)  # fmt: skip
+    return member
+
+
+def _counter_top_up(world, target, caller):
+    body = {"location_id": target.pk, "amount": "50.00", "method": "cash", "member_phone": MemberFactory().phone}
+    return "wallet/counter/top-ups", body
+
+
+def _unfreeze(world, target, caller):
+    from o2o.wallet.services import freeze_wallet
+
+    member = MemberFactory()
+    freeze_wallet(actor=SYSTEM, member_id=member.pk, reason="under review")
+    return f"wallet/members/{member.pk}/unfreeze", None
+
+
+def _principal_refund(world, target, caller):
+    body = {"amount": "10.00", "reason": "member asked", "location_id": target.pk}
+    return f"wallet/members/{_funded_member(target).pk}/principal-refunds", body
+
+
+_tier_amounts = itertools.count(100)
+
+
+def _tier_active(world, target, caller):
+    from o2o.wallet.models import TopUpTier
+
+    tier = TopUpTier.objects.create(pay_amount=Decimal(next(_tier_amounts)), bonus_amount=Decimal("5.00"))
+    return f"wallet/tiers/{tier.pk}/active", {"active": False}
+
+
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
@@ -269,6 +308,62 @@ CASES = [
         on_orders=False,
     ),
     Case(Operation.REGISTER_MEMBER_AT_COUNTER, "POST /api/v1/members", _register, asked_at="home", on_orders=False),
+    Case(
+        Operation.TOP_UP_OWN_WALLET,
+        "POST /api/v1/wallet/top-ups",
+        lambda w, t, c: ("wallet/top-ups", {"amount": "100.00"}),
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.TOP_UP_OWN_WALLET,
+        "POST /api/v1/wallet/payment-code",
+        lambda w, t, c: ("wallet/payment-code", None),
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(Operation.TOP_UP_AT_COUNTER, "POST /api/v1/wallet/counter/top-ups", _counter_top_up, on_orders=False),
+    Case(
+        Operation.FREEZE_WALLET,
+        "POST /api/v1/wallet/members/{member_id}/freeze",
+        lambda w, t, c: (f"wallet/members/{MemberFactory().pk}/freeze", {"reason": "chargeback under review"}),
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.FREEZE_WALLET,
+        "POST /api/v1/wallet/members/{member_id}/unfreeze",
+        _unfreeze,
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.REFUND_WALLET_PRINCIPAL,
+        "POST /api/v1/wallet/members/{member_id}/principal-refunds",
+        _principal_refund,
+        on_orders=False,
+    ),
+    Case(
+        Operation.MANAGE_TOP_UP_TIERS,
+        "POST /api/v1/wallet/tiers",
+        lambda w, t, c: ("wallet/tiers", {"pay_amount": str(next(_tier_amounts)), "bonus_amount": "5.00"}),
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.MANAGE_TOP_UP_TIERS,
+        "POST /api/v1/wallet/tiers/{tier_id}/active",
+        _tier_active,
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.VIEW_WALLET_LIABILITIES,
+        "GET /api/v1/wallet/liabilities",
+        lambda w, t, c: ("wallet/liabilities", None),
+        asked_at="none",
+        on_orders=False,
+    ),
     Case(
         Operation.DELETE_MY_ACCOUNT,
         "POST /api/v1/privacy/deletion/code",
