@@ -7,7 +7,8 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from o2o.access import members as member_desk
-from o2o.api.auth import actor
+from o2o.access.actors import Actor
+from o2o.api.auth import AUTH, actor
 from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id, Quantity
 from o2o.catalog.models import Channel
@@ -16,6 +17,7 @@ from o2o.orders import selectors
 from o2o.orders import services as orders
 from o2o.orders.models import Fulfilment, OrderState
 from o2o.payments import services as payments
+from o2o.pricing.models import DiscountSource
 from o2o.staff.selectors import employee_by_code
 
 router = Router(tags=["orders"])
@@ -36,18 +38,31 @@ class OrderIn(Schema):
     referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
 
 
+class DiscountOut(Schema):
+    source: DiscountSource
+    label: str
+    amount: Decimal
+
+
 class LineOut(Schema):
     id: int
     sku_id: int
     sku_name: str
     quantity: int
-    unit_price: Decimal
-    line_total: Decimal
+    unit_price: Decimal = Field(description="List price of one unit")
+    line_total: Decimal = Field(description="List price x quantity, before discounts")
+    discounts: list[DiscountOut]
+    discount_total: Decimal
+    net_amount: Decimal = Field(description="What the customer pays for the line; returns pay back its share")
     returned_quantity: int
 
     @staticmethod
     def resolve_sku_name(line) -> str:
         return line.sku.name
+
+    @staticmethod
+    def resolve_discounts(line) -> list:
+        return list(line.discounts.all())
 
 
 class OrderOut(Schema):
@@ -61,8 +76,10 @@ class OrderOut(Schema):
     fulfilment_location_id: int
     referrer_id: int | None
     delivery_address: str
-    subtotal: Decimal
-    total: Decimal
+    subtotal: Decimal = Field(description="The lines' list prices x quantities")
+    discount_total: Decimal
+    delivery_fee: Decimal
+    total: Decimal = Field(description="Payable: subtotal - discount_total + delivery_fee")
     refunded_total: Decimal
     payment_deadline: datetime | None
     created_at: datetime
@@ -89,7 +106,41 @@ class ReturnIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
 
 
-def _order_request(payload: OrderIn) -> orders.OrderRequest:
+class QuoteIn(Schema):
+    channel: Channel
+    fulfilment: Fulfilment
+    location_id: Id = Field(description="The pickup store, or the location the goods ship from")
+    lines: list[LineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
+    member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
+    referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
+
+
+class QuotedDiscountOut(Schema):
+    source: DiscountSource
+    label: str
+    amount: Decimal
+    rule_ref: str
+
+
+class QuotedLineOut(Schema):
+    sku_id: int
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    discounts: list[QuotedDiscountOut]
+    discount_total: Decimal
+    net: Decimal
+
+
+class QuoteOut(Schema):
+    lines: list[QuotedLineOut]
+    subtotal: Decimal
+    discount_total: Decimal
+    delivery_fee: Decimal
+    payable: Decimal
+
+
+def _order_request(payload: OrderIn | QuoteIn) -> orders.OrderRequest:
     referrer = None
     if payload.referrer_code:
         referrer = employee_by_code(payload.referrer_code)
@@ -100,9 +151,26 @@ def _order_request(payload: OrderIn) -> orders.OrderRequest:
         fulfilment=payload.fulfilment,
         fulfilment_location_id=payload.location_id,
         lines=[orders.LineRequest(line.sku_id, line.quantity) for line in payload.lines],
-        delivery_address=payload.delivery_address,
+        delivery_address=getattr(payload, "delivery_address", ""),
         referrer=referrer,
     )
+
+
+def _anonymous(request: HttpRequest) -> Actor:
+    """Nobody signed in (or a token that is not valid): a caller with no member and no staff rights."""
+    return Actor()
+
+
+@router.post("/quote", response=QuoteOut, auth=[*AUTH, _anonymous])
+def quote(request: HttpRequest, payload: QuoteIn):
+    """What this cart costs, priced as placing it would price it (list prices, discount lines, net,
+    delivery fee, payable); nothing is placed or reserved. Signed-in members get their member
+    benefits; anonymous callers get public list prices of online channels only."""
+    who = actor(request)
+    member = who.member
+    if who.is_staff and payload.member_phone:
+        member = member_desk.look_up_member(actor=who, phone=payload.member_phone)
+    return orders.quote_order(actor=who, member=member, request=_order_request(payload))
 
 
 @router.post("", response={201: OrderOut})

@@ -25,7 +25,7 @@ def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | No
     orders = (
         _visible_orders(actor)
         .select_related("member", "selling_location", "fulfilment_location")
-        .prefetch_related("lines__sku")
+        .prefetch_related("lines__sku", "lines__discounts")
     )
     order = orders.filter(pk=order_id).first() if order_id is not None else orders.filter(number=number).first()
     if order is None:
@@ -35,7 +35,9 @@ def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | No
 
 def orders_for(*, actor: Actor, state: str | None = None, location_id: int | None = None) -> QuerySet[Order]:
     orders = (
-        _visible_orders(actor).select_related("selling_location", "fulfilment_location").prefetch_related("lines__sku")
+        _visible_orders(actor)
+        .select_related("selling_location", "fulfilment_location")
+        .prefetch_related("lines__sku", "lines__discounts")
     )
     if state:
         orders = orders.filter(state=state)

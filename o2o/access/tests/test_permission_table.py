@@ -45,6 +45,7 @@ PUBLIC = {
     "POST /api/v1/members/join": "a walk-in customer joins with the code",
     "POST /api/v1/payments/callbacks/{gateway}": "the gateway, proven by its signature",
     "POST /api/v1/payments/simulator/{gateway_ref}": "the development gateway simulator (off in production)",
+    "POST /api/v1/orders/quote": "a price quote, a read: anonymous callers get public list prices (docs/pricing.md)",
 }
 
 
