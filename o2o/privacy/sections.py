@@ -10,13 +10,19 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from o2o.access.actors import actor_for_member
 from o2o.core.models import OutboxMessage
+from o2o.installments import selectors as installments
+from o2o.installments.models import OPEN_PLAN_STATES, InstallmentPlan
+from o2o.loyalty import selectors as loyalty
+from o2o.loyalty.models import GrowthEntry, LevelChange, PointsEarning
 from o2o.members.models import Member, OneTimeCode
 from o2o.orders.models import Order, OrderState, OrderTransition
 from o2o.payments.models import Payment
 from o2o.pickup.models import PickupVoucher
 from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
 from o2o.privacy.registry import Blocker, register_blocker, register_eraser, register_section
+from o2o.wallet import selectors as wallets
 
 # An order in one of these states needs nothing more from the customer (or from us).
 FINISHED_ORDER_STATES = frozenset(
@@ -68,6 +74,12 @@ def _line(line) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": line.unit_price,
         "line_total": line.line_total,
+        "discounts": [
+            {"source": d.source, "label": d.label, "amount": d.amount}
+            for d in sorted(line.discounts.all(), key=lambda d: d.pk)
+        ],
+        "discount_total": line.discount_total,
+        "net_amount": line.net_amount,
         "returned_quantity": line.returned_quantity,
     }
 
@@ -99,6 +111,7 @@ def orders(member: Member) -> list[dict[str, Any]]:
         .select_related("selling_location", "fulfilment_location")
         .prefetch_related(
             "lines__sku",
+            "lines__discounts",
             Prefetch("payments", queryset=Payment.objects.order_by("pk").prefetch_related("refunds")),
             Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
         )
@@ -114,6 +127,8 @@ def orders(member: Member) -> list[dict[str, Any]]:
             "fulfilled_from": order.fulfilment_location.name,
             "delivery_address": order.delivery_address,
             "subtotal": order.subtotal,
+            "discount_total": order.discount_total,
+            "delivery_fee": order.delivery_fee,
             "total": order.total,
             "refunded_total": order.refunded_total,
             "placed_at": order.created_at,
@@ -147,6 +162,142 @@ def pickup_vouchers(member: Member) -> list[dict[str, Any]]:
     ]
 
 
+def wallet(member: Member) -> dict[str, Any]:
+    held = wallets.balance(member_id=member.pk)
+    return {
+        "principal": held.principal,
+        "bonus": held.bonus,
+        "frozen": held.frozen,
+        "entries": [
+            {
+                "kind": e.kind,
+                "principal": e.principal_delta,
+                "bonus": e.bonus_delta,
+                "store": e.location.name if e.location else None,
+                "note": e.note,
+                "at": e.created_at,
+            }
+            for e in wallets.entries_of(member_id=member.pk).select_related("location").order_by("created_at", "pk")
+        ],
+        "top_ups": [
+            {
+                "amount": t.amount,
+                "bonus": t.bonus,
+                "method": t.method,
+                "state": t.state,
+                "store": t.location.name if t.location else None,
+                "at": t.created_at,
+                "succeeded_at": t.succeeded_at,
+            }
+            for t in wallets.top_ups_of(member_id=member.pk).select_related("location").order_by("created_at", "pk")
+        ],
+    }
+
+
+def _order_numbers(member: Member) -> dict[int, str]:
+    """Loyalty keeps plain order ids (it sits below orders): the export shows the numbers."""
+    return dict(Order.objects.filter(member=member).values_list("pk", "number"))
+
+
+def points(member: Member) -> dict[str, Any]:
+    held = loyalty.points_balance(member_id=member.pk)
+    numbers = _order_numbers(member)
+    return {
+        "available": held.available,
+        "pending": held.pending,
+        "entries": [
+            {
+                "kind": e.kind,
+                "points": e.points,
+                "order": numbers.get(e.order_id),
+                "expires_at": e.expires_at,
+                "note": e.note,
+                "at": e.created_at,
+            }
+            for e in loyalty.points_history(member_id=member.pk).order_by("created_at", "pk")
+        ],
+        "earnings": [
+            {
+                "order": numbers.get(e.order_id),
+                "quantity": e.quantity,
+                "points": e.points,
+                "returned_quantity": e.returned_quantity,
+                "reversed_points": e.reversed_points,
+                "state": e.state,
+                "earned_at": e.created_at,
+                "settled_at": e.settled_at,
+            }
+            for e in PointsEarning.objects.filter(member=member).order_by("created_at", "pk")
+        ],
+    }
+
+
+def levels(member: Member) -> dict[str, Any]:
+    numbers = _order_numbers(member)
+    changes = LevelChange.objects.filter(member=member).select_related("from_level", "to_level")
+    return {
+        "growth": [
+            {"order": numbers.get(g.order_id), "amount": g.amount, "at": g.at}
+            for g in GrowthEntry.objects.filter(member=member).order_by("at", "pk")
+        ],
+        "changes": [
+            {
+                "from": c.from_level.code if c.from_level else None,
+                "to": c.to_level.code if c.to_level else None,
+                "growth": c.growth,
+                "at": c.at,
+            }
+            for c in changes.order_by("at", "pk")
+        ],
+    }
+
+
+def installment_plans(member: Member) -> list[dict[str, Any]]:
+    plans = (
+        installments.plans_for(actor=actor_for_member(member))
+        .select_related("location")
+        .prefetch_related("repayments__location")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "order": plan.order.number,
+            "state": plan.state,
+            "periods": plan.periods,
+            "down_payment": plan.down_payment,
+            "financed_amount": plan.financed_amount,
+            "fee_percent": plan.fee_percent,
+            "fee": plan.fee,
+            "reduced_by_returns": plan.credit_refunded,
+            "store": plan.location.name if plan.location else None,
+            "created_at": plan.created_at,
+            "settled_at": plan.settled_at,
+            "dues": [
+                {
+                    "number": d.seq,
+                    "due_date": d.due_date,
+                    "amount": d.amount,
+                    "paid_amount": d.paid_amount,
+                    "paid_at": d.paid_at,
+                    "state": d.state,
+                }
+                for d in sorted(plan.dues.all(), key=lambda d: d.seq)
+            ],
+            "repayments": [
+                {
+                    "kind": r.kind,
+                    "amount": r.amount,
+                    "method": r.method,
+                    "store": r.location.name if r.location else None,
+                    "at": r.created_at,
+                }
+                for r in sorted(plan.repayments.all(), key=lambda r: r.pk)
+            ],
+        }
+        for plan in plans
+    ]
+
+
 # --- deletion blockers -----------------------------------------------------------------------
 
 
@@ -162,6 +313,37 @@ def open_orders(member: Member) -> Blocker | None:
     return Blocker(
         kind="open_orders",
         message=_("Orders not finished yet (%(orders)s): wait until they are completed, or cancel them.")
+        % {"orders": ", ".join(numbers)},
+        detail={"orders": numbers},
+    )
+
+
+def wallet_principal(member: Member) -> Blocker | None:
+    held = wallets.balance(member_id=member.pk)
+    if held.principal <= 0:
+        return None
+    return Blocker(
+        kind="wallet_principal",
+        message=_(
+            "Your wallet still holds ¥%(principal)s you paid in: ask for it back first (at a store or from "
+            "customer service). The bonus of ¥%(bonus)s is forfeited when the account is deleted."
+        )
+        % {"principal": held.principal, "bonus": held.bonus},
+        detail={"principal": str(held.principal), "bonus": str(held.bonus)},
+    )
+
+
+def open_installment_plans(member: Member) -> Blocker | None:
+    numbers = list(
+        InstallmentPlan.objects.filter(member=member, state__in=OPEN_PLAN_STATES)
+        .order_by("pk")
+        .values_list("order__number", flat=True)
+    )
+    if not numbers:
+        return None
+    return Blocker(
+        kind="installment_plans",
+        message=_("Installment plans still running (orders %(orders)s): pay them off first.")
         % {"orders": ", ".join(numbers)},
         detail={"orders": numbers},
     )
@@ -188,8 +370,14 @@ register_section("marketing_consent_history", consent_history)
 register_section("data_requests", data_requests)
 register_section("orders", orders)
 register_section("pickup_vouchers", pickup_vouchers)
+register_section("wallet", wallet)
+register_section("points", points)
+register_section("level_history", levels)
+register_section("installment_plans", installment_plans)
 
 register_blocker("open_orders", open_orders)
+register_blocker("wallet_principal", wallet_principal)
+register_blocker("installment_plans", open_installment_plans)
 
 register_eraser("order_addresses", order_addresses)
 register_eraser("phone_traces", phone_traces)

@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.access.models import ApiToken
 from o2o.core.models import OutboxMessage
+from o2o.installments.services import PlanRequest, set_up_plan
 from o2o.inventory.services import receive_stock
-from o2o.members.models import Member, OneTimeCode
+from o2o.loyalty.models import PointsEarning
+from o2o.members.models import Member, MemberLevel, OneTimeCode
 from o2o.orders import audit as orders_audit
 from o2o.orders.models import Order
 from o2o.orders.services import LineRequest, OrderRequest, place_order
@@ -24,6 +26,8 @@ from o2o.testing.api import ApiClient, as_member, as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order, place_pickup_order
 from o2o.testing.outbox import last_code_sent_to
+from o2o.wallet.models import TopUpTier
+from o2o.wallet.services import top_up_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +66,8 @@ def _export(client: ApiClient, **params):
 
 def test_the_export_holds_exactly_the_members_own_data(store, sku):
     # given: two members, each with orders
-    me = MemberFactory(name="李雷", phone="+8613812345678")
+    gold = MemberLevel.objects.create(code="gold", name="金卡", rank=1, min_growth=0, discount_percent=Decimal(10))
+    me = MemberFactory(name="李雷", phone="+8613812345678", level=gold)
     other = MemberFactory(name="韩梅梅", phone="+8613987654321")
     mine = _refunded_order(me, store, sku, quantity=2)
     open_mine = place_pickup_order(member=me, store=store, sku=sku)
@@ -84,7 +89,8 @@ def test_the_export_holds_exactly_the_members_own_data(store, sku):
     assert [o["number"] for o in data["orders"]] == [mine.number, open_mine.number]
     first = data["orders"][0]
     assert first["state"] == "refunded"
-    assert (first["total"], first["refunded_total"]) == ("25.00", "25.00")
+    assert (first["subtotal"], first["discount_total"], first["delivery_fee"]) == ("25.00", "2.50", "0.00")
+    assert (first["total"], first["refunded_total"]) == ("22.50", "22.50")
     assert first["lines"] == [
         {
             "sku": sku.code,
@@ -92,13 +98,16 @@ def test_the_export_holds_exactly_the_members_own_data(store, sku):
             "quantity": 2,
             "unit_price": "12.50",
             "line_total": "25.00",
+            "discounts": [{"source": "level", "label": first["lines"][0]["discounts"][0]["label"], "amount": "2.50"}],
+            "discount_total": "2.50",
+            "net_amount": "22.50",
             "returned_quantity": 2,  # cancelled after payment: every unit came back
         }
     ]
     [payment] = first["payments"]
-    assert (payment["method"], payment["state"], payment["amount"]) == ("online_qr", "succeeded", "25.00")
+    assert (payment["method"], payment["state"], payment["amount"]) == ("online_qr", "succeeded", "22.50")
     # the refund goes to the gateway after commit (tests roll back): requested
-    assert [(r["amount"], r["state"]) for r in payment["refunds"]] == [("25.00", "requested")]
+    assert [(r["amount"], r["state"]) for r in payment["refunds"]] == [("22.50", "requested")]
     assert [v["order"] for v in data["pickup_vouchers"]] == [mine.number]
     assert all("code" not in v for v in data["pickup_vouchers"])
     for foreign in (other.phone, other.name, theirs[0].number, theirs[1].number, their_code):
@@ -382,3 +391,70 @@ def test_a_form_post_is_refused(member):
 
     assert response.status_code == 415
     assert not MarketingConsentRecord.objects.exists()
+
+
+# --- the money and loyalty apps' parts -------------------------------------------------------
+
+
+def test_wallet_principal_stops_the_deletion_and_says_the_bonus_is_forfeited(member, store):
+    TopUpTier.objects.create(pay_amount=Decimal("500.00"), bonus_amount=Decimal("50.00"))
+    clerk = actor_for_user(EmployeeFactory(home_location=store).user)
+    top_up_at_counter(actor=clerk, location_id=store.pk, amount="500.00", method="cash", member_id=member.pk)
+    client = as_member(member)
+
+    asked = client.post("privacy/deletion/code")
+    export = json.loads(_export(client).content)
+
+    assert asked.status_code == 409
+    [reason] = asked.json()["reasons"]
+    assert (reason["kind"], reason["principal"], reason["bonus"]) == ("wallet_principal", "500.00", "50.00")
+    assert "¥500.00" in reason["message"] and "¥50.00" in reason["message"] and "forfeited" in reason["message"]
+    assert not OutboxMessage.objects.filter(recipient=member.phone).exists()
+    member.refresh_from_db()
+    assert member.anonymised_at is None
+    wallet = export["wallet"]
+    assert (wallet["principal"], wallet["bonus"], wallet["frozen"]) == ("500.00", "50.00", False)
+    assert [(e["kind"], e["principal"], e["bonus"], e["store"]) for e in wallet["entries"]] == [
+        ("top_up", "500.00", "0.00", store.name),
+        ("top_up_bonus", "0.00", "50.00", store.name),
+    ]
+    assert [(t["amount"], t["bonus"], t["method"], t["state"]) for t in wallet["top_ups"]] == [
+        ("500.00", "50.00", "cash", "succeeded")
+    ]
+
+
+def test_an_installment_plan_stops_the_deletion_and_is_in_the_export(member, store):
+    tyre = SKUFactory(price=Decimal("1000.00"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=tyre.pk, quantity=5)
+    order = place_pickup_order(member=member, store=store, sku=tyre)
+    plan = set_up_plan(actor=actor_for_member(member), order=order, request=PlanRequest(periods=3))
+    client = as_member(member)
+
+    asked = client.post("privacy/deletion/code")
+    export = json.loads(_export(client).content)
+
+    assert asked.status_code == 409
+    assert [(r["kind"], r["orders"]) for r in asked.json()["reasons"]] == [
+        ("open_orders", [order.number]),
+        ("installment_plans", [order.number]),
+    ]
+    [exported] = export["installment_plans"]
+    assert (exported["order"], exported["periods"], exported["state"]) == (order.number, 3, "active")
+    dues = [Decimal(d["amount"]) for d in exported["dues"]]
+    assert [d["number"] for d in exported["dues"]] == [1, 2, 3]
+    assert sum(dues) == plan.financed_amount + plan.fee
+    assert exported["financed_amount"] == str(plan.financed_amount)
+
+
+def test_points_and_levels_are_in_the_export(member, store, sku):
+    order = paid_pickup_order(member=member, store=store, sku=sku, quantity=2)
+
+    export = json.loads(_export(as_member(member)).content)
+
+    earnings = PointsEarning.objects.filter(member=member)
+    assert [(e["order"], e["points"], e["state"]) for e in export["points"]["earnings"]] == [
+        (order.number, e.points, "pending") for e in earnings
+    ]
+    assert export["points"]["pending"] == sum(e.points for e in earnings)
+    assert export["points"]["available"] == 0
+    assert export["level_history"] == {"growth": [], "changes": []}
