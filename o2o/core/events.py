@@ -28,9 +28,12 @@ def publish(event: str, **payload: Any) -> None:
 
 
 # Payload of every order event: `order=<Order>`. ORDER_COMPLETED and ORDER_RETURNED add
-# `lines=[{"line_id", "sku_id", "quantity", "unit_price", "amount"}, ...]` and `amount` (Decimal):
-# for completed, what the customer kept (sold minus returned) when the return window closed; for
-# returned, the units of this return and the money paid back for them.
+# `lines=[{"line_id", "sku_id", "quantity", "unit_price", "amount"}, ...]` and `amount` (Decimal).
+# A line's `unit_price` is the list price; its `amount` is the net the customer paid for those units
+# (their share of the line's net after discounts, rounded so that all shares add up to the net).
+# For completed: what the customer kept (sold minus returned) when the return window closed, and
+# `amount` their net (no delivery fee). For returned: the units of this return, and `amount` the
+# money paid back for it (the delivery fee too when this return takes back the last unit).
 ORDER_PAID = "order.paid"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, or everything returned)
