@@ -273,6 +273,23 @@ def _tier_active(world, target, caller):
     return f"wallet/tiers/{tier.pk}/active", {"active": False}
 
 
+def _big_order(world, target, caller) -> Order:
+    """An online order of 1000.00 at the target: big enough for a store credit plan."""
+    sku = SKUFactory(price=Decimal("1000.00"))
+    receive_stock(actor=SYSTEM, location_id=target.pk, sku_id=sku.pk, quantity=2)
+    member = _owner(caller, target, world)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=target.pk,
+                           lines=[LineRequest(sku.pk, 1)])  # fmt: skip
+    return place_order(actor=actor_for_member(member), member=member, request=request)
+
+
+def _plan(world, target, caller):
+    from o2o.installments.services import PlanRequest, set_up_plan
+
+    plan = set_up_plan(actor=SYSTEM, order=_big_order(world, target, caller), request=PlanRequest(periods=3))
+    return plan.pk
+
+
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
@@ -309,6 +326,28 @@ CASES = [
         on_orders=False,
     ),
     Case(Operation.REGISTER_MEMBER_AT_COUNTER, "POST /api/v1/members", _register, asked_at="home", on_orders=False),
+    Case(
+        Operation.SET_UP_INSTALLMENT_PLAN,
+        "POST /api/v1/installments/orders/{order_id}/plan",
+        lambda w, t, c: (f"installments/orders/{_big_order(w, t, c).pk}/plan", {"periods": 3}),
+    ),  # fmt: skip
+    Case(
+        Operation.TAKE_INSTALLMENT_REPAYMENT,
+        "POST /api/v1/installments/plans/{plan_id}/repayments",
+        lambda w, t, c: (f"installments/plans/{_plan(w, t, c)}/repayments", {"amount": "100.00", "method": "cash"}),
+    ),  # fmt: skip
+    Case(
+        Operation.TAKE_INSTALLMENT_REPAYMENT,
+        "POST /api/v1/installments/plans/{plan_id}/settle",
+        lambda w, t, c: (f"installments/plans/{_plan(w, t, c)}/settle", {"method": "card"}),
+    ),  # fmt: skip
+    Case(
+        Operation.VIEW_OVERDUE_INSTALLMENTS,
+        "GET /api/v1/installments/overdue",
+        lambda w, t, c: ("installments/overdue", None),
+        asked_at="none",
+        on_orders=False,
+    ),  # fmt: skip
     Case(
         Operation.TOP_UP_OWN_WALLET,
         "POST /api/v1/wallet/top-ups",
