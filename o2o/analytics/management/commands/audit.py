@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from o2o.installments import audit as installments_audit
 from o2o.inventory.selectors import audit_stock
 from o2o.loyalty import audit as loyalty_audit
 from o2o.orders import audit as orders_audit
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             *(str(f) for f in payments_audit.run()),
             *(str(f) for f in pickup_audit.run()),
             *(str(f) for f in loyalty_audit.run()),
+            *(str(f) for f in installments_audit.run()),
         ]
         for line in findings:
             self.stdout.write(line)
