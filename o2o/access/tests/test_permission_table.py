@@ -290,6 +290,20 @@ def _plan(world, target, caller):
     return plan.pk
 
 
+_level_ranks = itertools.count(100)
+
+
+def _level(world, target, caller):
+    rank = next(_level_ranks)
+    return "loyalty/levels", {"code": f"level-{rank}", "name": f"等级{rank}", "rank": rank, "min_growth": rank * 1000}
+
+
+def _category_rule(world, target, caller):
+    from o2o.testing.factories import CategoryFactory
+
+    return "loyalty/category-rules", {"category_id": CategoryFactory().pk, "multiplier": "2.00"}
+
+
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
@@ -419,7 +433,29 @@ CASES = [
         asked_at="none",
         on_orders=False,
     ),
+    Case(Operation.MANAGE_LOYALTY_RULES, "POST /api/v1/loyalty/levels", _level, asked_at="none", on_orders=False),
+    Case(
+        Operation.MANAGE_LOYALTY_RULES,
+        "POST /api/v1/loyalty/category-rules",
+        _category_rule,
+        asked_at="none",
+        on_orders=False,
+    ),
+    Case(
+        Operation.ADJUST_POINTS,
+        "POST /api/v1/loyalty/adjustments",
+        lambda w, t, c: ("loyalty/adjustments", {"member_id": MemberFactory().pk, "points": 100, "reason": "goodwill"}),
+        asked_at="none",
+        on_orders=False,
+    ),
     # Reads that the table decides as well.
+    Case(
+        Operation.VIEW_POINTS_LIABILITY,
+        "GET /api/v1/loyalty/liability",
+        lambda w, t, c: ("loyalty/liability", None),
+        asked_at="none",
+        on_orders=False,
+    ),
     Case(
         Operation.EXPORT_MY_DATA,
         "GET /api/v1/privacy/export",
