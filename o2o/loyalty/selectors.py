@@ -7,8 +7,12 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from o2o.loyalty.models import GrowthEntry, PointsAccount, PointsEarning, PointsEntry, PointsLot
+from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
+from o2o.core.errors import not_found
+from o2o.loyalty.models import CategoryPointsRule, GrowthEntry, PointsAccount, PointsEarning, PointsEntry, PointsLot
 from o2o.loyalty.services import points_value
+from o2o.members.models import Member, MemberLevel
 
 GROWTH_WINDOW = timedelta(days=365)
 # "Expiring soon" on the member's page: lots that expire within this many days.
@@ -100,3 +104,68 @@ def points_liability(*, now: datetime | None = None) -> PointsLiability:
         pending_value=points_value(pending),
         expiring_this_year=expiring["s"] or 0,
     )
+
+
+@dataclass(frozen=True)
+class LoyaltyStatus:
+    member_id: int
+    balance: PointsBalance
+    available_value: Decimal  # what the available points pay as a tender
+    level: MemberLevel | None
+    growth: int
+    next_level: MemberLevel | None  # the next level up, if any
+
+    @property
+    def growth_needed(self) -> int | None:
+        return None if self.next_level is None else max(self.next_level.min_growth - self.growth, 0)
+
+
+def loyalty_status(*, member_id: int, now: datetime | None = None) -> LoyaltyStatus:
+    member = Member.objects.select_related("level").filter(pk=member_id).first()
+    if member is None:
+        raise not_found("member")
+    balance = points_balance(member_id=member_id, now=now)
+    growth = growth_value(member_id=member_id, now=now)
+    above = MemberLevel.objects.order_by("rank")
+    if member.level is not None:
+        above = above.filter(rank__gt=member.level.rank)
+    return LoyaltyStatus(
+        member_id=member_id,
+        balance=balance,
+        available_value=points_value(balance.available),
+        level=member.level,
+        growth=growth,
+        next_level=above.first(),
+    )
+
+
+def my_loyalty(*, actor: Actor) -> LoyaltyStatus:
+    """The signed-in member's own points and level (nobody else's)."""
+    return loyalty_status(member_id=actor.require_member().pk)
+
+
+def member_loyalty_for(*, actor: Actor, member_id: int) -> LoyaltyStatus:
+    """A member's points and level for the staff who may adjust them (HQ, customer service)."""
+    authorize(actor, Operation.ADJUST_POINTS)
+    return loyalty_status(member_id=member_id)
+
+
+def my_history(*, actor: Actor) -> QuerySet[PointsEntry]:
+    return points_history(member_id=actor.require_member().pk)
+
+
+def my_pending(*, actor: Actor) -> QuerySet[PointsEarning]:
+    return pending_earnings(member_id=actor.require_member().pk)
+
+
+def liability_for(*, actor: Actor) -> PointsLiability:
+    authorize(actor, Operation.VIEW_POINTS_LIABILITY)
+    return points_liability()
+
+
+def levels() -> QuerySet[MemberLevel]:
+    return MemberLevel.objects.order_by("rank")
+
+
+def category_rules() -> QuerySet[CategoryPointsRule]:
+    return CategoryPointsRule.objects.select_related("category").order_by("category__name")
