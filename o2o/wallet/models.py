@@ -70,6 +70,8 @@ class WalletEntry(models.Model):
     reference = models.CharField(_("reference"), max_length=64)
     # A spend refund points at its spend; a spend counts what was refunded of it so far.
     refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
+    # A top-up's entries point at it (the audit joins them).
+    top_up = models.ForeignKey("TopUp", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     refunded_principal = models.DecimalField(default=0, **money_field_kwargs())
     refunded_bonus = models.DecimalField(default=0, **money_field_kwargs())
     location = models.ForeignKey("stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -104,6 +106,11 @@ class WalletEntry(models.Model):
                 condition=Q(kind="spend_refund", refund_of__isnull=False)
                 | (~Q(kind="spend_refund") & Q(refund_of__isnull=True)),
                 name="walletentry_refund_has_spend",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["top_up", "top_up_bonus"], top_up__isnull=False)
+                | (~Q(kind__in=["top_up", "top_up_bonus"]) & Q(top_up__isnull=True)),
+                name="walletentry_top_up_has_its_top_up",
             ),
             # What was refunded of a spend never exceeds what it took, principal and bonus apart.
             models.CheckConstraint(

@@ -333,7 +333,7 @@ def credit_top_up(*, top_up_id: int, gateway_txn_id: str | None = None) -> bool:
         principal=F("principal") + top_up.amount, bonus=F("bonus") + top_up.bonus
     )
     common = {"wallet": wallet, "reference": top_up.reference, "location_id": top_up.location_id,
-              "actor_id": top_up.received_by_id}  # fmt: skip
+              "actor_id": top_up.received_by_id, "top_up": top_up}  # fmt: skip
     WalletEntry.objects.create(kind=EntryKind.TOP_UP, principal_delta=top_up.amount, bonus_delta=0, **common)
     if top_up.bonus:
         WalletEntry.objects.create(kind=EntryKind.TOP_UP_BONUS, principal_delta=0, bonus_delta=top_up.bonus, **common)

@@ -6,6 +6,7 @@ from o2o.loyalty import audit as loyalty_audit
 from o2o.orders import audit as orders_audit
 from o2o.payments import audit as payments_audit
 from o2o.pickup import audit as pickup_audit
+from o2o.wallet import audit as wallet_audit
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             *(str(f) for f in orders_audit.run()),
             *(str(f) for f in payments_audit.run()),
             *(str(f) for f in pickup_audit.run()),
+            *(str(f) for f in wallet_audit.run()),
             *(str(f) for f in loyalty_audit.run()),
             *(str(f) for f in installments_audit.run()),
         ]
