@@ -8,8 +8,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from o2o.access.actors import Actor
-from o2o.access.permissions import Operation, authorize
-from o2o.core.errors import not_found
+from o2o.access.permissions import Operation, authorize, may
+from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.loyalty.models import CategoryPointsRule, GrowthEntry, PointsAccount, PointsEarning, PointsEntry, PointsLot
 from o2o.loyalty.services import points_value
 from o2o.members.models import Member, MemberLevel
@@ -169,3 +169,24 @@ def levels() -> QuerySet[MemberLevel]:
 
 def category_rules() -> QuerySet[CategoryPointsRule]:
     return CategoryPointsRule.objects.select_related("category").order_by("category__name")
+
+
+@dataclass(frozen=True)
+class RulesOverview:
+    """What HQ's points-and-levels page shows this actor: the liability (HQ), the rules (HQ) and the
+    adjustment form (HQ, customer service)."""
+
+    liability: PointsLiability | None
+    may_manage_rules: bool
+    may_adjust: bool
+
+
+def rules_overview(*, actor: Actor) -> RulesOverview:
+    overview = RulesOverview(
+        liability=points_liability() if may(actor, Operation.VIEW_POINTS_LIABILITY) else None,
+        may_manage_rules=may(actor, Operation.MANAGE_LOYALTY_RULES),
+        may_adjust=may(actor, Operation.ADJUST_POINTS),
+    )
+    if overview.liability is None and not overview.may_manage_rules and not overview.may_adjust:
+        raise DomainError(ErrorCode.FORBIDDEN, "your role may not see points and levels")
+    return overview

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from o2o.web.storefront import checkout, my_orders, views
+from o2o.web.storefront import checkout, my_orders, points, views
 
 urlpatterns = [
     path("", views.home, name="shop-home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/<int:sku_id>/", views.cart_line, name="shop-cart-line"),
     path("checkout/", checkout.checkout, name="shop-checkout"),
     path("my-data/", include("o2o.web.storefront.my_data")),
+    path("points/", points.my_points, name="shop-points"),
     path("orders/", my_orders.order_list, name="shop-orders"),
     path("orders/<int:order_id>/", my_orders.order_detail, name="shop-order"),
     path("orders/<int:order_id>/status/", my_orders.order_status, name="shop-order-status"),
