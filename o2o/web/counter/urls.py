@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from o2o.web.counter import aisle, customer, pickup, sale, views
+from o2o.web.counter import aisle, customer, installments, pickup, sale, views
 
 urlpatterns = [
     path("", views.home, name="counter-home"),
@@ -22,4 +22,8 @@ urlpatterns = [
     path("aisle/", aisle.page, name="counter-aisle"),
     path("aisle/order/", aisle.order, name="counter-aisle-order"),
     path("orders/<int:order_id>/receipt/", views.receipt, name="counter-receipt"),
+    path("installments/", installments.page, name="counter-installments"),
+    path("installments/orders/<int:order_id>/plan/", installments.set_up, name="counter-installments-set-up"),
+    path("installments/orders/<int:order_id>/repay/", installments.repay, name="counter-installments-repay"),
+    path("installments/orders/<int:order_id>/settle/", installments.settle, name="counter-installments-settle"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from o2o.web.storefront import checkout, my_orders, points, views
+from o2o.web.storefront import checkout, installments, my_orders, points, views
 
 urlpatterns = [
     path("", views.home, name="shop-home"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", my_orders.order_cancel, name="shop-order-cancel"),
     path("orders/<int:order_id>/pay/", checkout.pay, name="shop-pay"),
     path("orders/<int:order_id>/pay/simulate/", checkout.pay_simulated, name="shop-pay-simulate"),
+    path("installments/", installments.my_plans, name="shop-installments"),
+    path("orders/<int:order_id>/installments/", installments.choose, name="shop-installments-choose"),
+    path("orders/<int:order_id>/installments/offer/", installments.offer, name="shop-installments-offer"),
 ]
