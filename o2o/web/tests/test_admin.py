@@ -56,6 +56,8 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
         gateway="simulated", event_id="evt-signed", payload={"amount": "1.00", "sign": SIGNATURE}, outcome="ignored"
     )
     PaymentAlert.objects.create(kind="unknown_payment", gateway="simulated", event_id="evt-x", detail="no payment")
+    ApiClient(member=member).post("privacy/consent", {"given": True})  # a consent record
+    ApiClient(member=member).get("privacy/export")  # a data-rights event
     ApiClient().post("auth/otp", {"phone": member.phone})
     sign_in_text = OutboxMessage.objects.filter(recipient=member.phone).exclude(secret="").get().text()
     return {
