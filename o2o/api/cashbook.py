@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id, IdempotencyKey
-from o2o.cashbook import selectors
+from o2o.cashbook import days, selectors
 from o2o.cashbook import services as cashbook
 from o2o.cashbook.models import DailyClose
 from o2o.cashbook.services import MAX_NOTE_LENGTH
@@ -122,9 +122,14 @@ class FranchiseDayOut(Schema):
 
 
 class RangeQuery(Schema):
-    date_from: IsoDate
-    date_to: IsoDate
+    """Business days from `date_from` to `date_to` (both included; each defaults to today)."""
+
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     location_id: Id | None = None
+
+    def days(self) -> tuple[date, date]:
+        return self.date_from or days.today(), self.date_to or days.today()
 
 
 def _takings_out(takings: selectors.Takings) -> dict:
@@ -171,24 +176,26 @@ def close_day(request: HttpRequest, location_id: Id, payload: CloseIn, idempoten
 @paginate(CursorPagination, ordering=("-business_date", "id"))
 def closes(request: HttpRequest, filters: Query[RangeQuery]):
     """Every store's daily closes of the days in the range (the stores the caller sees)."""
+    date_from, date_to = filters.days()
     return selectors.closes_for(
-        actor=actor(request), date_from=filters.date_from, date_to=filters.date_to, location_id=filters.location_id
+        actor=actor(request), date_from=date_from, date_to=date_to, location_id=filters.location_id
     )
 
 
 @router.get("/unclosed", response=list[StoreOut])
-@paginate(CursorPagination, ordering=("code",))
-def unclosed(request: HttpRequest, business_date: IsoDate):
-    """The stores (that the caller sees) whose business day is not closed yet."""
-    return selectors.stores_not_closed(actor=actor(request), business_date=business_date)
+@paginate(CursorPagination, ordering=("id",))
+def unclosed(request: HttpRequest, business_date: IsoDate | None = None):
+    """The stores (that the caller sees) whose business day (default: today) is not closed yet."""
+    return selectors.stores_not_closed(actor=actor(request), business_date=business_date or days.today())
 
 
 @router.get("/franchise", response=list[FranchiseDayOut])
 def franchise(request: HttpRequest, filters: Query[RangeQuery]):
     """Per franchise store and day: online orders it fulfilled, their net revenue and the share
     owed; `final` once none of them can be refunded any more. At most 92 days per request."""
-    days = selectors.franchise_days(
-        actor=actor(request), date_from=filters.date_from, date_to=filters.date_to, location_id=filters.location_id
+    date_from, date_to = filters.days()
+    found = selectors.franchise_days(
+        actor=actor(request), date_from=date_from, date_to=date_to, location_id=filters.location_id
     )
     return [
         {
@@ -203,5 +210,5 @@ def franchise(request: HttpRequest, filters: Query[RangeQuery]):
             "share": day.share,
             "final": day.final,
         }
-        for day in days
+        for day in found
     ]

@@ -261,7 +261,7 @@ def stores_not_closed(*, actor: Actor, business_date: date) -> QuerySet[Location
     stores = active_locations().filter(kind=Location.Kind.STORE)
     if actor.location_ids is not None:
         stores = stores.filter(pk__in=actor.location_ids)
-    return stores.exclude(daily_closes__business_date=business_date).order_by("code")
+    return stores.exclude(daily_closes__business_date=business_date).order_by("id")
 
 
 @dataclass(frozen=True)

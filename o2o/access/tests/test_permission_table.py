@@ -10,6 +10,7 @@ caller), and compares the outcome with `may()`: allowed is a 2xx, refused a 401/
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -209,6 +210,17 @@ def _receive_transfer(world, target, caller):
     _stock(world, source)
     transfer = send_transfer(actor=SYSTEM, source_id=source.pk, destination_id=target.pk, lines={world.sku_id: 2})
     return f"inventory/transfers/{transfer.id}/receive", None
+
+
+_days_back = itertools.count(1)
+
+
+def _close_day(world, target, caller):
+    """A close of a past day nobody has closed yet (each call its own day)."""
+    from o2o.cashbook.days import today
+
+    day = today() - timedelta(days=next(_days_back))
+    return f"cashbook/locations/{target.pk}/closes", {"business_date": day.isoformat(), "counted_cash": "0.00"}
 
 
 _phones = itertools.count(13900000000)
@@ -448,6 +460,18 @@ CASES = [
         asked_at="none",
         on_orders=False,
     ),
+    Case(
+        Operation.CLOSE_BUSINESS_DAY,
+        "POST /api/v1/cashbook/locations/{location_id}/closes",
+        _close_day,
+        on_orders=False,
+    ),
+    Case(
+        Operation.VIEW_CASHBOOK,
+        "GET /api/v1/cashbook/locations/{location_id}/takings",
+        lambda w, t, c: (f"cashbook/locations/{t.pk}/takings?business_date=2026-01-05", None),
+        on_orders=False,
+    ),  # fmt: skip
     # Reads that the table decides as well.
     Case(
         Operation.VIEW_POINTS_LIABILITY,
