@@ -12,10 +12,10 @@ from o2o.catalog.models import SKU, Channel
 from o2o.catalog.selectors import search_skus, skus_by_id
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.core.money import to_money
 from o2o.inventory.selectors import nearby_supply
 from o2o.orders.models import Fulfilment
 from o2o.orders.services import LineRequest, OrderRequest
+from o2o.pricing import cart as pricing
 from o2o.stores.models import Location
 from o2o.web.counter import basket
 from o2o.web.counter.checkout import sell
@@ -71,9 +71,11 @@ class Chosen:
     sku: SKU
     quantity: int
     unit_price: Decimal
-    total: Decimal
+    total: Decimal  # payable for a pickup (pricing.price_cart, the customer's benefits included)
     here: int
     sources: list[Source]
+    discounts: tuple[pricing.Discount, ...] = ()
+    delivery_total: Decimal | None = None  # payable for a delivery (with its fee)
 
 
 def _chosen(request: HttpRequest, sku_id: int, quantity: int) -> Chosen:
@@ -83,7 +85,20 @@ def _chosen(request: HttpRequest, sku_id: int, quantity: int) -> Chosen:
         raise DomainError(ErrorCode.NO_PRICE, "no counter price", sku_ids=[sku_id])
     here = basket.shelf_stock(request.store, {sku_id})[sku_id]
     sources = other_sources(request.store, sku_id, quantity)
-    return Chosen(sku, quantity, price, to_money(price * quantity), here, sources)
+    member = basket.load(request).member()
+    priced = {
+        fulfilment: pricing.price_cart(
+            lines=[pricing.CartLine(sku_id, quantity)],
+            channel=Channel.POS,
+            location_id=request.location_id,
+            member=member,
+            fulfilment=fulfilment,
+            prices={sku_id: price},
+        )
+        for fulfilment in (Fulfilment.PICKUP, Fulfilment.DELIVERY)
+    }
+    pickup, delivery = priced[Fulfilment.PICKUP], priced[Fulfilment.DELIVERY]
+    return Chosen(sku, quantity, price, pickup.payable, here, sources, pickup.lines[0].discounts, delivery.payable)
 
 
 def _context(request: HttpRequest, search: AisleSearchForm, **extra) -> dict:

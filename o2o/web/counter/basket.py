@@ -13,11 +13,12 @@ from o2o.catalog.models import SKU, Channel
 from o2o.catalog.selectors import skus_by_id, unit_prices
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.core.money import to_money
 from o2o.inventory.selectors import available_to_promise
 from o2o.members.models import Member
 from o2o.members.selectors import member_by_id
+from o2o.orders.models import Fulfilment
 from o2o.orders.services import MAX_LINE_QUANTITY, MAX_LINES, LineRequest
+from o2o.pricing import cart as pricing
 from o2o.stores.models import Location
 
 SESSION_KEY = "o2o_counter"
@@ -117,8 +118,10 @@ class PricedLine:
     sku: SKU
     quantity: int
     unit_price: Decimal
-    line_total: Decimal
+    line_total: Decimal  # list price x quantity
     on_shelf: int
+    discounts: tuple[pricing.Discount, ...] = ()
+    net: Decimal | None = None
 
     @property
     def short(self) -> bool:
@@ -128,7 +131,9 @@ class PricedLine:
 @dataclass(frozen=True)
 class PricedBasket:
     lines: list[PricedLine]
-    total: Decimal
+    total: Decimal  # payable
+    subtotal: Decimal = Decimal("0.00")
+    discount_total: Decimal = Decimal("0.00")
 
     @property
     def names(self) -> dict[int, str]:
@@ -148,5 +153,18 @@ def price_basket(counter: Counter, store: Location) -> PricedBasket:
     for sku_id in set(counter.lines) - prices.keys():
         counter.lines.pop(sku_id)
     stock = shelf_stock(store, set(counter.lines))
-    lines = [PricedLine(skus[s], q, prices[s], to_money(prices[s] * q), stock[s]) for s, q in counter.lines.items()]
-    return PricedBasket(lines, to_money(sum((line.line_total for line in lines), Decimal(0))))
+    # Priced as the sale will be placed (pricing.price_cart): the customer's member benefits included.
+    cart = pricing.price_cart(
+        lines=[pricing.CartLine(s, q) for s, q in counter.lines.items()],
+        channel=Channel.POS,
+        location_id=store.pk,
+        member=counter.member(),
+        fulfilment=Fulfilment.IN_STORE,
+        prices=prices,
+        skus=skus,
+    )
+    lines = [
+        PricedLine(skus[p.sku_id], p.quantity, p.unit_price, p.gross, stock[p.sku_id], p.discounts, p.net)
+        for p in cart.lines
+    ]
+    return PricedBasket(lines, cart.payable, cart.subtotal, cart.discount_total)

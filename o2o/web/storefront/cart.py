@@ -1,6 +1,6 @@
 """The shopping cart lives in the session: SKU id -> quantity. Prices are never kept here."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -9,7 +9,9 @@ from o2o.catalog.models import SKU, Channel
 from o2o.catalog.selectors import active_skus, unit_prices
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
+from o2o.members.models import Member
 from o2o.orders.services import MAX_LINE_QUANTITY, MAX_LINES
+from o2o.pricing import cart as pricing
 
 SESSION_KEY = "o2o_cart"
 CHANNEL = Channel.H5
@@ -20,6 +22,7 @@ class CartLine:
     sku: SKU
     quantity: int
     unit_price: Decimal | None  # None: no longer sold online
+    priced: pricing.PricedLine | None = None  # its discounts and net, once the cart is priced
 
     @property
     def line_total(self) -> Decimal | None:
@@ -87,6 +90,27 @@ class Cart:
     @staticmethod
     def total(lines: list[CartLine]) -> Decimal:
         return to_money(sum((line.line_total for line in lines if line.line_total is not None), Decimal(0)))
+
+
+def priced(
+    lines: list[CartLine], member: Member | None, fulfilment: str = "pickup"
+) -> tuple[list[CartLine], pricing.PricedCart | None]:
+    """The cart priced by `pricing.price_cart` as an order would be (member benefits, delivery fee),
+    at chain-wide online prices (no store is chosen yet); the lines carry their discounts and net."""
+    sellable = [line for line in lines if line.unit_price is not None]
+    if not sellable:
+        return lines, None
+    cart = pricing.price_cart(
+        lines=[pricing.CartLine(line.sku.pk, line.quantity) for line in sellable],
+        channel=CHANNEL,
+        location_id=None,
+        member=member,
+        fulfilment=fulfilment,
+        prices={line.sku.pk: line.unit_price for line in sellable},
+        skus={line.sku.pk: line.sku for line in sellable},
+    )
+    by_sku = {line.sku_id: line for line in cart.lines}
+    return [replace(line, priced=by_sku.get(line.sku.pk)) for line in lines], cart
 
 
 def _prices(sku_ids: set[int]) -> dict[int, Decimal]:

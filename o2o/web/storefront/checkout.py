@@ -23,6 +23,7 @@ from o2o.payments.services import start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
 from o2o.web.auth import member_page
 from o2o.web.storefront.cart import CHANNEL, Cart, CartLine
+from o2o.web.storefront.cart import priced as priced_cart
 from o2o.web.storefront.forms import CheckoutForm
 from o2o.web.storefront.my_orders import order_or_404, seconds_left
 from o2o.web.storefront.pages import render_shop
@@ -43,7 +44,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not shopping_cart:
         messages.info(request, _("Your cart is empty."))
         return redirect("web:shop-cart")
-    lines = shopping_cart.lines()
+    lines, priced = priced_cart(shopping_cart.lines(), request.member)
     if request.method == "POST":
         form = CheckoutForm(request.POST)
         position = _posted_position(form) or position_for(request)
@@ -66,7 +67,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "lines": lines,
-        "total": Cart.total(lines),
+        "priced": priced,
+        "total": priced.payable if priced else Cart.total(lines),
+        # what delivery would add (the same prices; the member's level was read already)
+        "delivery_fee": priced_cart(lines, request.member, Fulfilment.DELIVERY)[1].delivery_fee if priced else None,
         "pickup_stores": [(s, is_open_now(s.nearby.location)) for s in pickup_stores],
         "position": position,
         "districts": districts(),

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,8 +16,10 @@ from o2o.inventory.selectors import available_to_promise
 from o2o.orders.selectors import FULFILMENT_RADIUS_KM, pickup_stores_for, ship_from_for
 from o2o.stores.models import Location
 from o2o.stores.selectors import locations_within
+from o2o.web.auth import current_member
 from o2o.web.htmx import is_htmx
 from o2o.web.storefront.cart import CHANNEL, Cart
+from o2o.web.storefront.cart import priced as priced_cart
 from o2o.web.storefront.forms import AddToCartForm, QuantityForm, SearchForm
 from o2o.web.storefront.pages import render_shop
 from o2o.web.storefront.places import districts, is_open_now, position_for
@@ -141,15 +144,18 @@ def _sku_from(raw: str) -> SKU | None:
 
 
 def cart(request: HttpRequest) -> HttpResponse:
-    return render_shop(request, f"{T}cart.html", _cart_context(Cart(request.session)), nav="cart")
+    return render_shop(request, f"{T}cart.html", _cart_context(request, Cart(request.session)), nav="cart")
 
 
-def _cart_context(shopping_cart: Cart) -> dict:
-    lines = shopping_cart.lines()
+def _cart_context(request: HttpRequest, shopping_cart: Cart) -> dict:
+    lines, priced = priced_cart(shopping_cart.lines(), getattr(request, "member", None) or current_member(request))
     return {
         "lines": lines,
-        "total": Cart.total(lines),
+        "priced": priced,
+        "total": priced.payable if priced else Cart.total(lines),
         "unsellable": [line for line in lines if line.unit_price is None],
+        "delivery_fee": settings.O2O_DELIVERY_FEE,
+        "free_delivery_from": settings.O2O_FREE_DELIVERY_FROM,
     }
 
 
@@ -183,7 +189,8 @@ def cart_line(request: HttpRequest, sku_id: int) -> HttpResponse:
     if form.is_valid():
         shopping_cart.set(sku_id, form.cleaned_data["quantity"])
     if is_htmx(request):
-        context = {**_cart_context(shopping_cart), "form_error": form.errors.get("quantity"), "error_sku": sku_id}
+        context = {**_cart_context(request, shopping_cart), "form_error": form.errors.get("quantity")}
+        context["error_sku"] = sku_id
         context["oob_badge"] = True
         return render_shop(request, f"{T}cart.html#cart", context)
     if not form.is_valid():
