@@ -27,6 +27,7 @@ from o2o.demo.generator.people import (
     create_staff,
 )
 from o2o.demo.generator.places import create_places
+from o2o.demo.generator.privacy import create_consent_history
 from o2o.inventory.models import Reservation, StockMove
 from o2o.members.models import Member
 from o2o.orders.models import Order, OrderTransition
@@ -116,6 +117,7 @@ def generate_demo(
             if (i + 1) % step == 0 or i + 1 == len(places.stores):
                 run.say(f"stores: {i + 1}/{len(places.stores)} with stock and history")
         written = history.finish()
+        create_consent_history(run)  # the consent given at joining, as its first record
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
