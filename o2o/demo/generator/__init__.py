@@ -18,6 +18,7 @@ from django.utils import timezone
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
 from o2o.demo.generator.catalog import create_catalog
 from o2o.demo.generator.history import History
+from o2o.demo.generator.loyalty import create_loyalty
 from o2o.demo.generator.people import (
     DEMO_MEMBER_NAME,
     DEMO_MEMBER_PHONE,
@@ -117,6 +118,7 @@ def generate_demo(
             if (i + 1) % step == 0 or i + 1 == len(places.stores):
                 run.say(f"stores: {i + 1}/{len(places.stores)} with stock and history")
         written = history.finish()
+        create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_consent_history(run)  # the consent given at joining, as its first record
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
