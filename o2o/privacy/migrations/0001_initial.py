@@ -5,45 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0003_member_levels_and_anonymisation'),
+        ("members", "0003_member_levels_and_anonymisation"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataRightsEvent',
+            name="DataRightsEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('export', 'data downloaded'), ('deletion', 'account deleted')], max_length=10, verbose_name='kind')),
-                ('via', models.CharField(help_text='api or web', max_length=10, verbose_name='through')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_rights_events', to='members.member', verbose_name='member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("export", "data downloaded"), ("deletion", "account deleted")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("via", models.CharField(help_text="api or web", max_length=10, verbose_name="through")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="data_rights_events",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data rights event',
-                'verbose_name_plural': 'data rights events',
-                'indexes': [models.Index(fields=['member', 'at'], name='datarightsevent_member_at')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['export', 'deletion'])), name='datarightsevent_kind_valid'), models.UniqueConstraint(condition=models.Q(('kind', 'deletion')), fields=('member',), name='datarightsevent_one_deletion')],
+                "verbose_name": "data rights event",
+                "verbose_name_plural": "data rights events",
+                "indexes": [models.Index(fields=["member", "at"], name="datarightsevent_member_at")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["export", "deletion"])), name="datarightsevent_kind_valid"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "deletion")),
+                        fields=("member",),
+                        name="datarightsevent_one_deletion",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MarketingConsentRecord',
+            name="MarketingConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given', models.BooleanField(verbose_name='given')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('source', models.CharField(max_length=40, verbose_name='through')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consent_records', to='members.member', verbose_name='member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("given", models.BooleanField(verbose_name="given")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                ("source", models.CharField(max_length=40, verbose_name="through")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consent_records",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'marketing consent record',
-                'verbose_name_plural': 'marketing consent records',
-                'ordering': ['at', 'pk'],
-                'indexes': [models.Index(fields=['member', 'at'], name='consentrecord_member_at')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('source', ''), _negated=True), name='consentrecord_has_source')],
+                "verbose_name": "marketing consent record",
+                "verbose_name_plural": "marketing consent records",
+                "ordering": ["at", "pk"],
+                "indexes": [models.Index(fields=["member", "at"], name="consentrecord_member_at")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("source", ""), _negated=True), name="consentrecord_has_source"
+                    )
+                ],
             },
         ),
     ]
