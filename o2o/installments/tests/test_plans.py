@@ -409,3 +409,19 @@ def test_a_full_return_after_repayments_hands_the_repaid_money_back(clerk, manag
     ]
     assert InstallmentPlan.objects.get().state == "cancelled"
     assert_books_agree()
+
+
+def test_an_order_cancelled_before_the_down_payment_cancels_its_plan(store, member, half_tyre):
+    # given an online order of 1200.00 with a plan for 1000.00, the 200.00 down payment not paid yet
+    order = place_pickup_order(member=member, store=store, sku=half_tyre, quantity=2)
+    plan = as_member(member).post(f"installments/orders/{order.pk}/plan", {"periods": 3, "down_payment": "200.00"})
+
+    # when the member cancels the order
+    response = as_member(member).post(f"orders/{order.pk}/cancel")
+
+    # then the store credit went back and nothing is owed
+    assert response.json()["state"] == "cancelled"
+    assert [d[1:] for d in dues(plan.json()["id"])] == [(D("0.00"), D("0.00"), "waived")] * 3
+    assert InstallmentPlan.objects.get().state == "cancelled"
+    assert Payment.objects.get(order=order).state == "returned"
+    assert_books_agree()
