@@ -5,13 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from o2o.access.actors import actor_for_user
+from o2o.access.actors import actor_for_member, actor_for_user
 from o2o.cashbook.days import today
 from o2o.cashbook.tests.conftest import counter_sale, give_back
 from o2o.payments.models import Payment
+from o2o.payments.services import pay_order
+from o2o.payments.tenders import TenderRequest
 from o2o.testing.api import as_staff, problem_code
-from o2o.testing.journeys import paid_pickup_order
-from o2o.wallet.services import top_up_at_counter
+from o2o.testing.factories import EmployeeFactory
+from o2o.testing.journeys import paid_pickup_order, place_counter_sale
+from o2o.wallet.services import issue_payment_code, refund_principal, top_up_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +87,6 @@ def test_yesterdays_payments_are_yesterdays_takings(store, clerk, manager, tea):
 
 
 def _clerk(location):
-    from o2o.testing.factories import EmployeeFactory
-
     return EmployeeFactory(home_location=location)
 
 
@@ -115,3 +116,30 @@ def test_the_cash_float_setting_is_read_to_the_fen(settings, store, manager):
 
     assert (body["opening_float"], body["expected_cash"]) == ("300.00", "300.00")
     assert Decimal(body["expected_cash"]) == Decimal("300.00")
+
+
+def test_stored_value_spent_is_not_takings_and_principal_paid_back_leaves_the_drawer(
+    store, clerk, manager, member, tea
+):
+    # given: 100.00 cash topped up at the counter, a sale paid 10.00 from the wallet and 2.50 in
+    # cash, and 30.00 of principal paid back in cash at the counter
+    clerk_actor = actor_for_user(clerk.user)
+    top_up_at_counter(actor=clerk_actor, location_id=store.pk, amount="100.00", method="cash", member_id=member.pk)
+    code, _ = issue_payment_code(actor=actor_for_member(member))
+    order = place_counter_sale(clerk=clerk, sku=tea, member=member)
+    tenders = [TenderRequest("wallet", Decimal("10.00"), member_code=code), TenderRequest("cash")]
+    pay_order(actor=clerk_actor, order=order, tenders=tenders, idempotency_key=None)
+    refund_principal(
+        actor=actor_for_user(manager.user), member_id=member.pk, amount="30.00", reason="moving", location_id=store.pk
+    )
+
+    # when
+    body = as_staff(manager).get(f"cashbook/locations/{store.pk}/takings", business_date=today().isoformat()).json()
+
+    # then: 100.00 + 2.50 - 30.00 in the drawer; the wallet tender is a liability used, not takings
+    assert _lines(body) == {
+        ("counter", "cash"): (1, "2.50", "0.00"),
+        ("top_up", "cash"): (1, "100.00", "30.00"),
+        ("non_cash", "wallet"): (1, "10.00", "0.00"),
+    }
+    assert (body["cash_in"], body["cash_out"], body["expected_cash"]) == ("102.50", "30.00", "72.50")
