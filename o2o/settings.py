@@ -291,3 +291,12 @@ O2O_WALLET_MAX_TOP_UP = env_str("O2O_WALLET_MAX_TOP_UP", "5000.00")
 # customer is reminded.
 O2O_STORE_CREDIT_FEE_PERCENT = env_str("O2O_STORE_CREDIT_FEE_PERCENT", "0")
 O2O_INSTALLMENT_REMINDER_DAYS = env_int("O2O_INSTALLMENT_REMINDER_DAYS", 3)
+import json
+# Installments through the gateway's own product (docs/money.md): orders of at least
+# O2O_INSTALLMENT_MIN_AMOUNT; the gateway's fee per number of periods, borne by the merchant or the customer.
+O2O_INSTALLMENT_MIN_AMOUNT = Decimal(env_str("O2O_INSTALLMENT_MIN_AMOUNT", "1000.00"))
+_FEES = env_str("O2O_GATEWAY_INSTALLMENT_FEE_PERCENT", '{"3": "2.3", "6": "4.5", "12": "7.5"}')
+O2O_GATEWAY_INSTALLMENT_FEE_PERCENT = {int(n): Decimal(str(pct)) for n, pct in json.loads(_FEES).items()}
+O2O_INSTALLMENT_FEE_BORNE_BY = env_str("O2O_INSTALLMENT_FEE_BORNE_BY", "merchant")
+if O2O_INSTALLMENT_FEE_BORNE_BY not in {"merchant", "customer"}:
+    raise ValueError("O2O_INSTALLMENT_FEE_BORNE_BY is merchant or customer")

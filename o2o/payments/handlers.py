@@ -5,15 +5,17 @@ from decimal import Decimal
 
 from o2o.core import events
 from o2o.orders.models import Order
-from o2o.payments import services
+from o2o.payments import services, tenders
 from o2o.payments.models import Payment
 
 
 @events.subscribe(events.ORDER_CANCELLED)
-def close_pending_payments_when_cancelled(*, order: Order) -> None:
-    """A waiting gateway payment of a cancelled order will not pay it: failed. Money that still
-    arrives for it is returned (the callback finds the order cancelled)."""
+def return_tenders_when_cancelled(*, order: Order) -> None:
+    """A cancelled (or expired) unpaid order: its waiting gateway payment will not pay it (failed;
+    money that still arrives for it is returned when the callback finds the order cancelled), and
+    every tender that succeeded already goes back in full."""
     Payment.objects.filter(order=order, state=Payment.State.PENDING).update(state=Payment.State.FAILED)
+    tenders.return_tenders(order=order, reason="the order was cancelled before it was paid")
 
 
 @events.subscribe(events.ORDER_UNCOLLECTED)

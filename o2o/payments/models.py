@@ -11,12 +11,38 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("cash")
     CARD = "card", _("bank card")
     STORE_QR = "store_qr", _("QR pay at the counter")
+    WALLET = "wallet", _("stored value")
+    POINTS = "points", _("points")
+    STORE_CREDIT = "store_credit", _("store credit (installments)")
 
 
 IN_STORE_METHODS = {PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.STORE_QR}
+# Tenders that draw on a member's own balance (the payer is recorded on the payment).
+MEMBER_METHODS = {PaymentMethod.WALLET, PaymentMethod.POINTS}
+# Money goes back in this order, tender by tender (docs/money.md): what came from the member's own
+# balances first (points, then stored value), then the store credit plan, then money that came from
+# outside (the gateway, then the counter).
+REFUND_ORDER = (
+    PaymentMethod.POINTS,
+    PaymentMethod.WALLET,
+    PaymentMethod.STORE_CREDIT,
+    PaymentMethod.ONLINE_QR,
+    PaymentMethod.STORE_QR,
+    PaymentMethod.CARD,
+    PaymentMethod.CASH,
+)
+INSTALLMENT_PERIODS = (3, 6, 12)
+
+
+class FeeBearer(models.TextChoices):
+    MERCHANT = "merchant", _("merchant")
+    CUSTOMER = "customer", _("customer")
 
 
 class Payment(models.Model):
+    """One tender of an order. An order is paid by one or more tenders that together cover its
+    total; each succeeds or fails on its own, and only a gateway tender is ever pending."""
+
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
@@ -44,6 +70,25 @@ class Payment(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    payer = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tenders_paid",
+        help_text=_("The member whose stored value or points paid this tender."),
+    )
+    points = models.PositiveIntegerField(_("points"), null=True, blank=True)
+    # The caller's reference of a tender recorded by another app (a store credit plan): a retry
+    # with the same reference finds the tender instead of recording it twice.
+    reference = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The gateway's own installment product (Alipay Huabei, card installments): the gateway pays
+    # the merchant and collects the periods from the customer; the fee is booked here.
+    installment_periods = models.PositiveSmallIntegerField(_("installment periods"), null=True, blank=True)
+    installment_fee = models.DecimalField(_("installment fee"), default=0, **money_field_kwargs())
+    installment_fee_borne_by = models.CharField(
+        _("installment fee borne by"), max_length=10, blank=True, choices=FeeBearer.choices
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
@@ -59,9 +104,37 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "succeeded", "failed", "returned"]), name="payment_state_valid"
             ),
-            # An order is paid once, however many callbacks or retries arrive.
-            models.UniqueConstraint(
-                fields=["order"], condition=Q(state="succeeded"), name="payment_one_success_per_order"
+            models.CheckConstraint(
+                condition=Q(method__in=[m.value for m in PaymentMethod]), name="payment_method_valid"
+            ),
+            # Only a gateway tender waits for the customer; every other tender succeeds or is refused at once.
+            models.CheckConstraint(
+                condition=~Q(state="pending") | Q(method="online_qr"), name="payment_only_gateway_pending"
+            ),
+            # A points tender says how many points it spent (its amount is their value); no other does.
+            models.CheckConstraint(
+                condition=Q(method="points", points__gt=0) | (~Q(method="points") & Q(points__isnull=True)),
+                name="payment_points_iff_points_method",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method__in=["wallet", "points"]) | Q(payer__isnull=False),
+                name="payment_member_tender_has_payer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="store_credit") | Q(reference__isnull=False),
+                name="payment_store_credit_has_reference",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(installment_periods__isnull=True, installment_fee=0, installment_fee_borne_by="")
+                    | Q(
+                        method="online_qr",
+                        installment_periods__in=list(INSTALLMENT_PERIODS),
+                        installment_fee__gte=0,
+                        installment_fee_borne_by__in=[b.value for b in FeeBearer],
+                    )
+                ),
+                name="payment_gateway_installments_valid",
             ),
             # A double tap on "pay" reuses the waiting gateway payment instead of opening a second one.
             models.UniqueConstraint(
@@ -93,6 +166,7 @@ class Refund(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
+    points = models.PositiveIntegerField(_("points"), null=True, blank=True, help_text=_("Points given back."))
     reason = models.CharField(_("reason"), max_length=255)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -109,6 +183,7 @@ class Refund(models.Model):
         verbose_name_plural = _("refunds")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(points__isnull=True) | Q(points__gt=0), name="refund_points_positive"),
             models.CheckConstraint(
                 condition=Q(state__in=["requested", "sent", "succeeded", "failed"]), name="refund_state_valid"
             ),
