@@ -12,6 +12,7 @@ from o2o.access.permissions import Operation, authorize, may
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import CENT
 from o2o.members.models import Member
+from o2o.members.selectors import member_by_phone
 from o2o.stores.models import Location
 from o2o.wallet.models import TopUp, TopUpTier, Wallet, WalletEntry
 
@@ -74,10 +75,20 @@ def top_up_for(*, actor: Actor, top_up_id: int) -> TopUp:
     return top_up
 
 
-def member_wallet_for(*, actor: Actor, member_id: int) -> tuple[Member, WalletBalance]:
-    """A member's wallet for the staff who act on wallets (freeze, principal refunds)."""
+def _may_act_on_wallets(actor: Actor) -> None:
     if not (may(actor, Operation.FREEZE_WALLET) or may(actor, Operation.REFUND_WALLET_PRINCIPAL)):
         raise DomainError(ErrorCode.FORBIDDEN, "your role may not see members' wallets")
+
+
+def member_by_phone_for(*, actor: Actor, phone: str) -> Member:
+    """The member with this phone, for the staff who act on wallets (freeze, principal refunds)."""
+    _may_act_on_wallets(actor)
+    return member_by_phone(phone=phone)
+
+
+def member_wallet_for(*, actor: Actor, member_id: int) -> tuple[Member, WalletBalance]:
+    """A member's wallet for the staff who act on wallets (freeze, principal refunds)."""
+    _may_act_on_wallets(actor)
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
         raise not_found("member")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from o2o.web.counter import aisle, customer, installments, pickup, sale, views
+from o2o.web.counter import wallet as wallet_pages
 
 urlpatterns = [
     path("", views.home, name="counter-home"),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("aisle/", aisle.page, name="counter-aisle"),
     path("aisle/order/", aisle.order, name="counter-aisle-order"),
     path("orders/<int:order_id>/receipt/", views.receipt, name="counter-receipt"),
+    path("wallet/", wallet_pages.page, name="counter-wallet"),
+    path("wallet/top-up/", wallet_pages.top_up, name="counter-wallet-top-up"),
+    path("wallet/refund/", wallet_pages.refund, name="counter-wallet-refund"),
     path("installments/", installments.page, name="counter-installments"),
     path("installments/orders/<int:order_id>/plan/", installments.set_up, name="counter-installments-set-up"),
     path("installments/orders/<int:order_id>/repay/", installments.repay, name="counter-installments-repay"),

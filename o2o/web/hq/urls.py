@@ -1,9 +1,15 @@
 from django.urls import path
 
 from o2o.web.hq import installments, loyalty, views
+from o2o.web.hq import wallet as wallet_pages
 
 urlpatterns = [
     path("", views.dashboard, name="hq-dashboard"),
+    path("wallet/", wallet_pages.page, name="hq-wallet"),
+    path("wallet/tiers/", wallet_pages.save_tier, name="hq-wallet-tier"),
+    path("wallet/tiers/<int:tier_id>/active/", wallet_pages.tier_active, name="hq-wallet-tier-active"),
+    path("wallet/freeze/", wallet_pages.freeze, name="hq-wallet-freeze"),
+    path("wallet/unfreeze/", wallet_pages.unfreeze, name="hq-wallet-unfreeze"),
     path("installments/overdue/", installments.overdue, name="hq-installments-overdue"),
     path("loyalty/", loyalty.rules, name="hq-loyalty"),
     path("loyalty/levels/", loyalty.save_level, name="hq-loyalty-level"),

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from o2o.web.storefront import checkout, installments, my_orders, points, views
+from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
     path("", views.home, name="shop-home"),
@@ -18,6 +19,12 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", my_orders.order_cancel, name="shop-order-cancel"),
     path("orders/<int:order_id>/pay/", checkout.pay, name="shop-pay"),
     path("orders/<int:order_id>/pay/simulate/", checkout.pay_simulated, name="shop-pay-simulate"),
+    path("wallet/", wallet_pages.my_wallet, name="shop-wallet"),
+    path("wallet/top-up/", wallet_pages.top_up, name="shop-wallet-top-up-start"),
+    path("wallet/top-ups/<int:top_up_id>/", wallet_pages.top_up_page, name="shop-wallet-top-up"),
+    path("wallet/top-ups/<int:top_up_id>/simulate/", wallet_pages.top_up_simulated, name="shop-wallet-top-up-simulate"),
+    path("wallet/code/", wallet_pages.payment_code, name="shop-wallet-code"),
+    path("wallet/code/fresh/", wallet_pages.payment_code_fresh, name="shop-wallet-code-fresh"),
     path("installments/", installments.my_plans, name="shop-installments"),
     path("orders/<int:order_id>/installments/", installments.choose, name="shop-installments-choose"),
     path("orders/<int:order_id>/installments/offer/", installments.offer, name="shop-installments-offer"),

@@ -63,6 +63,8 @@ def every_url(world) -> list[str]:
         "order_id": world["order"].pk,
         "voucher_id": world["voucher"].pk,
         "transfer_id": 999999,
+        "top_up_id": 999999,
+        "tier_id": 999999,
         "store_code": "NOPE",
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
