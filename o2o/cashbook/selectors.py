@@ -264,6 +264,27 @@ def stores_not_closed(*, actor: Actor, business_date: date) -> QuerySet[Location
     return stores.exclude(daily_closes__business_date=business_date).order_by("id")
 
 
+# The longest range of days the HQ page lists unclosed stores for.
+MAX_UNCLOSED_DAYS = 31
+
+
+def unclosed_days(*, actor: Actor, date_from: date, date_to: date) -> list[tuple[date, list[Location]]]:
+    """For each day of the range, the active stores the actor sees that have not closed it (two queries)."""
+    authorize(actor, Operation.VIEW_CASHBOOK)
+    _check_range(date_from, date_to, max_days=MAX_UNCLOSED_DAYS)
+    stores = active_locations().filter(kind=Location.Kind.STORE).order_by("code")
+    if actor.location_ids is not None:
+        stores = stores.filter(pk__in=actor.location_ids)
+    stores = list(stores)
+    closed = set(
+        DailyClose.objects.filter(
+            location_id__in=[store.pk for store in stores], business_date__gte=date_from, business_date__lte=date_to
+        ).values_list("business_date", "location_id")
+    )
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    return [(day, [store for store in stores if (day, store.pk) not in closed]) for day in days]
+
+
 @dataclass(frozen=True)
 class FranchiseDay:
     """What a franchise store earned on one business day from the online orders it fulfilled."""

@@ -1,10 +1,13 @@
 from django.urls import path
 
+from o2o.web.hq import cashbook as cashbook_pages
 from o2o.web.hq import installments, loyalty, views
 from o2o.web.hq import wallet as wallet_pages
 
 urlpatterns = [
     path("", views.dashboard, name="hq-dashboard"),
+    path("closes/", cashbook_pages.closes, name="hq-closes"),
+    path("franchise/", cashbook_pages.franchise, name="hq-franchise"),
     path("wallet/", wallet_pages.page, name="hq-wallet"),
     path("wallet/tiers/", wallet_pages.save_tier, name="hq-wallet-tier"),
     path("wallet/tiers/<int:tier_id>/active/", wallet_pages.tier_active, name="hq-wallet-tier-active"),

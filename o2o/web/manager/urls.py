@@ -1,6 +1,6 @@
 from django.urls import path
 
-from o2o.web.manager import views
+from o2o.web.manager import cashbook, views
 
 urlpatterns = [
     path("", views.stock_list, name="manager-stock"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/receive/", views.transfer_receive, name="manager-transfer-receive"),
     path("orders/", views.order_list, name="manager-orders"),
     path("staff/", views.staff_list, name="manager-staff"),
+    path("cashbook/", cashbook.day, name="manager-cashbook"),
+    path("cashbook/close/", cashbook.close, name="manager-cashbook-close"),
 ]
