@@ -14,6 +14,7 @@ from o2o.api.main import api
 from o2o.core import periodic
 from o2o.core.models import OutboxMessage
 from o2o.inventory.services import receive_stock, send_transfer
+from o2o.loyalty.tests.rows import loyalty_rows
 from o2o.members.models import Member
 from o2o.payments.models import GatewayCallback, Payment, PaymentAlert
 from o2o.pickup.models import PickupVoucher
@@ -57,6 +58,7 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
     )
     PaymentAlert.objects.create(kind="unknown_payment", gateway="simulated", event_id="evt-x", detail="no payment")
     ApiClient(member=member).post("privacy/consent", {"given": True})  # a consent record
+    loyalty_rows(member)  # levels, points, growth
     ApiClient(member=member).get("privacy/export")  # a data-rights event
     ApiClient().post("auth/otp", {"phone": member.phone})
     sign_in_text = OutboxMessage.objects.filter(recipient=member.phone).exclude(secret="").get().text()
