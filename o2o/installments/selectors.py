@@ -38,7 +38,7 @@ def plans_for(*, actor: Actor, state: str | None = None) -> QuerySet[Installment
 
 def get_plan_for(*, actor: Actor, plan_id: int) -> InstallmentPlan:
     """The plan if the actor may see it; the same 404 whether it is missing or not theirs."""
-    plan = plans_for(actor=actor).prefetch_related("repayments").filter(pk=plan_id).first()
+    plan = plans_for(actor=actor).filter(pk=plan_id).first()
     if plan is None:
         raise not_found("installment plan")
     return plan

@@ -425,3 +425,26 @@ def test_an_order_cancelled_before_the_down_payment_cancels_its_plan(store, memb
     assert InstallmentPlan.objects.get().state == "cancelled"
     assert Payment.objects.get(order=order).state == "returned"
     assert_books_agree()
+
+
+def test_the_list_of_plans_takes_the_same_queries_for_one_plan_or_three(store, member, tyre):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def plans_listed_with_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = as_member(member).get("installments/plans")
+        return len(response.json()["results"]), len(queries)
+
+    def new_plan():
+        order = place_pickup_order(member=member, store=store, sku=tyre)
+        as_member(member).post(f"installments/orders/{order.pk}/plan", {"periods": 3})
+
+    new_plan()
+    one = plans_listed_with_queries()
+    new_plan()
+    new_plan()
+    three = plans_listed_with_queries()
+
+    assert (one[0], three[0]) == (1, 3)
+    assert three[1] == one[1]
