@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
+from o2o.demo.generator.cashbook import create_cashbook
 from o2o.demo.generator.catalog import create_catalog
 from o2o.demo.generator.history import History
 from o2o.demo.generator.loyalty import create_loyalty
@@ -120,6 +121,7 @@ def generate_demo(
         written = history.finish()
         create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_consent_history(run)  # the consent given at joining, as its first record
+        create_cashbook(run)  # franchise shares and past daily closes (o2o/demo/generator/cashbook.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
