@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -112,10 +112,13 @@ def spend(*, member_id: int, amount: Decimal, reference: str, actor_id: int | No
     WALLET_FROZEN; nothing is written then."""
     amount = valid_amount(amount)
     _check_reference(reference)
-    wallet = _wallet_of(member_id)
+    # One read: the wallet and, if this reference was spent already, that entry's id.
+    earlier = WalletEntry.objects.filter(wallet=OuterRef("pk"), kind=EntryKind.SPEND, reference=reference)
+    wallet = Wallet.objects.filter(member_id=member_id).annotate(earlier_id=Subquery(earlier.values("pk")[:1])).first()
     if wallet is None:
         raise DomainError(ErrorCode.INSUFFICIENT_BALANCE, "the wallet does not cover the amount", balance="0.00")
-    if (first := _first_entry(wallet.pk, EntryKind.SPEND, reference)) is not None:
+    if wallet.earlier_id is not None:
+        first = WalletEntry.objects.get(pk=wallet.earlier_id)
         if -first.amount != amount:
             raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this wallet reference was spent with another amount")
         return first
