@@ -139,7 +139,8 @@ def _kind_of(method: str, gateway: str) -> str:
     return Kind.ONLINE if gateway else Kind.NON_CASH
 
 
-def _lines(location_id: int, start: datetime, end: datetime) -> list[TakingsLine]:
+def takings_lines(location_id: int, start: datetime, end: datetime) -> list[TakingsLine]:
+    """The takings of a store between two moments, by kind and method (a few grouped queries)."""
     at_store = Q(location_id=location_id) | Q(location__isnull=True, order__selling_location_id=location_id)
     payments = (
         Payment.objects.filter(at_store, state__in=[Payment.State.SUCCEEDED, Payment.State.RETURNED])
@@ -201,7 +202,7 @@ def store_takings(*, location: Location, business_date: date, now: datetime | No
         start=start,
         end=end,
         opening_float=opening_float(),
-        lines=_lines(location.pk, start, end),
+        lines=takings_lines(location.pk, start, end),
     )
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from o2o.cashbook import audit as cashbook_audit
 from o2o.installments import audit as installments_audit
 from o2o.inventory.selectors import audit_stock
 from o2o.loyalty import audit as loyalty_audit
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             *(str(f) for f in wallet_audit.run()),
             *(str(f) for f in loyalty_audit.run()),
             *(str(f) for f in installments_audit.run()),
+            *(str(f) for f in cashbook_audit.run()),
         ]
         for line in findings:
             self.stdout.write(line)
