@@ -152,6 +152,9 @@ def results_table(results: dict) -> list[str]:
                 continue
             lines.append(f"  {phase:14} p50 {e['p50_ms']} ms, {e['statements']} statements, "
                          f"{e['transactions']} transactions, {e['db_ms']} ms in SQL round trips")
+        if d := p.get("discounted_order_statements"):
+            lines.append(f"  discounted order (member level 5% off): {d['total']} statements "
+                         f"({', '.join(f'{k} {v}' for k, v in d.items() if k != 'total')})")
         if h := results.get("http_statements"):
             lines.append(f"  SQL round trips per HTTP order (incl. BEGIN/COMMIT): {h}")
     if i := results.get("integrity"):
@@ -235,6 +238,7 @@ def main(argv: list[str]) -> int:
             for line in profile["statements_of_one_order"]:
                 log(f"    {line}")
             results["http_statements"] = orders.http_statement_counts(plan, log=log)
+            profile["discounted_order_statements"] = orders.discounted_order_statements(plan, log=log)
         if "vouchers" in args.phases:
             log("pickup voucher redemption (service layer) ...")
             results["vouchers"] = vouchers.run_vouchers(plan, count=args.vouchers, seed=args.seed, log=log)

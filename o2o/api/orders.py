@@ -62,7 +62,7 @@ class LineOut(Schema):
 
     @staticmethod
     def resolve_discounts(line) -> list:
-        return list(line.discounts.all())
+        return list(line.discounts.all()) if line.discount_total else []
 
 
 class OrderOut(Schema):

@@ -5,7 +5,8 @@ the database refusing dishonest sums; the audit catching sums across rows."""
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from o2o.access.actors import SYSTEM
 from o2o.inventory.services import receive_stock
@@ -252,3 +253,16 @@ def test_the_audit_finds_sums_that_do_not_add_up_across_rows(store, gold_member,
     OrderLine.objects.filter(pk=first.pk).update(quantity=4, line_total=D("13.32"), net_amount=D("12.32"))
 
     assert sorted(f.check for f in orders_audit.order_money()) == ["line_discounts_sum", "order_lines_sum"]
+
+
+def test_an_order_costs_one_query_more_to_read_only_when_it_has_discounts(store, member, gold_member, odd, tea):
+    plain = place(member, store, (odd, 3), (tea, 1))["id"]
+    discounted = place(gold_member, store, (odd, 3), (tea, 1))["id"]
+
+    def queries(who, order_id) -> int:
+        client = as_member(who)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"orders/{order_id}").status_code == 200
+        return len(captured)
+
+    assert queries(gold_member, discounted) == queries(member, plain) + 1
