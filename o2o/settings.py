@@ -286,6 +286,7 @@ O2O_CASH_VARIANCE_ALERT = env_str("O2O_CASH_VARIANCE_ALERT", "50.00")
 O2O_WALLET_SPEND_ORDER = env_str("O2O_WALLET_SPEND_ORDER", "proportional")
 O2O_PAYMENT_CODE_SECONDS = env_int("O2O_PAYMENT_CODE_SECONDS", 60)
 O2O_WALLET_MAX_TOP_UP = env_str("O2O_WALLET_MAX_TOP_UP", "5000.00")
+O2O_PAYMENT_CODE_FAILED_ATTEMPTS = env_str("O2O_PAYMENT_CODE_FAILED_ATTEMPTS", "10/minute")
 # Store credit plans (docs/installments.md): the fee percent of the financed amount by plan length
 # ("3:0,6:1.5,12:3", or one number for every length), and how many days before a due date the
 # customer is reminded.

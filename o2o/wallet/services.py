@@ -23,6 +23,8 @@ from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import CENT, to_money
+from o2o.core.ratelimits import is_exhausted
+from o2o.core.ratelimits import spend as spend_budget
 from o2o.members.models import Member
 from o2o.members.selectors import member_by_phone
 from o2o.wallet.models import (
@@ -379,7 +381,51 @@ def top_up_at_counter(
     amount = valid_amount(amount, maximum=max_top_up())
     if member_phone is not None:
         member_id = member_by_phone(phone=member_phone).pk
-    result = run_once(
+    if member_code is not None:
+        refuse_when_guessing_codes(actor)
+    try:
+        result = _run_counter_top_up(
+            actor=actor,
+            location_id=location_id,
+            amount=amount,
+            method=method,
+            member_id=member_id,
+            member_code=member_code,
+            idempotency_key=idempotency_key,
+        )
+    except DomainError as error:
+        if error.code == ErrorCode.PAYMENT_CODE_INVALID:
+            count_failed_code(actor)  # after the rollback: the count must survive it
+        raise
+    return TopUp.objects.get(pk=result["top_up_id"])
+
+
+CODE_FAILURES = "wallet_payment_code_failures"
+
+
+def refuse_when_guessing_codes(actor: Actor) -> None:
+    """RATE_LIMITED once this staff member has presented O2O_PAYMENT_CODE_FAILED_ATTEMPTS invalid
+    payment codes (the budget of a scanner that guesses). Call before redeeming a code."""
+    if is_exhausted(settings.O2O_PAYMENT_CODE_FAILED_ATTEMPTS, CODE_FAILURES, str(actor.user_id)):
+        raise DomainError(ErrorCode.RATE_LIMITED, "too many invalid payment codes; wait a minute")
+
+
+def count_failed_code(actor: Actor) -> None:
+    """Count an invalid payment code against the staff member (outside the failed transaction)."""
+    spend_budget(settings.O2O_PAYMENT_CODE_FAILED_ATTEMPTS, CODE_FAILURES, str(actor.user_id))
+
+
+def _run_counter_top_up(
+    *,
+    actor: Actor,
+    location_id: int,
+    amount: Decimal,
+    method: str,
+    member_id: int | None,
+    member_code: str | None,
+    idempotency_key: str | None,
+) -> dict:
+    return run_once(
         scope=_scope(actor),
         operation="wallet_counter_top_up",
         key=idempotency_key,
@@ -396,7 +442,6 @@ def top_up_at_counter(
             ).pk
         },
     )
-    return TopUp.objects.get(pk=result["top_up_id"])
 
 
 def _top_up_at_counter(*, actor: Actor, location_id: int, member_id: int, amount: Decimal, method: str) -> TopUp:

@@ -312,3 +312,20 @@ def test_liabilities_by_store_of_top_up(store, other_store, tier_500):
     by_store = {row["location_id"]: (row["principal"], row["bonus"]) for row in report["by_store"]}
     assert by_store == {None: ("30.00", "0.00"), store.pk: ("500.00", "50.00"), other_store.pk: ("100.00", "0.00")}
     assert as_staff(clerk).get("wallet/liabilities").status_code == 403
+
+
+def test_a_clerk_guessing_payment_codes_is_stopped_even_for_the_right_code(clerk, member, settings):
+    settings.O2O_PAYMENT_CODE_FAILED_ATTEMPTS = "10/minute"
+    body = {"location_id": clerk.home_location_id, "amount": "10.00", "method": "cash"}
+    wrong = [
+        as_staff(clerk).post("wallet/counter/top-ups", {**body, "member_code": f"28{n:016d}"}).status_code
+        for n in range(10)
+    ]
+    right = as_member(member).post("wallet/payment-code").json()["code"]
+
+    refused = as_staff(clerk).post("wallet/counter/top-ups", {**body, "member_code": right})
+
+    assert wrong == [409] * 10
+    assert (refused.status_code, problem_code(refused)) == (429, "rate_limited")
+    assert not TopUp.objects.exists()
+    assert PaymentCode.objects.get().used_at is None  # the member's code still works elsewhere

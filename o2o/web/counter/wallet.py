@@ -60,6 +60,7 @@ def _wallet_error(error: DomainError) -> str:
         ErrorCode.NOT_FOUND: _("No member with this phone."),
         ErrorCode.INVALID_PHONE: _("This is not a valid phone number."),
         ErrorCode.MEMBER_ANONYMISED: _("This member deleted their account."),
+        ErrorCode.RATE_LIMITED: _("Too many invalid payment codes. Wait a minute, then try again."),
         ErrorCode.INVALID: _("Enter an amount from 0.01 to %(max)s yuan.") % {"max": wallet.max_top_up()},
     }
     return messages_by_code.get(error.code) or explain(error)
