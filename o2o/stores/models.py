@@ -1,5 +1,6 @@
 from datetime import time
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,7 @@ class Location(models.Model):
         max_digits=5,
         decimal_places=2,
         default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Franchise stores: the percentage of the online orders they fulfil that is owed to them."),
     )
 

@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from o2o.access.actors import actor_for_user
 from o2o.cashbook.days import today
@@ -123,3 +125,12 @@ def test_a_clerk_sees_no_franchise_share(clerk):
     response = as_staff(clerk).get("cashbook/franchise")
 
     assert (response.status_code, problem_code(response)) == (403, "forbidden")
+
+
+@pytest.mark.parametrize("percent", [Decimal("-0.01"), Decimal("100.01")])
+def test_a_share_outside_0_to_100_is_refused_by_the_form_and_the_database(store, percent):
+    store.franchise_share_percent = percent
+    with pytest.raises(ValidationError):
+        store.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Location.objects.filter(pk=store.pk).update(franchise_share_percent=percent)
