@@ -14,13 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 from o2o.core.money import CENT, to_money
 from o2o.installments.models import PLAN_LENGTHS
 
-DEFAULT_MIN_AMOUNT = Decimal("1000.00")
-
-
 def min_amount() -> Decimal:
     """The smallest order total that may be financed (O2O_INSTALLMENT_MIN_AMOUNT, shared with the
     gateway's installment product)."""
-    return to_money(getattr(settings, "O2O_INSTALLMENT_MIN_AMOUNT", DEFAULT_MIN_AMOUNT))
+    return to_money(settings.O2O_INSTALLMENT_MIN_AMOUNT)
 
 
 def fee_percents(raw: str | None = None) -> dict[int, Decimal]:

@@ -13,6 +13,7 @@ from o2o.installments.models import InstallmentDue, InstallmentPlan, Installment
 from o2o.installments.terms import add_months
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
+from o2o.payments import audit as payments_audit
 from o2o.payments.models import Payment
 from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff, problem_code
@@ -63,6 +64,7 @@ def dues(plan_id: int) -> list[tuple[int, Decimal, Decimal, str]]:
 
 def assert_books_agree() -> None:
     assert installments_audit.run() == []
+    assert payments_audit.run() == []
 
 
 def nothing_written() -> None:
