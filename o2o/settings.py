@@ -1,5 +1,6 @@
 """One settings module, read from the environment (see README for the variables)."""
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -257,6 +258,14 @@ O2O_RETURN_WINDOW_DAYS = env_int("O2O_RETURN_WINDOW_DAYS", 7)
 O2O_UNCOLLECTED_GRACE_DAYS = env_int("O2O_UNCOLLECTED_GRACE_DAYS", 0)
 O2O_REFUND_MAX_ATTEMPTS = env_int("O2O_REFUND_MAX_ATTEMPTS", 8)
 O2O_REFUND_RETRY_SECONDS = env_int("O2O_REFUND_RETRY_SECONDS", 60)
+# Installments through the gateway's own product (docs/money.md): orders of at least
+# O2O_INSTALLMENT_MIN_AMOUNT; the gateway's fee per number of periods, borne by the merchant or the customer.
+O2O_INSTALLMENT_MIN_AMOUNT = Decimal(env_str("O2O_INSTALLMENT_MIN_AMOUNT", "1000.00"))
+_FEES = env_str("O2O_GATEWAY_INSTALLMENT_FEE_PERCENT", '{"3": "2.3", "6": "4.5", "12": "7.5"}')
+O2O_GATEWAY_INSTALLMENT_FEE_PERCENT = {int(n): Decimal(str(pct)) for n, pct in json.loads(_FEES).items()}
+O2O_INSTALLMENT_FEE_BORNE_BY = env_str("O2O_INSTALLMENT_FEE_BORNE_BY", "merchant")
+if O2O_INSTALLMENT_FEE_BORNE_BY not in {"merchant", "customer"}:
+    raise ValueError("O2O_INSTALLMENT_FEE_BORNE_BY is merchant or customer")
 O2O_VOUCHER_FAILED_ATTEMPTS = env_str("O2O_VOUCHER_FAILED_ATTEMPTS", "10/minute")
 O2O_OTP_TTL_MINUTES = 5
 # Points (docs/loyalty.md): earned per yuan of net goods, spent at O2O_POINTS_PER_YUAN_TENDER points
@@ -292,12 +301,3 @@ O2O_PAYMENT_CODE_FAILED_ATTEMPTS = env_str("O2O_PAYMENT_CODE_FAILED_ATTEMPTS", "
 # customer is reminded.
 O2O_STORE_CREDIT_FEE_PERCENT = env_str("O2O_STORE_CREDIT_FEE_PERCENT", "0")
 O2O_INSTALLMENT_REMINDER_DAYS = env_int("O2O_INSTALLMENT_REMINDER_DAYS", 3)
-import json
-# Installments through the gateway's own product (docs/money.md): orders of at least
-# O2O_INSTALLMENT_MIN_AMOUNT; the gateway's fee per number of periods, borne by the merchant or the customer.
-O2O_INSTALLMENT_MIN_AMOUNT = Decimal(env_str("O2O_INSTALLMENT_MIN_AMOUNT", "1000.00"))
-_FEES = env_str("O2O_GATEWAY_INSTALLMENT_FEE_PERCENT", '{"3": "2.3", "6": "4.5", "12": "7.5"}')
-O2O_GATEWAY_INSTALLMENT_FEE_PERCENT = {int(n): Decimal(str(pct)) for n, pct in json.loads(_FEES).items()}
-O2O_INSTALLMENT_FEE_BORNE_BY = env_str("O2O_INSTALLMENT_FEE_BORNE_BY", "merchant")
-if O2O_INSTALLMENT_FEE_BORNE_BY not in {"merchant", "customer"}:
-    raise ValueError("O2O_INSTALLMENT_FEE_BORNE_BY is merchant or customer")

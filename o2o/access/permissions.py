@@ -20,6 +20,7 @@ class Operation(StrEnum):
     PLACE_COUNTER_ORDER = "place_counter_order"
     TAKE_COUNTER_PAYMENT = "take_counter_payment"
     PAY_ONLINE = "pay_online"  # ask the gateway for a pay QR: no money moves until the customer pays
+    PAY_FROM_BALANCE = "pay_from_balance"  # a member spends their own stored value or points on their order
     CANCEL_UNPAID_ORDER = "cancel_unpaid_order"
     CANCEL_PAID_ORDER = "cancel_paid_order"  # paid, goods still in the store: a full refund
     RETURN_GOODS = "return_goods"  # after hand-over: goods back, money back
@@ -77,6 +78,8 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
     Operation.TAKE_COUNTER_PAYMENT: _STORE_COUNTER,
     Operation.PAY_ONLINE: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
+    # Only the member: staff reach a member's balance at the counter through the member's payment code.
+    Operation.PAY_FROM_BALANCE: frozenset({MEMBER}),
     Operation.CANCEL_UNPAID_ORDER: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
     Operation.CANCEL_PAID_ORDER: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT, MEMBER}),
     Operation.RETURN_GOODS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),

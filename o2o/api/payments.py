@@ -1,11 +1,13 @@
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
+from pydantic import BeforeValidator, Field, StrictInt
 
 from o2o.api.auth import actor
-from o2o.api.types import Id
+from o2o.api.types import Id, IdempotencyKey
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
 from o2o.orders.selectors import get_order_for
@@ -13,6 +15,7 @@ from o2o.payments import services as payments
 from o2o.payments.gateways import SIGNATURE_HEADER
 from o2o.payments.models import PaymentMethod
 from o2o.payments.simulator import simulate_customer_payment
+from o2o.payments.tenders import TenderRequest
 
 router = Router(tags=["payments"])
 
@@ -24,6 +27,9 @@ class PaymentOut(Schema):
     state: str
     amount: Decimal
     refunded_amount: Decimal
+    points: int | None = None
+    installment_periods: int | None = None
+    installment_fee: Decimal = Decimal("0.00")
 
 
 class OnlinePaymentOut(Schema):
@@ -39,13 +45,76 @@ class CallbackOut(Schema):
     outcome: str
 
 
+def _money_text(value: object) -> object:
+    """A JSON number or a decimal string; `true` is not 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("an amount is a number with at most two decimals")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(gt=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2, allow_inf_nan=False),
+]
+Periods = Literal[3, 6, 12]
+
+
+class TenderIn(Schema):
+    method: PaymentMethod
+    amount: Money | None = Field(None, description="Leave out on the one tender that takes what is left to pay.")
+    points: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)] | None = None
+    member_code: str | None = Field(None, min_length=1, max_length=40, description="The member's payment code.")
+
+
+class PayIn(Schema):
+    tenders: list[TenderIn] = Field(min_length=1, max_length=5)
+    installment_periods: Periods | None = None
+
+
+class PayOut(Schema):
+    order_id: int
+    order_state: str
+    payments: list[PaymentOut]
+    pay_url: str | None
+
+
 @router.post("/orders/{order_id}/online", response={201: OnlinePaymentOut})
-def start_online_payment(request: HttpRequest, order_id: Id):
-    """Start QR pay at the gateway for the order's total; the gateway confirms by a signed callback."""
+def start_online_payment(request: HttpRequest, order_id: Id, installment_periods: int | None = None):
+    """Start QR pay at the gateway for what is left to pay; the gateway confirms by a signed callback.
+    `installment_periods` (3, 6 or 12) asks for the gateway's installment product (big orders only)."""
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
-    payment, pay_url = payments.start_online_payment(actor=who, order=order)
+    payment, pay_url = payments.start_online_payment(actor=who, order=order, installment_periods=installment_periods)
     return Status(201, {"payment": payment, "pay_url": absolute_url(pay_url, request)})
+
+
+@router.post("/orders/{order_id}/tenders", response={201: PayOut})
+def pay_order(request: HttpRequest, order_id: Id, payload: PayIn, idempotency_key: IdempotencyKey = None):
+    """Pay with one or more tenders (split tender): the member's stored value (`wallet`) and
+    `points` online; at the counter `cash`, `card`, `store_qr` and `wallet` with the member's
+    `member_code`; `online_qr` opens the gateway payment for what is left (its `pay_url`). Stored
+    value and points succeed at once; the order is paid when the tenders cover it. A retry with the
+    same Idempotency-Key returns the first result and moves nothing again."""
+    who = actor(request)
+    order = get_order_for(actor=who, order_id=order_id)
+    result = payments.pay_order(
+        actor=who,
+        order=order,
+        tenders=[TenderRequest(t.method, t.amount, t.points, t.member_code) for t in payload.tenders],
+        idempotency_key=idempotency_key,
+        installment_periods=payload.installment_periods,
+    )
+    pay_url = result.pay_url()
+    return Status(
+        201,
+        {
+            "order_id": result.order.pk,
+            "order_state": result.order.state,
+            "payments": result.payments,
+            "pay_url": absolute_url(pay_url, request) if pay_url else None,
+        },
+    )
 
 
 @router.post("/orders/{order_id}/in-store", response={201: PaymentOut})

@@ -1,11 +1,11 @@
-"""Audit checks on money: every order's payments minus refunds against its total and refunded
-total, every refund booked against its payment, and money that is stuck (payments pending past
+"""Audit checks on money: every order's tenders (payments) and their refunds against its total
+and refunded total, every refund booked against its payment, and money that is stuck (payments pending past
 their time, refunds that failed or never went out). Findings, not exceptions: the `o2o audit`
 command prints them and fails when there are any."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,31 +26,55 @@ def _findings(check: str, rows, describe) -> list[Finding]:
     return [Finding(check, *describe(*row)) for row in rows[:LIMIT]]
 
 
+def _per_order(field: str) -> Coalesce:
+    """The sum of `field` over an order's succeeded tenders (0 when it has none)."""
+    tenders = (
+        Payment.objects.filter(order=OuterRef("pk"), state=Payment.State.SUCCEEDED)
+        .values("order")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(tenders), _ZERO)
+
+
 def orders_against_payments() -> list[Finding]:
-    """A paid order has exactly one succeeded payment of its total whose refunds equal the
-    order's refunded total; an unpaid one has none and no refunds."""
+    """A paid order's succeeded tenders add up to its total exactly, and their refunds to its
+    refunded total; an unpaid order waiting for payment has tenders within its total; any other
+    unpaid order (cancelled, expired) has no succeeded tender (they were returned) and no refunds."""
     succeeded = Payment.objects.filter(order=OuterRef("pk"), state=Payment.State.SUCCEEDED)
+    sums = Order.objects.annotate(tendered=_per_order("amount"), tenders_refunded=_per_order("refunded_amount"))
+    paid = sums.filter(state__in=PAID_STATES)
     findings = _findings(
         "paid_order_without_payment",
         Order.objects.filter(state__in=PAID_STATES).filter(~Exists(succeeded)).values_list("number", "state", "total"),
         lambda number, state, total: (f"order {number}", f"{state}, total {total}, but no succeeded payment"),
     )
     findings += _findings(
-        "payment_of_unpaid_order",
-        Payment.objects.filter(state=Payment.State.SUCCEEDED)
-        .exclude(order__state__in=PAID_STATES)
-        .values_list("pk", "order__number", "order__state"),
-        lambda pk, number, state: (f"payment {pk}", f"succeeded for order {number}, which is {state}"),
+        "tenders_against_total",
+        paid.filter(Exists(succeeded)).exclude(tendered=F("total")).values_list("number", "total", "tendered"),
+        lambda number, total, tendered: (f"order {number}", f"total {total}, its tenders add up to {tendered}"),
+    )
+    findings += _findings(
+        "tenders_exceed_total",
+        sums.filter(state=OrderState.PENDING_PAYMENT, tendered__gt=F("total")).values_list(
+            "number", "total", "tendered"
+        ),
+        lambda number, total, tendered: (f"order {number}", f"waits for {total}, but its tenders took {tendered}"),
     )
     findings += _findings(
         "payment_against_order",
-        Payment.objects.filter(state=Payment.State.SUCCEEDED)
-        .filter(~Q(amount=F("order__total")) | ~Q(refunded_amount=F("order__refunded_total")))
-        .values_list("pk", "order__number", "amount", "refunded_amount", "order__total", "order__refunded_total"),
-        lambda pk, number, paid, refunded, total, order_refunded: (
-            f"payment {pk}",
-            f"paid {paid} refunded {refunded}; order {number} total {total} refunded {order_refunded}",
+        paid.exclude(tenders_refunded=F("refunded_total")).values_list("number", "refunded_total", "tenders_refunded"),
+        lambda number, refunded, tenders_refunded: (
+            f"order {number}",
+            f"refunded {refunded}, its tenders refunded {tenders_refunded}",
         ),
+    )
+    findings += _findings(
+        "payment_of_unpaid_order",
+        Payment.objects.filter(state=Payment.State.SUCCEEDED)
+        .exclude(order__state__in=[*PAID_STATES, OrderState.PENDING_PAYMENT])
+        .values_list("pk", "order__number", "order__state"),
+        lambda pk, number, state: (f"payment {pk}", f"succeeded for order {number}, which is {state}"),
     )
     findings += _findings(
         "refund_of_unpaid_order",

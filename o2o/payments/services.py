@@ -374,15 +374,15 @@ def _validated(requested: list[TenderRequest]) -> list[TenderRequest]:
 
 def _authorize_tender(actor: Actor, order: Order, tender: TenderRequest) -> None:
     """Counter money and a scanned member code: staff of the store that sold the order. The
-    member's own stored value and points without a code: only that member, online."""
+    member's own stored value and points without a code: only that member, on their own order."""
     if tender.method in IN_STORE_METHODS or tender.member_code is not None:
         authorize(actor, Operation.TAKE_COUNTER_PAYMENT, location_id=order.selling_location_id)
-        return
-    authorize(actor, Operation.PAY_ONLINE, location_id=order.selling_location_id)
-    if tender.method in MEMBER_METHODS and (actor.member is None or actor.member.pk != order.member_id):
-        raise DomainError(
-            ErrorCode.FORBIDDEN, "stored value and points are spent by their member (at the counter: by member code)"
-        )
+    elif tender.method in MEMBER_METHODS:
+        authorize(actor, Operation.PAY_FROM_BALANCE, location_id=order.selling_location_id)
+        if actor.member is None or actor.member.pk != order.member_id:
+            raise DomainError(ErrorCode.FORBIDDEN, "a member spends their own balance on their own order")
+    else:
+        authorize(actor, Operation.PAY_ONLINE, location_id=order.selling_location_id)
 
 
 def _pay_order(

@@ -158,6 +158,23 @@ def _pay_online(world, target, caller):
     return f"payments/orders/{_online_order(world, target, caller).pk}/online", None
 
 
+def _pay_from_balance(world, target, caller):
+    """The order's member pays it all from stored value topped up at the counter."""
+    from o2o.wallet.services import top_up_at_counter
+
+    order = _online_order(world, target, caller)
+    top_up_at_counter(actor=actor_for_user(_clerk_of(target).user), location_id=target.pk, amount="100.00",
+                      method="cash", member_id=order.member_id)  # fmt: skip
+    return f"payments/orders/{order.pk}/tenders", {"tenders": [{"method": "wallet"}]}
+
+
+def _pay_counter_tenders(world, target, caller):
+    _stock(world, target)
+    order = place_counter_sale(clerk=_clerk_of(target), sku=_sku(world))
+    tenders = [{"method": "card", "amount": "2.00"}, {"method": "cash"}]
+    return f"payments/orders/{order.pk}/tenders", {"tenders": tenders}
+
+
 def _sku(world):
     from o2o.catalog.models import SKU
 
@@ -321,6 +338,8 @@ CASES = [
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
     Case(Operation.TAKE_COUNTER_PAYMENT, "POST /api/v1/payments/orders/{order_id}/in-store", _pay_in_store),
     Case(Operation.PAY_ONLINE, "POST /api/v1/payments/orders/{order_id}/online", _pay_online),
+    Case(Operation.PAY_FROM_BALANCE, "POST /api/v1/payments/orders/{order_id}/tenders", _pay_from_balance),
+    Case(Operation.TAKE_COUNTER_PAYMENT, "POST /api/v1/payments/orders/{order_id}/tenders", _pay_counter_tenders),
     Case(Operation.CANCEL_UNPAID_ORDER, "POST /api/v1/orders/{order_id}/cancel", _order_path("cancel", _unpaid)),
     Case(Operation.CANCEL_PAID_ORDER, "POST /api/v1/orders/{order_id}/cancel", _order_path("cancel", _paid)),
     Case(Operation.RETURN_GOODS, "POST /api/v1/orders/{order_id}/returns", _return_all),
