@@ -30,6 +30,7 @@ from o2o.demo.generator.people import (
 )
 from o2o.demo.generator.places import create_places
 from o2o.demo.generator.privacy import create_consent_history
+from o2o.demo.generator.wallet import create_wallets
 from o2o.inventory.models import Reservation, StockMove
 from o2o.members.models import Member
 from o2o.orders.models import Order, OrderTransition
@@ -122,6 +123,7 @@ def generate_demo(
         create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_consent_history(run)  # the consent given at joining, as its first record
         create_cashbook(run)  # franchise shares and past daily closes (o2o/demo/generator/cashbook.py)
+        create_wallets(run)  # top-up tiers and some members' wallets (o2o/demo/generator/wallet.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
