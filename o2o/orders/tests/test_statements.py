@@ -1,0 +1,46 @@
+"""Placing an order without discounts takes no more statements than before pricing existed (the
+bench budget): price_cart adds no query when no rule applies, and SKUs and prices are one query."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.inventory.services import receive_stock
+from o2o.members.models import Member, MemberLevel
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.testing.factories import MemberFactory, SKUFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def statements_to_place(member_id: int, store, sku) -> list[str]:
+    member = Member.objects.get(pk=member_id)  # as a request reads it
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
+                           lines=[LineRequest(sku.pk, 1)])  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        place_order(actor=actor_for_member(member), member=member, request=request)
+    verbs = ("SELECT", "INSERT", "UPDATE", "DELETE")  # not the test's savepoints
+    return [q["sql"].split(" ", 1)[0] + " " + q["sql"].split('"')[1] for q in captured if q["sql"].startswith(verbs)]
+
+
+def test_an_order_without_discounts_takes_six_statements_and_a_discount_two_more(store):
+    sku = SKUFactory(price=Decimal("12.50"))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
+    level = MemberLevel.objects.create(code="gold", name="Gold", rank=2, min_growth=1000, discount_percent=5)
+
+    plain = statements_to_place(MemberFactory().pk, store, sku)
+    discounted = statements_to_place(MemberFactory(level=level).pk, store, sku)
+
+    assert plain == [
+        "SELECT stores_location",
+        "SELECT catalog_price",
+        "INSERT orders_order",
+        "INSERT orders_orderline",
+        "UPDATE inventory_stocklevel",
+        "INSERT inventory_reservation",
+    ]
+    assert sorted(set(discounted) - set(plain)) == ["INSERT orders_orderlinediscount", "SELECT members_memberlevel"]
+    assert len(discounted) == len(plain) + 2
