@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from o2o.core.money import CENT, to_money
 from o2o.installments.models import PLAN_LENGTHS
 
+
 def min_amount() -> Decimal:
     """The smallest order total that may be financed (O2O_INSTALLMENT_MIN_AMOUNT, shared with the
     gateway's installment product)."""

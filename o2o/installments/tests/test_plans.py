@@ -450,3 +450,13 @@ def test_the_list_of_plans_takes_the_same_queries_for_one_plan_or_three(store, m
 
     assert (one[0], three[0]) == (1, 3)
     assert three[1] == one[1]
+
+
+def test_the_minimum_is_the_shared_setting(settings, store, member, tyre):
+    settings.O2O_INSTALLMENT_MIN_AMOUNT = Decimal("1000.01")
+    order = place_pickup_order(member=member, store=store, sku=tyre)
+
+    response = as_member(member).post(f"installments/orders/{order.pk}/plan", {"periods": 3})
+
+    assert (response.status_code, problem_code(response)) == (422, "below_installment_minimum")
+    nothing_written()
