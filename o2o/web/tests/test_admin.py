@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from o2o.access.actors import SYSTEM
 from o2o.access.services import issue_token
@@ -60,6 +61,8 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
     ApiClient(member=member).post("privacy/consent", {"given": True})  # a consent record
     loyalty_rows(member)  # levels, points, growth
     ApiClient(member=member).get("privacy/export")  # a data-rights event
+    close = {"business_date": str(timezone.localdate()), "counted_cash": "0.00"}
+    assert as_staff(manager).post(f"cashbook/locations/{store.pk}/closes", close).status_code == 201  # a daily close
     ApiClient().post("auth/otp", {"phone": member.phone})
     sign_in_text = OutboxMessage.objects.filter(recipient=member.phone).exclude(secret="").get().text()
     return {
