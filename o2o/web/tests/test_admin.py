@@ -23,6 +23,7 @@ from o2o.staff.models import Role
 from o2o.testing.api import ApiClient, as_staff
 from o2o.testing.factories import PASSWORD, EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order, pay_online, place_pickup_order
+from o2o.wallet.tests.rows import wallet_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,7 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
     PaymentAlert.objects.create(kind="unknown_payment", gateway="simulated", event_id="evt-x", detail="no payment")
     ApiClient(member=member).post("privacy/consent", {"given": True})  # a consent record
     loyalty_rows(member)  # levels, points, growth
+    wallet_secrets = wallet_rows(member=member, clerk=clerk)  # tiers, top-ups, ledger, a payment code
     ApiClient(member=member).get("privacy/export")  # a data-rights event
     close = {"business_date": str(timezone.localdate()), "counted_cash": "0.00"}
     assert as_staff(manager).post(f"cashbook/locations/{store.pk}/closes", close).status_code == 201  # a daily close
@@ -73,6 +75,7 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
         "pay link reference": Payment.objects.filter(order=refunded).get().gateway_ref,
         "gateway signature": SIGNATURE,
         "sign-in text": sign_in_text,
+        **wallet_secrets,
     }
 
 
