@@ -315,20 +315,18 @@ def pay_order(
     immediate tender of the request is taken or none (a refusal writes nothing). A retry with the
     same idempotency key returns the first result and moves nothing again."""
     requested = _validated(tenders)
-    result = run_once(
-        scope=_scope(actor),
-        operation=f"pay_order:{order.pk}",
-        key=idempotency_key,
-        fingerprint=fingerprint(
-            order=order.pk,
-            periods=installment_periods,
-            gateway=gateway_name,
-            tenders=[(t.method, str(t.amount), t.points, t.member_code) for t in requested],
-        ),  # fmt: skip
-        perform=lambda: _pay_order(
-            actor=actor, order_id=order.pk, requested=requested, gateway_name=gateway_name, periods=installment_periods
-        ),
-    )
+    scanned = any(t.member_code is not None for t in requested)
+    if scanned:
+        wallet.refuse_when_guessing_codes(actor)  # a scanner that guesses codes is stopped (429)
+    try:
+        result = _run_pay_order(
+            actor=actor, order=order, requested=requested, idempotency_key=idempotency_key,
+            gateway_name=gateway_name, periods=installment_periods,
+        )  # fmt: skip
+    except DomainError as error:
+        if scanned and error.code == ErrorCode.PAYMENT_CODE_INVALID:
+            wallet.count_failed_code(actor)  # after the rollback: the count must survive it
+        raise
     if result.get("deadline_passed"):
         raise DomainError(ErrorCode.PAYMENT_DEADLINE_PASSED, "the payment deadline has passed; the order is cancelled")
     by_pk = Payment.objects.in_bulk(result["payment_ids"])
@@ -337,6 +335,31 @@ def pay_order(
         order=Order.objects.get(pk=order.pk),
         payments=[by_pk[pk] for pk in result["payment_ids"]],
         gateway_payment=by_pk.get(gateway_id) if gateway_id else None,
+    )
+
+
+def _run_pay_order(
+    *,
+    actor: Actor,
+    order: Order,
+    requested: list[TenderRequest],
+    idempotency_key: str | None,
+    gateway_name: str,
+    periods: int | None,
+) -> dict:
+    return run_once(
+        scope=_scope(actor),
+        operation=f"pay_order:{order.pk}",
+        key=idempotency_key,
+        fingerprint=fingerprint(
+            order=order.pk,
+            periods=periods,
+            gateway=gateway_name,
+            tenders=[(t.method, str(t.amount), t.points, t.member_code) for t in requested],
+        ),
+        perform=lambda: _pay_order(
+            actor=actor, order_id=order.pk, requested=requested, gateway_name=gateway_name, periods=periods
+        ),
     )
 
 

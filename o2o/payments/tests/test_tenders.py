@@ -368,3 +368,21 @@ def test_the_gateway_installment_product_is_refused_below_the_minimum(store, mem
 
     assert (response.status_code, problem_code(response)) == (422, "invalid")
     assert Payment.objects.count() == 0
+
+
+def test_a_clerk_who_guesses_codes_is_stopped_even_for_the_right_one(store, clerk, member):
+    _fund(member, store)
+    sku = SKUFactory(price=D("10.00"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=3)
+    order = place_counter_sale(clerk=clerk, sku=sku, member=member)
+    code, _row = issue_payment_code(actor=actor_for_member(member))
+    path = f"payments/orders/{order.pk}/tenders"
+
+    wrong = [
+        as_staff(clerk).post(path, {"tenders": [{"method": "wallet", "member_code": f"{n:018d}"}]}) for n in range(10)
+    ]
+    right = as_staff(clerk).post(path, {"tenders": [{"method": "wallet", "member_code": code}]})
+
+    assert {r.status_code for r in wrong} == {409}
+    assert (right.status_code, problem_code(right)) == (429, "rate_limited")
+    assert Payment.objects.count() == 0 and _wallet(member) == D("100.00")
