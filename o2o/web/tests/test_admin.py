@@ -14,6 +14,7 @@ from o2o.access.services import issue_token
 from o2o.api.main import api
 from o2o.core import periodic
 from o2o.core.models import OutboxMessage
+from o2o.installments.tests.rows import installment_rows
 from o2o.inventory.services import receive_stock, send_transfer
 from o2o.loyalty.tests.rows import loyalty_rows
 from o2o.members.models import Member
@@ -61,6 +62,7 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
     PaymentAlert.objects.create(kind="unknown_payment", gateway="simulated", event_id="evt-x", detail="no payment")
     ApiClient(member=member).post("privacy/consent", {"given": True})  # a consent record
     loyalty_rows(member)  # levels, points, growth
+    installment_rows(store=store, member=member, clerk=clerk)  # a store credit plan, its dues and a repayment
     wallet_secrets = wallet_rows(member=member, clerk=clerk)  # tiers, top-ups, ledger, a payment code
     ApiClient(member=member).get("privacy/export")  # a data-rights event
     close = {"business_date": str(timezone.localdate()), "counted_cash": "0.00"}
