@@ -89,12 +89,23 @@ def _payment(payment: Payment) -> dict[str, Any]:
         "method": payment.method,
         "state": payment.state,
         "amount": payment.amount,
+        "points": payment.points,  # a points tender: how many points paid `amount`
         "refunded_amount": payment.refunded_amount,
+        "installments": (
+            {
+                "periods": payment.installment_periods,
+                "fee": payment.installment_fee,
+                "fee_borne_by": payment.installment_fee_borne_by,
+            }
+            if payment.installment_periods
+            else None
+        ),
         "created_at": payment.created_at,
         "succeeded_at": payment.succeeded_at,
         "refunds": [
             {
                 "amount": refund.amount,
+                "points": refund.points,
                 "reason": refund.reason,
                 "state": refund.state,
                 "requested_at": refund.created_at,

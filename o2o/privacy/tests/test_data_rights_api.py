@@ -444,6 +444,9 @@ def test_an_installment_plan_stops_the_deletion_and_is_in_the_export(member, sto
     assert [d["number"] for d in exported["dues"]] == [1, 2, 3]
     assert sum(dues) == plan.financed_amount + plan.fee
     assert exported["financed_amount"] == str(plan.financed_amount)
+    [tender] = export["orders"][0]["payments"]  # the plan is the order's store credit tender
+    assert (tender["method"], tender["state"], tender["amount"]) == ("store_credit", "succeeded", "1000.00")
+    assert (tender["points"], tender["installments"]) == (None, None)
 
 
 def test_points_and_levels_are_in_the_export(member, store, sku):
