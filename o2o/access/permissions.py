@@ -18,6 +18,7 @@ class Operation(StrEnum):
     # orders and money
     PLACE_ONLINE_ORDER = "place_online_order"  # a customer orders for themself (app, mini program, web)
     PLACE_COUNTER_ORDER = "place_counter_order"
+    APPLY_MANUAL_DISCOUNT = "apply_manual_discount"  # an amount off one counter sale, with a reason
     TAKE_COUNTER_PAYMENT = "take_counter_payment"
     PAY_ONLINE = "pay_online"  # ask the gateway for a pay QR: no money moves until the customer pays
     PAY_FROM_BALANCE = "pay_from_balance"  # a member spends their own stored value or points on their order
@@ -76,6 +77,7 @@ _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.PLACE_ONLINE_ORDER: frozenset({MEMBER}),
     Operation.PLACE_COUNTER_ORDER: _STORE_COUNTER,
+    Operation.APPLY_MANUAL_DISCOUNT: frozenset({Role.STORE_MANAGER}),
     Operation.TAKE_COUNTER_PAYMENT: _STORE_COUNTER,
     Operation.PAY_ONLINE: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
     # Only the member: staff reach a member's balance at the counter through the member's payment code.
@@ -124,6 +126,7 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
 AT_OWN_LOCATION = frozenset(
     {
         Operation.PLACE_COUNTER_ORDER,
+        Operation.APPLY_MANUAL_DISCOUNT,
         Operation.TAKE_COUNTER_PAYMENT,
         Operation.REDEEM_PICKUP_VOUCHER,
         Operation.UNDO_HAND_OVER,

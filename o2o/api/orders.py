@@ -18,6 +18,7 @@ from o2o.orders import services as orders
 from o2o.orders.models import Fulfilment, OrderState
 from o2o.payments import services as payments
 from o2o.pricing.models import DiscountSource
+from o2o.pricing.rules import ManualDiscount
 from o2o.staff.selectors import employee_by_code
 
 router = Router(tags=["orders"])
@@ -28,6 +29,11 @@ class LineIn(Schema):
     quantity: Quantity = Field(le=orders.MAX_LINE_QUANTITY)
 
 
+class ManualDiscountIn(Schema):
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="Yuan off the whole sale")
+    reason: str = Field(min_length=1, max_length=80)
+
+
 class OrderIn(Schema):
     channel: Channel
     fulfilment: Fulfilment
@@ -36,6 +42,7 @@ class OrderIn(Schema):
     delivery_address: str = Field("", max_length=255)
     member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
     referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
+    manual_discount: ManualDiscountIn | None = Field(None, description="Store managers, counter sales only")
 
 
 class DiscountOut(Schema):
@@ -153,7 +160,12 @@ def _order_request(payload: OrderIn | QuoteIn) -> orders.OrderRequest:
         lines=[orders.LineRequest(line.sku_id, line.quantity) for line in payload.lines],
         delivery_address=getattr(payload, "delivery_address", ""),
         referrer=referrer,
+        manual_discount=_manual_discount(getattr(payload, "manual_discount", None)),
     )
+
+
+def _manual_discount(given: ManualDiscountIn | None) -> ManualDiscount | None:
+    return ManualDiscount(amount=given.amount, reason=given.reason.strip()) if given else None
 
 
 def _anonymous(request: HttpRequest) -> Actor:

@@ -26,7 +26,8 @@ from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderLine, OrderLineDiscount, OrderState, OrderTransition
 from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
 from o2o.pricing.allocation import share_of_units
-from o2o.pricing.cart import CartLine, PricedCart, price_cart
+from o2o.pricing.cart import ZERO, CartLine, PricedCart, price_cart
+from o2o.pricing.rules import ManualDiscount
 from o2o.staff.models import Employee
 from o2o.stores.models import Location
 from o2o.stores.selectors import get_location
@@ -51,6 +52,8 @@ class OrderRequest:
     selling_location_id: int | None = None
     delivery_address: str = ""
     referrer: Employee | None = None
+    # A store manager's discount off this counter sale (Operation.APPLY_MANUAL_DISCOUNT).
+    manual_discount: ManualDiscount | None = None
 
 
 def _new_number() -> str:
@@ -128,6 +131,8 @@ def place_order(
         authorize(actor, Operation.PLACE_COUNTER_ORDER, location_id=home)
     else:
         authorize(actor, Operation.PLACE_ONLINE_ORDER)
+    if request.manual_discount is not None:
+        _check_manual_discount(request, actor)
     scope = f"member:{member.pk}" if actor.member else f"user:{actor.user_id}"
     fingerprint = _fingerprint(request, member.pk if member else None)
     if idempotency_key and (existing := _replay(scope, idempotency_key, fingerprint)):
@@ -206,14 +211,26 @@ def _place(
     return order
 
 
+def _check_manual_discount(request: OrderRequest, actor: Actor) -> None:
+    if request.channel != Channel.POS:
+        raise DomainError(ErrorCode.INVALID, "a manual discount is given at the counter")
+    home = actor.employee.home_location_id if actor.employee else None
+    authorize(actor, Operation.APPLY_MANUAL_DISCOUNT, location_id=home)
+    discount = request.manual_discount
+    if discount.amount <= 0 or discount.amount != to_money(discount.amount) or not discount.reason.strip():
+        raise DomainError(ErrorCode.INVALID, "a manual discount is a positive amount in fen with a reason")
+
+
 def _price(
     request: OrderRequest, wanted: dict[int, int], member: Member | None, selling_location_id: int
 ) -> PricedCart:
-    """The cart priced by `pricing.price_cart` at the selling store (SKUs and prices in one query)."""
+    """The cart priced by `pricing.price_cart` at the selling store (SKUs and prices in one query);
+    a manual discount must fit in full (it is never silently cut to what the goods cost)."""
     skus, prices = sellable_skus_with_prices(
         sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id
     )
-    return price_cart(
+    manual = request.manual_discount
+    priced = price_cart(
         lines=[CartLine(s, q) for s, q in sorted(wanted.items())],
         channel=request.channel,
         location_id=selling_location_id,
@@ -221,7 +238,15 @@ def _price(
         fulfilment=request.fulfilment,
         prices=prices,
         skus=skus,
+        extra_rules=[manual] if manual else [],
     )
+    if manual is not None:
+        given = sum((d.amount for line in priced.lines for d in line.discounts if d.source == manual.source), ZERO)
+        if given != manual.amount:
+            raise DomainError(
+                ErrorCode.INVALID, "the manual discount is more than the goods cost", most=str(priced.net + given)
+            )
+    return priced
 
 
 def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:

@@ -6,7 +6,7 @@ The result says, line by line, the list price, each discount with its source and
 net; and for the cart the subtotal, the discounts, the delivery fee and what is payable.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -77,12 +77,14 @@ def price_cart(
     fulfilment: str,
     prices: Mapping[int, Decimal] | None = None,
     skus: Mapping[int, "SKU"] | None = None,
+    extra_rules: Sequence[Rule] = (),
 ) -> PricedCart:
     """Price the cart; `location_id` None prices at chain-wide prices (a cart before a store is chosen).
 
     `prices` (list prices) and `skus` may be passed by a caller that read them already (placing an
     order reads SKUs and prices in one query); otherwise the prices are read here. Quantities of
     the same SKU are added up. Unknown SKUs or SKUs without a price raise a DomainError.
+    `extra_rules` apply to this cart only (a manual discount), in priority order with the registered ones.
     """
     wanted: dict[int, int] = {}
     for line in lines:
@@ -99,7 +101,7 @@ def price_cart(
     )
     discounts: dict[int, list[Discount]] = {sku_id: [] for sku_id in wanted}
     closed: set[int] = set()
-    for rule in registered():
+    for rule in sorted([*registered(), *extra_rules], key=lambda rule: (rule.priority, rule.code)):
         context = _apply(rule, context, discounts, closed)
     priced = tuple(_priced_line(line, tuple(discounts[line.sku_id])) for line in context.lines)
     subtotal = sum((line.gross for line in priced), ZERO)

@@ -145,3 +145,21 @@ class LevelBenefit:
 
 
 register(LevelBenefit())
+
+
+@dataclass(frozen=True)
+class ManualDiscount:
+    """A store manager's discount at the counter for one sale: an amount off the whole cart, spread
+    over the lines like any cart discount, after every registered rule (it is not registered: the
+    order service passes it for the one sale it was given for, once permission was checked)."""
+
+    amount: Decimal
+    reason: str
+    code: str = "manual"
+    source: DiscountSource = DiscountSource.MANUAL
+    priority: int = 10_000
+    stacks: bool = True
+
+    def evaluate(self, cart: CartContext) -> RuleResult:
+        label = _("Manual discount: %(reason)s") % {"reason": self.reason}
+        return RuleResult(cart=(CartDiscount(to_money(self.amount), label),))

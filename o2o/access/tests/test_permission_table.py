@@ -189,6 +189,12 @@ def _counter_order(world, target, caller):
     return "orders", body
 
 
+def _discounted_counter_order(world, target, caller):
+    """A POS sale by the caller at their own store, with a manual discount off it."""
+    path, body = _counter_order(world, target, caller)
+    return path, {**body, "manual_discount": {"amount": "1.00", "reason": "scratched box"}}
+
+
 def _online_order_body(world, target, caller):
     _stock(world, target)
     body = {"channel": "app", "fulfilment": "pickup", "location_id": target.pk,
@@ -336,6 +342,8 @@ def _category_rule(world, target, caller):
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
+    Case(Operation.APPLY_MANUAL_DISCOUNT, "POST /api/v1/orders", _discounted_counter_order, asked_at="home",
+         on_orders=False),  # fmt: skip
     Case(Operation.TAKE_COUNTER_PAYMENT, "POST /api/v1/payments/orders/{order_id}/in-store", _pay_in_store),
     Case(Operation.PAY_ONLINE, "POST /api/v1/payments/orders/{order_id}/online", _pay_online),
     Case(Operation.PAY_FROM_BALANCE, "POST /api/v1/payments/orders/{order_id}/tenders", _pay_from_balance),

@@ -266,3 +266,65 @@ def test_an_order_costs_one_query_more_to_read_only_when_it_has_discounts(store,
         return len(captured)
 
     assert queries(gold_member, discounted) == queries(member, plain) + 1
+
+
+def counter_sale(store, *lines, manual_discount=None) -> dict:
+    body = {
+        "channel": "pos",
+        "fulfilment": "in_store",
+        "location_id": store.pk,
+        "lines": [{"sku_id": sku.pk, "quantity": quantity} for sku, quantity in lines],
+    }
+    return body | ({"manual_discount": manual_discount} if manual_discount else {})
+
+
+def test_a_store_manager_gives_a_manual_discount_spread_over_the_lines(store, manager, odd, tea):
+    body = counter_sale(store, (odd, 3), (tea, 1), manual_discount={"amount": "2.00", "reason": "scratched box"})
+
+    response = as_staff(manager).post("orders", body)
+
+    assert response.status_code == 201, response.content
+    order = response.json()
+    # 2.00 over 9.99 and 12.50 in proportion: 0.89 + 1.11
+    assert [(line["discounts"], line["net_amount"]) for line in order["lines"]] == [
+        ([{"source": "manual", "label": "Manual discount: scratched box", "amount": "0.89"}], "9.10"),
+        ([{"source": "manual", "label": "Manual discount: scratched box", "amount": "1.11"}], "11.39"),
+    ]
+    assert (order["discount_total"], order["total"]) == ("2.00", "20.49")
+
+
+def test_a_clerk_cannot_give_a_manual_discount_and_nothing_is_written(store, clerk, odd):
+    body = counter_sale(store, (odd, 1), manual_discount={"amount": "1.00", "reason": "friend"})
+
+    response = as_staff(clerk).post("orders", body)
+
+    assert (response.status_code, problem_code(response)) == (403, "forbidden")
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "discount",
+    [
+        {"amount": "10.00", "reason": "more than the goods"},
+        {"amount": "0.00", "reason": "nothing"},
+        {"amount": "-1.00", "reason": "a surcharge"},
+        {"amount": "0.001", "reason": "a tenth of a fen"},
+        {"amount": "1.00", "reason": ""},
+        {"amount": "abc", "reason": "x"},
+    ],
+)
+def test_a_bad_manual_discount_is_a_4xx_and_nothing_is_written(store, manager, odd, discount):
+    response = as_staff(manager).post("orders", counter_sale(store, (odd, 2), manual_discount=discount))
+
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Order.objects.exists()
+
+
+def test_a_manual_discount_is_for_counter_sales_only(store, member, odd):
+    online = {**body(store, (odd, 1)), "manual_discount": {"amount": "1.00", "reason": "please"}}
+
+    response = as_member(member).post("orders", online)
+
+    assert (response.status_code, problem_code(response)) == (422, "invalid")
+    assert not Order.objects.exists()
