@@ -85,6 +85,8 @@ class WalletEntry(models.Model):
         verbose_name = _("wallet entry")
         verbose_name_plural = _("wallet entries")
         ordering = ["-created_at", "-pk"]
+        # refund_spend finds a spend by its reference alone (the caller knows the payment, not the wallet).
+        indexes = [models.Index(fields=["reference", "kind"], name="walletentry_reference")]
         constraints = [
             models.UniqueConstraint(fields=["wallet", "kind", "reference"], name="walletentry_once_per_reference"),
             models.CheckConstraint(
