@@ -18,7 +18,7 @@ from o2o.loyalty import selectors as loyalty
 from o2o.loyalty.models import GrowthEntry, LevelChange, PointsEarning
 from o2o.members.models import Member, OneTimeCode
 from o2o.orders.models import Order, OrderState, OrderTransition
-from o2o.payments.models import Payment
+from o2o.payments.models import Payment, Refund
 from o2o.pickup.models import PickupVoucher
 from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
 from o2o.privacy.registry import Blocker, register_blocker, register_eraser, register_section
@@ -173,8 +173,17 @@ def pickup_vouchers(member: Member) -> list[dict[str, Any]]:
     ]
 
 
+def _tender_orders(member: Member) -> dict[str, str]:
+    """The order number behind each ledger reference of the member's tenders ("payment:<id>",
+    "refund:<id>"), also for orders that are not the member's (a counter sale paid by their code)."""
+    paid = Payment.objects.filter(payer=member).values_list("pk", "order__number")
+    refunded = Refund.objects.filter(payment__payer=member).values_list("pk", "payment__order__number")
+    return {f"payment:{pk}": number for pk, number in paid} | {f"refund:{pk}": number for pk, number in refunded}
+
+
 def wallet(member: Member) -> dict[str, Any]:
     held = wallets.balance(member_id=member.pk)
+    orders_of = _tender_orders(member)
     return {
         "principal": held.principal,
         "bonus": held.bonus,
@@ -184,6 +193,7 @@ def wallet(member: Member) -> dict[str, Any]:
                 "kind": e.kind,
                 "principal": e.principal_delta,
                 "bonus": e.bonus_delta,
+                "order": orders_of.get(e.reference),
                 "store": e.location.name if e.location else None,
                 "note": e.note,
                 "at": e.created_at,
@@ -213,6 +223,7 @@ def _order_numbers(member: Member) -> dict[int, str]:
 def points(member: Member) -> dict[str, Any]:
     held = loyalty.points_balance(member_id=member.pk)
     numbers = _order_numbers(member)
+    orders_of = _tender_orders(member)
     return {
         "available": held.available,
         "pending": held.pending,
@@ -220,7 +231,7 @@ def points(member: Member) -> dict[str, Any]:
             {
                 "kind": e.kind,
                 "points": e.points,
-                "order": numbers.get(e.order_id),
+                "order": numbers.get(e.order_id) or orders_of.get(e.reference),
                 "expires_at": e.expires_at,
                 "note": e.note,
                 "at": e.created_at,

@@ -18,16 +18,17 @@ from o2o.orders import audit as orders_audit
 from o2o.orders.models import Order
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments import audit as payments_audit
-from o2o.payments.services import cancel_order
+from o2o.payments.services import cancel_order, pay_order
+from o2o.payments.tenders import TenderRequest
 from o2o.pickup.models import PickupVoucher
 from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
 from o2o.privacy.services import delete_my_account
 from o2o.testing.api import ApiClient, as_member, as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
-from o2o.testing.journeys import paid_pickup_order, place_pickup_order
+from o2o.testing.journeys import paid_pickup_order, place_counter_sale, place_pickup_order
 from o2o.testing.outbox import last_code_sent_to
 from o2o.wallet.models import TopUpTier
-from o2o.wallet.services import top_up_at_counter
+from o2o.wallet.services import issue_payment_code, top_up_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -461,3 +462,27 @@ def test_points_and_levels_are_in_the_export(member, store, sku):
     assert export["points"]["pending"] == sum(e.points for e in earnings)
     assert export["points"]["available"] == 0
     assert export["level_history"] == {"growth": [], "changes": []}
+
+
+def test_a_wallet_spend_names_the_order_it_paid_even_when_the_order_is_not_the_members(member, store, sku):
+    # given: a counter sale with no member on it, paid with the member's payment code
+    TopUpTier.objects.create(pay_amount=Decimal("100.00"), bonus_amount=Decimal("10.00"))
+    clerk = EmployeeFactory(home_location=store)
+    top_up_at_counter(
+        actor=actor_for_user(clerk.user), location_id=store.pk, amount="100.00", method="cash", member_id=member.pk
+    )
+    code, _row = issue_payment_code(actor=actor_for_member(member))
+    sale = place_counter_sale(clerk=clerk, sku=sku, quantity=2)
+    pay_order(actor=actor_for_user(clerk.user), order=sale, tenders=[TenderRequest("wallet", member_code=code)],
+              idempotency_key=None)  # fmt: skip
+
+    # when
+    export = json.loads(_export(as_member(member)).content)
+
+    # then: the spend is in the wallet's ledger with the sale's number; the sale is not their order
+    spends = [e for e in export["wallet"]["entries"] if e["kind"] == "spend"]
+    assert [(e["order"], Decimal(e["principal"]) + Decimal(e["bonus"])) for e in spends] == [
+        (sale.number, Decimal("-25.00"))
+    ]
+    assert Decimal(export["wallet"]["principal"]) + Decimal(export["wallet"]["bonus"]) == Decimal("85.00")
+    assert sale.number not in [o["number"] for o in export["orders"]]
