@@ -296,6 +296,7 @@ O2O_WALLET_SPEND_ORDER = env_str("O2O_WALLET_SPEND_ORDER", "proportional")
 O2O_PAYMENT_CODE_SECONDS = env_int("O2O_PAYMENT_CODE_SECONDS", 60)
 O2O_WALLET_MAX_TOP_UP = env_str("O2O_WALLET_MAX_TOP_UP", "5000.00")
 O2O_PAYMENT_CODE_FAILED_ATTEMPTS = env_str("O2O_PAYMENT_CODE_FAILED_ATTEMPTS", "10/minute")
+O2O_TOP_UP_PENDING_HOURS = env_int("O2O_TOP_UP_PENDING_HOURS", 24)
 # Store credit plans (docs/installments.md): the fee percent of the financed amount by plan length
 # ("3:0,6:1.5,12:3", or one number for every length), and how many days before a due date the
 # customer is reminded.

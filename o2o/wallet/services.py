@@ -595,3 +595,14 @@ def set_top_up_tier_active(*, actor: Actor, tier_id: int, active: bool) -> TopUp
     TopUpTier.objects.filter(pk=tier_id).update(active=active)
     tier.active = active
     return tier
+
+
+def fail_stale_top_ups(*, now=None) -> int:
+    """Online top-ups still pending O2O_TOP_UP_PENDING_HOURS after they started are failed (the
+    member walked away from the gateway). One conditional UPDATE; nothing was credited, and a
+    success callback arriving later still credits the money (a failed top-up without a gateway
+    transaction stays creditable). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.O2O_TOP_UP_PENDING_HOURS)
+    return TopUp.objects.filter(state=TopUp.State.PENDING, method=TopUpMethod.ONLINE_QR, created_at__lt=cutoff).update(
+        state=TopUp.State.FAILED
+    )

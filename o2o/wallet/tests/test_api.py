@@ -329,3 +329,31 @@ def test_a_clerk_guessing_payment_codes_is_stopped_even_for_the_right_code(clerk
     assert (refused.status_code, problem_code(refused)) == (429, "rate_limited")
     assert not TopUp.objects.exists()
     assert PaymentCode.objects.get().used_at is None  # the member's code still works elsewhere
+
+
+def test_a_stale_online_top_up_is_failed_and_a_late_payment_still_credits_it(member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from o2o.wallet.services import fail_stale_top_ups
+
+    top_up_id = start_top_up(member, "100.00")
+    fresh = start_top_up(member, "20.00")
+
+    failed = fail_stale_top_ups(now=timezone.now() + timedelta(hours=25))
+    late = callback(top_up_id, event_id="evt-late").json()["outcome"]
+
+    assert failed == 2
+    assert late == "top_up_credited"
+    assert TopUp.objects.get(pk=top_up_id).state == "succeeded"
+    assert TopUp.objects.get(pk=fresh).state == "failed"
+    assert as_member(member).get("wallet/").json()["principal"] == "100.00"
+
+
+def test_the_stale_top_up_job_runs_hourly():
+    from o2o.core import periodic
+    from o2o.wallet.tasks import fail_stale_top_ups
+
+    assert periodic._jobs["fail_stale_top_ups"].every_seconds == 3600
+    assert periodic._jobs["fail_stale_top_ups"].task is fail_stale_top_ups
