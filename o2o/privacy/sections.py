@@ -8,6 +8,7 @@ Everything is read with a fixed number of queries, however many orders the membe
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o.access.actors import actor_for_member
@@ -23,6 +24,7 @@ from o2o.pickup.models import PickupVoucher
 from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
 from o2o.privacy.registry import Blocker, register_blocker, register_eraser, register_section
 from o2o.wallet import selectors as wallets
+from o2o.wallet.models import PaymentCode
 
 # An order in one of these states needs nothing more from the customer (or from us).
 FINISHED_ORDER_STATES = frozenset(
@@ -380,6 +382,13 @@ def order_addresses(member: Member) -> None:
     Order.objects.filter(member=member).exclude(delivery_address="").update(delivery_address=ERASED)
 
 
+def live_payment_codes(member: Member) -> None:
+    """A pay code shown a moment ago must not spend what is left in the wallet (the bonus)."""
+    PaymentCode.objects.filter(member=member, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now()
+    )
+
+
 def phone_traces(member: Member) -> None:
     """Messages sent to the phone and its sign-in codes carry the number itself."""
     placeholder = placeholder_phone(member.pk)
@@ -402,4 +411,5 @@ register_blocker("wallet_principal", wallet_principal)
 register_blocker("installment_plans", open_installment_plans)
 
 register_eraser("order_addresses", order_addresses)
+register_eraser("payment_codes", live_payment_codes)
 register_eraser("phone_traces", phone_traces)

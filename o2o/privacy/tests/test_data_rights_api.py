@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
 from o2o.access.models import ApiToken
+from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.models import OutboxMessage
 from o2o.installments.services import PlanRequest, set_up_plan
 from o2o.inventory.services import receive_stock
@@ -28,7 +29,7 @@ from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order, place_counter_sale, place_pickup_order
 from o2o.testing.outbox import last_code_sent_to
 from o2o.wallet.models import TopUpTier
-from o2o.wallet.services import issue_payment_code, top_up_at_counter
+from o2o.wallet.services import issue_payment_code, redeem_payment_code, top_up_at_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -486,3 +487,14 @@ def test_a_wallet_spend_names_the_order_it_paid_even_when_the_order_is_not_the_m
     ]
     assert Decimal(export["wallet"]["principal"]) + Decimal(export["wallet"]["bonus"]) == Decimal("85.00")
     assert sale.number not in [o["number"] for o in export["orders"]]
+
+
+def test_a_payment_code_shown_before_the_deletion_pays_nothing_after_it(member):
+    code, _row = issue_payment_code(actor=actor_for_member(member))
+    client = as_member(member)
+
+    assert client.post("privacy/deletion", {"code": _deletion_code(client, member)}).status_code == 200
+
+    with pytest.raises(DomainError) as refused:
+        redeem_payment_code(code=code)
+    assert refused.value.code == ErrorCode.PAYMENT_CODE_INVALID
