@@ -113,3 +113,18 @@ def test_hq_lists_the_overdue_dues_and_a_clerk_may_not(plan, clerk):
 
     assert [(d["plan_id"], d["seq"], d["amount"]) for d in listed] == [(plan.pk, 1, "333.33")]
     assert refused.status_code == 403
+
+
+def test_a_deleted_member_gets_no_reminder_but_the_due_is_marked(settings, plan, member):
+    from django.utils import timezone as tz
+
+    from o2o.members.models import Member
+
+    settings.O2O_INSTALLMENT_REMINDER_DAYS = 3
+    Member.objects.filter(pk=member.pk).update(anonymised_at=tz.now())
+
+    reminded = run_daily(today=first_due(plan).due_date)["reminded"]
+
+    assert reminded == 0
+    assert OutboxMessage.objects.count() == 0
+    assert first_due(plan).reminded_at is not None
