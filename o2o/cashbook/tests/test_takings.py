@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from o2o.access.actors import actor_for_member, actor_for_user
 from o2o.cashbook.days import today
@@ -143,3 +145,18 @@ def test_stored_value_spent_is_not_takings_and_principal_paid_back_leaves_the_dr
         ("non_cash", "wallet"): (1, "10.00", "0.00"),
     }
     assert (body["cash_in"], body["cash_out"], body["expected_cash"]) == ("102.50", "30.00", "72.50")
+
+
+def test_the_takings_take_as_many_queries_for_ten_sales_as_for_one(store, clerk, manager, tea):
+    api = as_staff(manager)
+    url = f"cashbook/locations/{store.pk}/takings"
+    counter_sale(clerk, tea, method="cash")
+    with CaptureQueriesContext(connection) as one:
+        api.get(url, business_date=today().isoformat())
+    for method in ["cash", "card", "store_qr"] * 3:
+        counter_sale(clerk, tea, method=method)
+    with CaptureQueriesContext(connection) as ten:
+        body = api.get(url, business_date=today().isoformat()).json()
+
+    assert body["cash_in"] == "50.00"
+    assert len(ten.captured_queries) == len(one.captured_queries) <= 12
