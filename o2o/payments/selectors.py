@@ -2,8 +2,13 @@ from o2o.payments.models import Payment, PaymentMethod
 
 
 def succeeded_payment(*, order_id: int) -> Payment | None:
-    """The payment that paid the order (there is at most one, by constraint)."""
-    return Payment.objects.filter(order_id=order_id, state=Payment.State.SUCCEEDED).first()
+    """The first succeeded tender of the order (an order may have several: `succeeded_tenders`)."""
+    return Payment.objects.filter(order_id=order_id, state=Payment.State.SUCCEEDED).order_by("pk").first()
+
+
+def succeeded_tenders(*, order_id: int) -> list[Payment]:
+    """The tenders that paid (or are paying) the order, oldest first."""
+    return list(Payment.objects.filter(order_id=order_id, state=Payment.State.SUCCEEDED).order_by("pk"))
 
 
 def pending_online_payment(*, order_id: int) -> Payment | None:

@@ -71,5 +71,12 @@ def explain(error: DomainError, *, sku_names: dict[int, str] | None = None) -> s
         ErrorCode.FORBIDDEN: _("Only this store's counter staff can do this."),
         ErrorCode.NOT_FOUND: _("Not found. It may have been removed, or it belongs to another store."),
         ErrorCode.RATE_LIMITED: _("Too many attempts. Wait a minute, then try again."),
+        ErrorCode.PAYMENT_CODE_INVALID: _(
+            "This payment code cannot be used (expired, used already, or another member's). "
+            "Ask the member to refresh it."
+        ),
+        ErrorCode.INSUFFICIENT_BALANCE: _("The member's stored value does not cover that amount."),
+        ErrorCode.WALLET_FROZEN: _("The member's stored value is frozen. Take another payment method."),
+        ErrorCode.TENDERS_EXCEED_PAYABLE: _("That is more than the sale costs. Lower the amount from stored value."),
     }
     return messages.get(error.code) or _("This could not be done: %(reason)s") % {"reason": error.message}

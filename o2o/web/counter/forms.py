@@ -1,5 +1,7 @@
 """The counter's forms: what a clerk types or scans, checked before any service is called."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +76,24 @@ class CheckoutForm(forms.Form):
     method = forms.ChoiceField(label=_("Payment"), choices=IN_STORE_METHOD_CHOICES, widget=forms.RadioSelect)
     # One idempotency key per basket: a second tap on "Take payment" cannot sell twice.
     token = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+
+class SaleCheckoutForm(CheckoutForm):
+    """A sale may be paid partly from the member's stored value: the clerk scans their payment code."""
+
+    member_code = forms.CharField(
+        label=_("Member's payment code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    wallet_amount = forms.DecimalField(
+        label=_("From stored value (blank: as much as the sale)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
 
 
 class AisleSearchForm(forms.Form):

@@ -16,7 +16,7 @@ from o2o.web.counter import basket
 from o2o.web.counter.checkout import sell
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import explain
-from o2o.web.counter.forms import BarcodeForm, CheckoutForm, LineForm, SearchForm
+from o2o.web.counter.forms import BarcodeForm, LineForm, SaleCheckoutForm, SearchForm
 from o2o.web.counter.pages import counter_page, is_htmx, respond
 
 TEMPLATE = "web/counter/sale.html"
@@ -32,7 +32,7 @@ def _context(request: HttpRequest, counter: basket.Counter, **extra) -> dict:
         "customer": Customer.of(counter.member()),
         "scan_form": BarcodeForm(),
         "search_form": SearchForm(),
-        "checkout_form": CheckoutForm(initial={"method": "cash"}),
+        "checkout_form": SaleCheckoutForm(initial={"method": "cash"}),
         "back": "sale",
         **extra,
     }
@@ -124,7 +124,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def pay(request: HttpRequest) -> HttpResponse:
     """Place the basket as an in-store order and take the payment; then the receipt."""
     counter = basket.load(request)
-    form = CheckoutForm(request.POST)
+    form = SaleCheckoutForm(request.POST)
     error = None
     if form.is_valid():
         token = form.cleaned_data["token"]
@@ -149,6 +149,8 @@ def pay(request: HttpRequest) -> HttpResponse:
                     request=request_,
                     method=form.cleaned_data["method"],
                     key=token,
+                    member_code=form.cleaned_data["member_code"].strip(),
+                    wallet_amount=form.cleaned_data["wallet_amount"],
                 )
             except DomainError as exc:
                 error = explain(exc, sku_names=priced.names)
@@ -157,8 +159,10 @@ def pay(request: HttpRequest) -> HttpResponse:
                 counter.finish(token, order.pk, basket_sold=True)
                 basket.save(request, counter)
                 return redirect("web:counter-receipt", order_id=order.pk)
-    else:
+    elif "method" in form.errors:
         error = _("Choose how the customer pays.")
+    else:
+        error = _("Check the payment code and the amount from stored value.")
     basket.save(request, counter)
     context = _context(request, counter, checkout_form=form, checkout_error=error)
     return render(request, TEMPLATE, context, status=422)

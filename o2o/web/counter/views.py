@@ -10,7 +10,7 @@ from django.utils import timezone
 from o2o.core.errors import DomainError
 from o2o.orders.models import Fulfilment, Order
 from o2o.orders.selectors import get_order_for
-from o2o.payments.selectors import succeeded_payment
+from o2o.payments.selectors import succeeded_tenders
 from o2o.pickup.models import PickupVoucher
 from o2o.pickup.selectors import voucher_of_order, waiting_pickups
 from o2o.web.counter.display import Customer
@@ -59,7 +59,7 @@ def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
         "store": request.store,
         "order": order,
         "lines": order.lines.select_related("sku").order_by("pk"),
-        "payment": succeeded_payment(order_id=order.pk),
+        "payments": succeeded_tenders(order_id=order.pk),
         "customer": Customer.of(order.member),
         "voucher": voucher_of_order(order_id=order.pk) if order.fulfilment == Fulfilment.PICKUP else None,
         "elsewhere": order.fulfilment_location_id != order.selling_location_id,

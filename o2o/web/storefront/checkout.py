@@ -1,8 +1,10 @@
 """Checkout and the simulated payment: the cart becomes an order through the same services as the API."""
 
 from contextlib import suppress
+from decimal import Decimal
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -14,13 +16,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
+from o2o.loyalty.selectors import points_balance
+from o2o.loyalty.services import points_value
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import pickup_stores_for, ship_from_for
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments.gateways import get_gateway
-from o2o.payments.selectors import pending_online_payment
-from o2o.payments.services import start_online_payment
+from o2o.payments.selectors import pending_online_payment, succeeded_tenders
+from o2o.payments.services import TenderRequest, pay_order, start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
+from o2o.wallet.selectors import balance as wallet_balance
 from o2o.web.auth import member_page
 from o2o.web.storefront.cart import CHANNEL, Cart, CartLine
 from o2o.web.storefront.cart import priced as priced_cart
@@ -157,7 +162,9 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     if request.method == "POST":
         _start_payment(request, order)
         return redirect("web:shop-pay", order_id=order.pk)
-    context = {"order": order, "simulator": settings.O2O_PAYMENT_SIMULATOR}
+    tenders = succeeded_tenders(order_id=order.pk)
+    left = order.total - sum((t.amount for t in tenders), Decimal("0.00"))
+    context = {"order": order, "simulator": settings.O2O_PAYMENT_SIMULATOR, "tenders": tenders, "left_to_pay": left}
     if order.state != OrderState.PENDING_PAYMENT:
         context["reason"] = _("This order is %(state)s and cannot be paid.") % {"state": order.get_state_display()}
     elif order.payment_deadline and order.payment_deadline < timezone.now():
@@ -168,7 +175,72 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
             context["pay_url"] = pay_url
             context["pay_qr"] = segno.make(pay_url, error="m").svg_data_uri(scale=4)
         context["seconds_left"] = seconds_left(order)
+        context.update(_balances(request))
     return render_shop(request, f"{T}pay.html", context, nav="orders")
+
+
+class BalanceForm(forms.Form):
+    """Stored value and points toward the order; the gateway takes what they leave."""
+
+    wallet_amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    points = forms.IntegerField(min_value=1, max_value=1_000_000_000, required=False)
+    token = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+
+def _balances(request: HttpRequest) -> dict:
+    """What the member could pay with besides the gateway (shown only when they hold some)."""
+    wallet = wallet_balance(member_id=request.member.pk)
+    points = points_balance(member_id=request.member.pk).available
+    if not (wallet.total > 0 and not wallet.frozen) and not points:
+        return {}
+    return {
+        "wallet": wallet,
+        "points": points,
+        "points_worth": points_value(points),
+        "points_rate": settings.O2O_POINTS_PER_YUAN_TENDER,
+        "balance_form": BalanceForm(initial={"token": new_token()}),
+    }
+
+
+@require_POST
+@member_page
+def pay_from_balance(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Stored value and points succeed at once; the gateway's QR then asks only for what is left.
+    The form's token is the idempotency key: a second tap takes nothing more."""
+    order = order_or_404(request, order_id)
+    form = BalanceForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    wallet_amount, points = data.get("wallet_amount"), data.get("points")
+    if not (wallet_amount or points):
+        messages.error(request, _("Enter an amount of stored value or a number of points."))
+        return redirect("web:shop-pay", order_id=order.pk)
+    tenders = [TenderRequest("wallet", amount=wallet_amount)] if wallet_amount else []
+    tenders += [TenderRequest("points", points=points)] if points else []
+    left = order.total - sum((t.amount for t in succeeded_tenders(order_id=order.pk)), Decimal("0.00"))
+    if (wallet_amount or 0) + (points_value(points) if points else 0) < left:
+        tenders.append(TenderRequest("online_qr"))
+    try:
+        result = pay_order(actor=request.actor, order=order, tenders=tenders, idempotency_key=data["token"])
+    except DomainError as error:
+        messages.error(request, _balance_problem(error, order))
+        return redirect("web:shop-pay", order_id=order.pk)
+    if result.order.state != OrderState.PENDING_PAYMENT:
+        messages.success(request, _("Paid. Thank you!"))
+        return redirect("web:shop-order", order_id=order.pk)
+    return redirect("web:shop-pay", order_id=order.pk)
+
+
+def _balance_problem(error: DomainError, order: Order) -> str:
+    problems = {
+        ErrorCode.INSUFFICIENT_BALANCE: _("Your stored value does not cover that amount."),
+        ErrorCode.WALLET_FROZEN: _("Your stored value is frozen. Please contact customer service."),
+        ErrorCode.INSUFFICIENT_POINTS: _("You do not have that many points."),
+        ErrorCode.TENDERS_EXCEED_PAYABLE: _("That is more than is left to pay."),
+        ErrorCode.IDEMPOTENCY_CONFLICT: _("This was sent already with other amounts. Reload the page."),
+    }
+    if error.code in (ErrorCode.ILLEGAL_TRANSITION, ErrorCode.PAYMENT_DEADLINE_PASSED):
+        return _not_payable(error, order)
+    return problems.get(error.code, _("This could not be paid. Check the amounts and try again."))
 
 
 def _start_payment(request: HttpRequest, order: Order) -> None:

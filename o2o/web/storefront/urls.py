@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", my_orders.order_cancel, name="shop-order-cancel"),
     path("orders/<int:order_id>/pay/", checkout.pay, name="shop-pay"),
     path("orders/<int:order_id>/pay/simulate/", checkout.pay_simulated, name="shop-pay-simulate"),
+    path("orders/<int:order_id>/pay/balance/", checkout.pay_from_balance, name="shop-pay-balance"),
     path("wallet/", wallet_pages.my_wallet, name="shop-wallet"),
     path("wallet/top-up/", wallet_pages.top_up, name="shop-wallet-top-up-start"),
     path("wallet/top-ups/<int:top_up_id>/", wallet_pages.top_up_page, name="shop-wallet-top-up"),
