@@ -138,3 +138,22 @@ def test_hq_sees_the_overdue_list(store, member, tyre):
     assert hq.status_code == 200
     assert order.number in hq.content.decode() and "333.33" in hq.content.decode()
     assert clerk.status_code == 403
+
+
+def test_the_counter_says_why_a_repayment_is_refused_and_takes_nothing(store, clerk, member, tyre):
+    order = place_counter_sale(clerk=clerk, sku=tyre, member=member)
+    client = staff(clerk)
+    client.cookies["django_language"] = "en"
+    client.post(
+        reverse("web:counter-installments-set-up", args=[order.pk]),
+        {"periods": "3", "down_payment": "0.00", "method": "cash", "key": "a"},
+    )
+
+    response = client.post(
+        reverse("web:counter-installments-repay", args=[order.pk]),
+        {"amount": "1000.01", "method": "cash", "key": "b"},
+        follow=True,
+    )
+
+    assert "That is more than is owed (¥1000.00)." in response.content.decode()
+    assert InstallmentRepayment.objects.count() == 0

@@ -19,6 +19,7 @@ from o2o.installments import services as installments
 from o2o.installments.models import PLAN_LENGTHS, RepaymentMethod
 from o2o.orders.selectors import get_order_for
 from o2o.web.counter.pages import counter_page
+from o2o.web.storefront.installments import plan_error
 
 TEMPLATE = "web/installments/counter.html"
 
@@ -92,7 +93,7 @@ def _done(request: HttpRequest, number: str, call, success: str) -> HttpResponse
     try:
         call()
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, plan_error(exc))
     else:
         messages.success(request, success)
     return _back(number)

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from o2o.core.errors import DomainError
+from o2o.core.errors import DomainError, ErrorCode
 from o2o.installments import selectors
 from o2o.installments import services as installments
 from o2o.installments.models import PLAN_LENGTHS
@@ -31,6 +32,24 @@ class PlanChoiceForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
 
+def plan_error(error: DomainError) -> str:
+    """A store credit plan's refusal, in the visitor's language (the counter's pages use it too)."""
+    texts = {
+        ErrorCode.BELOW_INSTALLMENT_MINIMUM: gettext("Orders from ¥%(minimum)s can be paid in installments.")
+        % {"minimum": error.extra.get("minimum", "")},
+        ErrorCode.REPAYMENT_EXCEEDS_OWED: gettext("That is more than is owed (¥%(owed)s).")
+        % {"owed": error.extra.get("owed", "")},
+        ErrorCode.ILLEGAL_TRANSITION: gettext("The order or the plan changed meanwhile. Reload the page and check it."),
+        ErrorCode.PAYMENT_DEADLINE_PASSED: gettext("The payment deadline has passed."),
+        ErrorCode.CONFLICT: gettext("This order has a plan already."),
+        ErrorCode.TENDERS_EXCEED_PAYABLE: gettext("The payments would cover more than the order's total."),
+        ErrorCode.IDEMPOTENCY_CONFLICT: gettext("The form was sent twice with different values. Reload the page."),
+        ErrorCode.FORBIDDEN: gettext("You may not do this here."),
+        ErrorCode.NOT_FOUND: gettext("Not found."),
+    }
+    return texts.get(error.code, gettext("Check the plan: periods and the down payment."))
+
+
 def _eligible(order) -> bool:
     return order.state == OrderState.PENDING_PAYMENT and selectors.plan_of_order(order_id=order.pk) is None
 
@@ -50,7 +69,7 @@ def choose(request: HttpRequest, order_id: int) -> HttpResponse:
                     actor=request.actor, order=order, request=plan_request, idempotency_key=data["key"]
                 )
             except DomainError as exc:
-                error, status = exc.message, 422
+                error, status = plan_error(exc), 422
             else:
                 order.refresh_from_db()
                 target = "web:shop-pay" if order.state == OrderState.PENDING_PAYMENT else "web:shop-order"
