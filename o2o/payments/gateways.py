@@ -25,10 +25,16 @@ class CallbackEvent:
 
 
 class PaymentGateway(Protocol):
-    name: str
+    """What an adapter for a real gateway (WeChat Pay, Alipay) implements: docs/money.md."""
 
-    def pay_url(self, gateway_ref: str) -> str:
-        """Where the customer pays: an absolute URL at the gateway, or a path on this site."""
+    name: str
+    # Whether the gateway sells its own installment product (Alipay Huabei: 3, 6 or 12 periods).
+    supports_installments: bool
+
+    def pay_url(self, gateway_ref: str, *, installment_periods: int | None = None) -> str:
+        """Where the customer pays: an absolute URL at the gateway, or a path on this site. With
+        `installment_periods`, the customer pays in that many periods through the gateway's
+        installment product (the merchant is paid the whole amount at once)."""
         ...
 
     def parse_callback(self, body: bytes, signature: str) -> CallbackEvent: ...
@@ -66,6 +72,7 @@ class SimulatedGateway:
     """A QR-pay gateway that lives in this process; its callbacks are HMAC-SHA256 signed."""
 
     name = "simulated"
+    supports_installments = True
 
     def __init__(self, secret: str | None = None) -> None:
         self.secret = (secret or settings.O2O_GATEWAY_SECRET).encode()
@@ -77,9 +84,11 @@ class SimulatedGateway:
     def sign(self, body: bytes) -> str:
         return hmac.new(self.secret, body, hashlib.sha256).hexdigest()
 
-    def pay_url(self, gateway_ref: str) -> str:
-        """A path on this site (the simulator is in-process): callers make it absolute (core.site)."""
-        return f"/api/v1/payments/simulator/{gateway_ref}"
+    def pay_url(self, gateway_ref: str, *, installment_periods: int | None = None) -> str:
+        """A path on this site (the simulator is in-process): callers make it absolute (core.site).
+        The simulated customer pays the same way in installments: the callback is the same."""
+        url = f"/api/v1/payments/simulator/{gateway_ref}"
+        return f"{url}?installment_periods={installment_periods}" if installment_periods else url
 
     def callback_body(self, *, event_id: str, gateway_ref: str, succeeded: bool, amount: Decimal, txn_id: str) -> bytes:
         return json.dumps(

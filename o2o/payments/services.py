@@ -82,10 +82,18 @@ def _payable(order: Order) -> None:
         raise DomainError(ErrorCode.PAYMENT_DEADLINE_PASSED, "the payment deadline has passed; the order is cancelled")
 
 
-def _installment_terms(order: Order, periods: int | None, amount: Decimal) -> dict:
+def payment_url(payment: Payment) -> str:
+    """Where the customer pays a pending gateway payment (with its installment terms)."""
+    gateway = get_gateway(payment.gateway)
+    return gateway.pay_url(payment.gateway_ref, installment_periods=payment.installment_periods)
+
+
+def _installment_terms(order: Order, periods: int | None, amount: Decimal, gateway: PaymentGateway) -> dict:
     """The gateway's installment product for this tender (fee and who bears it), or nothing."""
     if periods is None:
         return {}
+    if not getattr(gateway, "supports_installments", False):
+        raise DomainError(ErrorCode.INVALID, "this gateway has no installment product", gateway=gateway.name)
     if periods not in INSTALLMENT_PERIODS:
         raise DomainError(ErrorCode.INVALID, "installments are over 3, 6 or 12 periods", periods=periods)
     if order.total < settings.O2O_INSTALLMENT_MIN_AMOUNT:
@@ -119,13 +127,13 @@ def start_online_payment(
     gateway = get_gateway(gateway_name)
     payments = list(Payment.objects.filter(order=order, state__in=[Payment.State.PENDING, Payment.State.SUCCEEDED]))
     rest = order.total - tenders.covered(payments)
-    terms = _installment_terms(order, installment_periods, rest)
+    terms = _installment_terms(order, installment_periods, rest, gateway)
     payment = tenders.pending_gateway(payments)
     if payment is not None and (payment.amount, payment.installment_periods) == (rest, installment_periods):
-        return payment, gateway.pay_url(payment.gateway_ref)
+        return payment, payment_url(payment)
     if payment is not None or rest != order.total:
         payment = _replace_gateway_payment(actor=actor, order_id=order.pk, gateway=gateway, periods=installment_periods)
-        return payment, gateway.pay_url(payment.gateway_ref)
+        return payment, payment_url(payment)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -134,7 +142,7 @@ def start_online_payment(
             )  # fmt: skip
     except IntegrityError:
         payment = Payment.objects.get(order=order, state=Payment.State.PENDING)  # a double tap a moment ago
-    return payment, gateway.pay_url(payment.gateway_ref)
+    return payment, payment_url(payment)
 
 
 def _replace_gateway_payment(*, actor: Actor, order_id: int, gateway: PaymentGateway, periods: int | None) -> Payment:
@@ -159,7 +167,7 @@ def _open_gateway_tender(
         tenders.fail_pending(pending)
     return Payment.objects.create(
         order=order, method=PaymentMethod.ONLINE_QR, amount=rest, gateway=gateway.name,
-        gateway_ref=new_token()[:32], **_installment_terms(order, periods, rest),
+        gateway_ref=new_token()[:32], **_installment_terms(order, periods, rest, gateway),
     )  # fmt: skip
 
 
@@ -295,7 +303,7 @@ class PaymentResult:
     def pay_url(self) -> str | None:
         if self.gateway_payment is None:
             return None
-        return get_gateway(self.gateway_payment.gateway).pay_url(self.gateway_payment.gateway_ref)
+        return payment_url(self.gateway_payment)
 
 
 def pay_order(

@@ -358,6 +358,7 @@ def test_the_gateway_installment_product_books_its_fee_on_big_orders(store, memb
         D("54.00"),
         "customer",
     )
+    assert response.json()["pay_url"].endswith(f"{payment.gateway_ref}?installment_periods=6")
     assert simulate_customer_payment(gateway_ref=payment.gateway_ref) == "paid"
 
 

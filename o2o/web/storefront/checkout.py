@@ -21,9 +21,8 @@ from o2o.loyalty.services import points_value
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import pickup_stores_for, ship_from_for
 from o2o.orders.services import LineRequest, OrderRequest, place_order
-from o2o.payments.gateways import get_gateway
 from o2o.payments.selectors import pending_online_payment, succeeded_tenders
-from o2o.payments.services import TenderRequest, pay_order, start_online_payment
+from o2o.payments.services import TenderRequest, pay_order, payment_url, start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
 from o2o.wallet.selectors import balance as wallet_balance
 from o2o.web.auth import member_page
@@ -171,7 +170,7 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         context["reason"] = _("The time to pay has run out: the order will be cancelled and its items released.")
     else:
         if payment := pending_online_payment(order_id=order.pk):
-            pay_url = absolute_url(get_gateway(payment.gateway).pay_url(payment.gateway_ref), request)
+            pay_url = absolute_url(payment_url(payment), request)
             context["pay_url"] = pay_url
             context["pay_qr"] = segno.make(pay_url, error="m").svg_data_uri(scale=4)
         context["seconds_left"] = seconds_left(order)
