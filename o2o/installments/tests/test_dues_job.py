@@ -7,16 +7,19 @@ import pytest
 from django.utils import timezone
 
 from o2o.access.actors import SYSTEM
-from o2o.core import periodic
+from o2o.core import events, periodic
 from o2o.core.models import OutboxMessage
 from o2o.installments import audit as installments_audit
+from o2o.installments.handlers import reduce_plan_when_store_credit_refunded
 from o2o.installments.models import InstallmentDue, InstallmentPlan
 from o2o.installments.services import run_daily
 from o2o.installments.tasks import installment_dues
 from o2o.inventory.services import receive_stock
+from o2o.members.models import Member
+from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff
-from o2o.testing.factories import SKUFactory
-from o2o.testing.journeys import place_pickup_order
+from o2o.testing.factories import EmployeeFactory, SKUFactory
+from o2o.testing.journeys import place_counter_sale, place_pickup_order
 
 pytestmark = pytest.mark.django_db
 
@@ -102,9 +105,6 @@ def test_an_overdue_due_paid_in_part_stays_overdue(plan, clerk):
 
 
 def test_hq_lists_the_overdue_dues_and_a_clerk_may_not(plan, clerk):
-    from o2o.staff.models import Role
-    from o2o.testing.factories import EmployeeFactory
-
     run_daily(today=timezone.localdate() + timedelta(days=40))
     hq = as_staff(EmployeeFactory(role=Role.HQ, home_location=None))
 
@@ -116,15 +116,35 @@ def test_hq_lists_the_overdue_dues_and_a_clerk_may_not(plan, clerk):
 
 
 def test_a_deleted_member_gets_no_reminder_but_the_due_is_marked(settings, plan, member):
-    from django.utils import timezone as tz
-
-    from o2o.members.models import Member
-
     settings.O2O_INSTALLMENT_REMINDER_DAYS = 3
-    Member.objects.filter(pk=member.pk).update(anonymised_at=tz.now())
+    Member.objects.filter(pk=member.pk).update(anonymised_at=timezone.now())
 
     reminded = run_daily(today=first_due(plan).due_date)["reminded"]
 
     assert reminded == 0
     assert OutboxMessage.objects.count() == 0
     assert first_due(plan).reminded_at is not None
+
+
+def test_the_job_catches_up_on_a_return_the_plan_missed(monkeypatch, store, clerk, member):
+    # given a counter sale of two 600.00 tyres on a 3-period plan, and one tyre returned while the
+    # plan's reaction was not listening (a deploy in between, say)
+    sku = SKUFactory(price=D("600.00"))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
+    order = place_counter_sale(clerk=clerk, sku=sku, quantity=2, member=member)
+    plan_id = as_staff(clerk).post(f"installments/orders/{order.pk}/plan", {"periods": 3}).json()["id"]
+    handlers = [h for h in events._handlers[events.TENDER_REFUNDED] if h is not reduce_plan_when_store_credit_refunded]
+    monkeypatch.setitem(events._handlers, events.TENDER_REFUNDED, handlers)
+    manager = as_staff(EmployeeFactory(home_location=store, role=Role.STORE_MANAGER))
+    line = order.lines.get()
+    manager.post(f"orders/{order.pk}/returns", {"lines": [{"line_id": line.pk, "quantity": 1}], "reason": "x"})
+    assert [f.check for f in installments_audit.run()] == ["installment_plan_against_tender"]
+
+    # when the job runs
+    caught_up = run_daily()["caught_up"]
+
+    # then the plan applied the return: the last due goes, the second is halved; the books agree
+    assert caught_up == 1
+    amounts = list(InstallmentDue.objects.filter(plan_id=plan_id).order_by("seq").values_list("amount", flat=True))
+    assert amounts == [D("400.00"), D("200.00"), D("0.00")]
+    assert installments_audit.run() == []
