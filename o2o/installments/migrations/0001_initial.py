@@ -6,146 +6,306 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0003_member_levels_and_anonymisation'),
-        ('orders', '0002_uncollected_state_and_constraints'),
-        ('stores', '0001_initial'),
+        ("members", "0003_member_levels_and_anonymisation"),
+        ("orders", "0002_uncollected_state_and_constraints"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InstallmentPlan',
+            name="InstallmentPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('periods', models.PositiveSmallIntegerField(verbose_name='periods')),
-                ('down_payment', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='down payment')),
-                ('financed_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='financed')),
-                ('fee_percent', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='fee %')),
-                ('fee', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='fee')),
-                ('credit_refunded', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='reduced by returns')),
-                ('state', models.CharField(choices=[('active', 'active'), ('overdue', 'overdue'), ('settled', 'settled'), ('cancelled', 'cancelled')], default='active', max_length=10, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('settled_at', models.DateTimeField(blank=True, null=True, verbose_name='settled at')),
-                ('created_by', models.ForeignKey(blank=True, help_text='The clerk who set the plan up at the counter (empty: the member online).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(help_text='The store that sold the order.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.location')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='installment_plans', to='members.member')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='installment_plan', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("periods", models.PositiveSmallIntegerField(verbose_name="periods")),
+                ("down_payment", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="down payment")),
+                ("financed_amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="financed")),
+                ("fee_percent", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="fee %")),
+                ("fee", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="fee")),
+                (
+                    "credit_refunded",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="reduced by returns"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("overdue", "overdue"),
+                            ("settled", "settled"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("settled_at", models.DateTimeField(blank=True, null=True, verbose_name="settled at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The clerk who set the plan up at the counter (empty: the member online).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        help_text="The store that sold the order.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="installment_plans",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="installment_plan", to="orders.order"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'installment plan',
-                'verbose_name_plural': 'installment plans',
+                "verbose_name": "installment plan",
+                "verbose_name_plural": "installment plans",
             },
         ),
         migrations.CreateModel(
-            name='InstallmentDue',
+            name="InstallmentDue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('due_date', models.DateField(verbose_name='due date')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('paid_amount', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='paid')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
-                ('state', models.CharField(choices=[('due', 'due'), ('paid', 'paid'), ('overdue', 'overdue'), ('waived', 'waived after a return')], default='due', max_length=10, verbose_name='state')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='reminded at')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dues', to='installments.installmentplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveSmallIntegerField(verbose_name="number")),
+                ("due_date", models.DateField(verbose_name="due date")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                ("paid_amount", models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="paid")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="paid at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("due", "due"),
+                            ("paid", "paid"),
+                            ("overdue", "overdue"),
+                            ("waived", "waived after a return"),
+                        ],
+                        default="due",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="reminded at")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dues",
+                        to="installments.installmentplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'installment due',
-                'verbose_name_plural': 'installment dues',
-                'ordering': ['plan', 'seq'],
+                "verbose_name": "installment due",
+                "verbose_name_plural": "installment dues",
+                "ordering": ["plan", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='InstallmentRepayment',
+            name="InstallmentRepayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due', 'repayment'), ('settlement', 'early settlement'), ('refund', 'repaid money handed back after a return')], max_length=10, verbose_name='kind')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('method', models.CharField(choices=[('cash', 'cash'), ('card', 'bank card'), ('store_qr', 'QR pay at the counter')], max_length=12, verbose_name='method')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('location', models.ForeignKey(help_text='The store that took the money.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.location')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repayments', to='installments.installmentplan')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due", "repayment"),
+                            ("settlement", "early settlement"),
+                            ("refund", "repaid money handed back after a return"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("cash", "cash"), ("card", "bank card"), ("store_qr", "QR pay at the counter")],
+                        max_length=12,
+                        verbose_name="method",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        help_text="The store that took the money.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repayments",
+                        to="installments.installmentplan",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'installment repayment',
-                'verbose_name_plural': 'installment repayments',
+                "verbose_name": "installment repayment",
+                "verbose_name_plural": "installment repayments",
             },
         ),
         migrations.AddIndex(
-            model_name='installmentplan',
-            index=models.Index(fields=['state'], name='installmentplan_state'),
+            model_name="installmentplan",
+            index=models.Index(fields=["state"], name="installmentplan_state"),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(('periods__in', (3, 6, 12))), name='installmentplan_periods_valid'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("periods__in", (3, 6, 12))), name="installmentplan_periods_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(('financed_amount__gt', 0)), name='installmentplan_financed_positive'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("financed_amount__gt", 0)), name="installmentplan_financed_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(('down_payment__gte', 0), ('fee__gte', 0), ('fee_percent__gte', 0)), name='installmentplan_not_negative'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("down_payment__gte", 0), ("fee__gte", 0), ("fee_percent__gte", 0)),
+                name="installmentplan_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_refunded__gte', 0), ('credit_refunded__lte', models.F('financed_amount'))), name='installmentplan_reduction_within_financed'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_refunded__gte", 0), ("credit_refunded__lte", models.F("financed_amount"))),
+                name="installmentplan_reduction_within_financed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['active', 'overdue', 'settled', 'cancelled'])), name='installmentplan_state_valid'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["active", "overdue", "settled", "cancelled"])),
+                name="installmentplan_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentplan',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'settled'), _negated=True), ('settled_at__isnull', False), _connector='OR'), name='installmentplan_settled_has_time'),
+            model_name="installmentplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "settled"), _negated=True), ("settled_at__isnull", False), _connector="OR"
+                ),
+                name="installmentplan_settled_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='installmentdue',
-            index=models.Index(fields=['state', 'due_date'], name='installmentdue_state_date'),
+            model_name="installmentdue",
+            index=models.Index(fields=["state", "due_date"], name="installmentdue_state_date"),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.UniqueConstraint(fields=('plan', 'seq'), name='installmentdue_one_per_seq'),
+            model_name="installmentdue",
+            constraint=models.UniqueConstraint(fields=("plan", "seq"), name="installmentdue_one_per_seq"),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.CheckConstraint(condition=models.Q(('seq__gte', 1), ('seq__lte', 12)), name='installmentdue_seq_valid'),
+            model_name="installmentdue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seq__gte", 1), ("seq__lte", 12)), name="installmentdue_seq_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('paid_amount__gte', 0), ('paid_amount__lte', models.F('amount'))), name='installmentdue_paid_within_amount'),
+            model_name="installmentdue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount__gte", 0), ("paid_amount__gte", 0), ("paid_amount__lte", models.F("amount"))
+                ),
+                name="installmentdue_paid_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['due', 'paid', 'overdue', 'waived'])), name='installmentdue_state_valid'),
+            model_name="installmentdue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["due", "paid", "overdue", "waived"])),
+                name="installmentdue_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'paid'), _negated=True), models.Q(('paid_amount', models.F('amount')), ('paid_at__isnull', False)), _connector='OR'), name='installmentdue_paid_in_full'),
+            model_name="installmentdue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "paid"), _negated=True),
+                    models.Q(("paid_amount", models.F("amount")), ("paid_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="installmentdue_paid_in_full",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentdue',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['due', 'overdue']), _negated=True), ('paid_amount__lt', models.F('amount')), _connector='OR'), name='installmentdue_open_owes'),
+            model_name="installmentdue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state__in", ["due", "overdue"]), _negated=True),
+                    ("paid_amount__lt", models.F("amount")),
+                    _connector="OR",
+                ),
+                name="installmentdue_open_owes",
+            ),
         ),
         migrations.AddIndex(
-            model_name='installmentrepayment',
-            index=models.Index(fields=['location', 'created_at'], name='repayment_location_created'),
+            model_name="installmentrepayment",
+            index=models.Index(fields=["location", "created_at"], name="repayment_location_created"),
         ),
         migrations.AddConstraint(
-            model_name='installmentrepayment',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['due', 'settlement', 'refund'])), name='repayment_kind_valid'),
+            model_name="installmentrepayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["due", "settlement", "refund"])), name="repayment_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentrepayment',
-            constraint=models.CheckConstraint(condition=models.Q(('method__in', ['cash', 'card', 'store_qr'])), name='repayment_method_valid'),
+            model_name="installmentrepayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("method__in", ["cash", "card", "store_qr"])), name="repayment_method_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentrepayment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'refund'), ('amount__lt', 0)), models.Q(models.Q(('kind', 'refund'), _negated=True), ('amount__gt', 0)), _connector='OR'), name='repayment_sign_by_kind'),
+            model_name="installmentrepayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "refund"), ("amount__lt", 0)),
+                    models.Q(models.Q(("kind", "refund"), _negated=True), ("amount__gt", 0)),
+                    _connector="OR",
+                ),
+                name="repayment_sign_by_kind",
+            ),
         ),
     ]
