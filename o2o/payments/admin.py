@@ -17,7 +17,7 @@ from o2o.payments.models import GatewayCallback, Payment, PaymentAlert, Refund
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "amount", "reason", "state", "created_by"]
+    fields = ["created_at", "amount", "points", "reason", "state", "created_by"]
     readonly_fields = ["created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -26,7 +26,9 @@ class RefundInline(ReadOnlyInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "order", "method", "state", "amount", "refunded_amount", "location", "gateway"]
+    list_display = [
+        "created_at", "order", "method", "state", "amount", "points", "refunded_amount", "location", "gateway",
+    ]  # fmt: skip
     list_filter = ["state", "method", "gateway"]
     list_select_related = ["order", "location"]
     search_fields = ["=order__number", "=gateway_txn_id", "=gateway_ref"]
