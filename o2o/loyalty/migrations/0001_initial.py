@@ -6,223 +6,387 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('members', '0003_member_levels_and_anonymisation'),
+        ("catalog", "0001_initial"),
+        ("members", "0003_member_levels_and_anonymisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PointsAccount',
+            name="PointsAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('available', models.IntegerField(default=0, verbose_name='available points')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='points_account', to='members.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("available", models.IntegerField(default=0, verbose_name="available points")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="points_account", to="members.member"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points account',
-                'verbose_name_plural': 'points accounts',
+                "verbose_name": "points account",
+                "verbose_name_plural": "points accounts",
             },
         ),
         migrations.CreateModel(
-            name='PointsEarning',
+            name="PointsEarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(db_index=True, verbose_name='order')),
-                ('line_id', models.BigIntegerField(unique=True, verbose_name='order line')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('points', models.PositiveIntegerField(verbose_name='points')),
-                ('returned_quantity', models.PositiveIntegerField(default=0, verbose_name='returned')),
-                ('reversed_points', models.PositiveIntegerField(default=0, verbose_name='points reversed')),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('confirmed', 'confirmed'), ('reversed', 'reversed')], default='pending', max_length=10, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='earned at')),
-                ('settled_at', models.DateTimeField(blank=True, null=True, verbose_name='settled at')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='points_earnings', to='members.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(db_index=True, verbose_name="order")),
+                ("line_id", models.BigIntegerField(unique=True, verbose_name="order line")),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                ("points", models.PositiveIntegerField(verbose_name="points")),
+                ("returned_quantity", models.PositiveIntegerField(default=0, verbose_name="returned")),
+                ("reversed_points", models.PositiveIntegerField(default=0, verbose_name="points reversed")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("confirmed", "confirmed"), ("reversed", "reversed")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="earned at")),
+                ("settled_at", models.DateTimeField(blank=True, null=True, verbose_name="settled at")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="points_earnings", to="members.member"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points earning',
-                'verbose_name_plural': 'points earnings',
+                "verbose_name": "points earning",
+                "verbose_name_plural": "points earnings",
             },
         ),
         migrations.CreateModel(
-            name='PointsEntry',
+            name="PointsEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('earn', 'earned'), ('spend', 'spent'), ('refund', 'refunded'), ('expire', 'expired'), ('adjust', 'adjusted')], max_length=10, verbose_name='kind')),
-                ('points', models.IntegerField(verbose_name='points')),
-                ('reference', models.CharField(max_length=80, verbose_name='reference')),
-                ('order_id', models.BigIntegerField(blank=True, null=True, verbose_name='order')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='loyalty.pointsaccount')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('refund_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='loyalty.pointsentry', verbose_name='refund of')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("earn", "earned"),
+                            ("spend", "spent"),
+                            ("refund", "refunded"),
+                            ("expire", "expired"),
+                            ("adjust", "adjusted"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("points", models.IntegerField(verbose_name="points")),
+                ("reference", models.CharField(max_length=80, verbose_name="reference")),
+                ("order_id", models.BigIntegerField(blank=True, null=True, verbose_name="order")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="loyalty.pointsaccount"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "refund_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="loyalty.pointsentry",
+                        verbose_name="refund of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points entry',
-                'verbose_name_plural': 'points entries',
+                "verbose_name": "points entry",
+                "verbose_name_plural": "points entries",
             },
         ),
         migrations.CreateModel(
-            name='PointsLot',
+            name="PointsLot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.PositiveIntegerField(verbose_name='points')),
-                ('remaining', models.PositiveIntegerField(verbose_name='remaining')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('expired_at', models.DateTimeField(blank=True, null=True, verbose_name='expired at')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='loyalty.pointsaccount')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='lot', to='loyalty.pointsentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("points", models.PositiveIntegerField(verbose_name="points")),
+                ("remaining", models.PositiveIntegerField(verbose_name="remaining")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("expired_at", models.DateTimeField(blank=True, null=True, verbose_name="expired at")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lots", to="loyalty.pointsaccount"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lot", to="loyalty.pointsentry"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points lot',
-                'verbose_name_plural': 'points lots',
+                "verbose_name": "points lot",
+                "verbose_name_plural": "points lots",
             },
         ),
         migrations.CreateModel(
-            name='PointsLotUse',
+            name="PointsLotUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.PositiveIntegerField(verbose_name='points')),
-                ('refunded', models.PositiveIntegerField(default=0, verbose_name='refunded')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lot_uses', to='loyalty.pointsentry')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='uses', to='loyalty.pointslot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("points", models.PositiveIntegerField(verbose_name="points")),
+                ("refunded", models.PositiveIntegerField(default=0, verbose_name="refunded")),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lot_uses", to="loyalty.pointsentry"
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="uses", to="loyalty.pointslot"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CategoryPointsRule',
+            name="CategoryPointsRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('multiplier', models.DecimalField(decimal_places=2, max_digits=4, verbose_name='points multiplier')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('category', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='points_rule', to='catalog.category', verbose_name='category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("multiplier", models.DecimalField(decimal_places=2, max_digits=4, verbose_name="points multiplier")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "category",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="points_rule",
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category points rule',
-                'verbose_name_plural': 'category points rules',
-                'constraints': [models.CheckConstraint(condition=models.Q(('multiplier__gte', 0), ('multiplier__lte', 10)), name='categorypointsrule_multiplier_range')],
+                "verbose_name": "category points rule",
+                "verbose_name_plural": "category points rules",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("multiplier__gte", 0), ("multiplier__lte", 10)),
+                        name="categorypointsrule_multiplier_range",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GrowthEntry',
+            name="GrowthEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(unique=True, verbose_name='order')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='growth_entries', to='members.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(unique=True, verbose_name="order")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="growth_entries", to="members.member"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'growth entry',
-                'verbose_name_plural': 'growth entries',
-                'indexes': [models.Index(fields=['member', 'at'], name='growthentry_member_at')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='growthentry_amount_not_negative')],
+                "verbose_name": "growth entry",
+                "verbose_name_plural": "growth entries",
+                "indexes": [models.Index(fields=["member", "at"], name="growthentry_member_at")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="growthentry_amount_not_negative"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LevelChange',
+            name="LevelChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('growth', models.PositiveIntegerField(verbose_name='growth value')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('from_level', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.memberlevel')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='level_changes', to='members.member')),
-                ('to_level', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.memberlevel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("growth", models.PositiveIntegerField(verbose_name="growth value")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "from_level",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.memberlevel",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="level_changes", to="members.member"
+                    ),
+                ),
+                (
+                    "to_level",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.memberlevel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'level change',
-                'verbose_name_plural': 'level changes',
-                'indexes': [models.Index(fields=['member', 'at'], name='levelchange_member_at')],
+                "verbose_name": "level change",
+                "verbose_name_plural": "level changes",
+                "indexes": [models.Index(fields=["member", "at"], name="levelchange_member_at")],
             },
         ),
         migrations.AddConstraint(
-            model_name='pointsaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('available__gte', 0)), name='pointsaccount_available_not_negative'),
+            model_name="pointsaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("available__gte", 0)), name="pointsaccount_available_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pointsearning',
-            index=models.Index(fields=['member', 'state'], name='earning_member_state'),
+            model_name="pointsearning",
+            index=models.Index(fields=["member", "state"], name="earning_member_state"),
         ),
         migrations.AddConstraint(
-            model_name='pointsearning',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'confirmed', 'reversed'])), name='earning_state_valid'),
+            model_name="pointsearning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["pending", "confirmed", "reversed"])), name="earning_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsearning',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='earning_quantity_positive'),
+            model_name="pointsearning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="earning_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsearning',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_quantity__lte', models.F('quantity'))), name='earning_return_within_quantity'),
+            model_name="pointsearning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("returned_quantity__lte", models.F("quantity"))),
+                name="earning_return_within_quantity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsearning',
-            constraint=models.CheckConstraint(condition=models.Q(('reversed_points__lte', models.F('points'))), name='earning_reversal_within_points'),
+            model_name="pointsearning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reversed_points__lte", models.F("points"))), name="earning_reversal_within_points"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsearning',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'pending'), ('settled_at__isnull', False), _connector='OR'), name='earning_settled_has_time'),
+            model_name="pointsearning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state", "pending"), ("settled_at__isnull", False), _connector="OR"),
+                name="earning_settled_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pointsentry',
-            index=models.Index(fields=['account', 'created_at'], name='pointsentry_account_at'),
+            model_name="pointsentry",
+            index=models.Index(fields=["account", "created_at"], name="pointsentry_account_at"),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['earn', 'spend', 'refund', 'expire', 'adjust'])), name='pointsentry_kind_valid'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["earn", "spend", "refund", "expire", "adjust"])),
+                name="pointsentry_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='pointsentry_points_not_zero'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points", 0), _negated=True), name="pointsentry_points_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['earn', 'refund']), ('points__gt', 0)), models.Q(('kind__in', ['spend', 'expire']), ('points__lt', 0)), ('kind', 'adjust'), _connector='OR'), name='pointsentry_sign_by_kind'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["earn", "refund"]), ("points__gt", 0)),
+                    models.Q(("kind__in", ["spend", "expire"]), ("points__lt", 0)),
+                    ("kind", "adjust"),
+                    _connector="OR",
+                ),
+                name="pointsentry_sign_by_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'refund'), ('refund_of__isnull', False)), models.Q(models.Q(('kind', 'refund'), _negated=True), ('refund_of__isnull', True)), _connector='OR'), name='pointsentry_refund_has_spend'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "refund"), ("refund_of__isnull", False)),
+                    models.Q(models.Q(("kind", "refund"), _negated=True), ("refund_of__isnull", True)),
+                    _connector="OR",
+                ),
+                name="pointsentry_refund_has_spend",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.UniqueConstraint(fields=('kind', 'reference'), name='pointsentry_kind_reference_unique'),
+            model_name="pointsentry",
+            constraint=models.UniqueConstraint(fields=("kind", "reference"), name="pointsentry_kind_reference_unique"),
         ),
         migrations.AddIndex(
-            model_name='pointslot',
-            index=models.Index(fields=['account', 'expires_at'], name='pointslot_account_expiry'),
+            model_name="pointslot",
+            index=models.Index(fields=["account", "expires_at"], name="pointslot_account_expiry"),
         ),
         migrations.AddIndex(
-            model_name='pointslot',
-            index=models.Index(condition=models.Q(('remaining__gt', 0)), fields=['expires_at'], name='pointslot_live_by_expiry'),
+            model_name="pointslot",
+            index=models.Index(
+                condition=models.Q(("remaining__gt", 0)), fields=["expires_at"], name="pointslot_live_by_expiry"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointslot',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gt', 0)), name='pointslot_points_positive'),
+            model_name="pointslot",
+            constraint=models.CheckConstraint(condition=models.Q(("points__gt", 0)), name="pointslot_points_positive"),
         ),
         migrations.AddConstraint(
-            model_name='pointslot',
-            constraint=models.CheckConstraint(condition=models.Q(('remaining__lte', models.F('points'))), name='pointslot_remaining_within_points'),
+            model_name="pointslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("remaining__lte", models.F("points"))), name="pointslot_remaining_within_points"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointslot',
-            constraint=models.CheckConstraint(condition=models.Q(('expired_at__isnull', True), ('remaining', 0), _connector='OR'), name='pointslot_expired_is_empty'),
+            model_name="pointslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expired_at__isnull", True), ("remaining", 0), _connector="OR"),
+                name="pointslot_expired_is_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointslotuse',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gt', 0)), name='pointslotuse_points_positive'),
+            model_name="pointslotuse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gt", 0)), name="pointslotuse_points_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointslotuse',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded__lte', models.F('points'))), name='pointslotuse_refund_within_use'),
+            model_name="pointslotuse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded__lte", models.F("points"))), name="pointslotuse_refund_within_use"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointslotuse',
-            constraint=models.UniqueConstraint(fields=('entry', 'lot'), name='pointslotuse_one_per_lot'),
+            model_name="pointslotuse",
+            constraint=models.UniqueConstraint(fields=("entry", "lot"), name="pointslotuse_one_per_lot"),
         ),
     ]

@@ -194,6 +194,8 @@ def test_points_from_a_lot_that_expired_since_come_back_as_a_new_lot_living_30_d
     lot.refresh_from_db()
     assert (lot.remaining, lot.expired_at) == (0, later)
     assert entry.lot.points == 200 and entry.lot.remaining == 200
-    assert timezone.localdate(entry.lot.expires_at) == timezone.localdate(later) + services.REFUND_GRACE + timedelta(days=1)
+    assert timezone.localdate(entry.lot.expires_at) == timezone.localdate(later) + services.REFUND_GRACE + timedelta(
+        days=1
+    )
     assert available(member) == 200
     assert points_balance(member_id=member.pk, now=later).available == 200
