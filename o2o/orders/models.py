@@ -100,7 +100,8 @@ class Order(models.Model):
                 name="order_discount_within_subtotal",
             ),
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") - F("discount_total") + F("delivery_fee")),
+                # ROUND: SQLite computes with floats (9.99 - 1.00 + 8.00 is 16.990000000000002 there)
+                condition=Q(total=Round(F("subtotal") - F("discount_total") + F("delivery_fee"), 2)),
                 name="order_total_is_subtotal_less_discounts_plus_delivery",
             ),
             models.CheckConstraint(
@@ -155,7 +156,7 @@ class OrderLine(models.Model):
                 name="orderline_discount_within_total",
             ),
             models.CheckConstraint(
-                condition=Q(net_amount=F("line_total") - F("discount_total")),
+                condition=Q(net_amount=Round(F("line_total") - F("discount_total"), 2)),
                 name="orderline_net_is_total_less_discounts",
             ),
             models.UniqueConstraint(fields=["order", "sku"], name="orderline_one_per_sku"),
