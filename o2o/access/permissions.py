@@ -41,9 +41,17 @@ class Operation(StrEnum):
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
     LOOK_UP_MEMBER = "look_up_member"  # phone and name: personal data
+    # loyalty (docs/loyalty.md)
+    ADJUST_POINTS = "adjust_points"  # give or take a member's points, with a reason
+    MANAGE_LOYALTY_RULES = "manage_loyalty_rules"  # member levels and category points rules
+    VIEW_POINTS_LIABILITY = "view_points_liability"  # a read: points outstanding and their value
     # cash book (docs/cashbook.md)
     CLOSE_BUSINESS_DAY = "close_business_day"  # the daily close (日结): counted cash against expected
     VIEW_CASHBOOK = "view_cashbook"  # takings by method, daily closes, franchise shares
+    # a member's own data rights (docs/privacy.md)
+    EXPORT_MY_DATA = "export_my_data"
+    DELETE_MY_ACCOUNT = "delete_my_account"  # confirmed by a fresh code sent to the phone
+    MANAGE_MY_CONSENT = "manage_my_consent"  # give or withdraw marketing consent
     # store credit plans (docs/installments.md)
     SET_UP_INSTALLMENT_PLAN = "set_up_installment_plan"  # the member online, or a clerk at the counter
     TAKE_INSTALLMENT_REPAYMENT = "take_installment_repayment"  # a due or early settlement, at the counter
@@ -55,14 +63,6 @@ class Operation(StrEnum):
     REFUND_WALLET_PRINCIPAL = "refund_wallet_principal"  # principal paid back; the bonus is forfeited
     MANAGE_TOP_UP_TIERS = "manage_top_up_tiers"
     VIEW_WALLET_LIABILITIES = "view_wallet_liabilities"
-    # loyalty (docs/loyalty.md)
-    ADJUST_POINTS = "adjust_points"  # give or take a member's points, with a reason
-    MANAGE_LOYALTY_RULES = "manage_loyalty_rules"  # member levels and category points rules
-    VIEW_POINTS_LIABILITY = "view_points_liability"  # a read: points outstanding and their value
-    # a member's own data rights (docs/privacy.md)
-    EXPORT_MY_DATA = "export_my_data"
-    DELETE_MY_ACCOUNT = "delete_my_account"  # confirmed by a fresh code sent to the phone
-    MANAGE_MY_CONSENT = "manage_my_consent"  # give or withdraw marketing consent
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -98,10 +98,18 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
+    Operation.ADJUST_POINTS: frozenset({Role.HQ, Role.CS_AGENT}),
+    Operation.MANAGE_LOYALTY_RULES: frozenset({Role.HQ}),
+    Operation.VIEW_POINTS_LIABILITY: frozenset({Role.HQ}),
     # A store manager closes their own store's day (their visible locations), HQ any store's; a
     # clerk does not (the count is checked by someone other than who took the money).
     Operation.CLOSE_BUSINESS_DAY: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.VIEW_CASHBOOK: frozenset({Role.STORE_MANAGER, Role.REGIONAL_SUPERVISOR, Role.HQ}),
+    # Only the member: staff never download or delete someone's data for them (PIPL requests that
+    # reach customer service are answered by the member's own account).
+    Operation.EXPORT_MY_DATA: frozenset({MEMBER}),
+    Operation.DELETE_MY_ACCOUNT: frozenset({MEMBER}),
+    Operation.MANAGE_MY_CONSENT: frozenset({MEMBER}),
     Operation.SET_UP_INSTALLMENT_PLAN: _STORE_COUNTER | {MEMBER},
     Operation.TAKE_INSTALLMENT_REPAYMENT: _STORE_COUNTER,
     Operation.VIEW_OVERDUE_INSTALLMENTS: frozenset({Role.HQ, Role.CS_AGENT}),
@@ -111,14 +119,6 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.REFUND_WALLET_PRINCIPAL: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
     Operation.MANAGE_TOP_UP_TIERS: frozenset({Role.HQ}),
     Operation.VIEW_WALLET_LIABILITIES: frozenset({Role.HQ}),
-    Operation.ADJUST_POINTS: frozenset({Role.HQ, Role.CS_AGENT}),
-    Operation.MANAGE_LOYALTY_RULES: frozenset({Role.HQ}),
-    Operation.VIEW_POINTS_LIABILITY: frozenset({Role.HQ}),
-    # Only the member: staff never download or delete someone's data for them (PIPL requests that
-    # reach customer service are answered by the member's own account).
-    Operation.EXPORT_MY_DATA: frozenset({MEMBER}),
-    Operation.DELETE_MY_ACCOUNT: frozenset({MEMBER}),
-    Operation.MANAGE_MY_CONSENT: frozenset({MEMBER}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the
@@ -172,9 +172,20 @@ def authorize(actor: Actor, operation: Operation, *, location_id: int | None = N
     raise DomainError(ErrorCode.FORBIDDEN, "your role may not do this here", operation=str(operation))
 
 
+# How far a member's ✓ reaches, for the docs: their own orders, or their own account (wallet,
+# points, data); placing an order needs nothing of theirs yet.
+_MEMBER_SCOPE = {
+    Operation.PLACE_ONLINE_ORDER: "✓",
+    Operation.PAY_ONLINE: "own orders",
+    Operation.CANCEL_UNPAID_ORDER: "own orders",
+    Operation.CANCEL_PAID_ORDER: "own orders",
+    Operation.SET_UP_INSTALLMENT_PLAN: "own orders",
+}
+
+
 def matrix_markdown() -> str:
     """The table as markdown (docs/permissions.md): ✓ wherever the role sees, "own store" only at
-    its home location, "own orders" for a member acting on their own orders, — never."""
+    its home location, "own orders" / "own account" for a member acting on their own, — never."""
     roles = [*Role, MEMBER]
     lines = [
         "| operation | " + " | ".join(str(r) for r in roles) + " |",
@@ -186,7 +197,7 @@ def matrix_markdown() -> str:
             if role not in allowed:
                 cells.append("—")
             elif role == MEMBER:
-                cells.append("own orders" if operation != Operation.PLACE_ONLINE_ORDER else "✓")
+                cells.append(_MEMBER_SCOPE.get(operation, "own account"))
             elif operation in AT_OWN_LOCATION:
                 cells.append("own store")
             else:

@@ -8,8 +8,8 @@ from o2o.api.cashbook import router as cashbook_router
 from o2o.api.installments import router as installments_router
 from o2o.api.loyalty import router as loyalty_router
 from o2o.api.parsers import install as accept_json_bodies_only
-from o2o.api.wallet import router as wallet_router
 from o2o.api.privacy import router as privacy_router
+from o2o.api.wallet import router as wallet_router
 
 api = NinjaAPI(
     title="O2O API",
@@ -26,9 +26,9 @@ api.add_router("/stores", stores.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/orders", orders.router)
 api.add_router("/payments", payments.router)
+api.add_router("/wallet", wallet_router)
 api.add_router("/loyalty", loyalty_router)
 api.add_router("/installments", installments_router)
-api.add_router("/wallet", wallet_router)
 api.add_router("/cashbook", cashbook_router)
 api.add_router("/pickup", pickup.router)
 api.add_router("/members", members.router)

@@ -472,6 +472,18 @@ CASES = [
         asked_at="none",
         on_orders=False,
     ),
+    Case(
+        Operation.CLOSE_BUSINESS_DAY,
+        "POST /api/v1/cashbook/locations/{location_id}/closes",
+        _close_day,
+        on_orders=False,
+    ),
+    Case(
+        Operation.VIEW_CASHBOOK,
+        "GET /api/v1/cashbook/locations/{location_id}/takings",
+        lambda w, t, c: (f"cashbook/locations/{t.pk}/takings?business_date=2026-01-05", None),
+        on_orders=False,
+    ),  # fmt: skip
     Case(Operation.MANAGE_LOYALTY_RULES, "POST /api/v1/loyalty/levels", _level, asked_at="none", on_orders=False),
     Case(
         Operation.MANAGE_LOYALTY_RULES,
@@ -487,18 +499,6 @@ CASES = [
         asked_at="none",
         on_orders=False,
     ),
-    Case(
-        Operation.CLOSE_BUSINESS_DAY,
-        "POST /api/v1/cashbook/locations/{location_id}/closes",
-        _close_day,
-        on_orders=False,
-    ),
-    Case(
-        Operation.VIEW_CASHBOOK,
-        "GET /api/v1/cashbook/locations/{location_id}/takings",
-        lambda w, t, c: (f"cashbook/locations/{t.pk}/takings?business_date=2026-01-05", None),
-        on_orders=False,
-    ),  # fmt: skip
     # Reads that the table decides as well.
     Case(
         Operation.VIEW_POINTS_LIABILITY,

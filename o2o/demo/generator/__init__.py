@@ -120,10 +120,10 @@ def generate_demo(
             if (i + 1) % step == 0 or i + 1 == len(places.stores):
                 run.say(f"stores: {i + 1}/{len(places.stores)} with stock and history")
         written = history.finish()
-        create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_consent_history(run)  # the consent given at joining, as its first record
         create_cashbook(run)  # franchise shares and past daily closes (o2o/demo/generator/cashbook.py)
         create_wallets(run)  # top-up tiers and some members' wallets (o2o/demo/generator/wallet.py)
+        create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,

@@ -13,9 +13,9 @@ urlpatterns = [
     path("wallet/tiers/<int:tier_id>/active/", wallet_pages.tier_active, name="hq-wallet-tier-active"),
     path("wallet/freeze/", wallet_pages.freeze, name="hq-wallet-freeze"),
     path("wallet/unfreeze/", wallet_pages.unfreeze, name="hq-wallet-unfreeze"),
-    path("installments/overdue/", installments.overdue, name="hq-installments-overdue"),
     path("loyalty/", loyalty.rules, name="hq-loyalty"),
     path("loyalty/levels/", loyalty.save_level, name="hq-loyalty-level"),
     path("loyalty/category-rules/", loyalty.save_category_rule, name="hq-loyalty-category-rule"),
     path("loyalty/adjustments/", loyalty.adjust, name="hq-loyalty-adjust"),
+    path("installments/overdue/", installments.overdue, name="hq-installments-overdue"),
 ]
