@@ -1,4 +1,4 @@
-"""Issue 8's money journey in a real browser (a member on a phone, a clerk at the counter):
+"""Issue 8's money journey in a real browser (a member on a phone, the store manager at the counter):
 top up 500 and get 550, buy two products for pickup with stored value + points, hand them over,
 take one line back: the wallet and the points pages show the balances back to the fen, audit clean.
 
@@ -63,13 +63,14 @@ def expect_wallet(phone, *, total: str, principal: str, bonus: str) -> None:
     expect(balance.get_by_test_id("bonus")).to_have_text(bonus)
 
 
-def expect_points(phone, *, available: str, worth: str) -> None:
+def expect_points(phone, *, available: str, worth: str, pending: int) -> None:
     shop = phone.goto("/shop/points/")
     expect(shop.locator("#balance").get_by_test_id("available")).to_have_text(available)
     expect(shop.locator("#balance")).to_contain_text(f"¥{worth}")
+    expect(shop.locator("#balance")).to_contain_text(f"{pending} 积分待生效")
 
 
-def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, clerk, member):
+def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, member):
     TopUpTier.objects.create(pay_amount=D("500.00"), bonus_amount=D("50.00"))
     tea = SKUFactory(name="乌龙茶 礼盒", price=D("12.50"))
     kettle = SKUFactory(name="电水壶", price=D("37.50"))
@@ -110,7 +111,7 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, clerk
     expect(shop.get_by_test_id("bonus")).to_have_text("¥50.00")
     expect(shop.locator("#ledger li")).to_have_count(2)
     phone.shot("wallet-topped-up")
-    expect_points(phone, available="2000", worth="20.00")
+    expect_points(phone, available="2000", worth="20.00", pending=0)
     phone.shot("points-before")
 
     # Two products in the cart, checked out for pickup at the store: 12.50 + 37.50 = 50.00.
@@ -150,17 +151,18 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, clerk
     paid = sorted((p.method, p.amount, p.state) for p in Payment.objects.filter(order=order, state="succeeded"))
     assert paid == [("points", D("10.00"), "succeeded"), ("wallet", D("40.00"), "succeeded")]
 
-    # The wallet gave 40.00 in proportion (36.36 principal + 3.64 bonus); 1000 points are left.
+    # The wallet gave 40.00 in proportion (36.36 principal + 3.64 bonus); 1000 points are left and
+    # the order earns 50 points (one a yuan), pending until it completes: 13 on the tea, 37 on the kettle.
     expect_wallet(phone, total="¥510.00", principal="¥463.64", bonus="¥46.36")
     phone.shot("wallet-after-pay")
-    expect_points(phone, available="1000", worth="10.00")
+    expect_points(phone, available="1000", worth="10.00", pending=50)
     phone.shot("points-after-pay")
 
-    # The clerk hands both over at the counter with the code the member shows.
-    desk = screens("money-clerk", wide=True)
-    counter = staff_sign_in(desk, clerk, "/counter/")
-    counter.click("a.button[href='/counter/pickup/']")
-    counter.wait_for_url("**/counter/pickup/")
+    # The store manager hands both over at the counter with the code the member shows.
+    desk = screens("money-manager", wide=True)
+    staff_sign_in(desk, manager, "/manager/")
+    counter = desk.goto("/counter/pickup/")
+    expect(counter.locator("h1")).to_have_text("自提核销")
     counter.locator("#id_code").press_sequentially(shown_code)
     counter.click("#pickup-code-form button[type=submit]")
     result = counter.locator("#pickup-panel .result")
@@ -188,7 +190,8 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, clerk
     expect_wallet(phone, total="¥512.50", principal="¥465.91", bonus="¥46.59")
     expect(shop.locator("#ledger li").first).to_contain_text("2.50")
     phone.shot("wallet-after-return")
-    expect_points(phone, available="2000", worth="20.00")
+    # The tea's 13 pending points are reversed with it; the kettle's 37 stay pending.
+    expect_points(phone, available="2000", worth="20.00", pending=37)
     phone.shot("points-after-return")
     phone.assert_no_console_errors()
 
