@@ -150,6 +150,8 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, membe
     assert order.total == D("50.00")
     paid = sorted((p.method, p.amount, p.state) for p in Payment.objects.filter(order=order, state="succeeded"))
     assert paid == [("points", D("10.00"), "succeeded"), ("wallet", D("40.00"), "succeeded")]
+    # the gateway payment the checkout opened for its QR is closed, not left pending
+    assert not Payment.objects.filter(order=order, state=Payment.State.PENDING).exists()
 
     # The wallet gave 40.00 in proportion (36.36 principal + 3.64 bonus); 1000 points are left and
     # the order earns 50 points (one a yuan), pending until it completes: 13 on the tea, 37 on the kettle.
