@@ -1,7 +1,8 @@
 """Audit checks on the cash book, for `o2o audit`: every daily close against the business facts of
-its window (payments, counter refunds, top-ups and principal paid back, recounted now), so money
-booked into a day after it was closed — or a snapshot that was changed — shows up; and the windows
-of one store's closes never overlap. Findings, not exceptions."""
+its window (payments, counter refunds, top-ups and principal paid back, store credit repayments
+and repaid money handed back, recounted now), so money booked into a day after it was closed — or
+a snapshot that was changed — shows up; and the windows of one store's closes never overlap.
+Findings, not exceptions."""
 
 from dataclasses import dataclass
 

@@ -21,6 +21,7 @@ from o2o.cashbook.models import DailyClose
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
+from o2o.installments.models import InstallmentRepayment
 from o2o.orders.models import PAID_STATES, Fulfilment, Order, OrderState
 from o2o.payments.models import IN_STORE_METHODS, Payment, PaymentMethod, Refund
 from o2o.stores.models import Location
@@ -33,13 +34,14 @@ class Kind:
 
     COUNTER = "counter"  # paid at this store's counter: the store's own takings
     TOP_UP = "top_up"  # wallet top-ups at this store's counter: takings too (a liability to the member)
+    REPAYMENT = "repayment"  # store credit plans repaid at this store's counter (and repaid money handed back)
     ONLINE = "online"  # gateway payments of orders this store sold: settled through HQ
     NON_CASH = "non_cash"  # wallet, points, store credit: liabilities used, not takings
 
 
-KIND_ORDER = (Kind.COUNTER, Kind.TOP_UP, Kind.ONLINE, Kind.NON_CASH)
+KIND_ORDER = (Kind.COUNTER, Kind.TOP_UP, Kind.REPAYMENT, Kind.ONLINE, Kind.NON_CASH)
 # Kinds whose cash is in the drawer.
-DRAWER_KINDS = (Kind.COUNTER, Kind.TOP_UP)
+DRAWER_KINDS = (Kind.COUNTER, Kind.TOP_UP, Kind.REPAYMENT)
 ZERO = Decimal("0.00")
 # The longest range the franchise report adds up in one request.
 MAX_REPORT_DAYS = 92
@@ -169,6 +171,17 @@ def takings_lines(location_id: int, start: datetime, end: datetime) -> list[Taki
     principal_paid_back = WalletEntry.objects.filter(
         kind=EntryKind.PRINCIPAL_REFUND, location_id=location_id, created_at__gte=start, created_at__lt=end
     ).aggregate(total=Sum("principal_delta"), n=Count("pk"))
+    # Store credit plans repaid at this store's counter (positive rows, by method), and repaid money
+    # handed back there after a return took more off the debt than was owed (negative `refund` rows).
+    repayments = (
+        InstallmentRepayment.objects.filter(location_id=location_id, created_at__gte=start, created_at__lt=end)
+        .values("method")
+        .annotate(
+            total=Sum("amount", filter=Q(amount__gt=0), default=ZERO),
+            n=Count("pk", filter=Q(amount__gt=0)),
+            handed_back=Sum("amount", filter=Q(amount__lt=0), default=ZERO),
+        )
+    )
     found: dict[tuple[str, str], dict] = {}
 
     def add(kind: str, method: str, **amounts) -> None:
@@ -184,6 +197,8 @@ def takings_lines(location_id: int, start: datetime, end: datetime) -> list[Taki
         add(Kind.TOP_UP, row["method"], count=row["n"], taken=row["total"])
     if principal_paid_back["n"]:
         add(Kind.TOP_UP, PaymentMethod.CASH, refunded=-principal_paid_back["total"])
+    for row in repayments:
+        add(Kind.REPAYMENT, row["method"], count=row["n"], taken=row["total"], refunded=-row["handed_back"])
     return [
         TakingsLine(kind=kind, method=method, **found[(kind, method)])
         for kind, method in sorted(found, key=lambda key: (KIND_ORDER.index(key[0]), key[1]))

@@ -49,6 +49,7 @@ def kind_labels() -> dict[str, str]:
     return {
         selectors.Kind.COUNTER: _("At the counter"),
         selectors.Kind.TOP_UP: _("Wallet top-ups and pay-backs at the counter"),
+        selectors.Kind.REPAYMENT: _("Installment repayments at the counter"),
         selectors.Kind.ONLINE: _("Online, settled through HQ"),
         selectors.Kind.NON_CASH: _("Stored value, points, store credit (not takings)"),
     }
