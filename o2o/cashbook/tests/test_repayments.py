@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from o2o.access.actors import SYSTEM
 from o2o.cashbook import audit
@@ -135,3 +137,18 @@ def test_a_repayment_booked_into_a_closed_window_is_found_by_the_audit(store, cl
 
     # then: the recount no longer agrees with the close
     assert sorted(finding.check for finding in audit.run()) == ["cashbook_expected", "cashbook_takings"]
+
+
+def test_the_managers_cash_book_page_shows_the_repayments_in_the_expected_cash(settings, store, clerk, manager,
+                                                                                member, tyre):  # fmt: skip
+    settings.O2O_CASH_FLOAT = "100.00"
+    _, plan = _plan_for_two_tyres(as_staff(clerk), store, tyre, member)
+    _repay(as_staff(clerk), plan, "433.33", "cash")
+    client = Client()
+    client.force_login(manager.user)
+
+    page = client.get(reverse("web:manager-cashbook"))
+
+    assert page.status_code == 200
+    assert 'data-expected="533.33"' in page.content.decode()
+    assert "Installment repayments at the counter" in page.content.decode()
