@@ -55,6 +55,7 @@ class Location(models.Model):
         max_digits=5,
         decimal_places=2,
         default=0,
+        db_default=0,  # rows written by code that predates the field (older migrations) get 0 too
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Franchise stores: the percentage of the online orders they fulfil that is owed to them."),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize, may
 from o2o.core.errors import DomainError, ErrorCode, not_found
-from o2o.core.money import CENT
+from o2o.core.money import CENT, to_money
 from o2o.members.models import Member
 from o2o.members.selectors import member_by_phone
 from o2o.stores.models import Location
@@ -169,8 +169,9 @@ def liabilities(*, actor: Actor) -> Liabilities:
         for key, (p, b) in sorted(owed.items(), key=lambda item: (item[0] is not None, item[0] or 0))
     ]
     return Liabilities(
-        principal=totals["principal"],
-        bonus=totals["bonus"],
+        # to_money: SQLite sums decimals as floats (630 for 630.00)
+        principal=to_money(totals["principal"]),
+        bonus=to_money(totals["bonus"]),
         wallets=totals["wallets"],
         frozen_wallets=totals["frozen"],
         by_store=by_store,

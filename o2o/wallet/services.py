@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -188,8 +189,9 @@ def refund_spend(*, spend_reference: str, amount: Decimal, refund_reference: str
     # Guarded by the spend's own counters too (and its CHECK): never more back than it took.
     if not WalletEntry.objects.filter(
         pk=spent.pk,
-        refunded_principal__lte=-F("principal_delta") - to_principal,
-        refunded_bonus__lte=-F("bonus_delta") - to_bonus,
+        # Round: SQLite subtracts decimals as floats (10.00 - 6.97 < 3.03 there)
+        refunded_principal__lte=Round(-F("principal_delta") - to_principal, 2),
+        refunded_bonus__lte=Round(-F("bonus_delta") - to_bonus, 2),
     ).update(refunded_principal=F("refunded_principal") + to_principal, refunded_bonus=F("refunded_bonus") + to_bonus):
         raise DomainError(ErrorCode.CONFLICT, "the refunds would exceed what the spend took")
     Wallet.objects.filter(pk=spent.wallet_id).update(
