@@ -10,6 +10,7 @@ from django.utils import timezone
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import not_found
+from o2o.core.money import to_money
 from o2o.installments.models import PLAN_LENGTHS, DueState, InstallmentDue, InstallmentPlan, PlanState
 from o2o.installments.terms import Terms, min_amount, terms_for
 from o2o.orders.models import Order, OrderState
@@ -52,13 +53,13 @@ def outstanding(*, plan_id: int) -> Decimal:
     """What is still owed on the plan (open dues, unpaid parts)."""
     dues = InstallmentDue.objects.filter(plan_id=plan_id, state__in=[DueState.DUE, DueState.OVERDUE])
     owed = dues.aggregate(owed=Coalesce(Sum("amount"), ZERO) - Coalesce(Sum("paid_amount"), ZERO))["owed"]
-    return owed
+    return to_money(owed)  # SQLite sums decimals as floats
 
 
 def tendered(*, order_id: int) -> Decimal:
     """What the order's succeeded tenders cover already (a down payment by another tender)."""
     paid = Payment.objects.filter(order_id=order_id, state=Payment.State.SUCCEEDED)
-    return paid.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    return to_money(paid.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"])
 
 
 def store_credit_refunded(*, order_id: int) -> Decimal:

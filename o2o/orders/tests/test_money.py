@@ -86,8 +86,8 @@ def test_the_member_level_shows_as_a_discount_line_on_the_order(store, gold_memb
         (line["unit_price"], line["line_total"], line["discounts"], line["discount_total"], line["net_amount"])
         for line in order["lines"]
     ] == [
-        ("3.33", "9.99", [{"source": "level", "label": "Gold member price", "amount": "1.00"}], "1.00", "8.99"),
-        ("12.50", "12.50", [{"source": "level", "label": "Gold member price", "amount": "1.25"}], "1.25", "11.25"),
+        ("3.33", "9.99", [{"source": "level", "label": "Gold会员价", "amount": "1.00"}], "1.00", "8.99"),
+        ("12.50", "12.50", [{"source": "level", "label": "Gold会员价", "amount": "1.25"}], "1.25", "11.25"),
     ]
     assert (order["subtotal"], order["discount_total"], order["delivery_fee"], order["total"]) == (
         "22.49", "2.25", "0.00", "20.24"
@@ -169,8 +169,8 @@ def test_a_quote_prices_the_cart_as_placing_it_does_and_writes_nothing(store, go
         "22.49", "2.25", "8.00", "28.24"
     )  # fmt: skip
     assert [(line["net"], line["discounts"][0]["label"]) for line in quote["lines"]] == [
-        ("8.99", "Gold member price"),
-        ("11.25", "Gold member price"),
+        ("8.99", "Gold会员价"),
+        ("11.25", "Gold会员价"),
     ]
     placed = as_member(gold_member).post("orders", cart).json()
     assert placed["total"] == quote["payable"]
@@ -287,8 +287,8 @@ def test_a_store_manager_gives_a_manual_discount_spread_over_the_lines(store, ma
     order = response.json()
     # 2.00 over 9.99 and 12.50 in proportion: 0.89 + 1.11
     assert [(line["discounts"], line["net_amount"]) for line in order["lines"]] == [
-        ([{"source": "manual", "label": "Manual discount: scratched box", "amount": "0.89"}], "9.10"),
-        ([{"source": "manual", "label": "Manual discount: scratched box", "amount": "1.11"}], "11.39"),
+        ([{"source": "manual", "label": "手工折扣：scratched box", "amount": "0.89"}], "9.10"),
+        ([{"source": "manual", "label": "手工折扣：scratched box", "amount": "1.11"}], "11.39"),
     ]
     assert (order["discount_total"], order["total"]) == ("2.00", "20.49")
 

@@ -170,7 +170,7 @@ def test_deleting_needs_the_code_sent_to_the_phone(member):
 
     response = client.post("privacy/deletion", {"code": wrong})
 
-    assert "DELETE your O2O account" in OutboxMessage.objects.get(recipient=phone).body
+    assert "注销 O2O 账户" in OutboxMessage.objects.get(recipient=phone).body
     assert response.status_code == 400
     assert problem_code(response) == "invalid_code"
     member.refresh_from_db()
@@ -410,7 +410,7 @@ def test_wallet_principal_stops_the_deletion_and_says_the_bonus_is_forfeited(mem
     assert asked.status_code == 409
     [reason] = asked.json()["reasons"]
     assert (reason["kind"], reason["principal"], reason["bonus"]) == ("wallet_principal", "500.00", "50.00")
-    assert "¥500.00" in reason["message"] and "¥50.00" in reason["message"] and "forfeited" in reason["message"]
+    assert "¥500.00" in reason["message"] and "¥50.00" in reason["message"] and "作废" in reason["message"]
     assert not OutboxMessage.objects.filter(recipient=member.phone).exists()
     member.refresh_from_db()
     assert member.anonymised_at is None
