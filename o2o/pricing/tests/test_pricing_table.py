@@ -175,8 +175,8 @@ def test_the_member_level_is_a_discount_line_rounded_to_the_fen_per_line(gold, t
 
     # 9.99 x 12.5% = 1.24875 -> 1.25; 19.90 x 12.5% = 2.4875 -> 2.49
     assert [[(d.source, d.label, d.amount, d.rule_ref) for d in line.discounts] for line in cart.lines] == [
-        [("level", "Gold member price", D("1.25"), "level:gold")],
-        [("level", "Gold member price", D("2.49"), "level:gold")],
+        [("level", "Gold会员价", D("1.25"), "level:gold")],
+        [("level", "Gold会员价", D("2.49"), "level:gold")],
     ]
     assert (cart.subtotal, cart.discount_total, cart.payable) == (D("29.89"), D("3.74"), D("26.15"))
 
