@@ -63,7 +63,10 @@ def points_history(*, member_id: int) -> QuerySet[PointsEntry]:
 
 
 def pending_earnings(*, member_id: int) -> QuerySet[PointsEarning]:
-    return PointsEarning.objects.filter(member_id=member_id, state=PointsEarning.State.PENDING).order_by("-pk")
+    """Earnings still to become available; a line returned in full has nothing left to show."""
+    return PointsEarning.objects.filter(
+        member_id=member_id, state=PointsEarning.State.PENDING, points__gt=F("reversed_points")
+    ).order_by("-pk")
 
 
 def growth_value(*, member_id: int, now: datetime | None = None) -> int:

@@ -5,13 +5,16 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from o2o.access.actors import SYSTEM
+from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.inventory.services import receive_stock
 from o2o.loyalty import services
 from o2o.loyalty.models import CategoryPointsRule, PointsAccount, PointsEntry
 from o2o.members.models import MemberLevel
 from o2o.members.sessions import MEMBER_SESSION_KEY
-from o2o.testing.factories import CategoryFactory, MemberFactory
-from o2o.testing.journeys import paid_pickup_order
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.testing.api import as_staff
+from o2o.testing.factories import CategoryFactory, MemberFactory, SKUFactory
+from o2o.testing.journeys import paid_pickup_order, pay_online
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +133,22 @@ def test_an_adjustment_for_an_unknown_phone_is_a_form_error(cs_agent):
     response = staff_client(cs_agent).post("/hq/loyalty/adjustments/", form)
     assert response.status_code == 404
     assert not PointsEntry.objects.exists()
+
+
+def test_pending_points_name_the_order_and_leave_out_a_line_returned_in_full(member, store, tea, clerk, manager):
+    kettle = SKUFactory(price=Decimal("37.50"))
+    receive_stock(location_id=store.pk, sku_id=kettle.pk, quantity=5, actor=SYSTEM)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
+                           lines=[LineRequest(tea.pk, 1), LineRequest(kettle.pk, 1)])  # fmt: skip
+    order = pay_online(place_order(actor=actor_for_member(member), member=member, request=request))
+    assert as_staff(clerk).post("pickup/redeem", {"code": order.pickup_voucher.code}).status_code == 200
+    tea_line = order.lines.get(sku=tea)
+    returned = as_staff(manager).post(
+        f"orders/{order.pk}/returns", {"lines": [{"line_id": tea_line.pk, "quantity": 1}], "reason": "leaks"}
+    )
+    assert returned.status_code == 200, returned.content
+
+    text = member_client(member).get("/shop/points/").content.decode()
+
+    assert f"Order {order.number}" in text and "+37" in text
+    assert "+0<" not in text and "+12<" not in text
