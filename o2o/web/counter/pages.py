@@ -22,6 +22,7 @@ def counter_page(view: View) -> View:
         if not may(request.actor, Operation.PLACE_COUNTER_ORDER, location_id=request.location_id):
             raise PermissionDenied
         request.store = request.actor.employee.home_location
+        request.may_return_goods = may(request.actor, Operation.RETURN_GOODS, location_id=request.location_id)
         return view(request, *args, **kwargs)
 
     return wrapper

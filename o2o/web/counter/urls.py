@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from o2o.web.counter import aisle, customer, installments, pickup, sale, views
+from o2o.web.counter import aisle, customer, installments, pickup, returns, sale, views
 from o2o.web.counter import wallet as wallet_pages
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("pickup/lookup/", pickup.lookup, name="counter-pickup-lookup"),
     path("pickup/redeem/", pickup.redeem, name="counter-pickup-redeem"),
     path("pickup/<int:voucher_id>/undo/", pickup.undo, name="counter-pickup-undo"),
+    path("returns/", returns.page, name="counter-returns"),
+    path("returns/<int:order_id>/", returns.take_back, name="counter-returns-take-back"),
     path("sale/", sale.page, name="counter-sale"),
     path("sale/scan/", sale.scan, name="counter-sale-scan"),
     path("sale/lines/", sale.line, name="counter-sale-line"),
