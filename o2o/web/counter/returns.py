@@ -46,7 +46,8 @@ class ReturnForm(forms.Form):
         return {pk: quantity for pk, quantity in quantities.items() if quantity > 0}
 
     def rows(self) -> list[tuple]:
-        return [(line, self[f"line-{line.pk}"]) for line in self.lines]
+        """Each line with its quantity field and how many units may still come back."""
+        return [(line, self[f"line-{line.pk}"], line.quantity - line.returned_quantity) for line in self.lines]
 
 
 def _may_return(request: HttpRequest) -> None:
@@ -89,7 +90,8 @@ def _panel(request: HttpRequest, status: int = 200, **context) -> HttpResponse:
         context["form"] = ReturnForm(order=order, initial={"key": uuid.uuid4().hex})
     context = {
         "store": request.store,
-        "find": FindForm(),
+        "order": None,
+        "find": FindForm(initial={"number": order.number} if order is not None else None),
         "customer": Customer.of(order.member) if order is not None else None,
         "returnable": order is not None and order.state in HANDED_OVER,
         **context,

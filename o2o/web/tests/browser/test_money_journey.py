@@ -19,7 +19,6 @@ from o2o.loyalty.services import Adjustment, adjust_points
 from o2o.orders.models import Order, OrderState
 from o2o.payments.models import Payment
 from o2o.staff.models import Role
-from o2o.testing.api import as_staff
 from o2o.testing.factories import EmployeeFactory, SKUFactory
 from o2o.testing.outbox import last_code_sent_to
 from o2o.wallet import audit as wallet_audit
@@ -177,15 +176,26 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, membe
     order.refresh_from_db()
     assert order.state == OrderState.PICKED_UP
 
-    # The store manager takes the tea line (12.50) back. No web page returns goods (the counter and
-    # manager pages have none), so the manager does it through the API, as the back office would.
+    # The store manager takes the tea line (12.50) back on the counter's returns page.
+    counter.click("a[href='/counter/returns/']")
+    counter.wait_for_url("**/counter/returns/")
+    counter.fill("#id_number", order.number)
+    counter.click("#returns-find-form button[type=submit]")
     tea_line = order.lines.get(sku=tea)
-    returned = as_staff(manager).post(
-        f"orders/{order.pk}/returns",
-        {"lines": [{"line_id": tea_line.pk, "quantity": 1}], "reason": "dented box"},
-        headers={"Idempotency-Key": "return-tea"},
-    )
-    assert returned.status_code == 200, returned.content
+    expect(counter.locator("#returns-panel tbody tr")).to_have_count(2)
+    counter.fill(f"#id_line-{tea_line.pk}", "1")
+    counter.fill("#id_reason", "dented box")
+    desk.shot("return-form")
+    counter.click("#returns-panel form[method=post] button[type=submit]")
+    refunds = counter.locator("[data-refunds]")
+    expect(refunds.locator("tr[data-refund=points]")).to_contain_text("¥10.00")
+    expect(refunds.locator("tr[data-refund=points]")).to_contain_text("1000")
+    expect(refunds.locator("tr[data-refund=wallet]")).to_contain_text("¥2.50")
+    expect(refunds.locator("tbody tr")).to_have_count(2)
+    desk.shot("returned")
+    desk.assert_no_console_errors()
+    tea_line.refresh_from_db()
+    assert tea_line.returned_quantity == 1
 
     # Points go back first (10.00 = 1000 points), the wallet the other 2.50 in the spend's
     # proportion: 0.23 bonus (3.64 x 2.50 / 40.00, to the fen) and 2.27 principal.
