@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
-from o2o.api.types import Id, IdempotencyKey
+from o2o.api.types import Id, IdempotencyKey, MoneyOrZero
 from o2o.cashbook import days, selectors
 from o2o.cashbook import services as cashbook
 from o2o.cashbook.models import DailyClose
@@ -33,19 +33,7 @@ def _iso_date(value: object) -> object:
     return value
 
 
-def _money_text(value: object) -> object:
-    """A JSON number or a decimal string; `true` is not 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("an amount is a number with at most two decimals")
-    return value
-
-
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_text),
-    Field(ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2, allow_inf_nan=False),
-]
 
 
 class TakingsLineOut(Schema):
@@ -98,7 +86,7 @@ class TakingsOut(Schema):
 
 class CloseIn(Schema):
     business_date: IsoDate
-    counted_cash: Money
+    counted_cash: MoneyOrZero
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
 
 

@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from o2o.api.auth import actor
-from o2o.api.types import Id, IdempotencyKey
+from o2o.api.types import Id, IdempotencyKey, Money
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
 from o2o.orders.selectors import get_order_for
@@ -45,18 +45,6 @@ class CallbackOut(Schema):
     outcome: str
 
 
-def _money_text(value: object) -> object:
-    """A JSON number or a decimal string; `true` is not 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("an amount is a number with at most two decimals")
-    return value
-
-
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_text),
-    Field(gt=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2, allow_inf_nan=False),
-]
 Periods = Literal[3, 6, 12]
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
-from o2o.api.types import Id, IdempotencyKey
+from o2o.api.types import Id, IdempotencyKey, Money, MoneyOrZero
 from o2o.core.site import absolute_url
 from o2o.payments import topups
 from o2o.wallet import selectors
@@ -21,26 +21,6 @@ from o2o.wallet.models import TopUpMethod
 
 router = Router(tags=["wallet"])
 
-MAX_MONEY = Decimal("9999999999.99")
-
-
-def _money_text(value: object) -> object:
-    """A JSON number or a decimal string; `true` is not 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("an amount is a number with at most two decimals")
-    return value
-
-
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_text),
-    Field(gt=0, le=MAX_MONEY, max_digits=12, decimal_places=2, allow_inf_nan=False),
-]
-MoneyOrZero = Annotated[
-    Decimal,
-    BeforeValidator(_money_text),
-    Field(ge=0, le=MAX_MONEY, max_digits=12, decimal_places=2, allow_inf_nan=False),
-]
 Reason = Annotated[str, Field(min_length=1, max_length=255)]
 
 

@@ -151,4 +151,4 @@ def test_the_managers_cash_book_page_shows_the_repayments_in_the_expected_cash(s
 
     assert page.status_code == 200
     assert 'data-expected="533.33"' in page.content.decode()
-    assert "Installment repayments at the counter" in page.content.decode()
+    assert "柜台分期还款" in page.content.decode()
