@@ -4,22 +4,13 @@ and repaid money handed back, recounted now), so money booked into a day after i
 a snapshot that was changed — shows up; and the windows of one store's closes never overlap.
 Findings, not exceptions."""
 
-from dataclasses import dataclass
 
 from o2o.cashbook.models import DailyClose
 from o2o.cashbook.selectors import Takings, takings_lines
+from o2o.core.findings import Finding
 
 LIMIT = 1000  # findings per check
 
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    subject: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.subject}: {self.detail}"
 
 
 def _subject(close: DailyClose) -> str:

@@ -11,9 +11,9 @@
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from o2o.core.findings import Finding
 from o2o.installments.models import OPEN_PLAN_STATES, DueState, InstallmentPlan, InstallmentRepayment
 from o2o.installments.terms import fee_share
-from o2o.orders.audit import Finding
 from o2o.orders.models import OrderState
 from o2o.payments.models import Payment
 

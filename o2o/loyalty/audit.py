@@ -10,21 +10,11 @@
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db.models import F, Sum
 
+from o2o.core.findings import Finding
 from o2o.loyalty.models import EntryKind, PointsAccount, PointsEarning, PointsEntry, PointsLot, PointsLotUse
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    subject: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.subject}: {self.detail}"
 
 
 def _sums(rows) -> dict[int, int]:

@@ -14,11 +14,11 @@ the customer had already returned shows up as a difference.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
+from o2o.core.findings import Finding
 from o2o.core.money import to_money
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
 from o2o.orders.models import Order, OrderLine, OrderState
@@ -30,15 +30,6 @@ GOODS_OUT = (OrderState.PICKED_UP, OrderState.OUT_FOR_DELIVERY, OrderState.DELIV
 NEEDS_RESERVATION = (OrderState.PENDING_PAYMENT, OrderState.PAID, OrderState.READY_FOR_PICKUP)
 LEDGER_ONLY_FACTS = (MoveKind.RECEIPT, MoveKind.ADJUSTMENT, MoveKind.COUNT)
 
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    subject: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.subject}: {self.detail}"
 
 
 def _add(totals: dict, rows, sign: int) -> None:

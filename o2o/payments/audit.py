@@ -9,7 +9,7 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from o2o.orders.audit import Finding
+from o2o.core.findings import Finding
 from o2o.orders.models import PAID_STATES, Order, OrderState
 from o2o.payments.models import Payment, Refund
 

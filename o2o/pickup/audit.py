@@ -3,7 +3,7 @@ state agrees with its order's."""
 
 from django.db.models import Exists, OuterRef
 
-from o2o.orders.audit import Finding
+from o2o.core.findings import Finding
 from o2o.orders.models import PAID_STATES, Fulfilment, Order, OrderState
 from o2o.pickup.models import PickupVoucher
 

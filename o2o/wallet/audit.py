@@ -3,11 +3,11 @@ sum of its ledger; every succeeded top-up against its ledger entries (and no cre
 succeeded top-up); every spend's refunded counters against its refund entries. Findings, not
 exceptions: the command prints them and fails when there are any."""
 
-from dataclasses import dataclass
 
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from o2o.core.findings import Finding
 from o2o.wallet.models import EntryKind, TopUp, Wallet, WalletEntry
 
 LIMIT = 1000  # findings per check: enough to act on, bounded on a broken database
@@ -15,15 +15,6 @@ LIMIT = 1000  # findings per check: enough to act on, bounded on a broken databa
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 _ZERO = Value(0, output_field=_MONEY)
 
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    subject: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.subject}: {self.detail}"
 
 
 def _ledger_sum(field: str):
