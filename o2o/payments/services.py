@@ -194,23 +194,29 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
 
 @transaction.atomic(durable=True)
 def _apply_callback(gateway_name: str, event: CallbackEvent) -> str:
-    found = (
-        Payment.objects.filter(gateway=gateway_name, gateway_ref=event.gateway_ref)
-        .values_list("pk", "order_id")
-        .first()
-    )
-    if found is None:
+    order = _lock_order_paid_by(gateway_name, event.gateway_ref)
+    if order is None:
         outcome = settle_top_up_callback(gateway_name, event) or _alert_unknown_payment(gateway_name, event)
     else:
-        order = lock_order(found[1])  # the order first, then its payments (read again under the lock)
-        payments = tenders.tenders_of(order)
-        outcome = _settle(next(p for p in payments if p.pk == found[0]), payments, event)
+        payments = tenders.tenders_of(order)  # read under the order's lock
+        paid = next(p for p in payments if p.gateway == gateway_name and p.gateway_ref == event.gateway_ref)
+        outcome = _settle(paid, payments, event)
     # Recorded last, with its outcome: a second delivery of the same event fails on the unique
     # (gateway, event id) here and rolls back whatever it did.
     GatewayCallback.objects.create(
         gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome=outcome
     )
     return outcome
+
+
+def _lock_order_paid_by(gateway_name: str, gateway_ref: str) -> Order | None:
+    """The order the gateway payment belongs to, locked as `lock_order` does (the order row first),
+    found through the payment in the same statement."""
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .filter(payments__gateway=gateway_name, payments__gateway_ref=gateway_ref)
+        .first()
+    )
 
 
 def _alert(**fields) -> PaymentAlert:
