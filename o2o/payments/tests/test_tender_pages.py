@@ -135,3 +135,19 @@ def test_stored_value_that_covers_the_order_pays_it_at_once(store, member):
     assert order.state == OrderState.READY_FOR_PICKUP and balance(member_id=member.pk).total == D("60.00")
     too_much = shop.post(reverse("web:shop-pay-balance", args=[order.pk]), {"wallet_amount": "abc", "token": "t"})
     assert too_much.status_code == 302 and Payment.objects.count() == 1
+
+
+def test_more_points_than_can_exist_is_refused_on_the_pay_page_not_a_server_error(store, member):
+    _fund(member, store)
+    sku = SKUFactory(price=D("40.00"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=5)
+    order = place_pickup_order(member=member, store=store, sku=sku)
+    shop = _shop(member)
+    token = shop.get(reverse("web:shop-pay", args=[order.pk])).context["balance_form"]["token"].value()
+
+    refused = shop.post(reverse("web:shop-pay-balance", args=[order.pk]), {"points": "200000000", "token": token})
+
+    order.refresh_from_db()
+    assert refused.status_code in (302, 422)
+    assert order.state == OrderState.PENDING_PAYMENT and not Payment.objects.filter(state="succeeded").exists()
+    assert points_balance(member_id=member.pk).available == 5000

@@ -17,7 +17,7 @@ from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
 from o2o.loyalty.selectors import points_balance
-from o2o.loyalty.services import points_value
+from o2o.loyalty.services import MAX_POINTS, points_value
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import pickup_stores_for, ship_from_for
 from o2o.orders.services import LineRequest, OrderRequest, place_order
@@ -182,7 +182,7 @@ class BalanceForm(forms.Form):
     """Stored value and points toward the order; the gateway takes what they leave."""
 
     wallet_amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False)
-    points = forms.IntegerField(min_value=1, max_value=1_000_000_000, required=False)
+    points = forms.IntegerField(min_value=1, max_value=MAX_POINTS, required=False)
     token = forms.CharField(max_length=80, widget=forms.HiddenInput)
 
 
