@@ -127,6 +127,8 @@ def start_online_payment(
     gateway = get_gateway(gateway_name)
     payments = list(Payment.objects.filter(order=order, state__in=[Payment.State.PENDING, Payment.State.SUCCEEDED]))
     rest = order.total - tenders.covered(payments)
+    if rest <= 0:  # an order of 0.00 (free goods, a discount of everything): no gateway payment of 0
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "nothing is left to pay at the gateway")
     terms = _installment_terms(order, installment_periods, rest, gateway)
     payment = tenders.pending_gateway(payments)
     if payment is not None and (payment.amount, payment.installment_periods) == (rest, installment_periods):

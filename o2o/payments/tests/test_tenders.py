@@ -387,3 +387,14 @@ def test_a_clerk_who_guesses_codes_is_stopped_even_for_the_right_one(store, cler
     assert {r.status_code for r in wrong} == {409}
     assert (right.status_code, problem_code(right)) == (429, "rate_limited")
     assert Payment.objects.count() == 0 and _wallet(member) == D("100.00")
+
+
+def test_an_order_of_nothing_opens_no_gateway_payment_and_answers_409_not_500(store, member):
+    free = SKUFactory(price=Decimal("0.00"))
+    receive_stock(location_id=store.pk, sku_id=free.pk, quantity=5, actor=SYSTEM)
+    order = place_pickup_order(member=member, store=store, sku=free)
+
+    response = as_member(member).post(f"payments/orders/{order.pk}/online", {})
+
+    assert response.status_code == 409 and problem_code(response) == "illegal_transition"
+    assert not Payment.objects.filter(order=order).exists()
