@@ -151,3 +151,23 @@ def test_more_points_than_can_exist_is_refused_on_the_pay_page_not_a_server_erro
     assert refused.status_code in (302, 422)
     assert order.state == OrderState.PENDING_PAYMENT and not Payment.objects.filter(state="succeeded").exists()
     assert points_balance(member_id=member.pk).available == 5000
+
+
+def test_stored_value_for_the_whole_sale_at_the_counter_leaves_no_cash_part(store, clerk, member):
+    _fund(member, store)
+    sku = SKUFactory(price=D("30.00"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=5)
+    counter = _counter(clerk)
+    counter.post(reverse("web:counter-sale-scan"), {"barcode": sku.barcode})
+    token = counter.get(reverse("web:counter-sale")).context["token"]
+    code, _row = issue_payment_code(actor=actor_for_member(member))
+
+    paid = counter.post(
+        reverse("web:counter-sale-pay"),
+        {"method": "cash", "token": token, "member_code": code, "wallet_amount": "30.00"},
+    )
+
+    order = Order.objects.get()
+    assert paid.status_code == 302 and order.state == OrderState.PICKED_UP
+    assert list(Payment.objects.values_list("method", "amount")) == [("wallet", D("30.00"))]
+    assert balance(member_id=member.pk).total == D("70.00")

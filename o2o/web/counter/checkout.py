@@ -39,6 +39,8 @@ def sell(
     succeed together or not at all).
     """
     order = place_order(actor=actor, member=member, request=request, idempotency_key=key)
+    if wallet_amount is not None and wallet_amount >= order.total:
+        wallet_amount = None  # stored value for all of it: no cash part of 0
     tenders = counter_tenders(method=method, member_code=member_code, wallet_amount=wallet_amount)
     try:
         pay_order(actor=actor, order=order, tenders=tenders, idempotency_key=key)
