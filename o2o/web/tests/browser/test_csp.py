@@ -4,6 +4,7 @@ htmx swaps, ECharts draws, Swagger UI renders, the language switch submits)."""
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.inventory.services import receive_stock
@@ -63,7 +64,8 @@ def test_the_manager_stock_page_toggles_with_alpine_under_the_policy(screens, li
     row = page.locator(f"#stock-{sku.pk}")
     row.locator("a.button").click()
 
-    assert row.locator("tr.adjust").is_visible()
+    # Alpine shows the row on its next tick: wait for it (a loaded machine took longer than one check)
+    expect(row.locator("tr.adjust")).to_be_visible()
     assert _violations(desk) == []
     desk.assert_no_console_errors()
 
