@@ -33,6 +33,11 @@ class Actor:
     def user_id(self) -> int | None:
         return self.user.pk if self.user is not None else None
 
+    @property
+    def idempotency_scope(self) -> str:
+        """Whose idempotency keys these are: a member's, or a staff user's."""
+        return f"member:{self.member.pk}" if self.member is not None else f"user:{self.user_id}"
+
     def can_see_location(self, location_id: int) -> bool:
         return self.is_staff and (self.location_ids is None or location_id in self.location_ids)
 

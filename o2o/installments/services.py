@@ -45,9 +45,6 @@ ZERO = Decimal("0.00")
 OPEN_DUE_STATES = (DueState.DUE, DueState.OVERDUE)
 
 
-def _scope(actor: Actor) -> str:
-    return f"member:{actor.member.pk}" if actor.member is not None else f"user:{actor.user_id}"
-
 
 # --- setting a plan up ------------------------------------------------------------------------
 
@@ -84,7 +81,7 @@ def set_up_plan(
     authorize(actor, Operation.SET_UP_INSTALLMENT_PLAN, location_id=order.selling_location_id)
     _check_request(actor, request)
     result = run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"installment_plan:{order.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(
@@ -179,7 +176,7 @@ def _take(actor, plan, amount, method, kind, idempotency_key) -> InstallmentRepa
         raise DomainError(ErrorCode.INVALID, "a repayment is cash, card or store_qr", method=method)
     authorize(actor, Operation.TAKE_INSTALLMENT_REPAYMENT, location_id=plan.location_id)
     result = run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"installment_repayment:{plan.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(plan=plan.pk, amount=amount, method=method, kind=kind),

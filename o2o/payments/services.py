@@ -56,10 +56,6 @@ __all__ = [
 logger = logging.getLogger("o2o.payments")
 
 
-def _scope(actor: Actor) -> str:
-    """Whose idempotency keys these are."""
-    return f"member:{actor.member.pk}" if actor.member is not None else f"user:{actor.user_id}"
-
 
 def _overdue(order: Order) -> bool:
     return bool(order.payment_deadline and order.payment_deadline < timezone.now())
@@ -364,7 +360,7 @@ def _run_pay_order(
     periods: int | None,
 ) -> dict:
     return run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"pay_order:{order.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(
@@ -536,7 +532,7 @@ def take_in_store_payment(*, actor: Actor, order: Order, method: str, idempotenc
         raise DomainError(ErrorCode.INVALID, "unknown in-store payment method", method=method)
     authorize(actor, Operation.TAKE_COUNTER_PAYMENT, location_id=order.selling_location_id)
     result = run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"counter_payment:{order.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(order=order.pk, method=method),
@@ -576,7 +572,7 @@ def refund_order(
     A retry with the same idempotency key returns the first refunds and moves nothing again."""
     authorize(actor, Operation.RETURN_GOODS, location_id=order.fulfilment_location_id)
     result = run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"refund_order:{order.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(order=order.pk, returned=sorted((returned or {}).items()), reason=reason),
@@ -604,7 +600,7 @@ def cancel_order(*, actor: Actor, order: Order, idempotency_key: str | None = No
     Of two cancellations racing, the second finds the order cancelled (409); a retry with the
     same idempotency key gets the first answer instead."""
     run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation=f"cancel_order:{order.pk}",
         key=idempotency_key,
         fingerprint=fingerprint(order=order.pk),

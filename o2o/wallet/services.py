@@ -355,9 +355,6 @@ def fail_top_up(*, top_up_id: int, gateway_txn_id: str | None = None) -> bool:
     return bool(TopUp.objects.filter(pk=top_up_id, state=TopUp.State.PENDING).update(**fields))
 
 
-def _scope(actor: Actor) -> str:
-    return f"member:{actor.member.pk}" if actor.member is not None else f"user:{actor.user_id}"
-
 
 def top_up_at_counter(
     *,
@@ -428,7 +425,7 @@ def _run_counter_top_up(
     idempotency_key: str | None,
 ) -> dict:
     return run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation="wallet_counter_top_up",
         key=idempotency_key,
         fingerprint=fingerprint(
@@ -514,7 +511,7 @@ def refund_principal(
     if not 1 <= len(reason) <= 255:
         raise DomainError(ErrorCode.INVALID, "a refund needs a reason of 1 to 255 characters", field="reason")
     result = run_once(
-        scope=_scope(actor),
+        scope=actor.idempotency_scope,
         operation="wallet_principal_refund",
         key=idempotency_key,
         fingerprint=fingerprint(member=member_id, amount=str(amount), location=location_id, reason=reason),
