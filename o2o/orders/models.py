@@ -80,6 +80,9 @@ class Order(models.Model):
     total = models.DecimalField(_("total"), **money_field_kwargs())
     refunded_total = models.DecimalField(_("refunded"), default=0, **money_field_kwargs())
     payment_deadline = models.DateTimeField(_("pay before"), null=True, blank=True)
+    # Paid, but waiting for something outside the order (a group buy to fill up): not prepared,
+    # not handed over until released; refunded if it never is.
+    on_hold = models.BooleanField(_("on hold"), default=False)
     idempotency_scope = models.CharField(max_length=40, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
@@ -175,6 +178,9 @@ class OrderLineDiscount(models.Model):
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
     label = models.CharField(_("label"), max_length=120)
     rule_ref = models.CharField(_("rule"), max_length=80, blank=True)
+    campaign = models.ForeignKey(
+        "pricing.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="discounts"
+    )
 
     class Meta:
         verbose_name = _("order line discount")

@@ -27,6 +27,7 @@ from o2o.orders.models import Fulfilment, Order, OrderLine, OrderLineDiscount, O
 from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
 from o2o.pricing.allocation import share_of_units
 from o2o.pricing.cart import ZERO, CartLine, PricedCart, price_cart
+from o2o.pricing.claims import PlacedOrder, claim_offers
 from o2o.pricing.rules import ManualDiscount
 from o2o.staff.models import Employee
 from o2o.stores.models import Location
@@ -54,6 +55,9 @@ class OrderRequest:
     referrer: Employee | None = None
     # A store manager's discount off this counter sale (Operation.APPLY_MANUAL_DISCOUNT).
     manual_discount: ManualDiscount | None = None
+    # Offers the customer chose (see o2o.pricing.claims): their coupons to redeem, the flash sale.
+    coupon_ids: tuple[int, ...] = ()
+    flash_sale_id: int | None = None
 
 
 def _new_number() -> str:
@@ -70,6 +74,8 @@ def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
         "lines": sorted((line.sku_id, line.quantity) for line in request.lines),
         "address": request.delivery_address,
     }
+    if request.coupon_ids or request.flash_sale_id:  # (absent, so older keys keep their fingerprint)
+        body |= {"coupons": sorted(request.coupon_ids), "flash_sale": request.flash_sale_id}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -202,6 +208,17 @@ def _place(
         request_fingerprint=fingerprint,
     )
     lines = _create_lines(order, priced)
+    claim_offers(
+        PlacedOrder(
+            order_id=order.pk,
+            member_id=member.pk if member else None,
+            channel=request.channel,
+            selling_location_id=selling_location_id,
+            priced=priced,
+            coupon_ids=tuple(request.coupon_ids),
+            flash_sale_id=request.flash_sale_id,
+        )
+    )
     inventory.reserve_stock(
         requests=[inventory.StockRequest(location.pk, line.sku_id, line.quantity, line.pk) for line in lines],
         online=request.channel in Channel.online(),
@@ -239,6 +256,8 @@ def _price(
         prices=prices,
         skus=skus,
         extra_rules=[manual] if manual else [],
+        coupon_ids=request.coupon_ids,
+        flash_sale_id=request.flash_sale_id,
     )
     if manual is not None:
         given = sum((d.amount for line in priced.lines for d in line.discounts if d.source == manual.source), ZERO)
@@ -263,7 +282,14 @@ def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
         for line in priced.lines
     )
     discounts = [
-        OrderLineDiscount(line=row, source=d.source, amount=d.amount, label=d.label[:120], rule_ref=d.rule_ref[:80])
+        OrderLineDiscount(
+            line=row,
+            source=d.source,
+            amount=d.amount,
+            label=d.label[:120],
+            rule_ref=d.rule_ref[:80],
+            campaign_id=d.campaign_id,
+        )
         for row, line in zip(lines, priced.lines, strict=True)
         for d in line.discounts
     ]

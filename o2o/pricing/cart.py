@@ -16,7 +16,7 @@ from django.conf import settings
 from o2o.catalog.selectors import unit_prices
 from o2o.core.money import to_money
 from o2o.pricing.allocation import allocate
-from o2o.pricing.rules import CartContext, ContextLine, Rule, RuleResult, registered
+from o2o.pricing.rules import CartContext, CartDiscount, ContextLine, LineDiscount, Rule, RuleResult, registered
 
 if TYPE_CHECKING:
     from o2o.catalog.models import SKU
@@ -38,6 +38,7 @@ class Discount:
     amount: Decimal
     label: str
     rule_ref: str
+    campaign_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def price_cart(
     prices: Mapping[int, Decimal] | None = None,
     skus: Mapping[int, "SKU"] | None = None,
     extra_rules: Sequence[Rule] = (),
+    coupon_ids: Sequence[int] = (),
+    flash_sale_id: int | None = None,
 ) -> PricedCart:
     """Price the cart; `location_id` None prices at chain-wide prices (a cart before a store is chosen).
 
@@ -85,6 +88,7 @@ def price_cart(
     order reads SKUs and prices in one query); otherwise the prices are read here. Quantities of
     the same SKU are added up. Unknown SKUs or SKUs without a price raise a DomainError.
     `extra_rules` apply to this cart only (a manual discount), in priority order with the registered ones.
+    `coupon_ids` and `flash_sale_id` are the offers the customer chose (see `CartContext`).
     """
     wanted: dict[int, int] = {}
     for line in lines:
@@ -98,6 +102,8 @@ def price_cart(
         fulfilment=fulfilment,
         lines=tuple(_context_line(sku_id, quantity, prices[sku_id]) for sku_id, quantity in wanted.items()),
         skus=skus or {},
+        coupon_ids=tuple(dict.fromkeys(coupon_ids)),
+        flash_sale_id=flash_sale_id,
     )
     discounts: dict[int, list[Discount]] = {sku_id: [] for sku_id in wanted}
     closed: set[int] = set()
@@ -134,11 +140,11 @@ def _apply(rule: Rule, context: CartContext, discounts: dict[int, list[Discount]
     taken: set[int] = set()
     for given in result.lines:
         if given.sku_id in nets:
-            _book(rule, given.sku_id, given.amount, given.label, given.rule_ref, nets, taken, discounts)
+            _book(rule, given.sku_id, given.amount, given, nets, taken, discounts)
     for given in result.cart:
         over = [s for s in nets if given.sku_ids is None or s in given.sku_ids]
         for sku_id, share in zip(over, allocate(given.amount, [nets[s] for s in over]), strict=True):
-            _book(rule, sku_id, share, given.label, given.rule_ref, nets, taken, discounts)
+            _book(rule, sku_id, share, given, nets, taken, discounts)
     if not rule.stacks:
         closed |= taken
     return replace(
@@ -150,13 +156,13 @@ def _apply(rule: Rule, context: CartContext, discounts: dict[int, list[Discount]
     )
 
 
-def _book(rule: Rule, sku_id: int, amount: Decimal, label: str, ref: str, nets, taken, discounts) -> None:
+def _book(rule: Rule, sku_id: int, amount: Decimal, given: LineDiscount | CartDiscount, nets, taken, discounts) -> None:
     amount = min(to_money(amount), nets[sku_id])  # never below 0
     if amount <= 0:
         return
     nets[sku_id] -= amount
     taken.add(sku_id)
-    discounts[sku_id].append(Discount(rule.source, amount, label, ref or rule.code))
+    discounts[sku_id].append(Discount(rule.source, amount, given.label, given.rule_ref or rule.code, given.campaign_id))
 
 
 def delivery_fee(*, net: Decimal, fulfilment: str, context: CartContext) -> Decimal:

@@ -55,6 +55,11 @@ class CartContext:
     fulfilment: str
     lines: tuple[ContextLine, ...]
     skus: Mapping[int, "SKU"] = field(default_factory=dict)  # the lines' SKUs when the caller has them
+    # Offers the customer chose for this cart: coupons of theirs to redeem, the flash sale they
+    # are buying in. Rules for them check they are the member's and valid; automatic promotions
+    # need no choice.
+    coupon_ids: tuple[int, ...] = ()
+    flash_sale_id: int | None = None
 
     @property
     def net(self) -> Decimal:
@@ -73,6 +78,7 @@ class LineDiscount:
     amount: Decimal
     label: str
     rule_ref: str = ""  # what exactly gave it (a coupon's id...); empty: the rule's code
+    campaign_id: int | None = None  # the campaign the offer belongs to (attribution)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class CartDiscount:
     label: str
     sku_ids: frozenset[int] | None = None  # the lines it is spread over; None: every line
     rule_ref: str = ""
+    campaign_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FlashsaleConfig(AppConfig):
+    name = "o2o.flashsale"
+    label = "flashsale"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GroupbuyConfig(AppConfig):
+    name = "o2o.groupbuy"
+    label = "groupbuy"
