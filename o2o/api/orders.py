@@ -43,12 +43,21 @@ class OrderIn(Schema):
     member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
     referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
     manual_discount: ManualDiscountIn | None = Field(None, description="Store managers, counter sales only")
+    coupon_ids: list[Id] = Field([], max_length=5, description="The member's coupons to redeem on this order")
+    offer: str = Field(
+        "",
+        max_length=40,
+        pattern=r"^([a-z]+:[0-9]{1,12})?$",
+        description='A special offer bought through: "flash:7", "group:3"',
+    )
 
 
 class DiscountOut(Schema):
     source: DiscountSource
     label: str
     amount: Decimal
+    rule_ref: str
+    campaign_id: int | None
 
 
 class LineOut(Schema):
@@ -120,6 +129,13 @@ class QuoteIn(Schema):
     lines: list[LineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
     member_phone: str | None = Field(None, max_length=32, description="Staff: the customer's member phone")
     referrer_code: str | None = Field(None, max_length=16, description="The employee share code of a share link")
+    coupon_ids: list[Id] = Field([], max_length=5, description="The member's coupons to redeem on this order")
+    offer: str = Field(
+        "",
+        max_length=40,
+        pattern=r"^([a-z]+:[0-9]{1,12})?$",
+        description='A special offer bought through: "flash:7", "group:3"',
+    )
 
 
 class QuotedDiscountOut(Schema):
@@ -161,6 +177,8 @@ def _order_request(payload: OrderIn | QuoteIn) -> orders.OrderRequest:
         delivery_address=getattr(payload, "delivery_address", ""),
         referrer=referrer,
         manual_discount=_manual_discount(getattr(payload, "manual_discount", None)),
+        coupon_ids=tuple(payload.coupon_ids),
+        offer=payload.offer,
     )
 
 

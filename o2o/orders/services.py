@@ -55,9 +55,10 @@ class OrderRequest:
     referrer: Employee | None = None
     # A store manager's discount off this counter sale (Operation.APPLY_MANUAL_DISCOUNT).
     manual_discount: ManualDiscount | None = None
-    # Offers the customer chose (see o2o.pricing.claims): their coupons to redeem, the flash sale.
+    # Offers the customer chose (o2o.pricing.rules.CartContext): their coupons to redeem, and the
+    # special offer bought through ("flash:<id>", "group:<id>", "chain:<id>").
     coupon_ids: tuple[int, ...] = ()
-    flash_sale_id: int | None = None
+    offer: str = ""
 
 
 def _new_number() -> str:
@@ -74,8 +75,8 @@ def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
         "lines": sorted((line.sku_id, line.quantity) for line in request.lines),
         "address": request.delivery_address,
     }
-    if request.coupon_ids or request.flash_sale_id:  # (absent, so older keys keep their fingerprint)
-        body |= {"coupons": sorted(request.coupon_ids), "flash_sale": request.flash_sale_id}
+    if request.coupon_ids or request.offer:  # (absent, so older keys keep their fingerprint)
+        body |= {"coupons": sorted(request.coupon_ids), "offer": request.offer}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -216,7 +217,7 @@ def _place(
             selling_location_id=selling_location_id,
             priced=priced,
             coupon_ids=tuple(request.coupon_ids),
-            flash_sale_id=request.flash_sale_id,
+            offer=request.offer,
         )
     )
     inventory.reserve_stock(
@@ -257,7 +258,7 @@ def _price(
         skus=skus,
         extra_rules=[manual] if manual else [],
         coupon_ids=request.coupon_ids,
-        flash_sale_id=request.flash_sale_id,
+        offer=request.offer,
     )
     if manual is not None:
         given = sum((d.amount for line in priced.lines for d in line.discounts if d.source == manual.source), ZERO)

@@ -80,7 +80,7 @@ def price_cart(
     skus: Mapping[int, "SKU"] | None = None,
     extra_rules: Sequence[Rule] = (),
     coupon_ids: Sequence[int] = (),
-    flash_sale_id: int | None = None,
+    offer: str = "",
 ) -> PricedCart:
     """Price the cart; `location_id` None prices at chain-wide prices (a cart before a store is chosen).
 
@@ -88,7 +88,7 @@ def price_cart(
     order reads SKUs and prices in one query); otherwise the prices are read here. Quantities of
     the same SKU are added up. Unknown SKUs or SKUs without a price raise a DomainError.
     `extra_rules` apply to this cart only (a manual discount), in priority order with the registered ones.
-    `coupon_ids` and `flash_sale_id` are the offers the customer chose (see `CartContext`).
+    `coupon_ids` and `offer` are the offers the customer chose (see `CartContext`).
     """
     wanted: dict[int, int] = {}
     for line in lines:
@@ -103,7 +103,7 @@ def price_cart(
         lines=tuple(_context_line(sku_id, quantity, prices[sku_id]) for sku_id, quantity in wanted.items()),
         skus=skus or {},
         coupon_ids=tuple(dict.fromkeys(coupon_ids)),
-        flash_sale_id=flash_sale_id,
+        offer=offer,
     )
     discounts: dict[int, list[Discount]] = {sku_id: [] for sku_id in wanted}
     closed: set[int] = set()

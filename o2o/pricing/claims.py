@@ -15,6 +15,7 @@ order events in `o2o.core.events`.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from o2o.core.errors import DomainError, ErrorCode
 from o2o.pricing.cart import PricedCart
 
 
@@ -26,7 +27,7 @@ class PlacedOrder:
     selling_location_id: int
     priced: PricedCart  # each line's discounts carry the rule_ref and campaign that gave them
     coupon_ids: tuple[int, ...]  # what the customer chose, applied or not
-    flash_sale_id: int | None
+    offer: str  # the special offer bought through ("flash:<id>", "group:<id>"...) or ""
 
 
 Claimer = Callable[[PlacedOrder], None]
@@ -35,7 +36,8 @@ _claimers: dict[str, Claimer] = {}
 
 
 def on_order_placed(name: str) -> Callable[[Claimer], Claimer]:
-    """Register (or replace) the claimer called `name`."""
+    """Register (or replace) the claimer called `name`; a claimer of special offers is named after
+    their kind ("flash" for "flash:<id>")."""
 
     def register(claimer: Claimer) -> Claimer:
         _claimers[name] = claimer
@@ -45,5 +47,7 @@ def on_order_placed(name: str) -> Callable[[Claimer], Claimer]:
 
 
 def claim_offers(placed: PlacedOrder) -> None:
+    if placed.offer and placed.offer.partition(":")[0] not in _claimers:
+        raise DomainError(ErrorCode.INVALID, "unknown offer", offer=placed.offer)
     for claimer in _claimers.values():
         claimer(placed)

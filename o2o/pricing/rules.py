@@ -55,11 +55,13 @@ class CartContext:
     fulfilment: str
     lines: tuple[ContextLine, ...]
     skus: Mapping[int, "SKU"] = field(default_factory=dict)  # the lines' SKUs when the caller has them
-    # Offers the customer chose for this cart: coupons of theirs to redeem, the flash sale they
-    # are buying in. Rules for them check they are the member's and valid; automatic promotions
-    # need no choice.
+    # Offers the customer chose for this cart: coupons of theirs to redeem, and the special offer
+    # they are buying through, as "<kind>:<id>" ("flash:7" a flash sale, "group:3" a group buy,
+    # "chain:5" a chain sign-up). The app owning a kind registers the rule that prices it and the
+    # claimer that takes it (o2o.pricing.claims); rules check the choice is valid for this member.
+    # Automatic promotions need no choice.
     coupon_ids: tuple[int, ...] = ()
-    flash_sale_id: int | None = None
+    offer: str = ""
 
     @property
     def net(self) -> Decimal:

@@ -86,8 +86,36 @@ def test_the_member_level_shows_as_a_discount_line_on_the_order(store, gold_memb
         (line["unit_price"], line["line_total"], line["discounts"], line["discount_total"], line["net_amount"])
         for line in order["lines"]
     ] == [
-        ("3.33", "9.99", [{"source": "level", "label": "Gold会员价", "amount": "1.00"}], "1.00", "8.99"),
-        ("12.50", "12.50", [{"source": "level", "label": "Gold会员价", "amount": "1.25"}], "1.25", "11.25"),
+        (
+            "3.33",
+            "9.99",
+            [
+                {
+                    "source": "level",
+                    "label": "Gold会员价",
+                    "amount": "1.00",
+                    "rule_ref": "level:gold",
+                    "campaign_id": None,
+                }
+            ],
+            "1.00",
+            "8.99",
+        ),
+        (
+            "12.50",
+            "12.50",
+            [
+                {
+                    "source": "level",
+                    "label": "Gold会员价",
+                    "amount": "1.25",
+                    "rule_ref": "level:gold",
+                    "campaign_id": None,
+                }
+            ],
+            "1.25",
+            "11.25",
+        ),
     ]
     assert (order["subtotal"], order["discount_total"], order["delivery_fee"], order["total"]) == (
         "22.49", "2.25", "0.00", "20.24"
@@ -287,8 +315,30 @@ def test_a_store_manager_gives_a_manual_discount_spread_over_the_lines(store, ma
     order = response.json()
     # 2.00 over 9.99 and 12.50 in proportion: 0.89 + 1.11
     assert [(line["discounts"], line["net_amount"]) for line in order["lines"]] == [
-        ([{"source": "manual", "label": "手工折扣：scratched box", "amount": "0.89"}], "9.10"),
-        ([{"source": "manual", "label": "手工折扣：scratched box", "amount": "1.11"}], "11.39"),
+        (
+            [
+                {
+                    "source": "manual",
+                    "label": "手工折扣：scratched box",
+                    "amount": "0.89",
+                    "rule_ref": "manual",
+                    "campaign_id": None,
+                }
+            ],
+            "9.10",
+        ),
+        (
+            [
+                {
+                    "source": "manual",
+                    "label": "手工折扣：scratched box",
+                    "amount": "1.11",
+                    "rule_ref": "manual",
+                    "campaign_id": None,
+                }
+            ],
+            "11.39",
+        ),
     ]
     assert (order["discount_total"], order["total"]) == ("2.00", "20.49")
 
