@@ -17,4 +17,5 @@ urlpatterns = [
     path("counter/", include("o2o.web.counter.urls")),
     path("manager/", include("o2o.web.manager.urls")),
     path("hq/", include("o2o.web.hq.urls")),
+    path("marketing/", include("o2o.web.marketing.urls")),
 ]

@@ -1,0 +1,6 @@
+"""Marketers' pages (HQ, marketers, online operators): campaigns, offers, segments, broadcasts and
+their reports. Each offer app has its own module here; every write calls its app's services."""
+
+from django.urls import path  # noqa: F401  (each module adds its paths below)
+
+urlpatterns: list = []
