@@ -63,6 +63,11 @@ class Operation(StrEnum):
     REFUND_WALLET_PRINCIPAL = "refund_wallet_principal"  # principal paid back; the bonus is forfeited
     MANAGE_TOP_UP_TIERS = "manage_top_up_tiers"
     VIEW_WALLET_LIABILITIES = "view_wallet_liabilities"
+    # coupons (docs/coupons.md)
+    CLAIM_COUPON = "claim_coupon"  # a member takes a coupon from the claim centre
+    MANAGE_COUPON_TEMPLATES = "manage_coupon_templates"  # create, (de)activate, see issued/used counts
+    GRANT_COUPONS = "grant_coupons"  # issue a template's coupons to chosen members (a segment)
+    GRANT_REMEDY_COUPON = "grant_remedy_coupon"  # an apology coupon for a failed step, with a reason
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -119,6 +124,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.REFUND_WALLET_PRINCIPAL: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
     Operation.MANAGE_TOP_UP_TIERS: frozenset({Role.HQ}),
     Operation.VIEW_WALLET_LIABILITIES: frozenset({Role.HQ}),
+    Operation.CLAIM_COUPON: frozenset({MEMBER}),
+    Operation.MANAGE_COUPON_TEMPLATES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
+    Operation.GRANT_COUPONS: frozenset({Role.MARKETER, Role.HQ}),
+    Operation.GRANT_REMEDY_COUPON: frozenset({Role.CS_AGENT, Role.STORE_MANAGER, Role.HQ}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

@@ -53,6 +53,10 @@ class ErrorCode(StrEnum):
     REPAYMENT_EXCEEDS_OWED = "repayment_exceeds_owed"
     ACCOUNT_HAS_OPEN_BUSINESS = "account_has_open_business"  # open orders, wallet principal, plans
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    # coupons (docs/coupons.md)
+    COUPON_QUOTA_EXHAUSTED = "coupon_quota_exhausted"  # the template's quota is all issued
+    COUPON_LIMIT_REACHED = "coupon_limit_reached"  # the member holds the template's per-member limit
+    COUPON_UNAVAILABLE = "coupon_unavailable"  # chosen coupon not usable on this order (used, expired...)
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -87,6 +91,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.MEMBER_ANONYMISED: 410,
     ErrorCode.REPAYMENT_EXCEEDS_OWED: 409,
     ErrorCode.ACCOUNT_HAS_OPEN_BUSINESS: 409,
+    ErrorCode.COUPON_QUOTA_EXHAUSTED: 409,
+    ErrorCode.COUPON_LIMIT_REACHED: 409,
+    ErrorCode.COUPON_UNAVAILABLE: 409,
 }
 
 
