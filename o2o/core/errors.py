@@ -62,6 +62,12 @@ class ErrorCode(StrEnum):
     FLASH_SALE_NOT_OPEN = "flash_sale_not_open"  # before its opening second, or closed
     FLASH_SALE_LIMIT_REACHED = "flash_sale_limit_reached"  # the member holds the per-member limit
 
+    # group buys and chain sign-ups (docs/groupbuy.md)
+    GROUP_FULL = "group_full"  # every seat of the group is taken
+    GROUP_CLOSED = "group_closed"  # the group completed, failed or expired; the offer ended
+    ALREADY_IN_GROUP = "already_in_group"  # the member holds a seat of this group
+    CHAIN_CLOSED = "chain_closed"  # the sign-up list is past its cut-off
+
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
@@ -101,6 +107,10 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.FLASH_SALE_SOLD_OUT: 409,
     ErrorCode.FLASH_SALE_NOT_OPEN: 409,
     ErrorCode.FLASH_SALE_LIMIT_REACHED: 409,
+    ErrorCode.GROUP_FULL: 409,
+    ErrorCode.GROUP_CLOSED: 409,
+    ErrorCode.ALREADY_IN_GROUP: 409,
+    ErrorCode.CHAIN_CLOSED: 409,
 }
 
 
