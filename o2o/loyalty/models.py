@@ -111,6 +111,7 @@ class EntryKind(models.TextChoices):
     REFUND = "refund", _("refunded")  # a spend given back
     EXPIRE = "expire", _("expired")
     ADJUST = "adjust", _("adjusted")  # by HQ or customer service, with a reason
+    AWARD = "award", _("awarded")  # a campaign's reward (referral, check-in), once per reference
 
 
 class PointsEntry(models.Model):
@@ -140,7 +141,7 @@ class PointsEntry(models.Model):
             models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="pointsentry_kind_valid"),
             models.CheckConstraint(condition=~Q(points=0), name="pointsentry_points_not_zero"),
             models.CheckConstraint(
-                condition=Q(kind__in=["earn", "refund"], points__gt=0)
+                condition=Q(kind__in=["earn", "refund", "award"], points__gt=0)
                 | Q(kind__in=["spend", "expire"], points__lt=0)
                 | Q(kind="adjust"),
                 name="pointsentry_sign_by_kind",

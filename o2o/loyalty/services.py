@@ -347,6 +347,28 @@ def expire_points(now: datetime | None = None) -> int:
     return total
 
 
+def award_points(*, member_id: int, points: int, reference: str, note: str = "") -> PointsEntry:
+    """Points given as a campaign's reward (referral, check-in): available at once, as one lot
+    expiring like earned points. Runs in the caller's transaction; the same reference again returns
+    the first entry (with other points: IDEMPOTENCY_CONFLICT)."""
+    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= MAX_POINTS:
+        raise DomainError(ErrorCode.INVALID, f"points must be a whole number from 1 to {MAX_POINTS}")
+    _check_reference(reference)
+    if (first := _entry(EntryKind.AWARD, reference)) is not None:
+        if first.points != points or first.account.member_id != member_id:
+            raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this reference was used for another award")
+        return first
+    account = _ensure_account(member_id)
+    _change_available(account.pk, points)  # takes the account row's lock before the lot is written
+    expires_at = expiry_for(timezone.now())
+    entry = PointsEntry.objects.create(
+        account=account, kind=EntryKind.AWARD, points=points, reference=reference, note=note[:200],
+        expires_at=expires_at,
+    )  # fmt: skip
+    _new_lot(account.pk, entry, points, expires_at)
+    return entry
+
+
 @dataclass(frozen=True)
 class Adjustment:
     member_id: int

@@ -51,6 +51,7 @@ class EntryKind(models.TextChoices):
     SPEND = "spend", _("spend")
     SPEND_REFUND = "spend_refund", _("spend refunded")
     PRINCIPAL_REFUND = "principal_refund", _("principal paid back")
+    GIFT = "gift", _("gift")  # promotional credit (red packet, referral reward): bonus, never paid out
 
 
 # Which way each kind moves the balances (the CHECK below holds every entry to it).
@@ -90,12 +91,13 @@ class WalletEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["wallet", "kind", "reference"], name="walletentry_once_per_reference"),
             models.CheckConstraint(
-                condition=Q(kind__in=["top_up", "top_up_bonus", "spend", "spend_refund", "principal_refund"]),
+                condition=Q(kind__in=["top_up", "top_up_bonus", "spend", "spend_refund", "principal_refund", "gift"]),
                 name="walletentry_kind_valid",
             ),
             models.CheckConstraint(
                 condition=(Q(kind__in=["top_up", "top_up_bonus", "spend_refund"]) & _CREDITS)
-                | (Q(kind__in=["spend", "principal_refund"]) & _DEBITS),
+                | (Q(kind__in=["spend", "principal_refund"]) & _DEBITS)
+                | Q(kind="gift", principal_delta=0, bonus_delta__gt=0),
                 name="walletentry_direction_by_kind",
             ),
             models.CheckConstraint(

@@ -347,6 +347,37 @@ def credit_top_up(*, top_up_id: int, gateway_txn_id: str | None = None) -> bool:
     return True
 
 
+def credit_gift(
+    *, member_id: int, amount: Decimal, reference: str, actor_id: int | None = None, note: str = ""
+) -> WalletEntry:
+    """Promotional credit (a red packet, a referral reward) into the member's BONUS: gift money is
+    spent like a top-up's bonus and never paid out as principal.
+
+    Runs in the caller's transaction. Idempotent on reference: the same reference again returns the
+    first entry (with another amount: IDEMPOTENCY_CONFLICT). A frozen wallet still takes it (the
+    freeze stops spending); a deleted account does not."""
+    amount = valid_amount(amount)
+    _check_reference(reference)
+    if not Member.objects.filter(pk=member_id, anonymised_at__isnull=True).exists():
+        raise not_found("member")
+    wallet = _wallet_for_credit(member_id)
+    if (first := _first_entry(wallet.pk, EntryKind.GIFT, reference)) is not None:
+        if first.amount != amount:
+            raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this gift reference was used with another amount")
+        return first
+    entry = WalletEntry.objects.create(
+        wallet=wallet,
+        kind=EntryKind.GIFT,
+        principal_delta=0,
+        bonus_delta=amount,
+        reference=reference,
+        actor_id=actor_id,
+        note=note[:255],
+    )  # the UNIQUE (wallet, kind, reference) row first: a racing duplicate fails before any credit
+    Wallet.objects.filter(pk=wallet.pk).update(bonus=F("bonus") + amount)
+    return entry
+
+
 def fail_top_up(*, top_up_id: int, gateway_txn_id: str | None = None) -> bool:
     """Pending -> failed (the gateway said no, or took a wrong amount); False if it was settled."""
     fields: dict = {"state": TopUp.State.FAILED}
