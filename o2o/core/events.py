@@ -42,5 +42,7 @@ ORDER_RETURNED = "order.returned"  # goods came back after hand-over (partial or
 ORDER_COMPLETED = "order.completed"  # the return window closed: final for commission and points
 # `member=<Member>, given=<bool>, at=<datetime>, source=<str>`: a member gave or withdrew marketing consent.
 MARKETING_CONSENT_CHANGED = "member.marketing_consent_changed"
+# `member=<Member>`: a new member joined (members.register_member, in its transaction).
+MEMBER_REGISTERED = "member.registered"
 # Money went back on one tender of an order (payments): `payment=<Payment>`, `refund=<Refund>`.
 TENDER_REFUNDED = "payment.tender_refunded"

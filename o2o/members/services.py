@@ -96,6 +96,8 @@ def register_member(
         )
         if member.anonymised_at is not None:  # a deleted account never signs in or joins again
             raise DomainError(ErrorCode.MEMBER_ANONYMISED, "this account was deleted")
+        if created:  # welcome gifts (coupons) come with the member or not at all
+            events.publish(events.MEMBER_REGISTERED, member=member)
         given = created and marketing_consent
         if marketing_consent and not created:
             # Consent given now by a member who had not given it; an earlier consent keeps its record.
