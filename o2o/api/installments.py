@@ -29,6 +29,9 @@ class PlanIn(Schema):
     down_payment_method: RepaymentMethod | None = Field(
         None, description="At the counter: how the down payment is paid now. Online: leave out (pay it at the gateway)."
     )
+    member_code: str | None = Field(
+        None, min_length=1, max_length=40, description="At the counter: the member's payment code (their consent)."
+    )
 
 
 class DueOut(Schema):
@@ -145,7 +148,10 @@ def set_up_plan(request: HttpRequest, order_id: Id, payload: PlanIn, idempotency
     who = actor(request)
     order = get_order_for(actor=who, order_id=order_id)
     plan_request = installments.PlanRequest(
-        periods=payload.periods, down_payment=payload.down_payment, down_payment_method=payload.down_payment_method
+        periods=payload.periods,
+        down_payment=payload.down_payment,
+        down_payment_method=payload.down_payment_method,
+        member_code=payload.member_code,
     )
     plan = installments.set_up_plan(actor=who, order=order, request=plan_request, idempotency_key=idempotency_key)
     return Status(201, selectors.get_plan_for(actor=who, plan_id=plan.pk))

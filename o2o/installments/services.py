@@ -38,12 +38,12 @@ from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderState
 from o2o.payments.models import PaymentMethod
 from o2o.payments.services import record_tender
+from o2o.wallet import services as wallet
 
 logger = logging.getLogger("o2o.installments")
 
 ZERO = Decimal("0.00")
 OPEN_DUE_STATES = (DueState.DUE, DueState.OVERDUE)
-
 
 
 # --- setting a plan up ------------------------------------------------------------------------
@@ -56,6 +56,9 @@ class PlanRequest:
     # At the counter, how the customer pays the down payment now; online the member pays it
     # afterwards through the gateway (the order waits for it).
     down_payment_method: str | None = None
+    # At the counter, the payment code on the member's phone: their consent to owe the store
+    # (a clerk must not open credit in a member's name on an order that merely names them).
+    member_code: str | None = None
 
 
 def _check_request(actor: Actor, request: PlanRequest) -> None:
@@ -68,6 +71,10 @@ def _check_request(actor: Actor, request: PlanRequest) -> None:
         raise DomainError(ErrorCode.INVALID, "online, the down payment is paid through the gateway")
     if actor.member is None and request.down_payment > 0 and method not in RepaymentMethod.values:
         raise DomainError(ErrorCode.INVALID, "say how the down payment is paid: cash, card or store_qr")
+    if actor.member is None and not actor.system and not request.member_code:
+        raise DomainError(ErrorCode.INVALID, "at the counter, scan the member's payment code: they agree to the plan")
+    if actor.member is not None and request.member_code is not None:
+        raise DomainError(ErrorCode.INVALID, "a member sets up their own plan without a payment code")
 
 
 def set_up_plan(
@@ -80,6 +87,17 @@ def set_up_plan(
     A retry with the same idempotency key returns the first plan."""
     authorize(actor, Operation.SET_UP_INSTALLMENT_PLAN, location_id=order.selling_location_id)
     _check_request(actor, request)
+    if request.member_code is not None:
+        wallet.refuse_when_guessing_codes(actor)  # a scanner that guesses codes is stopped (429)
+    try:
+        return _set_up_once(actor=actor, order=order, request=request, idempotency_key=idempotency_key)
+    except DomainError as error:
+        if request.member_code is not None and error.code == ErrorCode.PAYMENT_CODE_INVALID:
+            wallet.count_failed_code(actor)  # after the rollback: the count must survive it
+        raise
+
+
+def _set_up_once(*, actor: Actor, order: Order, request: PlanRequest, idempotency_key: str | None) -> InstallmentPlan:
     result = run_once(
         scope=actor.idempotency_scope,
         operation=f"installment_plan:{order.pk}",
@@ -114,6 +132,8 @@ def _qualifies(order: Order) -> None:
 def _set_up(*, actor: Actor, order_id: int, request: PlanRequest) -> InstallmentPlan:
     order = lock_order(order_id)
     _qualifies(order)
+    if request.member_code is not None and wallet.redeem_payment_code(code=request.member_code) != order.member_id:
+        raise DomainError(ErrorCode.PAYMENT_CODE_INVALID, "this payment code belongs to another member")
     financed = order.total - selectors.tendered(order_id=order.pk) - request.down_payment
     if financed <= 0:
         raise DomainError(ErrorCode.INVALID, "the down payment leaves nothing to finance")

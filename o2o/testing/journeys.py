@@ -40,3 +40,11 @@ def place_counter_sale(*, clerk, sku, quantity: int = 1, member=None) -> Order:
             lines=[LineRequest(sku.pk, quantity)],
         ),
     )
+
+
+def payment_code_of(member) -> str:
+    """The payment code the member's phone shows (what a clerk scans)."""
+    from o2o.wallet.services import issue_payment_code
+
+    code, _row = issue_payment_code(actor=actor_for_member(member))
+    return code

@@ -29,7 +29,7 @@ from o2o.staff.models import CHAIN_WIDE_ROLES, Role
 from o2o.stores.models import Location
 from o2o.testing.api import ApiClient
 from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactory, SKUFactory
-from o2o.testing.journeys import pay_online, place_counter_sale
+from o2o.testing.journeys import pay_online, payment_code_of, place_counter_sale
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +318,13 @@ def _big_order(world, target, caller) -> Order:
     return place_order(actor=actor_for_member(member), member=member, request=request)
 
 
+def _plan_request(world, target, caller):
+    """A plan for the target's order: a clerk scans the member's payment code (their consent)."""
+    order = _big_order(world, target, caller)
+    body = {"periods": 3} | ({} if caller.member is not None else {"member_code": payment_code_of(order.member)})
+    return f"installments/orders/{order.pk}/plan", body
+
+
 def _plan(world, target, caller):
     from o2o.installments.services import PlanRequest, set_up_plan
 
@@ -382,7 +389,7 @@ CASES = [
     Case(
         Operation.SET_UP_INSTALLMENT_PLAN,
         "POST /api/v1/installments/orders/{order_id}/plan",
-        lambda w, t, c: (f"installments/orders/{_big_order(w, t, c).pk}/plan", {"periods": 3}),
+        _plan_request,
     ),  # fmt: skip
     Case(
         Operation.TAKE_INSTALLMENT_REPAYMENT,

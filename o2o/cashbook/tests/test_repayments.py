@@ -17,6 +17,7 @@ from o2o.installments.models import InstallmentRepayment
 from o2o.inventory.services import receive_stock
 from o2o.testing.api import as_staff
 from o2o.testing.factories import SKUFactory
+from o2o.testing.journeys import payment_code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def _cash_sale(api, store, sku) -> None:
 def _plan_for_two_tyres(api, store, tyre, member) -> tuple[dict, dict]:
     """1300.00 of tyres on a 3-month plan with nothing down: dues 433.33, 433.33, 433.34."""
     sale = _sell(api, store, tyre, 2, member_phone=member.phone)
-    plan = api.post(f"installments/orders/{sale['id']}/plan", {"periods": 3})
+    plan = api.post(f"installments/orders/{sale['id']}/plan", {"periods": 3, "member_code": payment_code_of(member)})
     assert plan.status_code == 201, plan.content
     return sale, plan.json()
 

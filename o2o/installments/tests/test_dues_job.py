@@ -19,7 +19,7 @@ from o2o.members.models import Member
 from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff
 from o2o.testing.factories import EmployeeFactory, SKUFactory
-from o2o.testing.journeys import place_counter_sale, place_pickup_order
+from o2o.testing.journeys import payment_code_of, place_counter_sale, place_pickup_order
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,11 @@ def test_the_job_catches_up_on_a_return_the_plan_missed(monkeypatch, store, cler
     sku = SKUFactory(price=D("600.00"))
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
     order = place_counter_sale(clerk=clerk, sku=sku, quantity=2, member=member)
-    plan_id = as_staff(clerk).post(f"installments/orders/{order.pk}/plan", {"periods": 3}).json()["id"]
+    plan_id = (
+        as_staff(clerk)
+        .post(f"installments/orders/{order.pk}/plan", {"periods": 3, "member_code": payment_code_of(member)})
+        .json()["id"]
+    )
     handlers = [h for h in events._handlers[events.TENDER_REFUNDED] if h is not reduce_plan_when_store_credit_refunded]
     monkeypatch.setitem(events._handlers, events.TENDER_REFUNDED, handlers)
     manager = as_staff(EmployeeFactory(home_location=store, role=Role.STORE_MANAGER))

@@ -14,6 +14,7 @@ from o2o.payments.models import Payment
 from o2o.staff.models import Role
 from o2o.testing.api import as_staff
 from o2o.testing.factories import EmployeeFactory, SKUFactory
+from o2o.testing.journeys import payment_code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_a_plan_with_a_fee_through_a_return_and_early_settlement(settings, store
                                    "member_phone": member.phone}).json()  # fmt: skip
     plan = counter.post(
         f"installments/orders/{sale['id']}/plan",
-        {"periods": 6, "down_payment": "100.00", "down_payment_method": "cash"},
+        {"periods": 6, "down_payment": "100.00", "down_payment_method": "cash", "member_code": payment_code_of(member)},
         headers={"Idempotency-Key": "plan-1"},
     ).json()
     assert [d["amount"] for d in plan["dues"]] == ["203.00"] * 6

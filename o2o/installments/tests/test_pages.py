@@ -15,7 +15,7 @@ from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.staff.models import Role
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
-from o2o.testing.journeys import place_counter_sale, place_pickup_order
+from o2o.testing.journeys import payment_code_of, place_counter_sale, place_pickup_order
 from o2o.web.auth import MEMBER_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_the_counter_sets_up_a_plan_takes_a_repayment_and_settles(store, clerk, 
 
     client.post(
         reverse("web:counter-installments-set-up", args=[order.pk]),
-        {"periods": "3", "down_payment": "0.00", "method": "cash", "key": "a"},
+        {"periods": "3", "down_payment": "0.00", "method": "cash", "key": "a", "member_code": payment_code_of(member)},
     )
     client.post(
         reverse("web:counter-installments-repay", args=[order.pk]), {"amount": "333.33", "method": "card", "key": "b"}
@@ -146,7 +146,7 @@ def test_the_counter_says_why_a_repayment_is_refused_and_takes_nothing(store, cl
     client.cookies["django_language"] = "en"
     client.post(
         reverse("web:counter-installments-set-up", args=[order.pk]),
-        {"periods": "3", "down_payment": "0.00", "method": "cash", "key": "a"},
+        {"periods": "3", "down_payment": "0.00", "method": "cash", "key": "a", "member_code": payment_code_of(member)},
     )
 
     response = client.post(

@@ -18,7 +18,7 @@ from o2o.payments.models import Payment
 from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
-from o2o.testing.journeys import pay_online, place_pickup_order
+from o2o.testing.journeys import pay_online, payment_code_of, place_pickup_order
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_a_clerk_sets_up_a_plan_with_a_cash_down_payment_and_the_order_is_paid(c
     # when the customer pays 200.00 down in cash and the rest over 6 months
     response = as_staff(clerk).post(
         f"installments/orders/{sale['id']}/plan",
-        {"periods": 6, "down_payment": "200.00", "down_payment_method": "cash"},
+        {"periods": 6, "down_payment": "200.00", "down_payment_method": "cash", "member_code": payment_code_of(member)},
     )
 
     # then two tenders cover the order: 200.00 cash and 1000.00 store credit in six dues
@@ -245,6 +245,55 @@ def test_a_counter_sale_without_a_member_cannot_be_financed(clerk, tyre):
     nothing_written()
 
 
+def test_a_clerk_cannot_open_credit_in_a_members_name_without_their_payment_code(clerk, member, half_tyre):
+    # given a counter sale that merely names the member (a phone number is enough for that)
+    sale = counter_sale(clerk, member, half_tyre, 2)
+
+    # when the clerk asks for a plan without the code on the member's phone
+    response = as_staff(clerk).post(f"installments/orders/{sale['id']}/plan", {"periods": 3})
+
+    # then nothing is financed
+    assert (response.status_code, problem_code(response)) == (422, "invalid")
+    nothing_written()
+
+
+def test_another_members_payment_code_is_no_consent(clerk, member, half_tyre):
+    sale = counter_sale(clerk, member, half_tyre, 2)
+    someone_else = payment_code_of(MemberFactory())
+
+    response = as_staff(clerk).post(
+        f"installments/orders/{sale['id']}/plan", {"periods": 3, "member_code": someone_else}
+    )
+
+    assert (response.status_code, problem_code(response)) == (422, "payment_code_invalid")
+    nothing_written()
+
+
+def test_a_used_payment_code_is_no_consent_twice(clerk, member, half_tyre):
+    first_sale = counter_sale(clerk, member, half_tyre, 1)
+    second_sale = counter_sale(clerk, member, half_tyre, 1)
+    code = payment_code_of(member)
+    as_staff(clerk).post(f"installments/orders/{first_sale['id']}/plan", {"periods": 3, "member_code": code})
+
+    response = as_staff(clerk).post(
+        f"installments/orders/{second_sale['id']}/plan", {"periods": 3, "member_code": code}
+    )
+
+    assert problem_code(response) == "payment_code_invalid"
+    assert InstallmentPlan.objects.get().order_id == first_sale["id"]
+
+
+def test_a_member_sets_up_their_own_plan_without_a_code(member, store, half_tyre):
+    order = place_pickup_order(member=member, store=store, sku=half_tyre)
+
+    response = as_member(member).post(
+        f"installments/orders/{order.pk}/plan", {"periods": 3, "member_code": payment_code_of(member)}
+    )
+
+    assert (response.status_code, problem_code(response)) == (422, "invalid")
+    nothing_written()
+
+
 # --- repayments -------------------------------------------------------------------------------
 
 
@@ -373,7 +422,11 @@ def test_the_member_sees_their_plans_and_nobody_elses(plan, member):
 def test_a_return_reduces_the_last_dues_first(clerk, manager, member, half_tyre):
     # given two tyres (1200.00) on a 3-period plan: 400.00 a month
     sale = counter_sale(clerk, member, half_tyre, 2)
-    plan = as_staff(clerk).post(f"installments/orders/{sale['id']}/plan", {"periods": 3}).json()
+    plan = (
+        as_staff(clerk)
+        .post(f"installments/orders/{sale['id']}/plan", {"periods": 3, "member_code": payment_code_of(member)})
+        .json()
+    )
 
     # when one tyre (600.00) comes back
     response = as_staff(manager).post(
@@ -395,7 +448,11 @@ def test_a_return_reduces_the_last_dues_first(clerk, manager, member, half_tyre)
 def test_a_full_return_after_repayments_hands_the_repaid_money_back(clerk, manager, member, half_tyre):
     # given a 3-period plan on 1200.00 with the first 400.00 repaid
     sale = counter_sale(clerk, member, half_tyre, 2)
-    plan = as_staff(clerk).post(f"installments/orders/{sale['id']}/plan", {"periods": 3}).json()
+    plan = (
+        as_staff(clerk)
+        .post(f"installments/orders/{sale['id']}/plan", {"periods": 3, "member_code": payment_code_of(member)})
+        .json()
+    )
     as_staff(clerk).post(f"installments/plans/{plan['id']}/repayments", {"amount": "400.00", "method": "cash"})
 
     # when everything comes back

@@ -34,6 +34,11 @@ class SetUpForm(forms.Form):
         label=gettext_lazy("Down payment"), min_value=0, max_digits=12, decimal_places=2, initial="0.00"
     )
     method = forms.ChoiceField(label=gettext_lazy("Down payment paid by"), choices=RepaymentMethod.choices)
+    member_code = forms.CharField(
+        label=gettext_lazy("Member's payment code"),
+        max_length=40,
+        help_text=gettext_lazy("Scan the code on the member's phone: they agree to the plan."),
+    )
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
 
@@ -105,13 +110,16 @@ def set_up(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _find_by_id(request, order_id)
     form = SetUpForm(request.POST)
     if order is None or not form.is_valid():
-        messages.error(request, _("Check the plan: periods, a down payment in yuan and how it is paid."))
+        messages.error(
+            request, _("Check the plan: periods, a down payment in yuan, how it is paid and the member's payment code.")
+        )
         return _back(order.number if order else "")
     data = form.cleaned_data
     plan_request = installments.PlanRequest(
         periods=data["periods"],
         down_payment=data["down_payment"],
         down_payment_method=data["method"] if data["down_payment"] else None,
+        member_code=data["member_code"].strip(),
     )
     return _done(
         request,
