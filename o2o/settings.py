@@ -264,6 +264,8 @@ O2O_RETURN_WINDOW_DAYS = env_int("O2O_RETURN_WINDOW_DAYS", 7)
 O2O_UNCOLLECTED_GRACE_DAYS = env_int("O2O_UNCOLLECTED_GRACE_DAYS", 0)
 O2O_REFUND_MAX_ATTEMPTS = env_int("O2O_REFUND_MAX_ATTEMPTS", 8)
 O2O_REFUND_RETRY_SECONDS = env_int("O2O_REFUND_RETRY_SECONDS", 60)
+# Marketing broadcasts (docs/marketing.md): at most this many marketing messages per member in 7 days.
+O2O_MARKETING_MESSAGES_PER_WEEK = env_int("O2O_MARKETING_MESSAGES_PER_WEEK", 2)
 # Installments through the gateway's own product (docs/money.md): orders of at least
 # O2O_INSTALLMENT_MIN_AMOUNT; the gateway's fee per number of periods, borne by the merchant or the customer.
 O2O_INSTALLMENT_MIN_AMOUNT = Decimal(env_str("O2O_INSTALLMENT_MIN_AMOUNT", "1000.00"))

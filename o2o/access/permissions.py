@@ -63,6 +63,11 @@ class Operation(StrEnum):
     REFUND_WALLET_PRINCIPAL = "refund_wallet_principal"  # principal paid back; the bonus is forfeited
     MANAGE_TOP_UP_TIERS = "manage_top_up_tiers"
     VIEW_WALLET_LIABILITIES = "view_wallet_liabilities"
+    # campaigns, segments and broadcasts (docs/marketing.md)
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # create, change and end campaigns
+    VIEW_CAMPAIGNS = "view_campaigns"  # a read: campaigns, their offers and reports (counts, no phones)
+    MANAGE_SEGMENTS = "manage_segments"  # segment rules and their live counts (never member lists)
+    SEND_BROADCASTS = "send_broadcasts"  # message templates and broadcasts to a segment
     # coupons (docs/coupons.md)
     CLAIM_COUPON = "claim_coupon"  # a member takes a coupon from the claim centre
     MANAGE_COUPON_TEMPLATES = "manage_coupon_templates"  # create, (de)activate, see issued/used counts
@@ -124,6 +129,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.REFUND_WALLET_PRINCIPAL: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
     Operation.MANAGE_TOP_UP_TIERS: frozenset({Role.HQ}),
     Operation.VIEW_WALLET_LIABILITIES: frozenset({Role.HQ}),
+    Operation.MANAGE_CAMPAIGNS: frozenset({Role.MARKETER, Role.HQ}),
+    Operation.VIEW_CAMPAIGNS: frozenset({Role.MARKETER, Role.HQ, Role.ONLINE_OPERATOR}),
+    Operation.MANAGE_SEGMENTS: frozenset({Role.MARKETER, Role.HQ}),
+    Operation.SEND_BROADCASTS: frozenset({Role.MARKETER, Role.HQ}),
     Operation.CLAIM_COUPON: frozenset({MEMBER}),
     Operation.MANAGE_COUPON_TEMPLATES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.GRANT_COUPONS: frozenset({Role.MARKETER, Role.HQ}),

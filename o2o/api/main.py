@@ -7,6 +7,7 @@ from o2o.api.auth import AUTH
 from o2o.api.cashbook import router as cashbook_router
 from o2o.api.installments import router as installments_router
 from o2o.api.loyalty import router as loyalty_router
+from o2o.api.marketing import router as marketing_router
 from o2o.api.parsers import install as accept_json_bodies_only
 from o2o.api.privacy import router as privacy_router
 from o2o.api.wallet import router as wallet_router
@@ -28,6 +29,7 @@ api.add_router("/orders", orders.router)
 api.add_router("/payments", payments.router)
 api.add_router("/wallet", wallet_router)
 api.add_router("/loyalty", loyalty_router)
+api.add_router("/marketing", marketing_router)
 api.add_router("/installments", installments_router)
 api.add_router("/cashbook", cashbook_router)
 api.add_router("/pickup", pickup.router)
