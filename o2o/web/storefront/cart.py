@@ -93,10 +93,11 @@ class Cart:
 
 
 def priced(
-    lines: list[CartLine], member: Member | None, fulfilment: str = "pickup"
+    lines: list[CartLine], member: Member | None, fulfilment: str = "pickup", coupon_ids: tuple[int, ...] = ()
 ) -> tuple[list[CartLine], pricing.PricedCart | None]:
-    """The cart priced by `pricing.price_cart` as an order would be (member benefits, delivery fee),
-    at chain-wide online prices (no store is chosen yet); the lines carry their discounts and net."""
+    """The cart priced by `pricing.price_cart` as an order would be (member benefits, the chosen
+    coupon, delivery fee), at chain-wide online prices (no store is chosen yet); the lines carry
+    their discounts and net."""
     sellable = [line for line in lines if line.unit_price is not None]
     if not sellable:
         return lines, None
@@ -108,6 +109,7 @@ def priced(
         fulfilment=fulfilment,
         prices={line.sku.pk: line.unit_price for line in sellable},
         skus={line.sku.pk: line.sku for line in sellable},
+        coupon_ids=coupon_ids,
     )
     by_sku = {line.sku_id: line for line in cart.lines}
     return [replace(line, priced=by_sku.get(line.sku.pk)) for line in lines], cart

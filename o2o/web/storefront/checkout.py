@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
+from o2o.coupons.models import Coupon
+from o2o.coupons.selectors import usable_coupons
 from o2o.loyalty.selectors import points_balance
 from o2o.loyalty.services import MAX_POINTS, points_value
 from o2o.orders.models import Fulfilment, Order, OrderState
@@ -24,10 +26,12 @@ from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments.selectors import pending_online_payment, succeeded_tenders
 from o2o.payments.services import TenderRequest, pay_order, payment_url, start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
+from o2o.pricing.cart import PricedCart
 from o2o.wallet.selectors import balance as wallet_balance
 from o2o.web.auth import member_page
 from o2o.web.storefront.cart import CHANNEL, Cart, CartLine
 from o2o.web.storefront.cart import priced as priced_cart
+from o2o.web.storefront.coupons import terms
 from o2o.web.storefront.forms import CheckoutForm
 from o2o.web.storefront.my_orders import order_or_404, seconds_left
 from o2o.web.storefront.pages import render_shop
@@ -49,18 +53,24 @@ def checkout(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your cart is empty."))
         return redirect("web:shop-cart")
     lines, priced = priced_cart(shopping_cart.lines(), request.member)
+    coupons = _usable(request, priced)
     if request.method == "POST":
-        form = CheckoutForm(request.POST)
+        form = CheckoutForm(request.POST, coupons=coupons)
         position = _posted_position(form) or position_for(request)
     else:
         position = position_for(request)
-        form = CheckoutForm(initial={"token": new_token(), "lat": position.latitude, "lng": position.longitude})
+        initial = {"token": new_token(), "lat": position.latitude, "lng": position.longitude}
+        form = CheckoutForm(initial=initial | {"coupon": request.GET.get("coupon", "")}, coupons=coupons)
+    coupon = _chosen(form, coupons)
+    coupon_ids = (coupon.pk,) if coupon else ()
+    if coupon_ids:  # the quote with the chosen coupon, as the order will be priced
+        lines, priced = priced_cart(lines, request.member, coupon_ids=coupon_ids)
     wanted = shopping_cart.quantities
     pickup_stores = pickup_stores_for(
         latitude=position.latitude, longitude=position.longitude, wanted=wanted, limit=PICKUP_CHOICES
     )
     if request.method == "POST" and form.is_valid() and not _unsellable(form, lines):
-        order = _place(request, form, position, wanted)
+        order = _place(request, form, position, wanted, coupon_ids)
         if order is not None:
             shopping_cart.clear()
             _remember(request, form.cleaned_data["token"], order)
@@ -74,12 +84,47 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "priced": priced,
         "total": priced.payable if priced else Cart.total(lines),
         # what delivery would add (the same prices; the member's level was read already)
-        "delivery_fee": priced_cart(lines, request.member, Fulfilment.DELIVERY)[1].delivery_fee if priced else None,
+        "delivery_fee": (
+            priced_cart(lines, request.member, Fulfilment.DELIVERY, coupon_ids)[1].delivery_fee if priced else None
+        ),
+        "coupon": coupon,
+        "coupon_off": _coupon_off(priced),
         "pickup_stores": [(s, is_open_now(s.nearby.location)) for s in pickup_stores],
         "position": position,
         "districts": districts(),
     }
     return render_shop(request, f"{T}checkout.html", context, nav="cart", status=422 if form.errors else 200)
+
+
+def _usable(request: HttpRequest, priced: PricedCart | None) -> dict[int, tuple[Coupon, str]]:
+    """The member's coupons usable online now that take something off this cart, by id, with their
+    terms. (No store is chosen yet: a coupon for some stores only is not offered online.)"""
+    if priced is None:
+        return {}
+    coupons = usable_coupons(
+        member_id=request.member.pk, channel=CHANNEL, location_id=None, priced_cart_lines=priced.lines
+    )
+    return {coupon.pk: (coupon, terms(coupon.template)) for coupon in coupons}
+
+
+def _chosen(form: CheckoutForm, coupons: dict[int, tuple[Coupon, str]]) -> Coupon | None:
+    """The coupon the member chose, if it is one of their usable ones (else the form says why)."""
+    value = form["coupon"].value()
+    try:
+        return coupons[int(value)][0] if value else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _coupon_off(priced: PricedCart | None) -> Decimal | None:
+    """What the chosen coupon takes off this cart (None: no coupon discount)."""
+    if priced is None:
+        return None
+    off = sum(
+        (d.amount for line in priced.lines for d in line.discounts if d.rule_ref.startswith("coupon:")),
+        Decimal("0.00"),
+    )
+    return off or None
 
 
 def _posted_position(form: CheckoutForm) -> Position | None:
@@ -95,7 +140,9 @@ def _unsellable(form: CheckoutForm, lines: list[CartLine]) -> bool:
     return bool(gone)
 
 
-def _place(request: HttpRequest, form: CheckoutForm, position: Position, wanted: dict[int, int]) -> Order | None:
+def _place(
+    request: HttpRequest, form: CheckoutForm, position: Position, wanted: dict[int, int], coupon_ids: tuple[int, ...]
+) -> Order | None:
     """Place the order, or put the reason on the form and answer None (nothing is written then)."""
     data = form.cleaned_data
     if data["fulfilment"] == Fulfilment.PICKUP:
@@ -112,6 +159,7 @@ def _place(request: HttpRequest, form: CheckoutForm, position: Position, wanted:
         fulfilment_location_id=location_id,
         lines=[LineRequest(sku_id, quantity) for sku_id, quantity in sorted(wanted.items())],
         delivery_address=data["delivery_address"] if data["fulfilment"] == Fulfilment.DELIVERY else "",
+        coupon_ids=coupon_ids,
     )
     try:
         return place_order(
@@ -136,6 +184,10 @@ def _checkout_problem(error: DomainError) -> str:
         ErrorCode.UNKNOWN_SKU: _("Some items are no longer sold online. Remove them from your cart."),
         ErrorCode.NO_PRICE: _("Some items are no longer sold online. Remove them from your cart."),
         ErrorCode.IDEMPOTENCY_CONFLICT: _("This checkout was already sent with other choices. Check My orders."),
+        ErrorCode.COUPON_UNAVAILABLE: _(
+            "This coupon cannot be used for this order (used, expired, not valid at this store, "
+            "or the order does not meet its terms). Choose another or none."
+        ),
     }
     return problems.get(error.code, _("The order could not be placed. Check your choices and try again."))
 

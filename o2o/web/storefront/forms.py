@@ -41,6 +41,18 @@ class CheckoutForm(forms.Form):
     # Where the customer is (browser or district), to choose the location that ships.
     lat = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(min_value=-180, max_value=180, widget=forms.HiddenInput)
+    # One of the member's usable coupons (the choices are set per member), or none.
+    coupon = forms.ChoiceField(
+        label=_("Coupon"),
+        required=False,
+        error_messages={"invalid_choice": _("This coupon cannot be used for this order. Choose another or none.")},
+    )
+
+    def __init__(self, *args, coupons: dict | None = None, **kwargs) -> None:
+        """`coupons`: the member's usable coupons, id -> (coupon, terms)."""
+        super().__init__(*args, **kwargs)
+        offered = [(str(pk), f"{coupon.template.name} · {terms}") for pk, (coupon, terms) in (coupons or {}).items()]
+        self.fields["coupon"].choices = [("", _("No coupon")), *offered]
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from o2o.web.storefront import checkout, installments, my_orders, points, views
+from o2o.web.storefront import coupons as coupon_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("checkout/", checkout.checkout, name="shop-checkout"),
     path("my-data/", include("o2o.web.storefront.my_data")),
     path("points/", points.my_points, name="shop-points"),
+    path("coupons/", coupon_pages.my_coupons, name="shop-coupons"),
+    path("coupons/claim/", coupon_pages.claim_centre, name="shop-coupons-claim"),
     path("orders/", my_orders.order_list, name="shop-orders"),
     path("orders/<int:order_id>/", my_orders.order_detail, name="shop-order"),
     path("orders/<int:order_id>/status/", my_orders.order_status, name="shop-order-status"),
