@@ -73,6 +73,11 @@ class Operation(StrEnum):
     MANAGE_COUPON_TEMPLATES = "manage_coupon_templates"  # create, (de)activate, see issued/used counts
     GRANT_COUPONS = "grant_coupons"  # issue a template's coupons to chosen members (a segment)
     GRANT_REMEDY_COUPON = "grant_remedy_coupon"  # an apology coupon for a failed step, with a reason
+    # group buys and chain sign-ups (docs/groupbuy.md)
+    MANAGE_GROUP_BUYS = "manage_group_buys"  # create a group-buy offer, see its groups and counts
+    JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
+    MANAGE_CHAIN_LISTS = "manage_chain_lists"  # publish a store's sign-up list, see its entries, close it
+    SIGN_UP_TO_CHAIN = "sign_up_to_chain"  # add, change or cancel one's entry before the cut-off
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -137,6 +142,11 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.MANAGE_COUPON_TEMPLATES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.GRANT_COUPONS: frozenset({Role.MARKETER, Role.HQ}),
     Operation.GRANT_REMEDY_COUPON: frozenset({Role.CS_AGENT, Role.STORE_MANAGER, Role.HQ}),
+    Operation.MANAGE_GROUP_BUYS: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
+    Operation.JOIN_GROUP_BUY: frozenset({MEMBER}),
+    # A store manager for their own store (the locations they see); HQ for any store.
+    Operation.MANAGE_CHAIN_LISTS: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.SIGN_UP_TO_CHAIN: frozenset({MEMBER}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

@@ -109,6 +109,8 @@ def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
     now = timezone.now()
     with transaction.atomic(durable=True):
         order = lock_order(voucher.order_id)  # the one lock order: the order row first
+        if order.on_hold:  # paid, waiting for its group buy to complete: nothing is handed over yet
+            raise DomainError(ErrorCode.VOUCHER_NOT_REDEEMABLE, "this order is on hold", state="on_hold")
         redeemed = PickupVoucher.objects.filter(
             pk=voucher.pk, state=PickupVoucher.State.ISSUED, expires_at__gt=now
         ).update(state=PickupVoucher.State.REDEEMED, redeemed_at=now, redeemed_by=actor.user)

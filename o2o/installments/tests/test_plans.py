@@ -265,13 +265,13 @@ def test_another_members_payment_code_is_no_consent(clerk, member, half_tyre):
         f"installments/orders/{sale['id']}/plan", {"periods": 3, "member_code": someone_else}
     )
 
-    assert (response.status_code, problem_code(response)) == (422, "payment_code_invalid")
+    assert (response.status_code, problem_code(response)) == (409, "payment_code_invalid")
     nothing_written()
 
 
 def test_a_used_payment_code_is_no_consent_twice(clerk, member, half_tyre):
-    first_sale = counter_sale(clerk, member, half_tyre, 1)
-    second_sale = counter_sale(clerk, member, half_tyre, 1)
+    first_sale = counter_sale(clerk, member, half_tyre, 2)
+    second_sale = counter_sale(clerk, member, half_tyre, 2)
     code = payment_code_of(member)
     as_staff(clerk).post(f"installments/orders/{first_sale['id']}/plan", {"periods": 3, "member_code": code})
 
