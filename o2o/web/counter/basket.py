@@ -30,6 +30,7 @@ class Counter:
     location_id: int
     lines: dict[int, int] = field(default_factory=dict)  # sku_id -> quantity, in the order rung up
     member_id: int | None = None
+    coupon_id: int | None = None  # one of the member's coupons applied to the sale
     # The idempotency key of the sale being rung up; a new one once it is sold.
     token: str = field(default_factory=new_token)
     sold: dict[str, int] = field(default_factory=dict)  # token -> order id, for a late second tap
@@ -53,10 +54,21 @@ class Counter:
     def member(self) -> Member | None:
         return member_by_id(member_id=self.member_id) if self.member_id else None
 
+    def set_member(self, member_id: int | None) -> None:
+        """Another customer at the counter: the coupon applied for the last one goes with them."""
+        if member_id != self.member_id:
+            self.coupon_id = None
+        self.member_id = member_id
+
+    @property
+    def coupon_ids(self) -> tuple[int, ...]:
+        return (self.coupon_id,) if self.coupon_id and self.member_id else ()
+
     def finish(self, token: str, order_id: int, *, basket_sold: bool) -> None:
         """An order was paid: remember its token, and clear the counter for the next customer."""
         self.sold = dict(list(self.sold.items())[-(SOLD_REMEMBERED - 1) :]) | {token: order_id}
         self.member_id = None
+        self.coupon_id = None
         if basket_sold:
             self.lines = {}
             self.token = new_token()
@@ -70,6 +82,7 @@ def load(request: HttpRequest) -> Counter:
         location_id=request.location_id,
         lines={int(sku_id): int(quantity) for sku_id, quantity in data.get("lines", {}).items()},
         member_id=data.get("member_id"),
+        coupon_id=data.get("coupon_id"),
         token=data.get("token") or new_token(),
         sold=dict(data.get("sold", {})),
     )
@@ -80,6 +93,7 @@ def save(request: HttpRequest, counter: Counter) -> None:
         "location_id": counter.location_id,
         "lines": {str(sku_id): quantity for sku_id, quantity in counter.lines.items()},
         "member_id": counter.member_id,
+        "coupon_id": counter.coupon_id,
         "token": counter.token,
         "sold": counter.sold,
     }
@@ -134,6 +148,7 @@ class PricedBasket:
     total: Decimal  # payable
     subtotal: Decimal = Decimal("0.00")
     discount_total: Decimal = Decimal("0.00")
+    coupon_off: Decimal = Decimal("0.00")  # what the applied coupon takes off (part of discount_total)
 
     @property
     def names(self) -> dict[int, str]:
@@ -162,9 +177,13 @@ def price_basket(counter: Counter, store: Location) -> PricedBasket:
         fulfilment=Fulfilment.IN_STORE,
         prices=prices,
         skus=skus,
+        coupon_ids=counter.coupon_ids,
     )
     lines = [
         PricedLine(skus[p.sku_id], p.quantity, p.unit_price, p.gross, stock[p.sku_id], p.discounts, p.net)
         for p in cart.lines
     ]
-    return PricedBasket(lines, cart.payable, cart.subtotal, cart.discount_total)
+    coupon_off = sum(
+        (d.amount for line in cart.lines for d in line.discounts if d.rule_ref.startswith("coupon:")), Decimal("0.00")
+    )
+    return PricedBasket(lines, cart.payable, cart.subtotal, cart.discount_total, coupon_off)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from o2o.access.members import look_up_member, register_member_at_counter
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.web.counter import basket
+from o2o.web.counter.coupons import coupon_context
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import explain
 from o2o.web.counter.forms import PhoneForm, RegisterForm
@@ -26,6 +27,8 @@ def _answer(request: HttpRequest, counter: basket.Counter, status: int = 200, **
             messages.error(request, context["error"])
         return redirect(PAGES[back])
     context = {"customer": Customer.of(counter.member()), "back": back, **context}
+    if back == "sale":  # the member's coupons come (or go) with them
+        context |= {**coupon_context(counter, request.location_id), "coupons_oob": True}
     return render(request, PARTIAL, context, status=status)
 
 
@@ -43,7 +46,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         if error.code == ErrorCode.NOT_FOUND:  # offer to sign the phone up
             return _answer(request, counter, phone_form=form, register_form=RegisterForm(initial={"phone": phone}))
         return _answer(request, counter, 422, phone_form=form, error=explain(error))
-    counter.member_id = member.pk
+    counter.set_member(member.pk)
     return _answer(request, counter)
 
 
@@ -64,7 +67,7 @@ def register(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         return _answer(request, counter, 422, register_form=form, error=explain(error))
-    counter.member_id = member.pk
+    counter.set_member(member.pk)
     notice = _("New member signed up.") if created else _("This phone was already a member.")
     return _answer(request, counter, notice=notice)
 
@@ -73,5 +76,5 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_POST
 def forget(request: HttpRequest) -> HttpResponse:
     counter = basket.load(request)
-    counter.member_id = None
+    counter.set_member(None)
     return _answer(request, counter)

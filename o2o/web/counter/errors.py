@@ -78,5 +78,9 @@ def explain(error: DomainError, *, sku_names: dict[int, str] | None = None) -> s
         ErrorCode.INSUFFICIENT_BALANCE: _("The member's stored value does not cover that amount."),
         ErrorCode.WALLET_FROZEN: _("The member's stored value is frozen. Take another payment method."),
         ErrorCode.TENDERS_EXCEED_PAYABLE: _("That is more than the sale costs. Lower the amount from stored value."),
+        ErrorCode.COUPON_UNAVAILABLE: _(
+            "The coupon cannot be used for this sale (used meanwhile, expired, or the basket does not meet "
+            "its terms). Take it off and take payment again."
+        ),
     }
     return messages.get(error.code) or _("This could not be done: %(reason)s") % {"reason": error.message}

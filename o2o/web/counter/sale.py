@@ -14,6 +14,7 @@ from o2o.orders.models import Fulfilment
 from o2o.orders.services import OrderRequest
 from o2o.web.counter import basket
 from o2o.web.counter.checkout import sell
+from o2o.web.counter.coupons import coupon_context
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import explain
 from o2o.web.counter.forms import BarcodeForm, LineForm, SaleCheckoutForm, SearchForm
@@ -34,6 +35,7 @@ def _context(request: HttpRequest, counter: basket.Counter, **extra) -> dict:
         "search_form": SearchForm(),
         "checkout_form": SaleCheckoutForm(initial={"method": "cash"}),
         "back": "sale",
+        **coupon_context(counter, request.location_id),
         **extra,
     }
 
@@ -141,6 +143,7 @@ def pay(request: HttpRequest) -> HttpResponse:
                 fulfilment=Fulfilment.IN_STORE,
                 fulfilment_location_id=request.location_id,
                 lines=counter.line_requests(),
+                coupon_ids=counter.coupon_ids,
             )
             try:
                 order = sell(

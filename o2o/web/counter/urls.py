@@ -3,6 +3,7 @@
 from django.urls import path
 
 from o2o.web.counter import aisle, customer, installments, pickup, returns, sale, views
+from o2o.web.counter import coupons as coupon_pages
 from o2o.web.counter import wallet as wallet_pages
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("sale/clear/", sale.clear, name="counter-sale-clear"),
     path("sale/search/", sale.search, name="counter-sale-search"),
     path("sale/pay/", sale.pay, name="counter-sale-pay"),
+    path("sale/coupon/", coupon_pages.apply, name="counter-sale-coupon"),
+    path("sale/coupon/remove/", coupon_pages.remove, name="counter-sale-coupon-remove"),
     path("customer/", customer.lookup, name="counter-customer"),
     path("customer/register/", customer.register, name="counter-customer-register"),
     path("customer/forget/", customer.forget, name="counter-customer-forget"),
