@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     COUPON_QUOTA_EXHAUSTED = "coupon_quota_exhausted"  # the template's quota is all issued
     COUPON_LIMIT_REACHED = "coupon_limit_reached"  # the member holds the template's per-member limit
     COUPON_UNAVAILABLE = "coupon_unavailable"  # chosen coupon not usable on this order (used, expired...)
+    # promotions (docs/promotions.md)
+    PROMOTION_LIMIT_REACHED = "promotion_limit_reached"  # the member bought the most units a timed price allows
     # flash sales (docs/flashsale.md)
     FLASH_SALE_SOLD_OUT = "flash_sale_sold_out"
     FLASH_SALE_NOT_OPEN = "flash_sale_not_open"  # before its opening second, or closed
@@ -104,6 +106,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.COUPON_QUOTA_EXHAUSTED: 409,
     ErrorCode.COUPON_LIMIT_REACHED: 409,
     ErrorCode.COUPON_UNAVAILABLE: 409,
+    ErrorCode.PROMOTION_LIMIT_REACHED: 409,
     ErrorCode.FLASH_SALE_SOLD_OUT: 409,
     ErrorCode.FLASH_SALE_NOT_OPEN: 409,
     ErrorCode.FLASH_SALE_LIMIT_REACHED: 409,

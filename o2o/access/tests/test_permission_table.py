@@ -538,6 +538,39 @@ CASES = [
 ]
 
 
+# automatic promotions (docs/promotions.md)
+def _promotion_body(world, target, caller) -> dict:
+    return {"name": "满100减10", "kind": "spend_tiers", "starts_at": "2026-01-01T00:00:00+08:00",
+            "tiers": [{"threshold": "100.00", "amount_off": "10.00"}]}  # fmt: skip
+
+
+def _promotion_active(world, target, caller):
+    from datetime import UTC, datetime
+
+    from o2o.promotions.services import PromotionSpec, create_promotion
+
+    spec = PromotionSpec(name="九折", kind="category_percent", starts_at=datetime.now(tz=UTC), percent=Decimal(10),
+                         sku_ids=(world.sku_id,))  # fmt: skip
+    return f"promotions/{create_promotion(actor=SYSTEM, spec=spec).pk}/active", {"active": True}
+
+
+def _promotion_preview(world, target, caller):
+    lines = [{"sku_id": world.sku_id, "quantity": 10}]
+    return "promotions/preview", {"promotion": _promotion_body(world, target, caller), "channel": "app", "lines": lines}
+
+
+CASES += [
+    Case(Operation.MANAGE_PROMOTIONS, "POST /api/v1/promotions", lambda w, t, c: ("promotions", _promotion_body(w, t, c)),  # noqa: E501
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_PROMOTIONS, "POST /api/v1/promotions/{promotion_id}/active", _promotion_active,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_PROMOTIONS, "POST /api/v1/promotions/preview", _promotion_preview, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_PROMOTIONS, "GET /api/v1/promotions", lambda w, t, c: ("promotions", None), asked_at="none",
+         on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture
 def world() -> World:
     sku = SKUFactory(price=Decimal("12.00"))
