@@ -73,6 +73,8 @@ class Operation(StrEnum):
     MANAGE_COUPON_TEMPLATES = "manage_coupon_templates"  # create, (de)activate, see issued/used counts
     GRANT_COUPONS = "grant_coupons"  # issue a template's coupons to chosen members (a segment)
     GRANT_REMEDY_COUPON = "grant_remedy_coupon"  # an apology coupon for a failed step, with a reason
+    # flash sales (docs/flashsale.md); buying one is PLACE_ONLINE_ORDER
+    MANAGE_FLASH_SALES = "manage_flash_sales"  # create a sale, see its sold and held counts
     # automatic promotions (docs/promotions.md)
     MANAGE_PROMOTIONS = "manage_promotions"  # create, preview, switch on/off, list; clearance suggestions
     # group buys and chain sign-ups (docs/groupbuy.md)
@@ -144,6 +146,7 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.MANAGE_COUPON_TEMPLATES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.GRANT_COUPONS: frozenset({Role.MARKETER, Role.HQ}),
     Operation.GRANT_REMEDY_COUPON: frozenset({Role.CS_AGENT, Role.STORE_MANAGER, Role.HQ}),
+    Operation.MANAGE_FLASH_SALES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.MANAGE_PROMOTIONS: frozenset({Role.MARKETER, Role.HQ}),
     Operation.MANAGE_GROUP_BUYS: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.JOIN_GROUP_BUY: frozenset({MEMBER}),

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
 from o2o.api.cashbook import router as cashbook_router
+from o2o.api.flashsale import router as flashsale_router
 from o2o.api.groupbuy import chain_router, group_buys, groups
 from o2o.api.installments import router as installments_router
 from o2o.api.loyalty import router as loyalty_router
@@ -31,6 +32,7 @@ api.add_router("/orders", orders.router)
 api.add_router("/payments", payments.router)
 api.add_router("/wallet", wallet_router)
 api.add_router("/loyalty", loyalty_router)
+api.add_router("/flash-sales", flashsale_router)
 api.add_router("/group-buys", group_buys)
 api.add_router("/groups", groups)
 api.add_router("/chains", chain_router)

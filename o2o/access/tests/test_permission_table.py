@@ -592,6 +592,35 @@ def _caller(kind: str, world: World) -> Caller:
     return Caller(kind, actor_for_user(employee.user), ApiClient(user=employee.user))
 
 
+# flash sales (docs/flashsale.md)
+def _flash_sale_body(world, target, caller):
+    from django.utils import timezone
+
+    now = timezone.now()
+    return "flash-sales", {"sku_id": world.sku_id, "location_id": target.pk, "price": "5.00", "quantity": 2,
+                           "starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=1)).isoformat()}  # fmt: skip
+
+
+def _flash_sale_purchase(world, target, caller):
+    from django.utils import timezone
+
+    from o2o.flashsale.services import create_flash_sale
+
+    _stock(world, target)
+    now = timezone.now()
+    sale = create_flash_sale(actor=SYSTEM, sku_id=world.sku_id, location_id=target.pk, price=Decimal("5.00"),
+                             quantity=2, per_member_limit=1, starts_at=now - timedelta(minutes=1),
+                             ends_at=now + timedelta(hours=1))  # fmt: skip
+    return f"flash-sales/{sale.pk}/orders", {}
+
+
+CASES += [
+    Case(Operation.MANAGE_FLASH_SALES, "POST /api/v1/flash-sales", _flash_sale_body, asked_at="none", on_orders=False),
+    Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/flash-sales/{sale_id}/orders", _flash_sale_purchase,
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
