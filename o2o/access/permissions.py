@@ -77,6 +77,9 @@ class Operation(StrEnum):
     MANAGE_FLASH_SALES = "manage_flash_sales"  # create a sale, see its sold and held counts
     # automatic promotions (docs/promotions.md)
     MANAGE_PROMOTIONS = "manage_promotions"  # create, preview, switch on/off, list; clearance suggestions
+    # referral, red packets, check-ins (docs/rewards.md)
+    MANAGE_REWARDS = "manage_rewards"  # referral programmes, red packets, check-in points and their reports
+    CLAIM_REWARD = "claim_reward"  # a member's share link, red-packet share, store check-in
     # group buys and chain sign-ups (docs/groupbuy.md)
     MANAGE_GROUP_BUYS = "manage_group_buys"  # create a group-buy offer, see its groups and counts
     JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
@@ -148,6 +151,8 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.GRANT_REMEDY_COUPON: frozenset({Role.CS_AGENT, Role.STORE_MANAGER, Role.HQ}),
     Operation.MANAGE_FLASH_SALES: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.MANAGE_PROMOTIONS: frozenset({Role.MARKETER, Role.HQ}),
+    Operation.MANAGE_REWARDS: frozenset({Role.MARKETER, Role.HQ}),
+    Operation.CLAIM_REWARD: frozenset({MEMBER}),
     Operation.MANAGE_GROUP_BUYS: frozenset({Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ}),
     Operation.JOIN_GROUP_BUY: frozenset({MEMBER}),
     # A store manager for their own store (the locations they see); HQ for any store.

@@ -53,6 +53,13 @@ class ErrorCode(StrEnum):
     REPAYMENT_EXCEEDS_OWED = "repayment_exceeds_owed"
     ACCOUNT_HAS_OPEN_BUSINESS = "account_has_open_business"  # open orders, wallet principal, plans
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    # rewards: referral, red packets, check-ins (docs/rewards.md)
+    SELF_REFERRAL = "self_referral"
+    NOT_A_NEW_MEMBER = "not_a_new_member"  # an existing member cannot become someone's referred friend
+    REWARD_NOT_OPEN = "reward_not_open"  # outside the offer's window (or no programme running)
+    REWARD_HELD_OUT = "reward_held_out"  # the member is in the campaign's control group
+    REWARD_ALREADY_CLAIMED = "reward_already_claimed"
+    RED_PACKET_EMPTY = "red_packet_empty"
     # coupons (docs/coupons.md)
     COUPON_QUOTA_EXHAUSTED = "coupon_quota_exhausted"  # the template's quota is all issued
     COUPON_LIMIT_REACHED = "coupon_limit_reached"  # the member holds the template's per-member limit
@@ -103,6 +110,12 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.MEMBER_ANONYMISED: 410,
     ErrorCode.REPAYMENT_EXCEEDS_OWED: 409,
     ErrorCode.ACCOUNT_HAS_OPEN_BUSINESS: 409,
+    ErrorCode.SELF_REFERRAL: 422,
+    ErrorCode.NOT_A_NEW_MEMBER: 409,
+    ErrorCode.REWARD_NOT_OPEN: 409,
+    ErrorCode.REWARD_HELD_OUT: 403,
+    ErrorCode.REWARD_ALREADY_CLAIMED: 409,
+    ErrorCode.RED_PACKET_EMPTY: 409,
     ErrorCode.COUPON_QUOTA_EXHAUSTED: 409,
     ErrorCode.COUPON_LIMIT_REACHED: 409,
     ErrorCode.COUPON_UNAVAILABLE: 409,

@@ -570,6 +570,79 @@ CASES += [
          on_orders=False),  # fmt: skip
 ]
 
+# referral, red packets, check-ins (docs/rewards.md)
+PUBLIC.update({
+    "POST /api/v1/rewards/referrals/sign-up": "a new customer signs up through a share link with a proven phone",
+    "POST /api/v1/rewards/check-ins/{code}/join": "a walk-in joins at a store's check-in QR with a proven phone",
+})  # fmt: skip
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _rewards_campaign():
+    from o2o.pricing.models import Campaign
+
+    return Campaign.objects.create(name="check-in week", starts_at=_now() - timedelta(days=1))
+
+
+def _rewards_window() -> dict:
+    now = _now()
+    return {"starts_at": (now - timedelta(minutes=1)).isoformat(), "ends_at": (now + timedelta(days=1)).isoformat()}
+
+
+def _red_packet_body(world, target, caller):
+    body = {"campaign_id": _rewards_campaign().pk, "name": "红包", "kind": "wallet_credit", "shares": 3,
+            "budget": "3.00", **_rewards_window()}  # fmt: skip
+    return "rewards/red-packets", body
+
+
+def _red_packet_claim(world, target, caller):
+    from o2o.rewards.models import RewardKind
+    from o2o.rewards.services import RedPacketSpec, create_red_packet
+
+    spec = RedPacketSpec(campaign_id=_rewards_campaign().pk, name="红包", kind=RewardKind.WALLET_CREDIT, shares=2,
+                         budget=Decimal("2.00"), starts_at=_now() - timedelta(minutes=1),
+                         ends_at=_now() + timedelta(days=1))  # fmt: skip
+    return f"rewards/red-packets/{create_red_packet(actor=SYSTEM, spec=spec).code}/claim", {}
+
+
+def _check_in_point_body(world, target, caller):
+    body = {"campaign_id": _rewards_campaign().pk, "location_id": target.pk, "name": "到店打卡",
+            "reward": {"points": 10}, **_rewards_window()}  # fmt: skip
+    return "rewards/check-in-points", body
+
+
+def _check_in(world, target, caller):
+    from o2o.rewards.services import CheckInPointSpec, Reward, create_check_in_point
+
+    spec = CheckInPointSpec(campaign_id=_rewards_campaign().pk, location_id=target.pk, name="到店打卡",
+                            reward=Reward(points=10), starts_at=_now() - timedelta(minutes=1),
+                            ends_at=_now() + timedelta(days=1))  # fmt: skip
+    return f"rewards/check-ins/{create_check_in_point(actor=SYSTEM, spec=spec).code}", None
+
+
+def _referral_programme_body(world, target, caller):
+    body = {"campaign_id": _rewards_campaign().pk, "name": "老带新", "referrer": {"points": 100},
+            "friend": {"credit": "5.00"}, "starts_at": _now().isoformat()}  # fmt: skip
+    return "rewards/referral-programmes", body
+
+
+CASES += [
+    Case(Operation.MANAGE_REWARDS, "POST /api/v1/rewards/referral-programmes", _referral_programme_body,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_REWARDS, "POST /api/v1/rewards/red-packets", _red_packet_body, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.CLAIM_REWARD, "POST /api/v1/rewards/red-packets/{code}/claim", _red_packet_claim, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_REWARDS, "POST /api/v1/rewards/check-in-points", _check_in_point_body, on_orders=False),
+    Case(Operation.CLAIM_REWARD, "POST /api/v1/rewards/check-ins/{code}", _check_in, asked_at="none",
+         on_orders=False),  # fmt: skip
+]
+
 
 @pytest.fixture
 def world() -> World:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.loyalty.models import PointsAccount, PointsEntry
@@ -42,7 +42,7 @@ def test_gift_with_another_amount_or_a_bad_amount_is_refused_and_writes_nothing(
 
 def test_gift_entry_must_be_bonus_only_in_the_database(member):
     wallet = Wallet.objects.create(member=member)
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic():
         WalletEntry.objects.create(wallet=wallet, kind="gift", principal_delta=1, bonus_delta=0, reference="r")
 
 
