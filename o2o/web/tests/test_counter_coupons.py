@@ -15,7 +15,9 @@ from o2o.coupons.models import ChannelScope, Coupon, CouponKind, CouponTemplate
 from o2o.coupons.services import grant_coupon
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order, OrderLineDiscount, OrderState
+from o2o.pricing.models import Campaign
 from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.web.auth import MEMBER_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +209,41 @@ def test_a_coupon_used_online_meanwhile_refuses_the_sale_and_nothing_is_sold(cou
     assert response.context["checkout_error"].startswith("The coupon cannot be used for this sale")
     assert Order.objects.count() == 0
     assert Coupon.objects.get(pk=coupon.pk).order_id == 999
+
+
+def test_coupons_of_one_template_redeem_online_and_in_store_alike(counter, store, tea, member):
+    """Journey 7's redemption: a template for both channels, one coupon used in the storefront and
+    one at the counter, each discount line naming its coupon and the template's campaign."""
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
+    now = timezone.now()
+    campaign = Campaign.objects.create(
+        name="Spring", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9)
+    )
+    both = template("Spring ¥3 off", campaign=campaign, per_member_limit=2)
+    online = grant_coupon(template_id=both.pk, member_id=member.pk, source="grant", reference="spring:1")
+    in_store = grant_coupon(template_id=both.pk, member_id=member.pk, source="grant", reference="spring:2")
+    shop = Client()
+    session = shop.session
+    session[MEMBER_SESSION_KEY] = member.pk
+    session.save()
+    shop.post("/shop/cart/add/", {"sku_id": tea.pk, "quantity": 2}, headers={"HX-Request": "true"})
+    form = shop.get("/shop/checkout/", {"lat": "31.2310", "lng": "121.4740"}).context["form"]
+    fields = {"token": form.initial["token"], "lat": form.initial["lat"], "lng": form.initial["lng"]}
+    shop.post("/shop/checkout/", {**fields, "fulfilment": "pickup", "pickup_store": store.pk, "coupon": online.pk})
+    ring_up(counter, tea, 2, member)
+    counter.post(reverse("web:counter-sale-coupon"), {"coupon_id": in_store.pk})
+    counter.post(reverse("web:counter-sale-pay"), {"method": "cash", "token": sale_page(counter).context["token"]})
+
+    orders = {o.channel: o for o in Order.objects.all()}
+    assert (orders["h5"].total, orders["pos"].total) == (Decimal("6.00"), Decimal("6.00"))
+    lines = OrderLineDiscount.objects.order_by("line__order__channel").values_list(
+        "line__order__channel", "rule_ref", "campaign_id", "amount"
+    )
+    assert list(lines) == [
+        ("h5", f"coupon:{online.pk}", campaign.pk, Decimal("3.00")),
+        ("pos", f"coupon:{in_store.pk}", campaign.pk, Decimal("3.00")),
+    ]
+    assert set(Coupon.objects.values_list("state", "order_id")) == {
+        ("used", orders["h5"].pk),
+        ("used", orders["pos"].pk),
+    }

@@ -287,3 +287,27 @@ def test_a_threshold_coupon_met_by_the_cart_comes_off_to_the_fen(tea, store, mem
     assert order.total == Decimal("84.00")
     big.refresh_from_db()
     assert (big.state, big.order_id) == ("used", order.pk)
+
+
+def test_cancelling_the_unpaid_order_puts_its_coupon_back_in_my_coupons(tea, store, member):
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    mine = give(member, template("¥5 off"))
+    client = shop(member)
+    put_in_cart(client, tea, 2)
+    client.post("/shop/checkout/", checkout_fields(client, fulfilment="pickup", pickup_store=store.pk, coupon=mine.pk))
+    order = Order.objects.get()
+    assert [s.coupon for s in client.get("/shop/coupons/", {"tab": "used"}).context["coupons"]] == [mine]
+
+    client.post(f"/shop/orders/{order.pk}/cancel/")
+
+    mine.refresh_from_db()
+    assert (mine.state, mine.order_id, mine.used_at) == ("available", None, None)
+    assert [s.coupon for s in client.get("/shop/coupons/").context["coupons"]] == [mine]
+
+
+def test_the_claim_centre_says_how_long_a_coupon_lasts_after_the_claim(member):
+    template("Week pass", claimable=True, valid_from=None, valid_until=None, valid_days=7)
+
+    page = shop(member).get("/shop/coupons/claim/").content.decode()
+
+    assert "Week pass" in page and "Valid for 7 day(s) after you claim it" in page
