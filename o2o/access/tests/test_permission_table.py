@@ -644,6 +644,94 @@ CASES += [
 ]
 
 
+# group buys and chain sign-ups (docs/groupbuy.md)
+def _gb_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _group_offer(world, target):
+    from o2o.groupbuy.services import create_offer
+
+    _stock(world, target)
+    return create_offer(actor=SYSTEM, name="三人团", sku_id=world.sku_id, group_price=Decimal("6.00"), group_size=3,
+                        time_limit_hours=24, starts_at=_gb_now() - timedelta(minutes=1),
+                        ends_at=_gb_now() + timedelta(days=1), location_ids=[target.pk])  # fmt: skip
+
+
+def _group_offer_body(world, target, caller):
+    body = {"name": "双人团", "sku_id": world.sku_id, "group_price": "6.00", "group_size": 2, "time_limit_hours": 12,
+            "starts_at": _gb_now().isoformat(), "ends_at": (_gb_now() + timedelta(days=1)).isoformat(),
+            "location_ids": [target.pk]}  # fmt: skip
+    return "group-buys", body
+
+
+def _open_group(world, target, caller):
+    return f"group-buys/{_group_offer(world, target).pk}/groups", {"location_id": target.pk}
+
+
+def _join_group(world, target, caller):
+    from o2o.groupbuy.services import open_group
+
+    leader = MemberFactory()
+    offer = _group_offer(world, target)
+    group, _order = open_group(actor=actor_for_member(leader), offer_id=offer.pk, location_id=target.pk)
+    return f"groups/{group.pk}/join", {"location_id": target.pk}
+
+
+def _chain(world, target):
+    from o2o.groupbuy.chains import ItemIn, publish_chain
+
+    cutoff = _gb_now() + timedelta(days=1)
+    return publish_chain(actor=SYSTEM, location_id=target.pk, title="周末水果接龙", cutoff_at=cutoff,
+                         items=[ItemIn(world.sku_id, Decimal("9.00"))])  # fmt: skip
+
+
+def _chain_body(world, target, caller):
+    body = {"location_id": target.pk, "title": "周末水果接龙", "cutoff_at": (_gb_now() + timedelta(days=1)).isoformat(),
+            "items": [{"sku_id": world.sku_id, "price": "9.00"}]}  # fmt: skip
+    return "chains", body
+
+
+def _chain_sign_up(world, target, caller):
+    chain = _chain(world, target)
+    return f"chains/{chain.pk}/entries", {"lines": [{"item_id": chain.items.get().pk, "quantity": 2}]}
+
+
+def _chain_cancel(world, target, caller):
+    from o2o.groupbuy.chains import sign_up
+
+    chain = _chain(world, target)
+    if caller.member is not None:
+        sign_up(actor=caller.actor, chain_id=chain.pk, quantities={chain.items.get().pk: 1})
+    return f"chains/{chain.pk}/entries/cancel", None
+
+
+def _chain_close(world, target, caller):
+    return f"chains/{_chain(world, target).pk}/close", None
+
+
+CASES += [
+    Case(Operation.MANAGE_GROUP_BUYS, "POST /api/v1/group-buys", _group_offer_body, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.JOIN_GROUP_BUY, "POST /api/v1/group-buys/{offer_id}/groups", _open_group, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.JOIN_GROUP_BUY, "POST /api/v1/groups/{group_id}/join", _join_group, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.JOIN_GROUP_BUY, "GET /api/v1/groups/mine", lambda w, t, c: ("groups/mine", None), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_CHAIN_LISTS, "POST /api/v1/chains", _chain_body, on_orders=False),
+    Case(Operation.SIGN_UP_TO_CHAIN, "POST /api/v1/chains/{chain_id}/entries", _chain_sign_up, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.SIGN_UP_TO_CHAIN, "POST /api/v1/chains/{chain_id}/entries/cancel", _chain_cancel,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_CHAIN_LISTS, "POST /api/v1/chains/{chain_id}/close", _chain_close, on_orders=False),
+    Case(Operation.MANAGE_CHAIN_LISTS, "GET /api/v1/chains/{chain_id}/entries",
+         lambda w, t, c: (f"chains/{_chain(w, t).pk}/entries", None), on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture
 def world() -> World:
     sku = SKUFactory(price=Decimal("12.00"))
