@@ -79,7 +79,8 @@ def test_the_order_has_the_flash_price_line(sale, store, phone, member):
     assert order.total == Decimal("999.00") and order.subtotal == Decimal("1999.00")
     assert order.state == OrderState.PENDING_PAYMENT and order.fulfilment_location_id == store.pk
     discount = OrderLineDiscount.objects.get(line__order=order)
-    assert (discount.rule_ref, discount.amount, discount.source) == (f"flash:{sale['id']}", Decimal("1000.00"), "promotion")
+    assert discount.rule_ref == f"flash:{sale['id']}"
+    assert (discount.amount, discount.source) == (Decimal("1000.00"), "promotion")
     assert list(FlashSaleUnit.objects.filter(order_id=order.pk).values_list("member_id", flat=True)) == [member.pk]
     assert reserved(store, phone) == 1
     assert as_member(member).get(f"flash-sales/{sale['id']}").json()["units_left"] == 2
@@ -290,9 +291,12 @@ def test_only_marketing_roles_create_sales(store, phone, member):
 
 def test_the_public_list_shows_open_and_upcoming_sales(sale, marketer, store, phone, client):
     later = timezone.now() + timedelta(days=1)
-    upcoming = create(marketer, store, phone, starts_at=later.isoformat(), ends_at=(later + timedelta(hours=1)).isoformat())
-    FlashSale.objects.create(sku=phone, location=store, price=Decimal("1.00"), quantity=1,
-                             starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    window = {"starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=1)).isoformat()}
+    upcoming = create(marketer, store, phone, **window)
+    past = timezone.now() - timedelta(days=1)
+    FlashSale.objects.create(
+        sku=phone, location=store, price=Decimal("1.00"), quantity=1, starts_at=past - timedelta(days=1), ends_at=past
+    )
 
     listed = client.get("/api/v1/flash-sales").json()
 
