@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -66,18 +67,20 @@ class Shown:
     status: str
 
 
-def _tab_of(coupon: Coupon) -> str:
-    if coupon.state == CouponState.USED:
-        return "used"
-    if coupon.state == CouponState.AVAILABLE and not coupon.is_expired:
-        return "available"  # (or not valid yet: shown with its dates)
-    return "expired"  # out of date, or made void (a returned order's coupon)
+def _in_tab(member_id: int, tab: str) -> QuerySet[Coupon]:
+    """Available: in date (or not valid yet: shown with its dates); expired: out of date, or made
+    void (a returned order's coupon)."""
+    if tab == "expired":
+        return selectors.member_coupons(member_id, state="expired") | selectors.member_coupons(
+            member_id, state=CouponState.VOID
+        )
+    return selectors.member_coupons(member_id, state=CouponState.USED if tab == "used" else CouponState.AVAILABLE)
 
 
 @member_page
 def my_coupons(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "available"
-    coupons = [c for c in selectors.member_coupons(request.member.pk) if _tab_of(c) == tab][:SHOWN]
+    coupons = _in_tab(request.member.pk, tab)[:SHOWN]
     shown = [Shown(c, terms(c.template), _status(c)) for c in coupons]
     context = {"tab": tab, "tabs": TABS.items(), "coupons": shown}
     return render_shop(request, f"{T}coupons.html", context, nav="coupons")

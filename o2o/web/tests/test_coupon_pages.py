@@ -85,6 +85,8 @@ def test_my_coupons_sorts_mine_into_available_used_and_expired(member):
     Coupon.objects.filter(pk=expired.pk).update(
         valid_from=timezone.now() - timedelta(days=10), valid_until=timezone.now() - timedelta(days=1)
     )
+    void = give(member, template("Returned one"))
+    Coupon.objects.filter(pk=void.pk).update(state=CouponState.VOID)
     give(MemberFactory(), template("Someone else's"))
     client = shop(member)
 
@@ -93,7 +95,8 @@ def test_my_coupons_sorts_mine_into_available_used_and_expired(member):
     assert all(r.status_code == 200 for r in shown.values())
     assert [s.coupon for s in shown["available"].context["coupons"]] == [available]
     assert [s.coupon for s in shown["used"].context["coupons"]] == [used]
-    assert [s.coupon for s in shown["expired"].context["coupons"]] == [expired]
+    assert [s.coupon for s in shown["expired"].context["coupons"]] == [void, expired]  # newest first
+    assert [s.status for s in shown["expired"].context["coupons"]] == ["Void", "Expired"]
     page = shown["available"].content.decode()
     assert "¥5 off" in page and "¥5.00 off" in page and "Someone else" not in page
     assert available.valid_until.strftime("%Y-%m-%d") in page
