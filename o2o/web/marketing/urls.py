@@ -3,4 +3,7 @@ their reports. Each offer app has its own module here; every write calls its app
 
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
+from o2o.web.marketing import flashsale
+
 urlpatterns: list = []
+urlpatterns += [path("flash-sales/", flashsale.flash_sales, name="marketing-flash-sales")]

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from o2o.web.storefront import checkout, installments, my_orders, points, views
 from o2o.web.storefront import coupons as coupon_pages
+from o2o.web.storefront import flashsale as flash_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("points/", points.my_points, name="shop-points"),
     path("coupons/", coupon_pages.my_coupons, name="shop-coupons"),
     path("coupons/claim/", coupon_pages.claim_centre, name="shop-coupons-claim"),
+    path("flash/<int:sale_id>/", flash_pages.flash_sale, name="shop-flash"),
+    path("flash/<int:sale_id>/buy/", flash_pages.buy, name="shop-flash-buy"),
     path("orders/", my_orders.order_list, name="shop-orders"),
     path("orders/<int:order_id>/", my_orders.order_detail, name="shop-order"),
     path("orders/<int:order_id>/status/", my_orders.order_status, name="shop-order-status"),

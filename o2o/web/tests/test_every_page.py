@@ -65,6 +65,7 @@ def every_url(world) -> list[str]:
         "transfer_id": 999999,
         "top_up_id": 999999,
         "tier_id": 999999,
+        "sale_id": 999999,  # a flash sale
         "store_code": "NOPE",
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
