@@ -67,7 +67,9 @@ def prepare(units: int, buyers: int, opens_in: float):
     return sale, store, sku, tokens
 
 
-def crowd(port: int, sale_id: int, tokens: list[str], clients: int, opens_at: float) -> list[tuple[int, str, float, float]]:
+def crowd(
+    port: int, sale_id: int, tokens: list[str], clients: int, opens_at: float
+) -> list[tuple[int, str, float, float]]:
     """Every token buys once; answers are (status, code, seconds, finished at)."""
     answers: list[tuple[int, str, float, float]] = []
     lock = threading.Lock()
@@ -108,8 +110,10 @@ def statements_per_sold_out_answer(sale_id: int, token: str) -> tuple[int, int, 
 
     client = Client(HTTP_HOST="127.0.0.1")
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(f"{API}/flash-sales/{sale_id}/orders", b"{}", content_type="application/json",
-                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "late-" + token[:30]})  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "late-" + token[:30]}
+        response = client.post(
+            f"{API}/flash-sales/{sale_id}/orders", b"{}", content_type="application/json", headers=headers
+        )
     assert response.status_code == 409, response.content
     sql = [q["sql"] for q in captured]
     return len(sql), sum("inventory_stocklevel" in s for s in sql), [s.split(" WHERE ")[0][:90] for s in sql]
