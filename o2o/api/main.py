@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
 from o2o.api.cashbook import router as cashbook_router
+from o2o.api.coupons import my_coupons_router, templates_router
+from o2o.api.coupons import router as coupons_router
 from o2o.api.flashsale import router as flashsale_router
 from o2o.api.groupbuy import chain_router, group_buys, groups
 from o2o.api.installments import router as installments_router
@@ -33,6 +35,9 @@ api.add_router("/orders", orders.router)
 api.add_router("/payments", payments.router)
 api.add_router("/wallet", wallet_router)
 api.add_router("/loyalty", loyalty_router)
+api.add_router("/coupons", coupons_router)
+api.add_router("/coupon-templates", templates_router)
+api.add_router("/me/coupons", my_coupons_router)
 api.add_router("/flash-sales", flashsale_router)
 api.add_router("/group-buys", group_buys)
 api.add_router("/groups", groups)

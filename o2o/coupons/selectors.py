@@ -6,6 +6,8 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import not_found
 from o2o.coupons.models import Coupon, CouponState, CouponTemplate
 from o2o.coupons.rules import Line, discount_for, discount_total, fits_where, scoped_sku_ids, with_scope_flags
@@ -73,17 +75,19 @@ def claimable_templates(now: datetime | None = None, *, member_id: int | None = 
     return [t for t in templates if t.campaign is None or not t.campaign.holds_out(member_id)]
 
 
-def templates_with_counts() -> QuerySet[CouponTemplate]:
-    """Every template with its issued and used counts (marketers)."""
+def templates_with_counts(*, actor: Actor) -> QuerySet[CouponTemplate]:
+    """Every template with its issued and used counts and its scopes (marketers, HQ)."""
+    authorize(actor, Operation.MANAGE_COUPON_TEMPLATES)
     return (
         CouponTemplate.objects.select_related("campaign", "free_sku")
+        .prefetch_related("locations", "categories", "skus")
         .annotate(used_count=Count("coupons", filter=Q(coupons__state=CouponState.USED)))
         .order_by("-created_at", "-pk")
     )
 
 
-def get_template(template_id: int) -> CouponTemplate:
-    template = templates_with_counts().filter(pk=template_id).first()
+def get_template(*, actor: Actor, template_id: int) -> CouponTemplate:
+    template = templates_with_counts(actor=actor).filter(pk=template_id).first()
     if template is None:
         raise not_found("coupon template")
     return template

@@ -18,7 +18,7 @@ event handlers) are each one conditional UPDATE.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +43,7 @@ from o2o.coupons.models import (
     OnReturn,
 )
 from o2o.members.models import Member
+from o2o.members.phones import normalize_phone
 from o2o.pricing.models import Campaign
 from o2o.stores.models import Location
 
@@ -239,17 +240,38 @@ def grant_coupons(
     return GrantOutcome(granted=granted, already=len(already), refused=refused, held_out=held_out)
 
 
-def grant_to_members(*, actor: Actor, template_id: int, member_ids: Iterable[int], reference: str) -> GrantOutcome:
-    """A marketer's grant of a template to chosen members (the API's and pages' entry)."""
+def grant_to_members(
+    *,
+    actor: Actor,
+    template_id: int,
+    reference: str,
+    member_ids: Iterable[int] = (),
+    phones: Iterable[str] = (),
+) -> GrantOutcome:
+    """A marketer's grant of a template to chosen members, by id or phone (the API's and pages'
+    entry). Phones that are not valid or belong to no member are counted refused."""
     authorize(actor, Operation.GRANT_COUPONS)
+    ids = list(member_ids)
+    numbers: set[str] = set()
+    unknown = 0
+    for phone in dict.fromkeys(phones):
+        try:
+            numbers.add(normalize_phone(phone))
+        except DomainError:
+            unknown += 1
+    if numbers:
+        found = dict(Member.objects.filter(phone__in=numbers).values_list("phone", "pk"))
+        unknown += len(numbers) - len(found)
+        ids += found.values()
     with transaction.atomic(durable=True):
-        return grant_coupons(
+        outcome = grant_coupons(
             template_id=template_id,
-            member_ids=member_ids,
+            member_ids=ids,
             source=CouponSource.GRANT,
             reference=reference,
             actor_id=actor.user_id,
         )
+    return replace(outcome, refused=outcome.refused + unknown)
 
 
 def grant_remedy_coupon(*, actor: Actor, template_id: int, member_id: int, reason: str) -> Coupon:

@@ -782,6 +782,40 @@ CASES += [
 ]
 
 
+# coupons (docs/coupons.md)
+def _coupon_template(claimable: bool = False):
+    from o2o.coupons.services import create_template
+
+    return create_template(actor=SYSTEM, name="满50减5", kind="threshold", amount=Decimal("5.00"),
+                           min_spend=Decimal("50.00"), valid_days=7, claimable=claimable)  # fmt: skip
+
+
+def _coupon_template_body(world, target, caller):
+    return "coupon-templates", {"name": "满50减5", "kind": "threshold", "amount": "5.00", "min_spend": "50.00",
+                                "valid_days": 7}  # fmt: skip
+
+
+CASES += [
+    Case(Operation.CLAIM_COUPON, "POST /api/v1/coupons/claim",
+         lambda w, t, c: ("coupons/claim", {"template_id": _coupon_template(claimable=True).pk}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_COUPON_TEMPLATES, "POST /api/v1/coupon-templates", _coupon_template_body, asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_COUPON_TEMPLATES, "POST /api/v1/coupon-templates/{template_id}/active",
+         lambda w, t, c: (f"coupon-templates/{_coupon_template().pk}/active", {"active": False}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_COUPON_TEMPLATES, "GET /api/v1/coupon-templates", lambda w, t, c: ("coupon-templates", None),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.GRANT_COUPONS, "POST /api/v1/coupon-templates/{template_id}/grants",
+         lambda w, t, c: (f"coupon-templates/{_coupon_template().pk}/grants",
+                          {"member_ids": [MemberFactory().pk], "reference": "segment:1"}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.GRANT_REMEDY_COUPON, "POST /api/v1/coupons/remedies",
+         lambda w, t, c: ("coupons/remedies", {"template_id": _coupon_template().pk, "member_id": MemberFactory().pk,
+                                               "reason": "ticket:55"}), asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
