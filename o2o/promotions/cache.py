@@ -81,7 +81,8 @@ def active() -> tuple[Snapshot, ...]:
     version, promotions = _read()
     with _lock:
         _loaded = _Loaded(version, promotions)
-    cache.add(KEY, version, timeout=None)  # a newer version set by a writer is kept
+    if shared is None or version > shared:  # never put back an older version than a writer set
+        cache.set(KEY, version, timeout=None)
     return promotions
 
 

@@ -56,7 +56,7 @@ def terms(promotion: Snapshot) -> str:
             "price": promotion.price,
         }
     if promotion.kind == PromotionKind.CATEGORY_PERCENT:
-        return _("%(percent)s%% off") % {"percent": promotion.percent.normalize()}
+        return _("%(percent)s%% off") % {"percent": format(promotion.percent.normalize(), "f")}
     if promotion.per_member_limit:
         return _("now %(price)s, up to %(limit)s per member") % {
             "price": promotion.price,
