@@ -35,7 +35,9 @@ class SegmentGrant(models.Model):
     as counted when it ran. The coupons carry the reference "segment-grant:<id>"."""
 
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="grants")
-    template_id = models.PositiveBigIntegerField(_("coupon template"))
+    template = models.ForeignKey(
+        "coupons.CouponTemplate", on_delete=models.PROTECT, related_name="segment_grants", verbose_name=_("coupon")
+    )
     campaign = models.ForeignKey(
         "pricing.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="segment_grants"
     )
@@ -55,7 +57,9 @@ class SegmentGrant(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(members__gte=models.F("granted") + models.F("already") + models.F("refused")),
+                condition=Q(
+                    members__gte=models.F("granted") + models.F("already") + models.F("refused") + models.F("held_out")
+                ),
                 name="segmentgrant_counts_within_members",
             ),
         ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -266,9 +266,16 @@ def _coupon_figures(report: CampaignReport) -> None:
         return
     coupons = coupon_model.objects.filter(template__campaign=report.campaign)
     report.coupons_issued = coupons.count()
-    used = coupons.filter(state="used", order__isnull=False).values("order__channel").annotate(n=Count("pk"))
+    channel = Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("channel"))
+    used = (
+        coupons.filter(state="used", order_id__isnull=False)
+        .annotate(channel=channel)
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for row in used:
-        figures = report.online if _is_online(row["order__channel"]) else report.offline
+        figures = report.online if _is_online(row["channel"]) else report.offline
         figures.coupons_used += row["n"]
 
 

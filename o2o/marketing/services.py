@@ -184,34 +184,39 @@ def grant_to_segment(
     return SegmentGrant.objects.get(pk=result["grant_id"])
 
 
+GRANT_CHUNK = 5_000  # members per call of the coupons service (it takes at most 10,000)
+
+
 def _grant(*, actor: Actor, segment_id: int, template_id: int, campaign_id: int | None) -> SegmentGrant:
+    from o2o.coupons.models import CouponSource
+    from o2o.coupons.selectors import get_template
     from o2o.coupons.services import grant_coupons
 
     segment = _segment(segment_id)
-    campaign = _open_campaign(campaign_id)
+    template = get_template(actor=actor, template_id=template_id)
+    # The coupons count for the template's campaign (its discounts name it, its control group is
+    # held out by the coupons service): a grant names the same campaign or none.
+    if campaign_id is not None and campaign_id != template.campaign_id:
+        raise DomainError(ErrorCode.INVALID, "the coupon template belongs to another campaign", field="campaign_id")
+    campaign = _open_campaign(template.campaign_id)
     member_ids = list(segment_rules.members_matching(segment.rules).order_by("pk").values_list("pk", flat=True))
-    treated = [m for m in member_ids if campaign is None or not campaign.holds_out(m)]
     grant = SegmentGrant.objects.create(
-        segment=segment,
-        template_id=template_id,
-        campaign=campaign,
-        members=len(member_ids),
-        held_out=len(member_ids) - len(treated),
-        created_by=actor.user,
+        segment=segment, template_id=template.pk, campaign=campaign, members=len(member_ids), created_by=actor.user
     )
-    outcome = grant_coupons(
-        template_id=template_id, member_ids=treated, source="grant", reference=grant.reference, actor_id=actor.user_id
-    )
-    grant.granted, grant.already, grant.refused = _counts(outcome)
-    grant.save(update_fields=["granted", "already", "refused"])
+    for start in range(0, len(member_ids), GRANT_CHUNK):
+        outcome = grant_coupons(
+            template_id=template.pk,
+            member_ids=member_ids[start : start + GRANT_CHUNK],
+            source=CouponSource.GRANT,
+            reference=grant.reference,
+            actor_id=actor.user_id,
+        )
+        grant.granted += outcome.granted
+        grant.already += outcome.already
+        grant.refused += outcome.refused
+        grant.held_out += outcome.held_out
+    grant.save(update_fields=["granted", "already", "refused", "held_out"])
     return grant
-
-
-def _counts(outcome) -> tuple[int, int, int]:
-    """The coupons service answers with counts or with the member ids of each outcome."""
-    return tuple(
-        value if isinstance(value, int) else len(value) for value in (outcome.granted, outcome.already, outcome.refused)
-    )
 
 
 # --- message templates and broadcasts ------------------------------------------------------

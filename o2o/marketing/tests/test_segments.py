@@ -153,7 +153,9 @@ def test_segment_is_saved_with_its_live_count_and_no_member_data(api, store):
     buyer = MemberFactory()
     _online(buyer, store)
 
-    response = api.post("marketing/segments", {"name": "近30天购买", "rules": [{"kind": "purchased_within", "days": 30}]})
+    response = api.post(
+        "marketing/segments", {"name": "近30天购买", "rules": [{"kind": "purchased_within", "days": 30}]}
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
