@@ -30,6 +30,7 @@ from o2o.payments.models import (
     IN_STORE_METHODS,
     INSTALLMENT_PERIODS,
     MEMBER_METHODS,
+    REFUND_ORDER,
     GatewayCallback,
     Payment,
     PaymentAlert,
@@ -343,9 +344,11 @@ def pay_order(
         raise DomainError(ErrorCode.PAYMENT_DEADLINE_PASSED, "the payment deadline has passed; the order is cancelled")
     by_pk = Payment.objects.in_bulk(result["payment_ids"])
     gateway_id = result["gateway_payment_id"]
+    asked = {id(tender): n for n, tender in enumerate(tenders)}  # answered in the order asked
+    taken = sorted(zip(requested, result["payment_ids"], strict=True), key=lambda pair: asked[id(pair[0])])
     return PaymentResult(
         order=Order.objects.get(pk=order.pk),
-        payments=[by_pk[pk] for pk in result["payment_ids"]],
+        payments=[by_pk[pk] for _tender, pk in taken],
         gateway_payment=by_pk.get(gateway_id) if gateway_id else None,
     )
 
@@ -403,8 +406,11 @@ def _validated(requested: list[TenderRequest]) -> list[TenderRequest]:
         raise DomainError(ErrorCode.INVALID, "the gateway takes what is left to pay: give it no amount")
     if sum(t.member_code is not None for t in requested) > 1:
         raise DomainError(ErrorCode.INVALID, "one member code per payment")
-    # The rest comes last, once the fixed amounts are known.
-    return sorted(requested, key=lambda t: t.amount is None and t.method != PaymentMethod.POINTS)
+    # The rest comes last, once the fixed amounts are known; the others in REFUND_ORDER, so paying
+    # and refunding take a member's points account and wallet in the same order (no deadlock).
+    return sorted(
+        requested, key=lambda t: (t.amount is None and t.method != PaymentMethod.POINTS, REFUND_ORDER.index(t.method))
+    )
 
 
 def _authorize_tender(actor: Actor, order: Order, tender: TenderRequest) -> None:

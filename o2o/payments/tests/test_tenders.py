@@ -103,8 +103,9 @@ def test_wallet_points_and_gateway_pay_the_order_when_the_callback_arrives(store
     order.refresh_from_db()
     assert (outcome, order.state) == ("paid", OrderState.READY_FOR_PICKUP)
     assert _tenders(order) == [
-        ("wallet", "succeeded", D("30.00"), None, D("0.00")),
+        # taken points first, then stored value: the order refunds lock them in (no deadlock)
         ("points", "succeeded", D("20.00"), 2000, D("0.00")),
+        ("wallet", "succeeded", D("30.00"), None, D("0.00")),
         ("online_qr", "succeeded", D("50.00"), None, D("0.00")),
     ]
     assert audit()[0], audit()[1]
@@ -124,13 +125,13 @@ def test_the_gateway_part_fails_and_wallet_and_points_come_back_exactly(store, m
     assert (outcome, order.state) == ("failed", OrderState.PENDING_PAYMENT)
     assert (_wallet(member), _points(member)) == (D("100.00"), 5000)
     assert _tenders(order) == [
-        ("wallet", "returned", D("30.00"), None, D("30.00")),
         ("points", "returned", D("20.00"), 2000, D("20.00")),
+        ("wallet", "returned", D("30.00"), None, D("30.00")),
         ("online_qr", "failed", D("50.00"), None, D("0.00")),
     ]
     assert list(Refund.objects.order_by("pk").values_list("amount", "points", "state")) == [
-        (D("30.00"), None, "succeeded"),
         (D("20.00"), 2000, "succeeded"),
+        (D("30.00"), None, "succeeded"),
     ]
     assert audit()[0], audit()[1]
 
@@ -149,7 +150,7 @@ def test_cancelling_an_unpaid_order_gives_the_wallet_part_back(store, member):
     order.refresh_from_db()
     assert (response.status_code, order.state) == (200, OrderState.CANCELLED)
     assert (_wallet(member), _points(member)) == (D("100.00"), 5000)
-    assert [t[:2] for t in _tenders(order)] == [("wallet", "returned"), ("points", "returned"), ("online_qr", "failed")]
+    assert [t[:2] for t in _tenders(order)] == [("points", "returned"), ("wallet", "returned"), ("online_qr", "failed")]
     # money that still arrives at the gateway for it is returned
     late = simulate_customer_payment(gateway_ref=Payment.objects.get(method="online_qr").gateway_ref)
     assert late == "returned"
