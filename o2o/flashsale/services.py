@@ -39,6 +39,33 @@ def create_flash_sale(
 ) -> FlashSale:
     """A sale of `quantity` units of one SKU at `price`, held at one store or warehouse."""
     authorize(actor, Operation.MANAGE_FLASH_SALES)
+    return cut_sale(
+        sku_id=sku_id,
+        location_id=location_id,
+        price=price,
+        quantity=quantity,
+        per_member_limit=per_member_limit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        campaign_id=campaign_id,
+        created_by=actor.user,
+    )
+
+
+def cut_sale(
+    *,
+    sku_id: int,
+    location_id: int,
+    price: Decimal,
+    quantity: int,
+    per_member_limit: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    campaign_id: int | None = None,
+    created_by=None,
+) -> FlashSale:
+    """Check the terms, write the sale and cut it into units, inside the caller's transaction (the
+    demo generator calls it directly, inside its own)."""
     _check_terms(
         price=price, quantity=quantity, per_member_limit=per_member_limit, starts_at=starts_at, ends_at=ends_at
     )
@@ -60,7 +87,7 @@ def create_flash_sale(
         per_member_limit=per_member_limit,
         starts_at=starts_at,
         ends_at=ends_at,
-        created_by=actor.user,
+        created_by=created_by,
     )
     FlashSaleUnit.objects.bulk_create(
         (FlashSaleUnit(sale=sale, number=n) for n in range(1, quantity + 1)), batch_size=UNIT_BATCH
