@@ -49,6 +49,7 @@ CODE_LENGTH = 10  # share, packet and check-in codes: 31^10 ≈ 8e14, not to be 
 MAX_SHARES = 10_000
 MAX_POINTS = 1_000_000
 MAX_CREDIT = Decimal("10000.00")
+TAKE_ATTEMPTS = 50  # looks at the open shares while other claims hold them
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,12 +484,16 @@ def claim_red_packet(*, actor: Actor, code: str, channel: Channel = Channel.ONLI
 
 
 def _take_share(packet: RedPacket, member_id: int, channel: Channel, now: datetime) -> RedPacketShare:
-    open_shares = RedPacketShare.objects.filter(packet=packet, member__isnull=True)
-    while True:
+    open_shares = RedPacketShare.objects.filter(packet=packet, member__isnull=True).order_by("seq")
+    for _attempt in range(TAKE_ATTEMPTS):
         # Rows other claims hold are skipped, not waited for: each claimant gets its own share.
-        share = open_shares.select_for_update(skip_locked=True).order_by("seq").first()
+        share = open_shares.select_for_update(skip_locked=True).first()
         if share is None:
-            raise DomainError(ErrorCode.RED_PACKET_EMPTY, "all shares of this red packet are taken")
+            # All open shares are held by other claims (which may still fail, e.g. the same
+            # member twice): wait for one of them, then look again. None open at all: empty.
+            if open_shares.select_for_update().first() is None and not open_shares.exists():
+                break
+            continue
         try:
             with transaction.atomic():
                 taken = open_shares.filter(pk=share.pk).update(member_id=member_id, claimed_at=now, channel=channel)
@@ -497,6 +502,7 @@ def _take_share(packet: RedPacket, member_id: int, channel: Channel, now: dateti
         if taken:
             share.member_id, share.claimed_at, share.channel = member_id, now, channel
             return share
+    raise DomainError(ErrorCode.RED_PACKET_EMPTY, "all shares of this red packet are taken")
 
 
 # ---------------------------------------------------------------------------------------------
