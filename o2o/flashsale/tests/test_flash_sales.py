@@ -301,3 +301,16 @@ def test_the_public_list_shows_open_and_upcoming_sales(sale, marketer, store, ph
     listed = client.get("/api/v1/flash-sales").json()
 
     assert [s["id"] for s in listed] == [sale["id"], upcoming["id"]]
+
+
+def test_a_retry_after_the_sell_out_gets_its_order_back(sale, member):
+    key = {"Idempotency-Key": "flash-retry-1"}
+    first = as_member(member).post(f"flash-sales/{sale['id']}/orders", {}, headers=key)
+    for _ in range(2):
+        buy(MemberFactory(), sale["id"])
+    assert problem_code(buy(MemberFactory(), sale["id"])) == "flash_sale_sold_out"
+
+    retry = as_member(member).post(f"flash-sales/{sale['id']}/orders", {}, headers=key)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["order_id"] == first.json()["order_id"] and Order.objects.count() == 3
