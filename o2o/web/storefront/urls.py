@@ -3,6 +3,7 @@ from django.urls import include, path
 from o2o.web.storefront import checkout, installments, my_orders, points, views
 from o2o.web.storefront import coupons as coupon_pages
 from o2o.web.storefront import flashsale as flash_pages
+from o2o.web.storefront import groupbuy as group_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
@@ -35,4 +36,14 @@ urlpatterns = [
     path("installments/", installments.my_plans, name="shop-installments"),
     path("orders/<int:order_id>/installments/", installments.choose, name="shop-installments-choose"),
     path("orders/<int:order_id>/installments/offer/", installments.offer, name="shop-installments-offer"),
+]
+urlpatterns += [
+    path("group-buys/<int:offer_id>/", group_pages.group_buy, name="shop-group-buy"),
+    path("group-buys/<int:offer_id>/open/", group_pages.open_group, name="shop-group-open"),
+    path("groups/mine/", group_pages.my_groups, name="shop-my-groups"),
+    path("groups/<int:group_id>/", group_pages.group, name="shop-group"),
+    path("groups/<int:group_id>/join/", group_pages.join_group, name="shop-group-join"),
+    path("chains/<int:chain_id>/", group_pages.chain, name="shop-chain"),
+    path("chains/<int:chain_id>/sign-up/", group_pages.chain_sign_up, name="shop-chain-sign-up"),
+    path("chains/<int:chain_id>/cancel/", group_pages.chain_cancel, name="shop-chain-cancel"),
 ]

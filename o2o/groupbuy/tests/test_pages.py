@@ -1,0 +1,75 @@
+"""Storefront pages of group buys and chain sign-ups, driven with Django's client."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.groupbuy import chains, services
+from o2o.groupbuy.models import ChainEntry, Group
+from o2o.orders.models import Order
+from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.web.auth import MEMBER_SESSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed_in(member) -> Client:
+    client = Client()
+    session = client.session
+    session[MEMBER_SESSION_KEY] = member.pk
+    session.save()
+    return client
+
+
+def test_a_friend_joins_from_the_share_page_and_goes_on_to_pay(offer, store, member):
+    leader = MemberFactory(name="王小芳")
+    group, _order = services.open_group(actor=actor_for_member(leader), offer_id=offer.pk, location_id=store.pk)
+    client = _signed_in(member)
+
+    page = client.get(reverse("web:shop-group", args=[group.pk]))
+    joined = client.post(reverse("web:shop-group-join", args=[group.pk]), {"location_id": store.pk, "token": "t1"})
+
+    assert page.status_code == 200
+    assert "王*" in page.content.decode() and leader.phone not in page.content.decode()
+    order = Order.objects.get(member=member)
+    assert joined.status_code == 302 and joined["Location"] == reverse("web:shop-pay", args=[order.pk])
+    assert (order.total, order.on_hold, Group.objects.get(pk=group.pk).member_count) == (Decimal("6.00"), True, 2)
+
+
+def test_joining_a_full_group_from_the_page_is_a_message_not_an_order(offer, store, member):
+    group, _order = services.open_group(
+        actor=actor_for_member(MemberFactory()), offer_id=offer.pk, location_id=store.pk
+    )
+    for other in MemberFactory.create_batch(2):
+        services.join_group(actor=actor_for_member(other), group_id=group.pk, location_id=store.pk)
+
+    response = _signed_in(member).post(
+        reverse("web:shop-group-join", args=[group.pk]), {"location_id": store.pk, "token": "t2"}, follow=True
+    )
+
+    assert "This group is full" in response.content.decode()
+    assert not Order.objects.filter(member=member).exists()
+
+
+def test_a_customer_signs_up_on_the_chain_page_and_sees_the_numbered_list(store, member):
+    sku = SKUFactory(price=Decimal("12.00"))
+    chain = chains.publish_chain(actor=SYSTEM, location_id=store.pk, title="周末水果接龙",
+                                 cutoff_at=timezone.now() + timedelta(hours=3),
+                                 items=[chains.ItemIn(sku.pk, Decimal("9.90"), 3)])  # fmt: skip
+    item = chain.items.get()
+    member.name = "李雷"
+    member.save(update_fields=["name"])
+    client = _signed_in(member)
+
+    signed = client.post(reverse("web:shop-chain-sign-up", args=[chain.pk]), {f"item-{item.pk}": "2"}, follow=True)
+    too_many = client.post(reverse("web:shop-chain-sign-up", args=[chain.pk]), {f"item-{item.pk}": "9"}, follow=True)
+
+    assert signed.status_code == 200
+    assert "李*" in signed.content.decode()
+    assert "not taken" in too_many.content.decode()
+    assert list(ChainEntry.objects.get(member=member).lines.values_list("quantity", flat=True)) == [2]
