@@ -4,6 +4,7 @@ from o2o.web.storefront import checkout, installments, my_orders, points, views
 from o2o.web.storefront import coupons as coupon_pages
 from o2o.web.storefront import flashsale as flash_pages
 from o2o.web.storefront import groupbuy as group_pages
+from o2o.web.storefront import rewards as reward_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
@@ -36,6 +37,13 @@ urlpatterns = [
     path("installments/", installments.my_plans, name="shop-installments"),
     path("orders/<int:order_id>/installments/", installments.choose, name="shop-installments-choose"),
     path("orders/<int:order_id>/installments/offer/", installments.offer, name="shop-installments-offer"),
+]
+
+urlpatterns += [
+    path("invite/", reward_pages.invite, name="shop-invite"),
+    path("r/<str:code>/", reward_pages.referral_landing, name="shop-referral"),
+    path("red-packets/<str:code>/", reward_pages.red_packet, name="shop-red-packet"),
+    path("check-in/<str:code>/", reward_pages.check_in, name="shop-check-in"),
 ]
 urlpatterns += [
     path("group-buys/<int:offer_id>/", group_pages.group_buy, name="shop-group-buy"),

@@ -67,6 +67,7 @@ def every_url(world) -> list[str]:
         "tier_id": 999999,
         "sale_id": 999999,  # a flash sale
         "store_code": "NOPE",
+        "code": "NOPE",  # a share link, red packet or check-in code
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):
