@@ -73,3 +73,29 @@ def test_a_customer_signs_up_on_the_chain_page_and_sees_the_numbered_list(store,
     assert "李*" in signed.content.decode()
     assert "not taken" in too_many.content.decode()
     assert list(ChainEntry.objects.get(member=member).lines.values_list("quantity", flat=True)) == [2]
+
+
+def test_a_store_manager_publishes_a_list_and_closes_it_from_the_manager_pages(store):
+    from o2o.inventory.services import receive_stock
+    from o2o.staff.models import Role
+    from o2o.testing.factories import EmployeeFactory
+
+    sku = SKUFactory(price=Decimal("12.00"))
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=10)
+    client = Client()
+    client.force_login(EmployeeFactory(role=Role.STORE_MANAGER, home_location=store).user)
+    cutoff = timezone.localtime(timezone.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+
+    published = client.post(
+        reverse("web:manager-chains"), {"title": "鸡蛋接龙", "cutoff_at": cutoff, "items": f"{sku.pk}, 9.50, 2"}
+    )
+    chain = chains.ChainList.objects.get()
+    member = MemberFactory()
+    chains.sign_up(actor=actor_for_member(member), chain_id=chain.pk, quantities={chain.items.get().pk: 2})
+    closed = client.post(reverse("web:manager-chain-close", args=[chain.pk]), follow=True)
+
+    assert published.status_code == 302, published.content
+    assert (chain.location_id, chain.items.get().price) == (store.pk, Decimal("9.50"))
+    assert closed.status_code == 200
+    assert Order.objects.get(member=member).total == Decimal("19.00")
+    assert 'data-state="placed"' in closed.content.decode()

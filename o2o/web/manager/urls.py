@@ -1,6 +1,6 @@
 from django.urls import path
 
-from o2o.web.manager import cashbook, views
+from o2o.web.manager import cashbook, chains, views
 
 urlpatterns = [
     path("", views.stock_list, name="manager-stock"),
@@ -11,4 +11,9 @@ urlpatterns = [
     path("staff/", views.staff_list, name="manager-staff"),
     path("cashbook/", cashbook.day, name="manager-cashbook"),
     path("cashbook/close/", cashbook.close, name="manager-cashbook-close"),
+]
+urlpatterns += [
+    path("chains/", chains.chain_list, name="manager-chains"),
+    path("chains/<int:chain_id>/", chains.chain_detail, name="manager-chain"),
+    path("chains/<int:chain_id>/close/", chains.chain_close, name="manager-chain-close"),
 ]
