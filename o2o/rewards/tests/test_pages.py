@@ -99,3 +99,27 @@ def test_check_in_page_for_a_member_and_for_a_walk_in(campaign, store, member):
     assert CheckIn.objects.get(member=joined).joined_here is True
     assert Client().get("/shop/check-in/NOSUCHCODE1/").status_code == 404
     assert Client().post(url, {"phone": "x", "code": "1"}).status_code in (200, 302)
+
+
+def staff_client(employee) -> Client:
+    client = english()
+    client.force_login(employee.user)
+    return client
+
+
+def test_marketer_page_creates_a_red_packet_and_a_check_in_point_and_reports(marketer, campaign, store, clerk):
+    page = staff_client(marketer)
+    assert page.get("/marketing/rewards/").status_code == 200
+    when = {"starts_at": "2026-01-01T00:00", "ends_at": "2099-01-01T00:00"}
+    packet = {"form": "red_packet", "packet-campaign_id": campaign.pk, "packet-name": "新春红包",
+              "packet-budget": "10.00", "packet-shares": 4, **{f"packet-{k}": v for k, v in when.items()}}  # fmt: skip
+    assert page.post("/marketing/rewards/", packet).status_code == 302
+    point = {"form": "check_in", "point-campaign_id": campaign.pk, "point-location_id": store.pk, "point-name": "打卡",
+             "point-points": 5, **{f"point-{k}": v for k, v in when.items()}}  # fmt: skip
+    assert page.post("/marketing/rewards/", point).status_code == 302
+    shown = page.get("/marketing/rewards/").content.decode()
+    assert "新春红包" in shown and "打卡" in shown and "¥10.00" in shown
+    assert sum(RedPacketShare.objects.values_list("amount", flat=True)) == Decimal("10.00")
+    bad = page.post("/marketing/rewards/", {**packet, "packet-budget": "0.01"})
+    assert bad.status_code == 422
+    assert staff_client(clerk).get("/marketing/rewards/").status_code == 403

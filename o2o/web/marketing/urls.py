@@ -3,7 +3,7 @@ their reports. Each offer app has its own module here; every write calls its app
 
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
-from o2o.web.marketing import coupons, flashsale
+from o2o.web.marketing import coupons, flashsale, rewards
 
 urlpatterns: list = []
 urlpatterns += [path("flash-sales/", flashsale.flash_sales, name="marketing-flash-sales")]
@@ -11,3 +11,4 @@ urlpatterns += [
     path("coupons/", coupons.coupons, name="marketing-coupons"),
     path("coupons/<int:template_id>/active", coupons.set_active, name="marketing-coupon-active"),
 ]
+urlpatterns += [path("rewards/", rewards.rewards, name="marketing-rewards")]
