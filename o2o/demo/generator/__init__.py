@@ -18,6 +18,7 @@ from django.utils import timezone
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
 from o2o.demo.generator.cashbook import create_cashbook
 from o2o.demo.generator.catalog import create_catalog
+from o2o.demo.generator.coupons import create_coupons
 from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
 from o2o.demo.generator.loyalty import create_loyalty
@@ -126,6 +127,7 @@ def generate_demo(
         create_wallets(run)  # top-up tiers and some members' wallets (o2o/demo/generator/wallet.py)
         create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_flash_sales(run)  # one open now, one tomorrow at 10:00 (o2o/demo/generator/flashsale.py)
+        create_coupons(run)  # templates and granted coupons (o2o/demo/generator/coupons.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
