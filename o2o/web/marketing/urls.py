@@ -3,7 +3,7 @@ their reports. Each offer app has its own module here; every write calls its app
 
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
-from o2o.web.marketing import coupons, flashsale, rewards
+from o2o.web.marketing import coupons, flashsale, promotions, rewards
 
 urlpatterns: list = []
 urlpatterns += [path("flash-sales/", flashsale.flash_sales, name="marketing-flash-sales")]
@@ -12,3 +12,8 @@ urlpatterns += [
     path("coupons/<int:template_id>/active", coupons.set_active, name="marketing-coupon-active"),
 ]
 urlpatterns += [path("rewards/", rewards.rewards, name="marketing-rewards")]
+urlpatterns += [
+    path("promotions/", promotions.promotions, name="marketing-promotions"),
+    path("promotions/<int:promotion_id>/active", promotions.set_active, name="marketing-promotion-active"),
+    path("clearance/", promotions.clearance, name="marketing-clearance"),
+]
