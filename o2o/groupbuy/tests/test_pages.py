@@ -99,3 +99,23 @@ def test_a_store_manager_publishes_a_list_and_closes_it_from_the_manager_pages(s
     assert closed.status_code == 200
     assert Order.objects.get(member=member).total == Decimal("19.00")
     assert 'data-state="placed"' in closed.content.decode()
+
+
+def test_a_marketer_creates_a_group_buy_and_sees_its_group_counts(offer, store, sku):
+    from o2o.staff.models import Role
+    from o2o.testing.factories import EmployeeFactory
+
+    services.open_group(actor=actor_for_member(MemberFactory()), offer_id=offer.pk, location_id=store.pk)
+    client = Client()
+    client.force_login(EmployeeFactory(role=Role.MARKETER, home_location=None).user)
+    now = timezone.localtime()
+    body = {"name": "双人团", "sku_id": sku.pk, "group_price": "8.00", "group_size": 2, "time_limit_hours": 12,
+            "per_member_limit": 1, "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"), "location_ids": str(store.pk)}  # fmt: skip
+
+    created = client.post(reverse("web:marketing-group-buys"), body)
+    page = client.get(reverse("web:marketing-group-buys")).content.decode()
+
+    assert created.status_code == 302, created.content
+    assert "双人团" in page
+    assert f'data-offer="{offer.pk}"' in page and '<td class="num open">1</td>' in page

@@ -4,6 +4,7 @@ their reports. Each offer app has its own module here; every write calls its app
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
 from o2o.web.marketing import coupons, flashsale, promotions, rewards
+from o2o.web.marketing import groupbuy as group_buy_pages
 
 urlpatterns: list = []
 urlpatterns += [path("flash-sales/", flashsale.flash_sales, name="marketing-flash-sales")]
@@ -17,3 +18,4 @@ urlpatterns += [
     path("promotions/<int:promotion_id>/active", promotions.set_active, name="marketing-promotion-active"),
     path("clearance/", promotions.clearance, name="marketing-clearance"),
 ]
+urlpatterns += [path("group-buys/", group_buy_pages.group_buys, name="marketing-group-buys")]
