@@ -48,7 +48,7 @@ class Promotion(models.Model):
     stacks = models.BooleanField(_("combines with other discounts"), default=True)
     is_active = models.BooleanField(_("active"), default=False)
     # The terms of each kind (which are set is checked per kind below).
-    percent = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("percent taken off"), max_digits=5, decimal_places=2, null=True, blank=True)
     price = models.DecimalField(_("price"), **money_field_kwargs(), null=True, blank=True)
     buy_quantity = models.PositiveIntegerField(_("buy N"), null=True, blank=True)
     free_quantity = models.PositiveIntegerField(_("get M free"), null=True, blank=True)

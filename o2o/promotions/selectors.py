@@ -41,7 +41,7 @@ def public_active(*, channel: str, location_id: int | None) -> list[Snapshot]:
 def terms(promotion: Snapshot) -> str:
     """The promotion's terms in words, for customers and marketers."""
     if promotion.kind == PromotionKind.SPEND_TIERS:
-        return _("; ").join(
+        return "; ".join(
             _("spend %(threshold)s save %(off)s") % {"threshold": threshold, "off": off}
             for threshold, off in promotion.tiers
         )

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 (
                     "percent",
                     models.DecimalField(
-                        blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="percent off"
+                        blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="percent taken off"
                     ),
                 ),
                 (
