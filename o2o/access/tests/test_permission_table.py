@@ -732,6 +732,86 @@ CASES += [
 ]
 
 
+# campaigns, segments, grants and broadcasts (docs/marketing.md)
+def _campaign_body(world, target, caller) -> dict:
+    return {"name": "回流", "starts_at": "2030-01-01T00:00:00+08:00", "ends_at": "2030-02-01T00:00:00+08:00"}
+
+
+def _campaign(started: bool = False):
+    from django.utils import timezone
+
+    from o2o.pricing.models import Campaign
+
+    starts = timezone.now() - timedelta(hours=1) if started else timezone.now() + timedelta(days=1)
+    return Campaign.objects.create(name="回流", starts_at=starts)
+
+
+def _campaign_update(world, target, caller):
+    return f"marketing/campaigns/{_campaign().pk}", _campaign_body(world, target, caller)
+
+
+def _marketing_segment():
+    from o2o.marketing.models import Segment
+
+    return Segment.objects.create(name="全部", rules=[{"kind": "marketing_consent", "value": True}])
+
+
+def _segment_grant(world, target, caller):
+    from o2o.coupons.services import create_template
+
+    template = create_template(actor=SYSTEM, name="满50减5", kind="amount_off", amount="5.00", min_spend="50.00",
+                               valid_days=30)  # fmt: skip
+    return f"marketing/segments/{_marketing_segment().pk}/grants", {"template_id": template.pk}
+
+
+def _message_template():
+    from o2o.marketing.models import MessageTemplate
+
+    return MessageTemplate.objects.create(name="回流", channel="sms", body="{name}，好久不见")
+
+
+def _broadcast_send(world, target, caller):
+    from o2o.marketing.models import Broadcast
+
+    broadcast = Broadcast.objects.create(segment=_marketing_segment(), template=_message_template())
+    return f"marketing/broadcasts/{broadcast.pk}/send", None
+
+
+CASES += [
+    Case(Operation.MANAGE_CAMPAIGNS, "POST /api/v1/marketing/campaigns",
+         lambda w, t, c: ("marketing/campaigns", _campaign_body(w, t, c)), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_CAMPAIGNS, "POST /api/v1/marketing/campaigns/{campaign_id}", _campaign_update,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_CAMPAIGNS, "POST /api/v1/marketing/campaigns/{campaign_id}/end",
+         lambda w, t, c: (f"marketing/campaigns/{_campaign(started=True).pk}/end", None), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_CAMPAIGNS, "GET /api/v1/marketing/campaigns/{campaign_id}/report",
+         lambda w, t, c: (f"marketing/campaigns/{_campaign().pk}/report", None), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_SEGMENTS, "POST /api/v1/marketing/segments",
+         lambda w, t, c: ("marketing/segments", {"name": "全部", "rules": []}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_SEGMENTS, "POST /api/v1/marketing/segments/{segment_id}",
+         lambda w, t, c: (f"marketing/segments/{_marketing_segment().pk}", {"name": "改", "rules": []}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_SEGMENTS, "GET /api/v1/marketing/segments/preview",
+         lambda w, t, c: ("marketing/segments/preview?rules=%5B%5D", None), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.GRANT_COUPONS, "POST /api/v1/marketing/segments/{segment_id}/grants", _segment_grant,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.SEND_BROADCASTS, "POST /api/v1/marketing/message-templates",
+         lambda w, t, c: ("marketing/message-templates", {"name": "回流", "channel": "sms", "body": "好久不见"}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.SEND_BROADCASTS, "POST /api/v1/marketing/broadcasts",
+         lambda w, t, c: ("marketing/broadcasts", {"segment_id": _marketing_segment().pk,
+                                                   "template_id": _message_template().pk}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.SEND_BROADCASTS, "POST /api/v1/marketing/broadcasts/{broadcast_id}/send", _broadcast_send,
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture
 def world() -> World:
     sku = SKUFactory(price=Decimal("12.00"))
