@@ -226,6 +226,8 @@ def _place(
         expires_at=order.payment_deadline,
         locations={location.pk: location},
     )
+    if order.total == 0:  # nothing to pay (an offer or a discount covers it all): paid at once
+        mark_paid(order=order, actor_id=actor.user_id)
     return order
 
 

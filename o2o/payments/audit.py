@@ -38,7 +38,7 @@ def _per_order(field: str) -> Coalesce:
 
 
 def orders_against_payments() -> list[Finding]:
-    """A paid order's succeeded tenders add up to its total exactly, and their refunds to its
+    """A paid order's succeeded tenders add up to its total exactly (an order of 0.00 has none), and their refunds to its
     refunded total; an unpaid order waiting for payment has tenders within its total; any other
     unpaid order (cancelled, expired) has no succeeded tender (they were returned) and no refunds."""
     succeeded = Payment.objects.filter(order=OuterRef("pk"), state=Payment.State.SUCCEEDED)
@@ -46,7 +46,10 @@ def orders_against_payments() -> list[Finding]:
     paid = sums.filter(state__in=PAID_STATES)
     findings = _findings(
         "paid_order_without_payment",
-        Order.objects.filter(state__in=PAID_STATES).filter(~Exists(succeeded)).values_list("number", "state", "total"),
+        # (an order of 0.00 is paid at once without a tender)
+        Order.objects.filter(state__in=PAID_STATES, total__gt=0)
+        .filter(~Exists(succeeded))
+        .values_list("number", "state", "total"),
         lambda number, state, total: (f"order {number}", f"{state}, total {total}, but no succeeded payment"),
     )
     findings += _findings(

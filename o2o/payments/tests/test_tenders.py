@@ -390,12 +390,17 @@ def test_a_clerk_who_guesses_codes_is_stopped_even_for_the_right_one(store, cler
     assert Payment.objects.count() == 0 and _wallet(member) == D("100.00")
 
 
-def test_an_order_of_nothing_opens_no_gateway_payment_and_answers_409_not_500(store, member):
+def test_an_order_of_nothing_is_paid_at_once_and_opens_no_gateway_payment(store, member):
     free = SKUFactory(price=Decimal("0.00"))
     receive_stock(location_id=store.pk, sku_id=free.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=free)
 
     response = as_member(member).post(f"payments/orders/{order.pk}/online", {})
 
+    # nothing to pay: ready for pickup with its voucher, without waiting for a payment deadline
+    order.refresh_from_db()
+    assert order.state == OrderState.READY_FOR_PICKUP and order.paid_at is not None
+    assert PickupVoucher.objects.filter(order=order).exists()
     assert response.status_code == 409 and problem_code(response) == "illegal_transition"
     assert not Payment.objects.filter(order=order).exists()
+    assert audit()[0], audit()[1]
