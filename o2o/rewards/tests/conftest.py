@@ -26,4 +26,3 @@ def marketer():
 @pytest.fixture
 def campaign():
     return Campaign.objects.create(name="Spring friends", starts_at=timezone.now() - timedelta(days=1))
-
