@@ -32,6 +32,7 @@ from o2o.demo.generator.people import (
 )
 from o2o.demo.generator.places import create_places
 from o2o.demo.generator.privacy import create_consent_history
+from o2o.demo.generator.promotions import create_promotions
 from o2o.demo.generator.rewards import create_rewards
 from o2o.demo.generator.wallet import create_wallets
 from o2o.inventory.models import Reservation, StockMove
@@ -129,6 +130,7 @@ def generate_demo(
         create_loyalty(run)  # levels, points and growth from the history (o2o/demo/generator/loyalty.py)
         create_flash_sales(run)  # one open now, one tomorrow at 10:00 (o2o/demo/generator/flashsale.py)
         create_coupons(run)  # templates and granted coupons (o2o/demo/generator/coupons.py)
+        create_promotions(run)  # spend tiers, category percent, buy 2 get 1 (o2o/demo/generator/promotions.py)
         create_rewards(run)  # referral programme, red packet, check-in QR (o2o/demo/generator/rewards.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
