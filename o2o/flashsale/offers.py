@@ -7,7 +7,6 @@ was bought through a flash sale (`offer == "flash:<id>"`).
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,13 +70,6 @@ class FlashPrice:
         return RuleResult(lines=(LineDiscount(line.sku_id, amount, label, f"flash:{sale.pk}", sale.campaign_id),))
 
 
-def _fulfilment_location_id(order_id: int) -> int:
-    # Orders sit above this app, so the model is looked up by name: the one read the claim needs
-    # that PlacedOrder does not carry (where the goods come from).
-    order_model = apps.get_model("orders", "Order")
-    return order_model.objects.filter(pk=order_id).values_list("fulfilment_location_id", flat=True).get()
-
-
 def claim_flash_units(placed: PlacedOrder) -> None:
     """Take the order's units, or refuse the order (it rolls back before any stock is reserved)."""
     sale_id = sale_id_of(placed.offer)
@@ -101,7 +93,7 @@ def claim_flash_units(placed: PlacedOrder) -> None:
     quantity = sum(line.quantity for line in placed.priced.lines if line.sku_id == sale.sku_id)
     if not quantity:
         raise DomainError(ErrorCode.INVALID, "the order has no item of this flash sale", sku_id=sale.sku_id)
-    if _fulfilment_location_id(placed.order_id) != sale.location_id:
+    if placed.fulfilment_location_id != sale.location_id:
         raise DomainError(
             ErrorCode.LOCATION_UNAVAILABLE,
             "this flash sale is fulfilled from its own location",
@@ -112,11 +104,13 @@ def claim_flash_units(placed: PlacedOrder) -> None:
 
 def give_back_units(*, order, **_payload) -> None:
     """An unpaid order was cancelled or expired: its units go back on sale."""
-    services.release_units(order_id=order.pk)
+    if sale_id_of(order.offer) is not None:  # no query for every other order
+        services.release_units(order_id=order.pk)
 
 
 def units_sold(*, order, **_payload) -> None:
-    services.mark_units_paid(order_id=order.pk)
+    if sale_id_of(order.offer) is not None:  # no statement on the order path of every other order
+        services.mark_units_paid(order_id=order.pk)
 
 
 def connect() -> None:

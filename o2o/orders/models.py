@@ -83,6 +83,9 @@ class Order(models.Model):
     # Paid, but waiting for something outside the order (a group buy to fill up): not prepared,
     # not handed over until released; refunded if it never is.
     on_hold = models.BooleanField(_("on hold"), default=False)
+    # The special offer it was bought through ("flash:7", "group:3", "chain:5"; o2o.pricing.claims),
+    # so the offer's handlers know their orders without a query.
+    offer = models.CharField(_("offer"), max_length=40, blank=True)
     idempotency_scope = models.CharField(max_length=40, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)

@@ -27,6 +27,7 @@ class PlacedOrder:
     selling_location_id: int
     priced: PricedCart  # each line's discounts carry the rule_ref and campaign that gave them
     coupon_ids: tuple[int, ...]  # what the customer chose, applied or not
+    fulfilment_location_id: int  # where the goods come from
     offer: str  # the special offer bought through ("flash:<id>", "group:<id>"...) or ""
 
 
