@@ -7,6 +7,7 @@ from o2o.loyalty import audit as loyalty_audit
 from o2o.orders import audit as orders_audit
 from o2o.payments import audit as payments_audit
 from o2o.pickup import audit as pickup_audit
+from o2o.rewards.selectors import red_packets_against_shares
 from o2o.wallet import audit as wallet_audit
 
 
@@ -32,9 +33,10 @@ class Command(BaseCommand):
             *(str(f) for f in loyalty_audit.run()),
             *(str(f) for f in installments_audit.run()),
             *(str(f) for f in cashbook_audit.run()),
+            *(str(f) for f in red_packets_against_shares()),
         ]
         for line in findings:
             self.stdout.write(line)
         if findings:
             raise CommandError(f"audit: {len(findings)} difference(s)")
-        self.stdout.write(self.style.SUCCESS("audit: 0 differences (stock, reservations, money, vouchers)"))
+        self.stdout.write(self.style.SUCCESS("audit: 0 differences (stock, reservations, money, vouchers, red packets)"))
