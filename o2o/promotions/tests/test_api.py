@@ -205,7 +205,10 @@ def test_units_priced_before_a_racing_order_used_the_limit_are_refused_at_the_cl
     assert _order(member, store, tea, 1).status_code == 201  # meanwhile another order takes one unit
 
     with pytest.raises(DomainError) as refused:
-        claim_timed_units(PlacedOrder(10**9, member.pk, "app", store.pk, priced, (), ""))
+        claim_timed_units(
+            PlacedOrder(order_id=10**9, member_id=member.pk, channel="app", selling_location_id=store.pk,
+                        fulfilment_location_id=store.pk, priced=priced, coupon_ids=(), offer="")
+        )  # fmt: skip
 
     assert refused.value.code == "promotion_limit_reached" and refused.value.status == 409
     assert MemberUsage.objects.get(promotion=promo, member=member).units == 1
