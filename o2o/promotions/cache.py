@@ -2,20 +2,25 @@
 
 Every promotion write bumps the `PromotionsVersion` row in its transaction (`bump`), and after
 commit puts the new version under one key of Django's cache (Redis when CACHE_LOCATION is set:
-every process sees it at once; the in-process memory cache in the one-process embedded mode).
-A reader compares that key with the version of its snapshot: equal, no query; different or
-missing, it reads the committed promotions again (a handful of queries, once per change).
+every process sees it at once). A reader compares that key with the version of its snapshot:
+equal, no query; different or missing, it reads the committed promotions again (a handful of
+queries, once per change). Without a shared cache (the in-process memory cache) another worker
+process's change cannot arrive that way, so a reader also compares the version row itself at most
+every O2O_PROMOTIONS_RECHECK_SECONDS (one small query a second per process, not per order).
 
 A transaction that wrote promotions reads them itself straight from the database, uncached, until
 it ends (so a preview or a test sees its own writes and a rollback leaves no stale snapshot).
 """
 
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -58,10 +63,11 @@ class Snapshot:
         return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Loaded:
     version: int
     promotions: tuple[Snapshot, ...]
+    checked_at: float = field(default_factory=time.monotonic)
 
 
 _lock = threading.Lock()
@@ -76,7 +82,7 @@ def active() -> tuple[Snapshot, ...]:
         return _read()[1]
     shared = cache.get(KEY)
     loaded = _loaded
-    if loaded is not None and shared == loaded.version:
+    if loaded is not None and shared == loaded.version and _still_fresh(loaded):
         return loaded.promotions
     version, promotions = _read()
     with _lock:
@@ -84,6 +90,19 @@ def active() -> tuple[Snapshot, ...]:
     if shared is None or version > shared:  # never put back an older version than a writer set
         cache.set(KEY, version, timeout=None)
     return promotions
+
+
+def _still_fresh(loaded: _Loaded) -> bool:
+    """True without a query while the cache is shared or the last look at the version row is recent."""
+    every = settings.O2O_PROMOTIONS_RECHECK_SECONDS
+    shared = not isinstance(caches["default"], LocMemCache)
+    if every is None or shared or time.monotonic() - loaded.checked_at < every:
+        return True
+    version = PromotionsVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    if version != loaded.version:
+        return False
+    loaded.checked_at = time.monotonic()
+    return True
 
 
 def bump() -> None:
