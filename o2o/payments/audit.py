@@ -38,8 +38,8 @@ def _per_order(field: str) -> Coalesce:
 
 
 def orders_against_payments() -> list[Finding]:
-    """A paid order's succeeded tenders add up to its total exactly (an order of 0.00 has none), and their refunds to its
-    refunded total; an unpaid order waiting for payment has tenders within its total; any other
+    """A paid order's succeeded tenders add up to its total exactly (an order of 0.00 has none), and
+    their refunds to its refunded total; an unpaid order waiting for payment has tenders within its total; any other
     unpaid order (cancelled, expired) has no succeeded tender (they were returned) and no refunds."""
     succeeded = Payment.objects.filter(order=OuterRef("pk"), state=Payment.State.SUCCEEDED)
     sums = Order.objects.annotate(tendered=_per_order("amount"), tenders_refunded=_per_order("refunded_amount"))
