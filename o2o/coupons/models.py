@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from o2o.core.money import money_field_kwargs
+from o2o.pricing.models import ChannelScope
 
 
 class CouponKind(models.TextChoices):
@@ -24,12 +25,6 @@ class CouponKind(models.TextChoices):
     PERCENT_OFF = "percent_off", _("percent off")
     THRESHOLD = "threshold", _("spend X save Y")
     FREE_ITEM = "free_item", _("free item")
-
-
-class ChannelScope(models.TextChoices):
-    ONLINE = "online", _("online")
-    IN_STORE = "in_store", _("in store")
-    BOTH = "both", _("online and in store")
 
 
 class OnReturn(models.TextChoices):

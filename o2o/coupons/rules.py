@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from o2o.catalog.models import SKU, Channel
+from o2o.catalog.models import SKU
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
 from o2o.coupons.models import ChannelScope, Coupon, CouponKind, CouponState, CouponTemplate
@@ -40,11 +40,7 @@ class Line(Protocol):
 
 
 def channel_fits(scope: str, channel: str) -> bool:
-    if scope == ChannelScope.ONLINE:
-        return channel in Channel.online()
-    if scope == ChannelScope.IN_STORE:
-        return channel == Channel.POS
-    return True
+    return ChannelScope.fits(scope, channel)
 
 
 def with_scope_flags(coupons, *, location_id: int | None):

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from o2o.catalog.models import Channel
+
 
 class DiscountSource(models.TextChoices):
     """Where a discount line comes from (kept on every order line discount)."""
@@ -21,6 +23,22 @@ class DiscountSource(models.TextChoices):
     COUPON = "coupon", _("coupon")
     LEVEL = "level", _("member level")
     MANUAL = "manual", _("manual discount")
+
+
+class ChannelScope(models.TextChoices):
+    """Where an offer (coupon, promotion) applies: the online channels, the counter, or both."""
+
+    ONLINE = "online", _("online")
+    IN_STORE = "in_store", _("in store")
+    BOTH = "both", _("online and in store")
+
+    @classmethod
+    def fits(cls, scope: str, channel: str) -> bool:
+        if scope == cls.ONLINE:
+            return channel in Channel.online()
+        if scope == cls.IN_STORE:
+            return channel == Channel.POS
+        return True
 
 
 class Campaign(models.Model):

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from o2o.core.money import money_field_kwargs
+from o2o.pricing.models import ChannelScope
 
 PRIORITY_MIN = 101  # after the member level (100)
 PRIORITY_MAX = 299  # before coupons (300)
@@ -24,12 +25,6 @@ class PromotionKind(models.TextChoices):
     BUNDLE_PRICE = "bundle_price", _("bundle price")
     CATEGORY_PERCENT = "category_percent", _("percent off categories")
     TIMED_PRICE = "timed_price", _("timed price")
-
-
-class ChannelScope(models.TextChoices):
-    ONLINE = "online", _("online")
-    IN_STORE = "in_store", _("in store")
-    BOTH = "both", _("online and in store")
 
 
 class Promotion(models.Model):

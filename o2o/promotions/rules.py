@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from o2o.catalog.models import SKU, Channel
+from o2o.catalog.models import SKU
 from o2o.core.money import to_money
 from o2o.pricing.allocation import allocate
 from o2o.pricing.models import DiscountSource, in_control_group
@@ -77,10 +77,8 @@ class DraftPromotion:
 
 def offered_here(promotion: Snapshot, *, channel: str, location_id: int | None, now=None) -> bool:
     """Whether the promotion runs on this channel at this store (and now, when given)."""
-    if promotion.channel_scope != ChannelScope.BOTH:
-        online = channel in Channel.online()
-        if online != (promotion.channel_scope == ChannelScope.ONLINE):
-            return False
+    if not ChannelScope.fits(promotion.channel_scope, channel):
+        return False
     if promotion.store_ids and location_id not in promotion.store_ids:
         return False
     return now is None or promotion.open_at(now)
