@@ -95,7 +95,7 @@ def test_before_the_opening_the_page_counts_down_and_cannot_buy(store, phone, me
 
     assert 'class="countdown" data-seconds="5' in page or 'class="countdown" data-seconds="6' in page
     assert "<script>" not in page
-    assert Order.objects.count() == 0 and "The sale is not open." in bought.content.decode()
+    assert Order.objects.count() == 0 and "抢购尚未开始或已结束。" in bought.content.decode()
 
 
 def test_buy_goes_to_the_pay_page_and_a_second_tap_buys_once(store, phone, member):
@@ -122,4 +122,4 @@ def test_sold_out_is_said_on_the_page(store, phone):
         f"/shop/flash/{sale.pk}/buy/", {"quantity": 1, "token": "f" * 20}, follow=True
     )
 
-    assert "Sold out" in refused.content.decode() and Order.objects.count() == 1
+    assert "已抢光" in refused.content.decode() and Order.objects.count() == 1

@@ -52,7 +52,7 @@ def test_joining_a_full_group_from_the_page_is_a_message_not_an_order(offer, sto
         reverse("web:shop-group-join", args=[group.pk]), {"location_id": store.pk, "token": "t2"}, follow=True
     )
 
-    assert "This group is full" in response.content.decode()
+    assert "该团已满" in response.content.decode()
     assert not Order.objects.filter(member=member).exists()
 
 
@@ -71,7 +71,7 @@ def test_a_customer_signs_up_on_the_chain_page_and_sees_the_numbered_list(store,
 
     assert signed.status_code == 200
     assert "李*" in signed.content.decode()
-    assert "not taken" in too_many.content.decode()
+    assert "接龙未成功" in too_many.content.decode()
     assert list(ChainEntry.objects.get(member=member).lines.values_list("quantity", flat=True)) == [2]
 
 

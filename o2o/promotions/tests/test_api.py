@@ -58,7 +58,7 @@ def test_a_marketer_creates_a_promotion_and_switches_it_on(marketer, store, tea,
     created = marketer.post("promotions", _tiers_body())
     assert created.status_code == 201, created.content
     promotion_id = created.json()["id"]
-    assert created.json()["terms"] == "spend 100.00 save 10.00; spend 200.00 save 25.00"
+    assert created.json()["terms"] == "满100.00减10.00; 满200.00减25.00"
     assert _quote(as_member(member), store, tea, 2)["discount_total"] == "0.00"  # not active yet
 
     switched = marketer.post(f"promotions/{promotion_id}/active", {"active": True})
@@ -166,8 +166,8 @@ def test_anyone_reads_what_applies_now_on_a_channel_at_a_store(store, other_stor
     there = ApiClient().get("promotions/active", channel="app", location_id=other_store.pk)
 
     assert here.status_code == 200
-    assert [(p["name"], p["terms"]) for p in here.json()] == [("满100减10", "spend 100.00 save 10.00"),
-                                                              ("门店九折", "10% off")]  # fmt: skip
+    assert [(p["name"], p["terms"]) for p in here.json()] == [("满100减10", "满100.00减10.00"),
+                                                              ("门店九折", "减10%")]  # fmt: skip
     assert [p["name"] for p in there.json()] == ["满100减10"]
     assert ApiClient().get("promotions/active", channel="nowhere").status_code == 422
 

@@ -42,7 +42,7 @@ def test_a_marketer_creates_and_switches_on_a_promotion_from_the_page(marketer_p
         "spend_tiers", False, [(D("100.00"), D("10.00")), (D("200.00"), D("25.00"))]
     )  # fmt: skip
     page = marketer_page.get("/marketing/promotions/")
-    assert "spend 100.00 save 10.00; spend 200.00 save 25.00" in page.content.decode()
+    assert "满100.00减10.00; 满200.00减25.00" in page.content.decode()
 
     marketer_page.post(f"/marketing/promotions/{promo.pk}/active", {"active": "1"})
 

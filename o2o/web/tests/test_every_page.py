@@ -66,6 +66,14 @@ def every_url(world) -> list[str]:
         "top_up_id": 999999,
         "tier_id": 999999,
         "sale_id": 999999,  # a flash sale
+        # offers and campaigns that do not exist: every page answers 404 or a redirect, never 500
+        "offer_id": 999999,
+        "group_id": 999999,
+        "chain_id": 999999,
+        "template_id": 999999,
+        "promotion_id": 999999,
+        "campaign_id": 999999,
+        "broadcast_id": 999999,
         "store_code": "NOPE",
         "code": "NOPE",  # a share link, red packet or check-in code
     }
