@@ -4,13 +4,14 @@ the campaign report's figures (`rewards_by_campaign`) and the audit of red packe
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Round
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import not_found
 from o2o.core.findings import Finding
+from o2o.core.money import money_field_kwargs, to_money
 from o2o.rewards.models import (
     CheckIn,
     CheckInPoint,
@@ -22,6 +23,9 @@ from o2o.rewards.models import (
 )
 
 ZERO = Decimal("0.00")
+# In the database: a money-typed zero, so a Coalesce(Sum(...)) is read back as money (two places) on SQLite,
+# which sums decimals as floats; figures read into Python are still passed through to_money.
+DB_ZERO = Value(ZERO, output_field=DecimalField(**money_field_kwargs()))
 
 
 def mask_phone(phone: str) -> str:
@@ -56,13 +60,14 @@ def red_packet_report(*, actor: Actor, packet_id: int) -> PacketReport:
         raise not_found("red packet")
     figures = RedPacketShare.objects.filter(packet=packet).aggregate(
         claimed=Count("pk", filter=Q(member__isnull=False)),
-        claimed_amount=Coalesce(Sum("amount", filter=Q(member__isnull=False)), ZERO),
+        claimed_amount=Coalesce(Sum("amount", filter=Q(member__isnull=False)), DB_ZERO),
     )
+    claimed_amount = to_money(figures["claimed_amount"])  # SQLite sums decimals as floats
     return PacketReport(
         packet=packet,
         claimed=figures["claimed"],
-        claimed_amount=figures["claimed_amount"],
-        budget_left=packet.budget - figures["claimed_amount"],
+        claimed_amount=claimed_amount,
+        budget_left=to_money(packet.budget - claimed_amount),
         shares_left=packet.shares - figures["claimed"],
     )
 
@@ -71,7 +76,7 @@ def red_packets(*, actor: Actor) -> QuerySet[RedPacket]:
     authorize(actor, Operation.MANAGE_REWARDS)
     return RedPacket.objects.select_related("campaign").annotate(
         claimed=Count("cut_shares", filter=Q(cut_shares__member__isnull=False)),
-        claimed_amount=Coalesce(Sum("cut_shares__amount", filter=Q(cut_shares__member__isnull=False)), ZERO),
+        claimed_amount=Coalesce(Sum("cut_shares__amount", filter=Q(cut_shares__member__isnull=False)), DB_ZERO),
     )
 
 
@@ -93,12 +98,15 @@ def rewards_by_campaign(campaign_id: int) -> dict:
      "by_store": [{"location_id", "count", "amount", "points"}, ...]  (None: not at a store),
      "check_ins": n, "joined_at_check_in": n}"""
     grants = RewardGrant.objects.filter(campaign_id=campaign_id).order_by()
-    sums = {"count": Count("pk"), "amount": Coalesce(Sum("amount"), ZERO), "points": Coalesce(Sum("points"), 0)}
+    sums = {"count": Count("pk"), "amount": Coalesce(Sum("amount"), DB_ZERO), "points": Coalesce(Sum("points"), 0)}
+
+    def money(row: dict) -> dict:
+        return {**row, "amount": to_money(row["amount"])}  # SQLite sums decimals as floats
 
     def by(field: str) -> dict:
-        return {row.pop(field): row for row in grants.values(field).annotate(**sums)}
+        return {row.pop(field): money(row) for row in grants.values(field).annotate(**sums)}
 
-    totals = grants.aggregate(members=Count("member", distinct=True), **sums)
+    totals = money(grants.aggregate(members=Count("member", distinct=True), **sums))
     by_kind = by("kind")
     visits = CheckIn.objects.filter(campaign_id=campaign_id).aggregate(
         check_ins=Count("pk"), joined=Count("pk", filter=Q(joined_here=True))
@@ -113,7 +121,7 @@ def rewards_by_campaign(campaign_id: int) -> dict:
         "by_source": by("source"),
         "by_channel": by("channel"),
         "by_store": [
-            {"location_id": row.pop("location_id"), **row}
+            {"location_id": row.pop("location_id"), **money(row)}
             for row in grants.values("location_id").annotate(**sums).order_by("location_id")
         ],
         "check_ins": visits["check_ins"],
@@ -131,8 +139,10 @@ def red_packets_against_shares() -> list[Finding]:
     """Audit: a wallet-credit packet's shares add up exactly to its budget, a packet has exactly
     its number of shares, and every claimed share was paid (its RewardGrant)."""
     findings = []
-    rows = RedPacket.objects.annotate(cut=Count("cut_shares"), total=Coalesce(Sum("cut_shares__amount"), ZERO))
-    broken = ~Q(cut=F("shares")) | (Q(kind=RewardKind.WALLET_CREDIT) & ~Q(total=F("budget")))
+    total = Round(Coalesce(Sum("cut_shares__amount"), DB_ZERO), 2)
+    rows = RedPacket.objects.annotate(cut=Count("cut_shares"), total=total)
+    # Both sides rounded to the cent: SQLite sums decimals as floats (88.88 comes back as 88.8800000000001).
+    broken = ~Q(cut=F("shares")) | (Q(kind=RewardKind.WALLET_CREDIT) & ~Q(total=Round(F("budget"), 2)))
     for packet in rows.filter(broken):
         findings.append(
             Finding(
