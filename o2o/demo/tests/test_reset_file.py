@@ -42,6 +42,9 @@ def test_an_interrupted_reset_leaves_the_database_file_as_it_was_and_a_finished_
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Ctrl-C must reach it even when the suite itself runs in the background, where SIGINT is
+        # ignored and a child would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     for line in run.stdout:
         if line.startswith("stores: "):
