@@ -182,6 +182,10 @@ class Coupon(models.Model):
             ),
             models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="coupon_valid_window"),
             models.CheckConstraint(condition=Q(slot__gte=1), name="coupon_slot_positive"),
+            # One coupon per order, held by the database too (the rule refuses a second one first).
+            models.UniqueConstraint(
+                fields=["order_id"], condition=Q(order_id__isnull=False), name="coupon_one_per_order"
+            ),
         ]
 
     def __str__(self) -> str:

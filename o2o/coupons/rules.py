@@ -39,10 +39,6 @@ class Line(Protocol):
     net: Decimal
 
 
-def channel_fits(scope: str, channel: str) -> bool:
-    return ChannelScope.fits(scope, channel)
-
-
 def with_scope_flags(coupons, *, location_id: int | None):
     """Annotate coupons with what their template's store, category and SKU scopes are (one query)."""
     template = OuterRef("template_id")
@@ -60,7 +56,7 @@ def fits_where(coupon: Coupon, *, channel: str, location_id: int | None) -> bool
     return (
         coupon.state == CouponState.AVAILABLE
         and coupon.valid_from <= now < coupon.valid_until
-        and channel_fits(coupon.template.channel_scope, channel)
+        and ChannelScope.fits(coupon.template.channel_scope, channel)
         and (not coupon.store_scoped or (location_id is not None and coupon.at_location))
     )
 

@@ -4,6 +4,7 @@ cancelled unpaid or refunded in full; an attacker's coupon ids are refused with 
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from o2o.access.actors import SYSTEM, actor_for_user
@@ -190,3 +191,11 @@ def test_a_counter_sale_redeems_the_members_in_store_coupon(member, store, sku, 
     assert response.status_code == 201, response.content
     assert response.json()["total"] == "50.00"
     assert state_of(coupon) == (CouponState.USED, response.json()["id"])
+
+
+def test_the_database_holds_one_coupon_per_order(member, store, sku, coupon_of):
+    first, second = coupon_of(member, reference="a"), coupon_of(member, reference="b")
+    order_id = as_member(member).post("orders", order_body(store, sku, [first.pk])).json()["id"]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Coupon.objects.filter(pk=second.pk).update(state=CouponState.USED, order_id=order_id, used_at=timezone.now())
