@@ -13,27 +13,21 @@ from django.utils.translation import gettext as _
 from o2o.catalog.models import Channel
 from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode, not_found
-from o2o.core.money import to_money
 from o2o.flashsale import services
 from o2o.flashsale.models import FlashSale
 from o2o.pricing.claims import PlacedOrder, on_order_placed
-from o2o.pricing.models import DiscountSource, in_control_group
-from o2o.pricing.rules import NOTHING, CartContext, LineDiscount, RuleResult
+from o2o.pricing.models import DiscountSource
+from o2o.pricing.rules import NOTHING, OFFER_PRIORITY, CartContext, RuleResult, offer_id, special_prices
 
 KIND = "flash"
 
 
 def sale_id_of(offer: str) -> int | None:
-    kind, _sep, ref = offer.partition(":")
-    return int(ref) if kind == KIND and ref.isdigit() else None
+    return offer_id(offer, KIND)
 
 
-def _held_out(sale: FlashSale, member_id: int | None) -> bool:
-    if sale.campaign_id is None:
-        return False
-    return in_control_group(
-        campaign_id=sale.campaign_id, control_percent=sale.campaign.control_percent, member_id=member_id
-    )
+def _held_out(sale: FlashSale, member_id: int) -> bool:
+    return sale.campaign is not None and sale.campaign.holds_out(member_id)
 
 
 def _sale(sale_id: int) -> FlashSale | None:
@@ -47,7 +41,7 @@ class FlashPrice:
 
     code: str = KIND
     source: DiscountSource = DiscountSource.PROMOTION
-    priority: int = 50
+    priority: int = OFFER_PRIORITY
     stacks: bool = False
 
     def evaluate(self, cart: CartContext) -> RuleResult:
@@ -60,22 +54,14 @@ class FlashPrice:
         member_id = cart.member.pk if cart.member is not None else None
         if member_id is None or _held_out(sale, member_id):
             return NOTHING
-        line = next((line for line in cart.lines if line.sku_id == sale.sku_id and not line.discounted), None)
-        if line is None:
-            return NOTHING
-        amount = min(to_money((line.unit_price - sale.price) * line.quantity), line.net)
-        if amount <= 0:
-            return NOTHING
         label = _("Flash sale price")
-        return RuleResult(lines=(LineDiscount(line.sku_id, amount, label, f"flash:{sale.pk}", sale.campaign_id),))
+        return special_prices(cart, {sale.sku_id: sale.price}, label, f"flash:{sale.pk}", sale.campaign_id)
 
 
 def claim_flash_units(placed: PlacedOrder) -> None:
     """Take the order's units, or refuse the order (it rolls back before any stock is reserved)."""
     sale_id = sale_id_of(placed.offer)
     if sale_id is None:
-        if placed.offer.partition(":")[0] == KIND:
-            raise DomainError(ErrorCode.INVALID, "unknown offer", offer=placed.offer)
         return
     sale = _sale(sale_id)
     if sale is None:

@@ -3,45 +3,17 @@
 through one of their offers (the order path counts its statements)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o.core.errors import DomainError, ErrorCode, not_found
-from o2o.core.money import to_money
 from o2o.groupbuy.models import ChainEntry, ChainItem, ChainState, EntryState, Group, GroupMember, GroupState
 from o2o.orders.models import Order
 from o2o.pricing.claims import PlacedOrder, on_order_placed
 from o2o.pricing.models import DiscountSource
-from o2o.pricing.rules import NOTHING, CartContext, LineDiscount, RuleResult
-
-OFFER_PRIORITY = 50  # special offer prices run first and take no other discount
-
-
-def offer_id(offer: str, kind: str) -> int | None:
-    """The id of "<kind>:<id>", or None for another kind (or no offer)."""
-    prefix, _sep, raw = offer.partition(":")
-    if prefix != kind:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
-        raise DomainError(ErrorCode.INVALID, "unknown offer", offer=offer)
-    return int(raw)
-
-
-def _at_price(cart: CartContext, prices: dict[int, Decimal], label: str, ref: str, campaign_id=None) -> RuleResult:
-    """Each line of a priced SKU down to that unit price (never up: a line dearer than the list
-    price stays at the list price)."""
-    discounts = []
-    for line in cart.lines:
-        price = prices.get(line.sku_id)
-        if price is None:
-            continue
-        amount = to_money(min(line.net, (line.unit_price - price) * line.quantity))
-        if amount > 0:
-            discounts.append(LineDiscount(line.sku_id, amount, label, ref, campaign_id))
-    return RuleResult(lines=tuple(discounts))
+from o2o.pricing.rules import NOTHING, OFFER_PRIORITY, CartContext, RuleResult, offer_id, special_prices
 
 
 @dataclass(frozen=True)
@@ -62,7 +34,7 @@ class GroupPrice:
         if offer.campaign is not None and offer.campaign.holds_out(cart.member.pk):
             return NOTHING
         label = _("Group buy: %(name)s") % {"name": offer.name}
-        return _at_price(cart, {offer.sku_id: offer.group_price}, label, f"group:{group.pk}", offer.campaign_id)
+        return special_prices(cart, {offer.sku_id: offer.group_price}, label, f"group:{group.pk}", offer.campaign_id)
 
 
 @dataclass(frozen=True)
@@ -81,7 +53,7 @@ class ChainPrice:
         if not prices:
             return NOTHING
         title = next(iter(items)).chain.title
-        return _at_price(cart, prices, _("Chain sign-up: %(title)s") % {"title": title}, f"chain:{chain_id}")
+        return special_prices(cart, prices, _("Chain sign-up: %(title)s") % {"title": title}, f"chain:{chain_id}")
 
 
 def _group_refusal(group: Group | None, now) -> DomainError:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.utils.translation import gettext as _
 
+from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
 from o2o.pricing.models import DiscountSource
 
@@ -108,6 +109,36 @@ class Rule(Protocol):
     stacks: bool
 
     def evaluate(self, cart: CartContext) -> RuleResult: ...
+
+
+# Special offers' prices (flash sale, group buy, chain sign-up) run first and take no other discount.
+OFFER_PRIORITY = 50
+
+
+def offer_id(offer: str, kind: str) -> int | None:
+    """The id of the special offer "<kind>:<id>", or None for another kind (or no offer)."""
+    prefix, _sep, raw = offer.partition(":")
+    if prefix != kind:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise DomainError(ErrorCode.INVALID, "unknown offer", offer=offer)
+    return int(raw)
+
+
+def special_prices(
+    cart: CartContext, prices: Mapping[int, Decimal], label: str, ref: str, campaign_id: int | None = None
+) -> RuleResult:
+    """Each line of a SKU in `prices` down to that unit price (never up: a line dearer than the
+    list price stays at the list price)."""
+    discounts = []
+    for line in cart.lines:
+        price = prices.get(line.sku_id)
+        if price is None:
+            continue
+        amount = to_money(min(line.net, (line.unit_price - price) * line.quantity))
+        if amount > 0:
+            discounts.append(LineDiscount(line.sku_id, amount, label, ref, campaign_id))
+    return RuleResult(lines=tuple(discounts))
 
 
 _rules: dict[str, Rule] = {}
