@@ -14,19 +14,13 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
 from o2o.core.errors import not_found
 from o2o.core.models import OutboxMessage
+from o2o.core.money import to_money
 from o2o.marketing import rules as segment_rules
 from o2o.marketing.models import Broadcast, BroadcastDelivery, DeliveryStatus, MessageTemplate, Segment
 from o2o.orders.models import PAID_STATES, Order, OrderLineDiscount
 from o2o.pricing.models import Campaign
 
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-
-
-def _money(value: Decimal | None) -> Decimal:
-    return (value or ZERO).quantize(CENT)
-
-
 # --- campaigns -----------------------------------------------------------------------------
 
 
@@ -184,7 +178,7 @@ class GroupFigures:
 
     @property
     def revenue_per_member(self) -> Decimal:
-        return _money(self.revenue / self.members) if self.members else ZERO
+        return to_money(self.revenue / self.members) if self.members else ZERO
 
 
 @dataclass
@@ -240,7 +234,7 @@ def _discount_figures(report: CampaignReport) -> None:
     for row in rows:
         total, refunded = row["line__order__total"], row["line__order__refunded_total"]
         kept = (total - refunded) / total if total else Decimal(1)
-        cost = _money(row["amount"] * kept)
+        cost = to_money(row["amount"] * kept)
         figures = report.online if _is_online(row["line__order__channel"]) else report.offline
         for target in (report, figures):
             target.orders += 1
@@ -297,7 +291,7 @@ def _group_figures(campaign: Campaign, member_ids: list[int]) -> GroupFigures:
     totals = Order.objects.filter(window, member_id__in=member_ids, state__in=PAID_STATES).aggregate(
         orders=Count("pk"), revenue=Sum(F("total") - F("refunded_total"))
     )
-    return GroupFigures(members=len(member_ids), orders=totals["orders"], revenue=_money(totals["revenue"]))
+    return GroupFigures(members=len(member_ids), orders=totals["orders"], revenue=to_money(totals["revenue"] or 0))
 
 
 def _uplift(report: CampaignReport) -> None:
@@ -323,5 +317,7 @@ def campaign_report(*, actor: Actor, campaign_id: int) -> CampaignReport:
     _coupon_figures(report)
     _uplift(report)
     _rewards(report)
-    report.revenue, report.cost, report.refunded = _money(report.revenue), _money(report.cost), _money(report.refunded)
+    report.revenue, report.cost, report.refunded = (
+        to_money(v or 0) for v in (report.revenue, report.cost, report.refunded)
+    )
     return report

@@ -12,6 +12,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import not_found
 from o2o.core.findings import Finding
 from o2o.core.money import money_field_kwargs, to_money
+from o2o.members import phones
 from o2o.rewards.models import (
     CheckIn,
     CheckInPoint,
@@ -29,9 +30,8 @@ DB_ZERO = Value(ZERO, output_field=DecimalField(**money_field_kwargs()))
 
 
 def mask_phone(phone: str) -> str:
-    """+8613812345678 -> 138****5678: enough for the referrer to recognise a friend."""
-    digits = phone.removeprefix("+86")
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
+    """+8613812345678 -> 138****5678: the members' mask, without the country code of a Chinese number."""
+    return phones.mask_phone(phone).removeprefix("+86")
 
 
 def my_referrals(*, actor: Actor) -> QuerySet[Referral]:
