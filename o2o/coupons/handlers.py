@@ -18,8 +18,6 @@ def redeem_chosen_coupons(placed: PlacedOrder) -> None:
     refused and rolls back. No query when no coupon was chosen."""
     if not placed.coupon_ids:
         return
-    if len(placed.coupon_ids) > 1:
-        raise DomainError(ErrorCode.INVALID, "one coupon per order")
     coupon_id = placed.coupon_ids[0]
     ref = f"coupon:{coupon_id}"
     if not any(d.rule_ref == ref for line in placed.priced.lines for d in line.discounts):

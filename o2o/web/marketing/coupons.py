@@ -17,19 +17,10 @@ from o2o.coupons import selectors, services
 from o2o.coupons.models import ChannelScope, CouponKind, OnReturn
 from o2o.staff.models import Role
 from o2o.web.auth import staff_page
+from o2o.web.marketing.fields import id_list
 
 SHOWN = 200
 ROLES = (Role.MARKETER, Role.ONLINE_OPERATOR, Role.HQ)
-
-
-def _ids(text: str) -> list[int]:
-    try:
-        ids = [int(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise forms.ValidationError(_("Ids are whole numbers separated by commas.")) from None
-    if any(not 1 <= i <= MAX_ID for i in ids):
-        raise forms.ValidationError(_("Ids are whole numbers separated by commas."))
-    return ids
 
 
 class TemplateForm(forms.Form):
@@ -69,13 +60,13 @@ class TemplateForm(forms.Form):
     campaign_id = forms.IntegerField(label=gettext_lazy("Campaign id"), min_value=1, max_value=MAX_ID, required=False)
 
     def clean_location_ids(self) -> list[int]:
-        return _ids(self.cleaned_data["location_ids"])
+        return list(id_list(self.cleaned_data["location_ids"]))
 
     def clean_category_ids(self) -> list[int]:
-        return _ids(self.cleaned_data["category_ids"])
+        return list(id_list(self.cleaned_data["category_ids"]))
 
     def clean_sku_ids(self) -> list[int]:
-        return _ids(self.cleaned_data["sku_ids"])
+        return list(id_list(self.cleaned_data["sku_ids"]))
 
 
 def _problem(error: DomainError) -> str:

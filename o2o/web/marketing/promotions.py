@@ -35,19 +35,10 @@ from o2o.promotions.models import PRIORITY_MAX, PRIORITY_MIN, ChannelScope, Prom
 from o2o.staff.models import Role
 from o2o.stores.models import Location
 from o2o.web.auth import staff_page
+from o2o.web.marketing.fields import id_list
 
 SHOWN = 200
 ROLES = (Role.MARKETER, Role.HQ)
-
-
-def _ids(text: str) -> tuple[int, ...]:
-    try:
-        ids = tuple(int(part) for part in text.replace(",", " ").split())
-    except ValueError:
-        raise forms.ValidationError(_("Ids are whole numbers separated by commas.")) from None
-    if any(not 1 <= i <= MAX_ID for i in ids):
-        raise forms.ValidationError(_("Ids are whole numbers separated by commas."))
-    return ids
 
 
 def _pairs(text: str, message: str) -> list[tuple[str, str]]:
@@ -110,13 +101,13 @@ class PromotionForm(forms.Form):
     )
 
     def clean_store_ids(self):
-        return _ids(self.cleaned_data["store_ids"])
+        return id_list(self.cleaned_data["store_ids"])
 
     def clean_category_ids(self):
-        return _ids(self.cleaned_data["category_ids"])
+        return id_list(self.cleaned_data["category_ids"])
 
     def clean_sku_ids(self):
-        return _ids(self.cleaned_data["sku_ids"])
+        return id_list(self.cleaned_data["sku_ids"])
 
     def clean_tiers(self):
         message = _("Tiers are spend:save pairs of amounts, e.g. 100:10.")
