@@ -86,9 +86,9 @@ def get_sale(request: HttpRequest, sale_id: Id):
 
 
 @router.post("", response={201: FlashSaleOut})
-def create_sale(request: HttpRequest, payload: FlashSaleIn):
+def create_sale(request: HttpRequest, payload: FlashSaleIn, idempotency_key: IdempotencyKey = None):
     """Marketers: a sale of `quantity` units at `price`, opening at `starts_at` to the second."""
-    sale = services.create_flash_sale(actor=actor(request), **payload.model_dump())
+    sale = services.create_flash_sale(actor=actor(request), idempotency_key=idempotency_key, **payload.model_dump())
     return Status(201, selectors.get_sale(sale_id=sale.pk))
 
 

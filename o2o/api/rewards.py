@@ -13,7 +13,7 @@ from pydantic import Field, StrictInt
 from o2o.access import services as access
 from o2o.api.accounts import TokenOut
 from o2o.api.auth import actor
-from o2o.api.types import Id, Money, MoneyOrZero
+from o2o.api.types import Id, IdempotencyKey, Money, MoneyOrZero
 from o2o.core.ratelimits import client_address
 from o2o.core.site import absolute_url
 from o2o.rewards import selectors, services
@@ -262,7 +262,7 @@ def sign_up_with_referral(request: HttpRequest, payload: SignUpIn):
 
 
 @router.post("/red-packets", response={201: RedPacketOut})
-def create_red_packet(request: HttpRequest, payload: RedPacketIn):
+def create_red_packet(request: HttpRequest, payload: RedPacketIn, idempotency_key: IdempotencyKey = None):
     """Marketer / HQ: the budget is cut into `shares` random amounts now (exactly the budget)."""
     spec = services.RedPacketSpec(
         campaign_id=payload.campaign_id,
@@ -276,7 +276,8 @@ def create_red_packet(request: HttpRequest, payload: RedPacketIn):
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
-    return Status(201, _packet_out(request, services.create_red_packet(actor=actor(request), spec=spec)))
+    packet = services.create_red_packet(actor=actor(request), spec=spec, idempotency_key=idempotency_key)
+    return Status(201, _packet_out(request, packet))
 
 
 @router.get("/red-packets/{packet_id}", response=RedPacketReportOut)
@@ -292,10 +293,12 @@ def red_packet_report(request: HttpRequest, packet_id: Id):
 
 
 @router.post("/red-packets/{code}/claim", response={201: ShareOut})
-def claim_red_packet(request: HttpRequest, code: Code, payload: ClaimIn | None = None):
+def claim_red_packet(
+    request: HttpRequest, code: Code, payload: ClaimIn | None = None, idempotency_key: IdempotencyKey = None
+):
     """A member's one share: wallet credit (bonus) or a coupon. 409 red_packet_empty when none is left."""
     channel = Channel(payload.channel if payload else "online")
-    share = services.claim_red_packet(actor=actor(request), code=code, channel=channel)
+    share = services.claim_red_packet(actor=actor(request), code=code, channel=channel, idempotency_key=idempotency_key)
     return Status(
         201,
         {"packet_id": share.packet_id, "seq": share.seq, "kind": share.packet.kind, "amount": share.amount,

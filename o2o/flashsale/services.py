@@ -16,6 +16,7 @@ from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import SKU
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import to_money
 from o2o.flashsale.models import MAX_PER_MEMBER, MAX_UNITS, FlashSale, FlashSaleBuyer, FlashSaleUnit
 from o2o.pricing.models import Campaign
@@ -24,7 +25,6 @@ from o2o.stores.models import Location
 UNIT_BATCH = 1000
 
 
-@transaction.atomic(durable=True)
 def create_flash_sale(
     *,
     actor: Actor,
@@ -36,10 +36,12 @@ def create_flash_sale(
     starts_at: datetime,
     ends_at: datetime,
     campaign_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> FlashSale:
-    """A sale of `quantity` units of one SKU at `price`, held at one store or warehouse."""
+    """A sale of `quantity` units of one SKU at `price`, held at one store or warehouse. A retry
+    with the same key returns the first sale (its units are cut once)."""
     authorize(actor, Operation.MANAGE_FLASH_SALES)
-    return cut_sale(
+    terms = dict(
         sku_id=sku_id,
         location_id=location_id,
         price=price,
@@ -48,8 +50,15 @@ def create_flash_sale(
         starts_at=starts_at,
         ends_at=ends_at,
         campaign_id=campaign_id,
-        created_by=actor.user,
     )
+    result = run_once(
+        scope=actor.idempotency_scope,
+        operation="create_flash_sale",
+        key=idempotency_key,
+        fingerprint=fingerprint(**terms),
+        perform=lambda: {"sale_id": cut_sale(**terms, created_by=actor.user).pk},
+    )
+    return FlashSale.objects.get(pk=result["sale_id"])
 
 
 def cut_sale(

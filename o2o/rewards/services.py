@@ -10,7 +10,7 @@ campaign, channel and store.
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel as SalesChannel
 from o2o.core.codes import random_readable
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import CENT
 from o2o.loyalty.services import award_points
 from o2o.members.models import Member
@@ -407,11 +408,21 @@ class RedPacketSpec:
     coupon_template_id: int | None = None
 
 
-@transaction.atomic(durable=True)
-def create_red_packet(*, actor: Actor, spec: RedPacketSpec) -> RedPacket:
+def create_red_packet(*, actor: Actor, spec: RedPacketSpec, idempotency_key: str | None = None) -> RedPacket:
     """A packet with its shares cut now: random amounts summing exactly to the budget (wallet
-    credit), or one coupon of the template per share."""
+    credit), or one coupon of the template per share. A retry with the same key returns the first."""
     authorize(actor, Operation.MANAGE_REWARDS)
+    result = run_once(
+        scope=actor.idempotency_scope,
+        operation="create_red_packet",
+        key=idempotency_key,
+        fingerprint=fingerprint(spec=asdict(spec)),
+        perform=lambda: {"packet_id": _create_red_packet(actor=actor, spec=spec).pk},
+    )
+    return RedPacket.objects.get(pk=result["packet_id"])
+
+
+def _create_red_packet(*, actor: Actor, spec: RedPacketSpec) -> RedPacket:
     _campaign(spec.campaign_id)
     _window(spec.starts_at, spec.ends_at)
     shares = spec.shares
@@ -458,13 +469,27 @@ def _open_packet(code: str, now: datetime) -> RedPacket:
     return packet
 
 
-@transaction.atomic(durable=True)
-def claim_red_packet(*, actor: Actor, code: str, channel: Channel = Channel.ONLINE) -> RedPacketShare:
+def claim_red_packet(
+    *, actor: Actor, code: str, channel: Channel = Channel.ONLINE, idempotency_key: str | None = None
+) -> RedPacketShare:
     """One share for the member: the next unclaimed share, taken with SKIP LOCKED and kept by a
     conditional UPDATE (member IS NULL), paid in the same transaction. One share per member per
-    packet (UNIQUE): a second claim is 409 reward_already_claimed; none left: 409 red_packet_empty."""
-    member = actor.require_member()
+    packet (UNIQUE): a second claim is 409 reward_already_claimed; none left: 409 red_packet_empty.
+    A retry with the same key returns the first share."""
+    actor.require_member()
     authorize(actor, Operation.CLAIM_REWARD)
+    result = run_once(
+        scope=actor.idempotency_scope,
+        operation="claim_red_packet",
+        key=idempotency_key,
+        fingerprint=fingerprint(code=code, channel=channel),
+        perform=lambda: {"share_id": _claim_red_packet(actor=actor, code=code, channel=channel).pk},
+    )
+    return RedPacketShare.objects.select_related("packet").get(pk=result["share_id"])
+
+
+def _claim_red_packet(*, actor: Actor, code: str, channel: Channel) -> RedPacketShare:
+    member = actor.require_member()
     now = timezone.now()
     packet = _open_packet(code, now)
     _held_out(packet.campaign, member.pk)

@@ -71,6 +71,19 @@ def test_a_marketer_creates_a_sale_cut_into_units(sale, phone, store):
     assert FlashSaleUnit.objects.filter(sale_id=sale["id"], order_id__isnull=True).count() == 3
 
 
+def test_a_retried_creation_with_the_same_key_cuts_the_units_once(marketer, store, phone):
+    now = timezone.now()
+    body = {"sku_id": phone.pk, "location_id": store.pk, "price": "999.00", "quantity": 3, "per_member_limit": 1,
+            "starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=1)).isoformat()}  # fmt: skip
+    key = {"Idempotency-Key": "sale-1"}
+
+    first = as_staff(marketer).post("flash-sales", body, headers=key)
+    retry = as_staff(marketer).post("flash-sales", body, headers=key)
+
+    assert (first.status_code, retry.status_code, retry.json()["id"]) == (201, 201, first.json()["id"])
+    assert FlashSaleUnit.objects.count() == 3
+
+
 def test_the_order_has_the_flash_price_line(sale, store, phone, member):
     response = buy(member, sale["id"])
 

@@ -91,3 +91,20 @@ def test_bad_packets_are_4xx_and_nothing_is_written(marketer, campaign, member, 
     body = {"campaign_id": campaign.pk, "name": "x", "kind": "wallet_credit", "shares": 1, "budget": "1.00", **window()}
     assert as_staff(clerk).post("rewards/red-packets", body).status_code == 403
     assert RedPacket.objects.count() == 1
+
+
+def test_a_retried_creation_or_claim_with_the_same_key_does_it_once(marketer, campaign):
+    body = {"campaign_id": campaign.pk, "name": "新春红包", "kind": "wallet_credit", "shares": 2,
+            "budget": "2.00", "min_share": "1.00", "max_share": "1.00", **window()}  # fmt: skip
+    key = {"Idempotency-Key": "packet-1"}
+    first = as_staff(marketer).post("rewards/red-packets", body, headers=key)
+    retry = as_staff(marketer).post("rewards/red-packets", body, headers=key)
+    assert (first.status_code, retry.status_code, retry.json()["id"]) == (201, 201, first.json()["id"])
+    assert RedPacket.objects.count() == 1
+
+    member = MemberFactory()
+    claim = f"rewards/red-packets/{first.json()['code']}/claim"
+    taken = as_member(member).post(claim, headers={"Idempotency-Key": "claim-1"})
+    again = as_member(member).post(claim, headers={"Idempotency-Key": "claim-1"})
+    assert (taken.status_code, again.status_code, again.json()["seq"]) == (201, 201, taken.json()["seq"])
+    assert Wallet.objects.get(member=member).bonus == Decimal("1.00")
