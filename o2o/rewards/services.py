@@ -164,11 +164,17 @@ def _reward(reward: Reward, *, side: str = "") -> Reward:
     return Reward(coupon_template_id=_coupon_template(reward.coupon_template_id), points=points, credit=credit)
 
 
-def _new_code(model) -> str:
+def _create_with_code(model, **fields):
+    """A row with a fresh random code: the unique index decides, a drawn code that is taken
+    (even by a racing insert) is drawn again."""
     for _attempt in range(5):
         code = random_readable(CODE_LENGTH)
-        if not model.objects.filter(code=code).exists():
-            return code
+        try:
+            with transaction.atomic():
+                return model.objects.create(code=code, **fields)
+        except IntegrityError:
+            if not model.objects.filter(code=code).exists():
+                raise  # another constraint: not a taken code
     raise DomainError(ErrorCode.CONFLICT, "no code could be drawn; try again")
 
 
@@ -451,7 +457,7 @@ def _create_red_packet(*, actor: Actor, spec: RedPacketSpec) -> RedPacket:
         amounts = [Decimal("0.00")] * shares
     else:
         raise DomainError(ErrorCode.INVALID, "a red packet gives wallet credit or coupons", field="kind")
-    packet = RedPacket.objects.create(code=_new_code(RedPacket), **fields)
+    packet = _create_with_code(RedPacket, **fields)
     RedPacketShare.objects.bulk_create(
         RedPacketShare(packet=packet, seq=seq, amount=amount) for seq, amount in enumerate(amounts, start=1)
     )
@@ -554,11 +560,11 @@ def create_check_in_point(*, actor: Actor, spec: CheckInPointSpec) -> CheckInPoi
     reward = _reward(spec.reward)
     if not (reward.coupon_template_id or reward.points or reward.credit):
         raise DomainError(ErrorCode.INVALID, "a check-in gives a coupon, points or wallet credit")
-    return CheckInPoint.objects.create(
+    return _create_with_code(
+        CheckInPoint,
         campaign_id=spec.campaign_id,
         location_id=spec.location_id,
         name=_name(spec.name),
-        code=_new_code(CheckInPoint),
         coupon_template_id=reward.coupon_template_id,
         points=reward.points,
         credit=reward.credit,
