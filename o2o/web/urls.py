@@ -18,4 +18,6 @@ urlpatterns = [
     path("manager/", include("o2o.web.manager.urls")),
     path("hq/", include("o2o.web.hq.urls")),
     path("marketing/", include("o2o.web.marketing.urls")),
+    path("me/", include("o2o.web.employee.urls")),
+    path("boss/", include("o2o.web.boss.urls")),
 ]
