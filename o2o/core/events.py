@@ -46,3 +46,7 @@ MARKETING_CONSENT_CHANGED = "member.marketing_consent_changed"
 MEMBER_REGISTERED = "member.registered"
 # Money went back on one tender of an order (payments): `payment=<Payment>`, `refund=<Refund>`.
 TENDER_REFUNDED = "payment.tender_refunded"
+# attribution: `order=<Order>, credits=[LineCredit, ...]`: the order lines' credits were written (the order
+# was paid). `order=<Order>, credits=[LineCredit, ...]`: negative credits for returned units were written.
+LINES_CREDITED = "attribution.lines_credited"
+CREDITS_REVERSED = "attribution.credits_reversed"
