@@ -24,6 +24,37 @@ CHAIN_WIDE_ROLES = {Role.HQ, Role.ONLINE_OPERATOR, Role.MARKETER, Role.CS_AGENT}
 COUNTER_ROLES = {Role.STORE_MANAGER, Role.CLERK}
 
 
+class Team(models.Model):
+    """A group of employees the owner's view reports by: a store's team, the online team, HQ."""
+
+    class Kind(models.TextChoices):
+        STORE = "store", _("store team")
+        ONLINE = "online", _("online operations")
+        HQ = "hq", _("head office")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.STORE)
+    location = models.ForeignKey(
+        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
+    lead = models.ForeignKey(
+        "staff.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams_led"
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["store", "online", "hq"]), name="team_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="store") | Q(location__isnull=False), name="team_store_team_has_location"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Employee(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
@@ -36,6 +67,7 @@ class Employee(models.Model):
     code = models.CharField(_("share code"), max_length=16, unique=True)
     display_name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees")
 
     class Meta:
         verbose_name = _("employee")
