@@ -85,6 +85,8 @@ class Operation(StrEnum):
     JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
     MANAGE_CHAIN_LISTS = "manage_chain_lists"  # publish a store's sign-up list, see its entries, close it
     SIGN_UP_TO_CHAIN = "sign_up_to_chain"  # add, change or cancel one's entry before the cut-off
+    # the owner's view of stores, teams and employees (docs/boss.md)
+    VIEW_STAFF_PERFORMANCE = "view_staff_performance"  # a read: credited sales, members, tasks per employee
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -158,6 +160,8 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # A store manager for their own store (the locations they see); HQ for any store.
     Operation.MANAGE_CHAIN_LISTS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.SIGN_UP_TO_CHAIN: frozenset({MEMBER}),
+    # HQ every store, a regional supervisor their region, a store manager their own store.
+    Operation.VIEW_STAFF_PERFORMANCE: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the
