@@ -85,6 +85,9 @@ class Operation(StrEnum):
     JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
     MANAGE_CHAIN_LISTS = "manage_chain_lists"  # publish a store's sign-up list, see its entries, close it
     SIGN_UP_TO_CHAIN = "sign_up_to_chain"  # add, change or cancel one's entry before the cut-off
+    # employees' virtual stores (docs/outreach.md)
+    EDIT_MY_CARD = "edit_my_card"  # an employee edits their own business card on their share-link page
+    VIEW_MY_SHARE_LINK = "view_my_share_link"  # a read: one's own link, QR, poster and its figures
     # the owner's view of stores, teams and employees (docs/boss.md)
     VIEW_STAFF_PERFORMANCE = "view_staff_performance"  # a read: credited sales, members, tasks per employee
 
@@ -160,6 +163,9 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # A store manager for their own store (the locations they see); HQ for any store.
     Operation.MANAGE_CHAIN_LISTS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.SIGN_UP_TO_CHAIN: frozenset({MEMBER}),
+    # Every employee has a share code, so a share-link page and a card of their own (never another's).
+    Operation.EDIT_MY_CARD: frozenset(Role),
+    Operation.VIEW_MY_SHARE_LINK: frozenset(Role),
     # HQ every store, a regional supervisor their region, a store manager their own store.
     Operation.VIEW_STAFF_PERFORMANCE: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
 }
