@@ -88,6 +88,9 @@ class Operation(StrEnum):
     # employees' virtual stores (docs/outreach.md)
     EDIT_MY_CARD = "edit_my_card"  # an employee edits their own business card on their share-link page
     VIEW_MY_SHARE_LINK = "view_my_share_link"  # a read: one's own link, QR, poster and its figures
+    # an employee's leads, notes, tags and follow-ups (docs/leads.md)
+    WORK_MY_LEADS = "work_my_leads"  # one's own customers and leads; their full phones
+    ASSIGN_FOLLOW_UP = "assign_follow_up"  # a follow-up task for an employee, on their lead (masked)
     # the owner's view of stores, teams and employees (docs/boss.md)
     VIEW_STAFF_PERFORMANCE = "view_staff_performance"  # a read: credited sales, members, tasks per employee
 
@@ -166,6 +169,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # Every employee has a share code, so a share-link page and a card of their own (never another's).
     Operation.EDIT_MY_CARD: frozenset(Role),
     Operation.VIEW_MY_SHARE_LINK: frozenset(Role),
+    # Every employee keeps their own customers; nobody else sees them (a manager masked, to assign).
+    Operation.WORK_MY_LEADS: frozenset(Role),
+    # A store manager for the employees of their own store (the locations they see); HQ for anyone.
+    Operation.ASSIGN_FOLLOW_UP: frozenset({Role.STORE_MANAGER, Role.HQ}),
     # HQ every store, a regional supervisor their region, a store manager their own store.
     Operation.VIEW_STAFF_PERFORMANCE: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
 }
