@@ -76,6 +76,9 @@ class ErrorCode(StrEnum):
     GROUP_CLOSED = "group_closed"  # the group completed, failed or expired; the offer ended
     ALREADY_IN_GROUP = "already_in_group"  # the member holds a seat of this group
     CHAIN_CLOSED = "chain_closed"  # the sign-up list is past its cut-off
+    # staff support between stores (docs/staffing.md)
+    STAFF_ALREADY_LENT = "staff_already_lent"  # the employee is lent elsewhere in an overlapping window
+    HEADCOUNT_FILLED = "headcount_filled"  # every seat of the support request is taken
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -127,6 +130,8 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.GROUP_CLOSED: 409,
     ErrorCode.ALREADY_IN_GROUP: 409,
     ErrorCode.CHAIN_CLOSED: 409,
+    ErrorCode.STAFF_ALREADY_LENT: 409,
+    ErrorCode.HEADCOUNT_FILLED: 409,
 }
 
 
