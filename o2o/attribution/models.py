@@ -123,7 +123,7 @@ class LineCredit(models.Model):
     `redirected_from` names the matrix party whose share this is when that party was missing
     (no acquiring employee, no cashier...): its share went to the rule's owner, or to the selling
     store when the owner was missing too. `quantity` is the units covered: the line's quantity
-    for a credit, the returned units for a reversal.
+    for a credit, the returned units for a reversal (which names the credit it `reverses`).
     """
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
@@ -142,6 +142,8 @@ class LineCredit(models.Model):
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
     quantity = models.PositiveIntegerField(_("units"))
     kind = models.CharField(_("kind"), max_length=10, choices=CreditKind.choices)
+    # A reversal points at the credit it takes back (a part of: the returned units).
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
     occurred_at = models.DateTimeField(_("occurred at"))
 
     class Meta:
@@ -161,6 +163,10 @@ class LineCredit(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="credit", amount__gte=0) | Q(kind="reversal", amount__lte=0),
                 name="linecredit_sign_follows_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="credit", reverses__isnull=True) | Q(kind="reversal", reverses__isnull=False),
+                name="linecredit_reversal_names_its_credit",
             ),
             models.CheckConstraint(
                 condition=Q(employee__isnull=False) | Q(location__isnull=False) | Q(party="online_operations"),
