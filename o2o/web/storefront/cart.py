@@ -11,6 +11,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
 from o2o.members.models import Member
 from o2o.orders.services import MAX_LINE_QUANTITY, MAX_LINES
+from o2o.outreach.sessions import referrer_in
 from o2o.pricing import cart as pricing
 
 SESSION_KEY = "o2o_cart"
@@ -47,6 +48,11 @@ class Cart:
     def __bool__(self) -> bool:
         return bool(self.quantities)
 
+    @property
+    def channel(self) -> str:
+        """Share-link prices while the customer came through an employee's link (docs/outreach.md)."""
+        return Channel.SHARE_LINK if referrer_in(self.session) else CHANNEL
+
     def add(self, sku_id: int, quantity: int) -> int:
         """Put more of a SKU in the cart (up to the per-line maximum); returns the new quantity."""
         quantities = self.quantities
@@ -80,7 +86,7 @@ class Cart:
         if gone := quantities.keys() - skus.keys():
             self._save({pk: qty for pk, qty in quantities.items() if pk not in gone})
         sellable = {pk for pk, sku in skus.items() if sku.sold_online}
-        prices = _prices(sellable)
+        prices = _prices(sellable, self.channel)
         return [
             CartLine(skus[pk], qty, prices.get(pk) if pk in sellable else None)
             for pk, qty in quantities.items()
@@ -93,7 +99,11 @@ class Cart:
 
 
 def priced(
-    lines: list[CartLine], member: Member | None, fulfilment: str = "pickup", coupon_ids: tuple[int, ...] = ()
+    lines: list[CartLine],
+    member: Member | None,
+    fulfilment: str = "pickup",
+    coupon_ids: tuple[int, ...] = (),
+    channel: str = CHANNEL,
 ) -> tuple[list[CartLine], pricing.PricedCart | None]:
     """The cart priced by `pricing.price_cart` as an order would be (member benefits, the chosen
     coupon, delivery fee), at chain-wide online prices (no store is chosen yet); the lines carry
@@ -103,7 +113,7 @@ def priced(
         return lines, None
     cart = pricing.price_cart(
         lines=[pricing.CartLine(line.sku.pk, line.quantity) for line in sellable],
-        channel=CHANNEL,
+        channel=channel,
         location_id=None,
         member=member,
         fulfilment=fulfilment,
@@ -115,14 +125,14 @@ def priced(
     return [replace(line, priced=by_sku.get(line.sku.pk)) for line in lines], cart
 
 
-def _prices(sku_ids: set[int]) -> dict[int, Decimal]:
+def _prices(sku_ids: set[int], channel: str = CHANNEL) -> dict[int, Decimal]:
     """The chain-wide online price of each SKU that has one."""
     if not sku_ids:
         return {}
     try:
-        return unit_prices(sku_ids=sku_ids, channel=CHANNEL, location_id=None)
+        return unit_prices(sku_ids=sku_ids, channel=channel, location_id=None)
     except DomainError as error:
         if error.code != ErrorCode.NO_PRICE:
             raise
         priced = sku_ids - set(error.extra.get("sku_ids", ()))
-        return unit_prices(sku_ids=priced, channel=CHANNEL, location_id=None) if priced else {}
+        return unit_prices(sku_ids=priced, channel=channel, location_id=None) if priced else {}

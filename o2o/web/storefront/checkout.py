@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from o2o.catalog.models import Channel
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
@@ -23,6 +24,7 @@ from o2o.loyalty.services import MAX_POINTS, points_value
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import pickup_stores_for, ship_from_for
 from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.outreach.sessions import referrer_in
 from o2o.payments.selectors import pending_online_payment, succeeded_tenders
 from o2o.payments.services import TenderRequest, pay_order, payment_url, start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
@@ -52,8 +54,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not shopping_cart:
         messages.info(request, _("Your cart is empty."))
         return redirect("web:shop-cart")
-    lines, priced = priced_cart(shopping_cart.lines(), request.member)
-    coupons = _usable(request, priced)
+    channel = shopping_cart.channel  # share_link after an employee's link (docs/outreach.md)
+    lines, priced = priced_cart(shopping_cart.lines(), request.member, channel=channel)
+    coupons = _usable(request, priced, channel)
     if request.method == "POST":
         form = CheckoutForm(request.POST, coupons=coupons)
         position = _posted_position(form) or position_for(request)
@@ -64,7 +67,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     coupon = _chosen(form, coupons)
     coupon_ids = (coupon.pk,) if coupon else ()
     if coupon_ids:  # the quote with the chosen coupon, as the order will be priced
-        lines, priced = priced_cart(lines, request.member, coupon_ids=coupon_ids)
+        lines, priced = priced_cart(lines, request.member, coupon_ids=coupon_ids, channel=channel)
     wanted = shopping_cart.quantities
     pickup_stores = pickup_stores_for(
         latitude=position.latitude, longitude=position.longitude, wanted=wanted, limit=PICKUP_CHOICES
@@ -85,7 +88,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "total": priced.payable if priced else Cart.total(lines),
         # what delivery would add (the same prices; the member's level was read already)
         "delivery_fee": (
-            priced_cart(lines, request.member, Fulfilment.DELIVERY, coupon_ids)[1].delivery_fee if priced else None
+            priced_cart(lines, request.member, Fulfilment.DELIVERY, coupon_ids, channel)[1].delivery_fee
+            if priced
+            else None
         ),
         "coupon": coupon,
         "coupon_off": _coupon_off(priced),
@@ -96,13 +101,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render_shop(request, f"{T}checkout.html", context, nav="cart", status=422 if form.errors else 200)
 
 
-def _usable(request: HttpRequest, priced: PricedCart | None) -> dict[int, tuple[Coupon, str]]:
+def _usable(request: HttpRequest, priced: PricedCart | None, channel: str = CHANNEL) -> dict[int, tuple[Coupon, str]]:
     """The member's coupons usable online now that take something off this cart, by id, with their
     terms. (No store is chosen yet: a coupon for some stores only is not offered online.)"""
     if priced is None:
         return {}
     coupons = usable_coupons(
-        member_id=request.member.pk, channel=CHANNEL, location_id=None, priced_cart_lines=priced.lines
+        member_id=request.member.pk, channel=channel, location_id=None, priced_cart_lines=priced.lines
     )
     return {coupon.pk: (coupon, terms(coupon.template)) for coupon in coupons}
 
@@ -153,8 +158,10 @@ def _place(
             form.add_error(None, _("No location can deliver all of these items to your area yet. Try pickup."))
             return None
         location_id = ship_from.nearby.location.pk
+    referrer = referrer_in(request.session)  # the employee whose share link brought the customer
     order_request = OrderRequest(
-        channel=CHANNEL,
+        channel=Channel.SHARE_LINK if referrer else CHANNEL,
+        referrer=referrer,
         fulfilment=data["fulfilment"],
         fulfilment_location_id=location_id,
         lines=[LineRequest(sku_id, quantity) for sku_id, quantity in sorted(wanted.items())],

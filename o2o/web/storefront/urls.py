@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from o2o.web.storefront import checkout, installments, my_orders, points, views
 from o2o.web.storefront import coupons as coupon_pages
+from o2o.web.storefront import employee_store as employee_pages
 from o2o.web.storefront import flashsale as flash_pages
 from o2o.web.storefront import groupbuy as group_pages
 from o2o.web.storefront import rewards as reward_pages
@@ -54,4 +55,10 @@ urlpatterns += [
     path("chains/<int:chain_id>/", group_pages.chain, name="shop-chain"),
     path("chains/<int:chain_id>/sign-up/", group_pages.chain_sign_up, name="shop-chain-sign-up"),
     path("chains/<int:chain_id>/cancel/", group_pages.chain_cancel, name="shop-chain-cancel"),
+]
+urlpatterns += [
+    path("e/<str:code>/", employee_pages.employee_store, name="shop-employee"),
+    path("e/<str:code>/qr.svg", employee_pages.qr, name="shop-employee-qr"),
+    path("e/<str:code>/poster.png", employee_pages.poster, name="shop-employee-poster"),
+    path("e/<str:code>/join/", employee_pages.join, name="shop-employee-join"),
 ]

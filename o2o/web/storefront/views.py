@@ -148,7 +148,8 @@ def cart(request: HttpRequest) -> HttpResponse:
 
 
 def _cart_context(request: HttpRequest, shopping_cart: Cart) -> dict:
-    lines, priced = priced_cart(shopping_cart.lines(), getattr(request, "member", None) or current_member(request))
+    member = getattr(request, "member", None) or current_member(request)
+    lines, priced = priced_cart(shopping_cart.lines(), member, channel=shopping_cart.channel)
     return {
         "lines": lines,
         "priced": priced,
