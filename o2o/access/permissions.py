@@ -93,6 +93,10 @@ class Operation(StrEnum):
     ASSIGN_FOLLOW_UP = "assign_follow_up"  # a follow-up task for an employee, on their lead (masked)
     # the owner's view of stores, teams and employees (docs/boss.md)
     VIEW_STAFF_PERFORMANCE = "view_staff_performance"  # a read: credited sales, members, tasks per employee
+    # commission (docs/commission.md)
+    VIEW_MY_COMMISSION = "view_my_commission"  # a read: one's own balance and statements
+    VIEW_COMMISSION_STATEMENTS = "view_commission_statements"  # a read: other employees' statements
+    MANAGE_COMMISSION_PLANS = "manage_commission_plans"  # create and end plans (rates, tiers, cap)
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -175,6 +179,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.ASSIGN_FOLLOW_UP: frozenset({Role.STORE_MANAGER, Role.HQ}),
     # HQ every store, a regional supervisor their region, a store manager their own store.
     Operation.VIEW_STAFF_PERFORMANCE: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    # Every employee their own; a store manager their store's employees, a supervisor their region's, HQ all.
+    Operation.VIEW_MY_COMMISSION: frozenset(Role),
+    Operation.VIEW_COMMISSION_STATEMENTS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    Operation.MANAGE_COMMISSION_PLANS: frozenset({Role.HQ}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

@@ -64,7 +64,9 @@ class PlanRate(models.Model):
                 condition=Q(sku__isnull=True) | Q(category__isnull=True), name="plan_rate_sku_or_category"
             ),
             models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="plan_rate_percent_range"),
-            models.UniqueConstraint(fields=["plan", "sku"], condition=Q(sku__isnull=False), name="plan_rate_one_per_sku"),
+            models.UniqueConstraint(
+                fields=["plan", "sku"], condition=Q(sku__isnull=False), name="plan_rate_one_per_sku"
+            ),
             models.UniqueConstraint(
                 fields=["plan", "category"], condition=Q(category__isnull=False), name="plan_rate_one_per_category"
             ),
@@ -72,6 +74,9 @@ class PlanRate(models.Model):
                 fields=["plan"], condition=Q(sku__isnull=True, category__isnull=True), name="plan_rate_one_default"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.percent}%"
 
 
 class PlanTier(models.Model):
@@ -93,6 +98,9 @@ class PlanTier(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"from {self.monthly_volume_from}: +{self.bonus_percent}%"
+
 
 class CommissionBalance(models.Model):
     """An employee's commission: frozen (accrued, the return window still open) and settled
@@ -104,6 +112,9 @@ class CommissionBalance(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(frozen__gte=0), name="commission_frozen_not_negative")]
+
+    def __str__(self) -> str:
+        return f"employee {self.employee_id}: frozen {self.frozen}, settled {self.settled}"
 
 
 class CommissionMonth(models.Model):
@@ -121,6 +132,9 @@ class CommissionMonth(models.Model):
             models.UniqueConstraint(fields=["employee", "period"], name="commission_month_one_per_employee"),
             models.CheckConstraint(condition=Q(volume__gte=0, accrued__gte=0), name="commission_month_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"employee {self.employee_id} {self.period:%Y-%m}"
 
 
 class EntryKind(models.TextChoices):

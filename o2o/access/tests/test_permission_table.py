@@ -896,6 +896,30 @@ CASES += [
 ]
 
 
+# commission (docs/commission.md)
+def _commission_plan(world, target, caller):
+    from o2o.commission.models import CommissionPlan
+
+    plan = CommissionPlan.objects.create(name="Spring", effective_from="2030-01-01",
+                                         created_by=EmployeeFactory(role=Role.HQ).user)  # fmt: skip
+    return f"commission/plans/{plan.pk}/end", {"effective_to": "2031-01-01"}
+
+
+CASES += [
+    Case(Operation.VIEW_MY_COMMISSION, "GET /api/v1/commission/me", lambda w, t, c: ("commission/me", None),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_COMMISSION_STATEMENTS, "GET /api/v1/commission/statements",
+         lambda w, t, c: (f"commission/statements?employee_id={_clerk_of(t).pk}&period=2026-01", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_COMMISSION_PLANS, "POST /api/v1/commission/plans",
+         lambda w, t, c: ("commission/plans", {"name": "Spring", "effective_from": "2030-01-01",
+                                               "rates": [{"percent": "2.00"}]}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_COMMISSION_PLANS, "POST /api/v1/commission/plans/{plan_id}/end", _commission_plan,
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
