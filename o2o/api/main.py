@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from o2o.api import accounts, analytics, catalog, inventory, members, orders, payments, pickup, problems, staff, stores
 from o2o.api.auth import AUTH
+from o2o.api.boss import router as boss_router
 from o2o.api.cashbook import router as cashbook_router
 from o2o.api.commission import router as commission_router
 from o2o.api.coupons import my_coupons_router, templates_router
@@ -53,4 +54,5 @@ api.add_router("/promotions", promotions_router)
 api.add_router("/rewards", rewards_router)
 api.add_router("/staff", staff.router)
 api.add_router("/analytics", analytics.router)
+api.add_router("/boss", boss_router)
 api.add_router("/commission", commission_router)
