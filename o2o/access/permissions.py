@@ -97,6 +97,10 @@ class Operation(StrEnum):
     VIEW_MY_COMMISSION = "view_my_commission"  # a read: one's own balance and statements
     VIEW_COMMISSION_STATEMENTS = "view_commission_statements"  # a read: other employees' statements
     MANAGE_COMMISSION_PLANS = "manage_commission_plans"  # create and end plans (rates, tiers, cap)
+    # attribution: the touchpoint matrix and the credits of order lines (docs/attribution.md)
+    VIEW_TOUCHPOINT_MATRIX = "view_touchpoint_matrix"  # a read: the rules everyone is credited by
+    PUBLISH_TOUCHPOINT_MATRIX = "publish_touchpoint_matrix"  # a new version, effective from a date
+    VIEW_ORDER_CREDITS = "view_order_credits"  # a read: who was credited for an order's lines
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -183,6 +187,12 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_MY_COMMISSION: frozenset(Role),
     Operation.VIEW_COMMISSION_STATEMENTS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
     Operation.MANAGE_COMMISSION_PLANS: frozenset({Role.HQ}),
+    # Every employee may read the matrix (the rules are public to staff); only HQ changes it. An
+    # order's credits: HQ, a supervisor or store manager seeing the order's store (credited
+    # employees see their own credits through the selector, without this operation).
+    Operation.VIEW_TOUCHPOINT_MATRIX: frozenset(Role),
+    Operation.PUBLISH_TOUCHPOINT_MATRIX: frozenset({Role.HQ}),
+    Operation.VIEW_ORDER_CREDITS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

@@ -3,6 +3,10 @@
 Each touchpoint: (lead, [(party, percent, is_owner), ...]); the percentages of a touchpoint add up to 100.
 """
 
+from datetime import date
+
+DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
+
 DEFAULT_MATRIX: dict[str, tuple[str, list[tuple[str, str, bool]]]] = {
     "pre_sale_content": ("online", [("online_operations", "100", True)]),
     "online_inquiry": ("online", [("online_operations", "70", True), ("selling_store", "30", False)]),

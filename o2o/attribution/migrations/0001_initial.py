@@ -6,110 +6,372 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0006_order_offer'),
-        ('staff', '0004_team'),
-        ('stores', '0003_franchise_share_db_default'),
+        ("orders", "0006_order_offer"),
+        ("staff", "0004_team"),
+        ("stores", "0003_franchise_share_db_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatrixVersion',
+            name="MatrixVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_from', models.DateField(unique=True, verbose_name='effective from')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("effective_from", models.DateField(unique=True, verbose_name="effective from")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'touchpoint matrix version',
-                'verbose_name_plural': 'touchpoint matrix versions',
-                'ordering': ['-effective_from'],
+                "verbose_name": "touchpoint matrix version",
+                "verbose_name_plural": "touchpoint matrix versions",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='TouchpointRule',
+            name="TouchpointRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('touchpoint', models.CharField(choices=[('pre_sale_content', 'pre-sale content'), ('online_inquiry', 'online inquiry'), ('share_link_sale', 'share-link sale'), ('store_sale', 'store sale (POS)'), ('endless_aisle', 'endless aisle (POS, fulfilled elsewhere)'), ('online_order', 'online order (delivery)'), ('store_pickup', 'online order picked up in store'), ('after_sale_service', 'after-sale service'), ('follow_up_visit', 'follow-up visit'), ('support_sale', 'sale by a lent employee')], max_length=24, verbose_name='touchpoint')),
-                ('lead', models.CharField(choices=[('online', 'online-led'), ('offline', 'offline-led')], max_length=8, verbose_name='lead')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='attribution.matrixversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "touchpoint",
+                    models.CharField(
+                        choices=[
+                            ("pre_sale_content", "pre-sale content"),
+                            ("online_inquiry", "online inquiry"),
+                            ("share_link_sale", "share-link sale"),
+                            ("store_sale", "store sale (POS)"),
+                            ("endless_aisle", "endless aisle (POS, fulfilled elsewhere)"),
+                            ("online_order", "online order (delivery)"),
+                            ("store_pickup", "online order picked up in store"),
+                            ("after_sale_service", "after-sale service"),
+                            ("follow_up_visit", "follow-up visit"),
+                            ("support_sale", "sale by a lent employee"),
+                        ],
+                        max_length=24,
+                        verbose_name="touchpoint",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.CharField(
+                        choices=[("online", "online-led"), ("offline", "offline-led")],
+                        max_length=8,
+                        verbose_name="lead",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rules",
+                        to="attribution.matrixversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'touchpoint rule',
-                'verbose_name_plural': 'touchpoint rules',
+                "verbose_name": "touchpoint rule",
+                "verbose_name_plural": "touchpoint rules",
             },
         ),
         migrations.CreateModel(
-            name='TouchpointShare',
+            name="TouchpointShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('party', models.CharField(choices=[('share_link_employee', 'share-link employee'), ('cashier', 'cashier'), ('acquiring_employee', 'employee who acquired the member'), ('selling_store', 'selling store'), ('fulfilling_store', 'fulfilling store'), ('online_operations', 'online operations'), ('lending_store', 'lending store'), ('franchise_store', 'franchise store (revenue share)')], max_length=24, verbose_name='party')),
-                ('percent', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='percent')),
-                ('is_owner', models.BooleanField(default=False, verbose_name='owner')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shares', to='attribution.touchpointrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "party",
+                    models.CharField(
+                        choices=[
+                            ("share_link_employee", "share-link employee"),
+                            ("cashier", "cashier"),
+                            ("acquiring_employee", "employee who acquired the member"),
+                            ("selling_store", "selling store"),
+                            ("fulfilling_store", "fulfilling store"),
+                            ("online_operations", "online operations"),
+                            ("lending_store", "lending store"),
+                            ("franchise_store", "franchise store (revenue share)"),
+                        ],
+                        max_length=24,
+                        verbose_name="party",
+                    ),
+                ),
+                ("percent", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="percent")),
+                ("is_owner", models.BooleanField(default=False, verbose_name="owner")),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shares",
+                        to="attribution.touchpointrule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'touchpoint share',
-                'verbose_name_plural': 'touchpoint shares',
+                "verbose_name": "touchpoint share",
+                "verbose_name_plural": "touchpoint shares",
             },
         ),
         migrations.CreateModel(
-            name='LineCredit',
+            name="LineCredit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('touchpoint', models.CharField(choices=[('pre_sale_content', 'pre-sale content'), ('online_inquiry', 'online inquiry'), ('share_link_sale', 'share-link sale'), ('store_sale', 'store sale (POS)'), ('endless_aisle', 'endless aisle (POS, fulfilled elsewhere)'), ('online_order', 'online order (delivery)'), ('store_pickup', 'online order picked up in store'), ('after_sale_service', 'after-sale service'), ('follow_up_visit', 'follow-up visit'), ('support_sale', 'sale by a lent employee')], max_length=24, verbose_name='touchpoint')),
-                ('party', models.CharField(choices=[('share_link_employee', 'share-link employee'), ('cashier', 'cashier'), ('acquiring_employee', 'employee who acquired the member'), ('selling_store', 'selling store'), ('fulfilling_store', 'fulfilling store'), ('online_operations', 'online operations'), ('lending_store', 'lending store'), ('franchise_store', 'franchise store (revenue share)')], max_length=24, verbose_name='party')),
-                ('redirected_from', models.CharField(blank=True, choices=[('share_link_employee', 'share-link employee'), ('cashier', 'cashier'), ('acquiring_employee', 'employee who acquired the member'), ('selling_store', 'selling store'), ('fulfilling_store', 'fulfilling store'), ('online_operations', 'online operations'), ('lending_store', 'lending store'), ('franchise_store', 'franchise store (revenue share)')], max_length=24, verbose_name='share of')),
-                ('percent', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='percent')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('quantity', models.PositiveIntegerField(verbose_name='units')),
-                ('kind', models.CharField(choices=[('credit', 'credit'), ('reversal', 'reversal')], max_length=10, verbose_name='kind')),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('employee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='line_credits', to='staff.employee')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='line_credits', to='stores.location')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='attribution.matrixversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "touchpoint",
+                    models.CharField(
+                        choices=[
+                            ("pre_sale_content", "pre-sale content"),
+                            ("online_inquiry", "online inquiry"),
+                            ("share_link_sale", "share-link sale"),
+                            ("store_sale", "store sale (POS)"),
+                            ("endless_aisle", "endless aisle (POS, fulfilled elsewhere)"),
+                            ("online_order", "online order (delivery)"),
+                            ("store_pickup", "online order picked up in store"),
+                            ("after_sale_service", "after-sale service"),
+                            ("follow_up_visit", "follow-up visit"),
+                            ("support_sale", "sale by a lent employee"),
+                        ],
+                        max_length=24,
+                        verbose_name="touchpoint",
+                    ),
+                ),
+                (
+                    "party",
+                    models.CharField(
+                        choices=[
+                            ("share_link_employee", "share-link employee"),
+                            ("cashier", "cashier"),
+                            ("acquiring_employee", "employee who acquired the member"),
+                            ("selling_store", "selling store"),
+                            ("fulfilling_store", "fulfilling store"),
+                            ("online_operations", "online operations"),
+                            ("lending_store", "lending store"),
+                            ("franchise_store", "franchise store (revenue share)"),
+                        ],
+                        max_length=24,
+                        verbose_name="party",
+                    ),
+                ),
+                (
+                    "redirected_from",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("share_link_employee", "share-link employee"),
+                            ("cashier", "cashier"),
+                            ("acquiring_employee", "employee who acquired the member"),
+                            ("selling_store", "selling store"),
+                            ("fulfilling_store", "fulfilling store"),
+                            ("online_operations", "online operations"),
+                            ("lending_store", "lending store"),
+                            ("franchise_store", "franchise store (revenue share)"),
+                        ],
+                        max_length=24,
+                        verbose_name="share of",
+                    ),
+                ),
+                ("percent", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="percent")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount")),
+                ("quantity", models.PositiveIntegerField(verbose_name="units")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("credit", "credit"), ("reversal", "reversal")], max_length=10, verbose_name="kind"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="line_credits",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="line_credits",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.order"),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="attribution.matrixversion"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'line credit',
-                'verbose_name_plural': 'line credits',
-                'indexes': [models.Index(fields=['employee', 'occurred_at'], name='linecredit_employee_at'), models.Index(fields=['location', 'occurred_at'], name='linecredit_location_at'), models.Index(fields=['occurred_at'], name='linecredit_at')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('kind', 'credit')), fields=('line', 'party', 'redirected_from'), name='linecredit_one_credit_per_line_party'), models.CheckConstraint(condition=models.Q(('kind__in', ['credit', 'reversal'])), name='linecredit_kind_valid'), models.CheckConstraint(condition=models.Q(('party__in', ['share_link_employee', 'cashier', 'acquiring_employee', 'selling_store', 'fulfilling_store', 'online_operations', 'lending_store', 'franchise_store'])), name='linecredit_party_valid'), models.CheckConstraint(condition=models.Q(('touchpoint__in', ['pre_sale_content', 'online_inquiry', 'share_link_sale', 'store_sale', 'endless_aisle', 'online_order', 'store_pickup', 'after_sale_service', 'follow_up_visit', 'support_sale'])), name='linecredit_touchpoint_valid'), models.CheckConstraint(condition=models.Q(('percent__gt', 0), ('percent__lte', 100)), name='linecredit_percent_range'), models.CheckConstraint(condition=models.Q(models.Q(('amount__gte', 0), ('kind', 'credit')), models.Q(('amount__lte', 0), ('kind', 'reversal')), _connector='OR'), name='linecredit_sign_follows_kind'), models.CheckConstraint(condition=models.Q(('employee__isnull', False), ('location__isnull', False), ('party', 'online_operations'), _connector='OR'), name='linecredit_has_a_recipient')],
+                "verbose_name": "line credit",
+                "verbose_name_plural": "line credits",
+                "indexes": [
+                    models.Index(fields=["employee", "occurred_at"], name="linecredit_employee_at"),
+                    models.Index(fields=["location", "occurred_at"], name="linecredit_location_at"),
+                    models.Index(fields=["occurred_at"], name="linecredit_at"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "credit")),
+                        fields=("line", "party", "redirected_from"),
+                        name="linecredit_one_credit_per_line_party",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["credit", "reversal"])), name="linecredit_kind_valid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "party__in",
+                                [
+                                    "share_link_employee",
+                                    "cashier",
+                                    "acquiring_employee",
+                                    "selling_store",
+                                    "fulfilling_store",
+                                    "online_operations",
+                                    "lending_store",
+                                    "franchise_store",
+                                ],
+                            )
+                        ),
+                        name="linecredit_party_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "touchpoint__in",
+                                [
+                                    "pre_sale_content",
+                                    "online_inquiry",
+                                    "share_link_sale",
+                                    "store_sale",
+                                    "endless_aisle",
+                                    "online_order",
+                                    "store_pickup",
+                                    "after_sale_service",
+                                    "follow_up_visit",
+                                    "support_sale",
+                                ],
+                            )
+                        ),
+                        name="linecredit_touchpoint_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("percent__gt", 0), ("percent__lte", 100)), name="linecredit_percent_range"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("amount__gte", 0), ("kind", "credit")),
+                            models.Q(("amount__lte", 0), ("kind", "reversal")),
+                            _connector="OR",
+                        ),
+                        name="linecredit_sign_follows_kind",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("employee__isnull", False),
+                            ("location__isnull", False),
+                            ("party", "online_operations"),
+                            _connector="OR",
+                        ),
+                        name="linecredit_has_a_recipient",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='touchpointrule',
-            constraint=models.UniqueConstraint(fields=('version', 'touchpoint'), name='touchpointrule_one_per_version'),
+            model_name="touchpointrule",
+            constraint=models.UniqueConstraint(fields=("version", "touchpoint"), name="touchpointrule_one_per_version"),
         ),
         migrations.AddConstraint(
-            model_name='touchpointrule',
-            constraint=models.CheckConstraint(condition=models.Q(('touchpoint__in', ['pre_sale_content', 'online_inquiry', 'share_link_sale', 'store_sale', 'endless_aisle', 'online_order', 'store_pickup', 'after_sale_service', 'follow_up_visit', 'support_sale'])), name='touchpointrule_touchpoint_valid'),
+            model_name="touchpointrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "touchpoint__in",
+                        [
+                            "pre_sale_content",
+                            "online_inquiry",
+                            "share_link_sale",
+                            "store_sale",
+                            "endless_aisle",
+                            "online_order",
+                            "store_pickup",
+                            "after_sale_service",
+                            "follow_up_visit",
+                            "support_sale",
+                        ],
+                    )
+                ),
+                name="touchpointrule_touchpoint_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpointrule',
-            constraint=models.CheckConstraint(condition=models.Q(('lead__in', ['online', 'offline'])), name='touchpointrule_lead_valid'),
+            model_name="touchpointrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lead__in", ["online", "offline"])), name="touchpointrule_lead_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpointshare',
-            constraint=models.UniqueConstraint(fields=('rule', 'party'), name='touchpointshare_one_per_party'),
+            model_name="touchpointshare",
+            constraint=models.UniqueConstraint(fields=("rule", "party"), name="touchpointshare_one_per_party"),
         ),
         migrations.AddConstraint(
-            model_name='touchpointshare',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_owner', True)), fields=('rule',), name='touchpointshare_one_owner'),
+            model_name="touchpointshare",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_owner", True)), fields=("rule",), name="touchpointshare_one_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpointshare',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__gt', 0), ('percent__lte', 100)), name='touchpointshare_percent_range'),
+            model_name="touchpointshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__gt", 0), ("percent__lte", 100)), name="touchpointshare_percent_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpointshare',
-            constraint=models.CheckConstraint(condition=models.Q(('party__in', ['share_link_employee', 'cashier', 'acquiring_employee', 'selling_store', 'fulfilling_store', 'online_operations', 'lending_store'])), name='touchpointshare_party_valid'),
+            model_name="touchpointshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "party__in",
+                        [
+                            "share_link_employee",
+                            "cashier",
+                            "acquiring_employee",
+                            "selling_store",
+                            "fulfilling_store",
+                            "online_operations",
+                            "lending_store",
+                        ],
+                    )
+                ),
+                name="touchpointshare_party_valid",
+            ),
         ),
     ]

@@ -5,22 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('attribution', '0002_default_matrix'),
-        ('orders', '0006_order_offer'),
-        ('staff', '0004_team'),
-        ('stores', '0003_franchise_share_db_default'),
+        ("attribution", "0002_default_matrix"),
+        ("orders", "0006_order_offer"),
+        ("staff", "0004_team"),
+        ("stores", "0003_franchise_share_db_default"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='linecredit',
-            name='reverses',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='attribution.linecredit'),
+            model_name="linecredit",
+            name="reverses",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversals",
+                to="attribution.linecredit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='linecredit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'credit'), ('reverses__isnull', True)), models.Q(('kind', 'reversal'), ('reverses__isnull', False)), _connector='OR'), name='linecredit_reversal_names_its_credit'),
+            model_name="linecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "credit"), ("reverses__isnull", True)),
+                    models.Q(("kind", "reversal"), ("reverses__isnull", False)),
+                    _connector="OR",
+                ),
+                name="linecredit_reversal_names_its_credit",
+            ),
         ),
     ]
