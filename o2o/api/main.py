@@ -12,6 +12,7 @@ from o2o.api.coupons import router as coupons_router
 from o2o.api.flashsale import router as flashsale_router
 from o2o.api.groupbuy import chain_router, group_buys, groups
 from o2o.api.installments import router as installments_router
+from o2o.api.leads import router as leads_router
 from o2o.api.loyalty import router as loyalty_router
 from o2o.api.marketing import router as marketing_router
 from o2o.api.parsers import install as accept_json_bodies_only
@@ -56,3 +57,4 @@ api.add_router("/staff", staff.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/boss", boss_router)
 api.add_router("/commission", commission_router)
+api.add_router("/leads", leads_router)

@@ -7,7 +7,7 @@ whoever shows them to someone else masks them (`Customer.phone_masked`, `visible
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from o2o.leads.models import FollowUp, FollowUpState, Lead, LeadNote, LeadTag, Source
@@ -104,13 +104,19 @@ def customer_members(employee: Employee) -> QuerySet[Member]:
     return (
         Member.objects.filter(Q(acquiring_employee_id=employee.pk) | Q(pk__in=served), anonymised_at__isnull=True)
         .exclude(pk__in=Lead.objects.filter(employee_id=employee.pk, member__isnull=False).values("member_id"))
+        .annotate(
+            lead_source=Case(
+                When(acquiring_employee_id=employee.pk, then=Value(Source.ACQUIRED.value)),
+                default=Value(Source.SERVED.value),
+            )
+        )
         .order_by("pk")
     )
 
 
 def _member_customer(employee: Employee, member: Member) -> Customer:
     source = Source.ACQUIRED if member.acquiring_employee_id == employee.pk else Source.SERVED
-    return Customer(lead_id=None, member_id=member.pk, name=member.name, phone=member.phone, source=source)
+    return Customer(lead_id=None, member_id=member.pk, name=member.name, phone=member.phone, source=str(source))
 
 
 def customers_of(employee_id: int, *, tag: str | None = None, limit: int | None = None) -> list[Customer]:

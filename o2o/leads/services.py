@@ -99,6 +99,20 @@ def _link_member(lead: Lead, member_id: int | None) -> Lead:
 # --- the employee's own leads -------------------------------------------------------------------
 
 
+def lead_owner(actor: Actor) -> Employee:
+    """The acting employee, who may keep leads (members and anonymous callers may not)."""
+    return _me(actor)
+
+
+def lead_for(actor: Actor, lead_id: int) -> Lead:
+    """The actor's own lead with its member and tags; another employee's is the same 404."""
+    employee = _me(actor)
+    lead = selectors.own_lead(employee.pk, lead_id)
+    if lead is None:
+        raise not_found("lead")
+    return lead
+
+
 def _me(actor: Actor) -> Employee:
     authorize(actor, Operation.WORK_MY_LEADS)
     if actor.employee is None:
