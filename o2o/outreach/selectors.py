@@ -12,6 +12,7 @@ from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.money import to_money
 from o2o.coupons.models import CouponTemplate
 from o2o.coupons.selectors import claimable_templates
 from o2o.members.models import Member
@@ -75,7 +76,7 @@ def share_link_figures(
         taken=Sum(F("total") - F("refunded_total")),
     )
     for row in order_rows:
-        rows.setdefault(row["referrer_id"], {}).update(orders=row["n"], revenue=row["taken"] or ZERO)
+        rows.setdefault(row["referrer_id"], {}).update(orders=row["n"], revenue=to_money(row["taken"] or 0))
     return {pk: Figures(**values) for pk, values in rows.items()}
 
 
