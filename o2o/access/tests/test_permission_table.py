@@ -920,6 +920,16 @@ CASES += [
 ]
 
 
+# employees' virtual stores (docs/outreach.md): the card and the figures are always the caller's own
+CASES += [
+    Case(Operation.EDIT_MY_CARD, "PUT /api/v1/outreach/me/card",
+         lambda w, t, c: ("outreach/me/card", {"title": "店长", "greeting": "欢迎"}), asked_at="none",
+         on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_MY_SHARE_LINK, "GET /api/v1/outreach/me", lambda w, t, c: ("outreach/me", None),
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
@@ -933,6 +943,8 @@ def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
 def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
     if endpoint.startswith("GET "):
         return caller.client.client.get(f"/api/v1/{path}", headers=caller.client.headers)
+    if endpoint.startswith("PUT "):
+        return caller.client._call("put", path, body)
     return caller.client.post(path, body)
 
 
