@@ -85,6 +85,9 @@ class Operation(StrEnum):
     JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
     MANAGE_CHAIN_LISTS = "manage_chain_lists"  # publish a store's sign-up list, see its entries, close it
     SIGN_UP_TO_CHAIN = "sign_up_to_chain"  # add, change or cancel one's entry before the cut-off
+    # the marketing toolbox (docs/toolbox.md)
+    MANAGE_MATERIALS = "manage_materials"  # publish, change, withdraw: HQ the chain's, a store manager their store's
+    SHARE_MATERIALS = "share_materials"  # list the materials one may share, share one, see one's own figures
     # employees' virtual stores (docs/outreach.md)
     EDIT_MY_CARD = "edit_my_card"  # an employee edits their own business card on their share-link page
     VIEW_MY_SHARE_LINK = "view_my_share_link"  # a read: one's own link, QR, poster and its figures
@@ -174,6 +177,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # A store manager for their own store (the locations they see); HQ for any store.
     Operation.MANAGE_CHAIN_LISTS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.SIGN_UP_TO_CHAIN: frozenset({MEMBER}),
+    # HQ publishes for the chain (and may for any store); a store manager for their own store only.
+    Operation.MANAGE_MATERIALS: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    # Every employee shares (each has a share code); the reader's side is public (docs/toolbox.md).
+    Operation.SHARE_MATERIALS: frozenset(Role),
     # Every employee has a share code, so a share-link page and a card of their own (never another's).
     Operation.EDIT_MY_CARD: frozenset(Role),
     Operation.VIEW_MY_SHARE_LINK: frozenset(Role),

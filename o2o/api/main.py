@@ -19,6 +19,7 @@ from o2o.api.parsers import install as accept_json_bodies_only
 from o2o.api.privacy import router as privacy_router
 from o2o.api.promotions import router as promotions_router
 from o2o.api.rewards import router as rewards_router
+from o2o.api.toolbox import router as toolbox_router
 from o2o.api.wallet import router as wallet_router
 
 api = NinjaAPI(
@@ -53,6 +54,7 @@ api.add_router("/members", members.router)
 api.add_router("/privacy", privacy_router)
 api.add_router("/promotions", promotions_router)
 api.add_router("/rewards", rewards_router)
+api.add_router("/toolbox", toolbox_router)
 api.add_router("/staff", staff.router)
 api.add_router("/analytics", analytics.router)
 api.add_router("/outreach", "o2o.api.outreach.router")
