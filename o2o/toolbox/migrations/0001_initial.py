@@ -6,146 +6,323 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('leads', '0001_initial'),
-        ('members', '0003_member_levels_and_anonymisation'),
-        ('staff', '0004_team'),
-        ('stores', '0003_franchise_share_db_default'),
+        ("catalog", "0001_initial"),
+        ("leads", "0001_initial"),
+        ("members", "0003_member_levels_and_anonymisation"),
+        ("staff", "0004_team"),
+        ("stores", "0003_franchise_share_db_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('business_card', 'business card'), ('company_intro', 'company introduction'), ('news', 'news'), ('brochure', 'brochure'), ('product_sheet', 'product sheet'), ('price_list', 'price list'), ('case_study', 'case study'), ('video', 'video'), ('testimonial', 'customer testimonial'), ('file', 'file')], max_length=20, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='summary')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('link_url', models.URLField(blank=True, max_length=500, verbose_name='link')),
-                ('published_at', models.DateTimeField(verbose_name='published at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='materials', to='stores.location')),
-                ('published_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sku', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='materials', to='catalog.sku')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("business_card", "business card"),
+                            ("company_intro", "company introduction"),
+                            ("news", "news"),
+                            ("brochure", "brochure"),
+                            ("product_sheet", "product sheet"),
+                            ("price_list", "price list"),
+                            ("case_study", "case study"),
+                            ("video", "video"),
+                            ("testimonial", "customer testimonial"),
+                            ("file", "file"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("summary", models.CharField(blank=True, max_length=500, verbose_name="summary")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("link_url", models.URLField(blank=True, max_length=500, verbose_name="link")),
+                ("published_at", models.DateTimeField(verbose_name="published at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="materials",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="materials",
+                        to="catalog.sku",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'material',
-                'verbose_name_plural': 'materials',
+                "verbose_name": "material",
+                "verbose_name_plural": "materials",
             },
         ),
         migrations.CreateModel(
-            name='MaterialOpen',
+            name="MaterialOpen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visitor_hash', models.CharField(max_length=64)),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('seconds', models.PositiveIntegerField(default=0)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("visitor_hash", models.CharField(max_length=64)),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("seconds", models.PositiveIntegerField(default=0)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MaterialShare',
+            name="MaterialShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, unique=True)),
-                ('depth', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='material_shares', to='staff.employee')),
-                ('material', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shares', to='toolbox.material')),
-                ('parent_open', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='forward', to='toolbox.materialopen')),
-                ('root', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='descendants', to='toolbox.materialshare')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=32, unique=True)),
+                ("depth", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="material_shares", to="staff.employee"
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="shares", to="toolbox.material"
+                    ),
+                ),
+                (
+                    "parent_open",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forward",
+                        to="toolbox.materialopen",
+                    ),
+                ),
+                (
+                    "root",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="descendants",
+                        to="toolbox.materialshare",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='materialopen',
-            name='share',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opens', to='toolbox.materialshare'),
+            model_name="materialopen",
+            name="share",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="opens", to="toolbox.materialshare"
+            ),
         ),
         migrations.CreateModel(
-            name='Inquiry',
+            name="Inquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ask', 'ask a question'), ('visit', 'book a visit'), ('event', 'sign up for an event')], max_length=8, verbose_name='kind')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('phone', models.CharField(max_length=20, verbose_name='phone')),
-                ('message', models.CharField(blank=True, max_length=1000, verbose_name='message')),
-                ('preferred_at', models.DateTimeField(blank=True, null=True, verbose_name='preferred time')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='material_inquiries', to='staff.employee')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leads.lead')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.member')),
-                ('share', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inquiries', to='toolbox.materialshare')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ask", "ask a question"),
+                            ("visit", "book a visit"),
+                            ("event", "sign up for an event"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("phone", models.CharField(max_length=20, verbose_name="phone")),
+                ("message", models.CharField(blank=True, max_length=1000, verbose_name="message")),
+                ("preferred_at", models.DateTimeField(blank=True, null=True, verbose_name="preferred time")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="material_inquiries",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "share",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inquiries",
+                        to="toolbox.materialshare",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inquiry',
-                'verbose_name_plural': 'inquiries',
+                "verbose_name": "inquiry",
+                "verbose_name_plural": "inquiries",
             },
         ),
         migrations.AddIndex(
-            model_name='material',
-            index=models.Index(fields=['location', 'is_active', '-published_at'], name='material_list_idx'),
+            model_name="material",
+            index=models.Index(fields=["location", "is_active", "-published_at"], name="material_list_idx"),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['business_card', 'company_intro', 'news', 'brochure', 'product_sheet', 'price_list', 'case_study', 'video', 'testimonial', 'file'])), name='material_kind_valid'),
+            model_name="material",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "business_card",
+                            "company_intro",
+                            "news",
+                            "brochure",
+                            "product_sheet",
+                            "price_list",
+                            "case_study",
+                            "video",
+                            "testimonial",
+                            "file",
+                        ],
+                    )
+                ),
+                name="material_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='material_has_title'),
+            model_name="material",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="material_has_title"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['video', 'file']), _negated=True), models.Q(('link_url', ''), _negated=True), _connector='OR'), name='material_linked_kind_has_link'),
+            model_name="material",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["video", "file"]), _negated=True),
+                    models.Q(("link_url", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="material_linked_kind_has_link",
+            ),
         ),
         migrations.AddIndex(
-            model_name='materialshare',
-            index=models.Index(fields=['employee', 'created_at'], name='share_employee_idx'),
+            model_name="materialshare",
+            index=models.Index(fields=["employee", "created_at"], name="share_employee_idx"),
         ),
         migrations.AddConstraint(
-            model_name='materialshare',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('depth', 0), ('parent_open__isnull', True), ('root__isnull', True)), models.Q(('depth__gt', 0), ('parent_open__isnull', False), ('root__isnull', False)), _connector='OR'), name='share_root_or_forward'),
+            model_name="materialshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("depth", 0), ("parent_open__isnull", True), ("root__isnull", True)),
+                    models.Q(("depth__gt", 0), ("parent_open__isnull", False), ("root__isnull", False)),
+                    _connector="OR",
+                ),
+                name="share_root_or_forward",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='materialshare',
-            constraint=models.CheckConstraint(condition=models.Q(('token__regex', '^[A-Za-z0-9_-]{20,32}$')), name='share_token_shape'),
+            model_name="materialshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("token__regex", "^[A-Za-z0-9_-]{20,32}$")), name="share_token_shape"
+            ),
         ),
         migrations.AddIndex(
-            model_name='materialopen',
-            index=models.Index(fields=['share', 'visitor_hash'], name='open_share_visitor_idx'),
+            model_name="materialopen",
+            index=models.Index(fields=["share", "visitor_hash"], name="open_share_visitor_idx"),
         ),
         migrations.AddIndex(
-            model_name='materialopen',
-            index=models.Index(fields=['opened_at'], name='open_at_idx'),
+            model_name="materialopen",
+            index=models.Index(fields=["opened_at"], name="open_at_idx"),
         ),
         migrations.AddConstraint(
-            model_name='materialopen',
-            constraint=models.CheckConstraint(condition=models.Q(('seconds__gte', 0), ('seconds__lte', 3600)), name='open_seconds_bounded'),
+            model_name="materialopen",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seconds__gte", 0), ("seconds__lte", 3600)), name="open_seconds_bounded"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='materialopen',
-            constraint=models.CheckConstraint(condition=models.Q(('visitor_hash__regex', '^[0-9a-f]{64}$')), name='open_visitor_is_hash'),
+            model_name="materialopen",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visitor_hash__regex", "^[0-9a-f]{64}$")), name="open_visitor_is_hash"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['employee', 'created_at'], name='inquiry_employee_idx'),
+            model_name="inquiry",
+            index=models.Index(fields=["employee", "created_at"], name="inquiry_employee_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inquiry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['ask', 'visit', 'event'])), name='inquiry_kind_valid'),
+            model_name="inquiry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["ask", "visit", "event"])), name="inquiry_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inquiry',
-            constraint=models.CheckConstraint(condition=models.Q(('phone__regex', '^\\+[1-9][0-9]{6,14}$')), name='inquiry_phone_e164'),
+            model_name="inquiry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("phone__regex", "^\\+[1-9][0-9]{6,14}$")), name="inquiry_phone_e164"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inquiry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['visit', 'event']), _negated=True), ('preferred_at__isnull', False), _connector='OR'), name='inquiry_visit_or_event_has_time'),
+            model_name="inquiry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["visit", "event"]), _negated=True),
+                    ("preferred_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="inquiry_visit_or_event_has_time",
+            ),
         ),
     ]
