@@ -962,6 +962,60 @@ PUBLIC.update({
 })  # fmt: skip
 
 
+# leads and follow-ups (docs/leads.md): an employee's own leads; a task for a store's employee
+_lead_phones = itertools.count(1)
+
+
+def _lead_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _lead_of(caller: Caller, employee=None):
+    from o2o.leads.services import capture_lead
+
+    owner = employee or (caller.actor.employee if caller.actor and caller.actor.employee else EmployeeFactory())
+    return capture_lead(employee_id=owner.pk, phone=f"+86139{next(_lead_phones):08d}", source="manual")
+
+
+def _follow_up_of(caller: Caller):
+    from o2o.leads.models import FollowUp
+
+    lead = _lead_of(caller)
+    due = _lead_today() + timedelta(days=1)
+    return FollowUp.objects.create(lead=lead, employee_id=lead.employee_id, assigned_by_id=lead.employee_id,
+                                   due_on=due, kind="call")  # fmt: skip
+
+
+def _assign_body(world, target, caller):
+    lead = _lead_of(caller, employee=_clerk_of(target))
+    due = (_lead_today() + timedelta(days=1)).isoformat()
+    return "leads/follow-ups", {"employee_id": lead.employee_id, "lead_id": lead.pk, "due_on": due, "kind": "call"}
+
+
+_MY_LEADS = {"asked_at": "none", "on_orders": False}
+CASES += [
+    Case(Operation.WORK_MY_LEADS, "GET /api/v1/leads", lambda w, t, c: ("leads", None), **_MY_LEADS),
+    Case(Operation.WORK_MY_LEADS, "POST /api/v1/leads",
+         lambda w, t, c: ("leads", {"phone": f"+86137{next(_lead_phones):08d}"}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "PATCH /api/v1/leads/{lead_id}",
+         lambda w, t, c: (f"leads/{_lead_of(c).pk}", {"name": "王"}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "POST /api/v1/leads/{lead_id}/notes",
+         lambda w, t, c: (f"leads/{_lead_of(c).pk}/notes", {"body": "回访"}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "PUT /api/v1/leads/{lead_id}/tags",
+         lambda w, t, c: (f"leads/{_lead_of(c).pk}/tags", {"tags": ["VIP"]}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "POST /api/v1/leads/{lead_id}/follow-ups",
+         lambda w, t, c: (f"leads/{_lead_of(c).pk}/follow-ups",
+                          {"due_on": (_lead_today() + timedelta(days=1)).isoformat(), "kind": "call"}),
+         **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "POST /api/v1/leads/follow-ups/{follow_up_id}/complete",
+         lambda w, t, c: (f"leads/follow-ups/{_follow_up_of(c).pk}/complete", {}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.WORK_MY_LEADS, "POST /api/v1/leads/follow-ups/{follow_up_id}/cancel",
+         lambda w, t, c: (f"leads/follow-ups/{_follow_up_of(c).pk}/cancel", {}), **_MY_LEADS),  # fmt: skip
+    Case(Operation.ASSIGN_FOLLOW_UP, "POST /api/v1/leads/follow-ups", _assign_body, on_orders=False),
+]
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
@@ -977,6 +1031,8 @@ def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
         return caller.client.client.get(f"/api/v1/{path}", headers=caller.client.headers)
     if endpoint.startswith("PUT "):
         return caller.client._call("put", path, body)
+    if endpoint.startswith("PATCH "):
+        return caller.client._call("patch", path, body)
     return caller.client.post(path, body)
 
 
