@@ -1016,6 +1016,31 @@ CASES += [
     Case(Operation.ASSIGN_FOLLOW_UP, "POST /api/v1/leads/follow-ups", _assign_body, on_orders=False),
 ]
 
+# attribution (docs/attribution.md)
+_matrix_days = itertools.count(1)
+
+
+def _matrix_version_body(world, target, caller):
+    from django.utils import timezone
+
+    from o2o.attribution.defaults import DEFAULT_MATRIX
+
+    day = timezone.localdate() + timedelta(days=next(_matrix_days))  # each allowed call its own date
+    rules = [{"touchpoint": t, "lead": lead, "shares": [{"party": p, "percent": pc, "is_owner": o} for p, pc, o in sh]}
+             for t, (lead, sh) in DEFAULT_MATRIX.items()]  # fmt: skip
+    return "attribution/matrix/versions", {"effective_from": day.isoformat(), "rules": rules}
+
+
+CASES += [
+    Case(Operation.VIEW_TOUCHPOINT_MATRIX, "GET /api/v1/attribution/matrix",
+         lambda w, t, c: ("attribution/matrix", None), asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.PUBLISH_TOUCHPOINT_MATRIX, "POST /api/v1/attribution/matrix/versions", _matrix_version_body,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_ORDER_CREDITS, "GET /api/v1/attribution/orders/{order_id}/credits",
+         lambda w, t, c: (f"attribution/orders/{_paid(w, t, c).pk}/credits", None)),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
