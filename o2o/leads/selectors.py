@@ -84,7 +84,7 @@ def leads_of(employee_id: int, *, tag: str | None = None, due_before: date | Non
     return leads
 
 
-def _lead_customer(lead: Lead) -> Customer:
+def lead_customer(lead: Lead) -> Customer:
     name = lead.name or (lead.member.name if lead.member_id and lead.member.anonymised_at is None else "")
     return Customer(
         lead_id=lead.pk,
@@ -124,7 +124,7 @@ def customers_of(employee_id: int, *, tag: str | None = None, limit: int | None 
     acquired or served without a lead row (with a tag filter, only leads carry tags)."""
     employee = Employee.objects.get(pk=employee_id)
     leads = leads_of(employee_id, tag=tag).order_by("next_follow_up_on", "-pk")
-    rows = [_lead_customer(lead) for lead in (leads[:limit] if limit else leads)]
+    rows = [lead_customer(lead) for lead in (leads[:limit] if limit else leads)]
     if tag:
         return rows
     members = customer_members(employee)

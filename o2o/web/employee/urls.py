@@ -4,3 +4,13 @@ follow-ups, materials to share, my commission, staff support. Each app has its m
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
 urlpatterns: list = []
+from o2o.web.employee import customers  # noqa: E402
+
+urlpatterns += [
+    path("customers/", customers.customer_list, name="employee-customers"),
+    path("customers/<int:lead_id>/", customers.customer_card, name="employee-customer"),
+    path("customers/member/<int:member_id>/", customers.member_card, name="employee-member-card"),
+    path("follow-ups/", customers.follow_ups_due, name="employee-follow-ups"),
+    path("follow-ups/<int:follow_up_id>/done/", customers.follow_up_done, name="employee-follow-up-done"),
+    path("follow-ups/<int:follow_up_id>/cancel/", customers.follow_up_cancel, name="employee-follow-up-cancel"),
+]

@@ -17,3 +17,6 @@ urlpatterns += [
     path("chains/<int:chain_id>/", chains.chain_detail, name="manager-chain"),
     path("chains/<int:chain_id>/close/", chains.chain_close, name="manager-chain-close"),
 ]
+from o2o.web.manager import follow_ups  # noqa: E402
+
+urlpatterns += [path("follow-ups/", follow_ups.follow_up_board, name="manager-follow-ups")]
