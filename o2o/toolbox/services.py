@@ -242,18 +242,21 @@ def record_open(*, token: str, visitor_key: str, member: Member | None = None, c
     return opened
 
 
-def record_reading_time(*, token: str, open_id: int, visitor_key: str, seconds: int) -> int:
+def record_reading_time(*, token: str, open_id: int, visitor_key: str, seconds: int | None) -> int:
     """The page's ping: how long the reader has been reading. The count only grows (the largest
-    ping wins, one conditional UPDATE), and never past the time since the open or the cap."""
-    if not 0 <= seconds <= MAX_OPEN_SECONDS:
+    ping wins, one conditional UPDATE), and never past the time since the open or the cap.
+    `seconds` None: the time since the open as this server measures it (the page's own ping)."""
+    if seconds is not None and not 0 <= seconds <= MAX_OPEN_SECONDS:
         raise DomainError(ErrorCode.INVALID, f"seconds are 0 to {MAX_OPEN_SECONDS}")
     share = selectors.live_share(token=token)
     opened = _readers_open(share, open_id, visitor_key)
     opened_at = opened.values_list("opened_at", flat=True).first()
     if opened_at is None:
         raise not_found("open")
-    elapsed = int((timezone.now() - opened_at).total_seconds()) + PING_SLACK_SECONDS
-    bounded = max(0, min(seconds, elapsed, MAX_OPEN_SECONDS))
+    elapsed = int((timezone.now() - opened_at).total_seconds())
+    if seconds is None:
+        seconds = elapsed
+    bounded = max(0, min(seconds, elapsed + PING_SLACK_SECONDS, MAX_OPEN_SECONDS))
     opened.update(seconds=Greatest(F("seconds"), bounded))
     return opened.values_list("seconds", flat=True).first() or 0
 

@@ -4,6 +4,12 @@ follow-ups, materials to share, my commission, staff support. Each app has its m
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
 urlpatterns: list = []
+from o2o.web.employee import my_store  # noqa: E402
+
+urlpatterns += [
+    path("", my_store.home, name="employee-home"),  # /me/ itself: my link, QR, posters, card, figures
+    path("card/", my_store.save_card, name="employee-my-card"),
+]
 from o2o.web.employee import customers  # noqa: E402
 
 urlpatterns += [

@@ -6,6 +6,7 @@ from o2o.web.storefront import employee_store as employee_pages
 from o2o.web.storefront import flashsale as flash_pages
 from o2o.web.storefront import groupbuy as group_pages
 from o2o.web.storefront import rewards as reward_pages
+from o2o.web.storefront import shared as shared_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
@@ -61,4 +62,10 @@ urlpatterns += [
     path("e/<str:code>/qr.svg", employee_pages.qr, name="shop-employee-qr"),
     path("e/<str:code>/poster.png", employee_pages.poster, name="shop-employee-poster"),
     path("e/<str:code>/join/", employee_pages.join, name="shop-employee-join"),
+]
+urlpatterns += [
+    path("m/<str:token>/", shared_pages.shared_page, name="shop-shared"),
+    path("m/<str:token>/ping/", shared_pages.ping, name="shop-shared-ping"),
+    path("m/<str:token>/forward/", shared_pages.forward, name="shop-shared-forward"),
+    path("m/<str:token>/inquire/", shared_pages.inquire, name="shop-shared-inquire"),
 ]
