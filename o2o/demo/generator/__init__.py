@@ -23,6 +23,7 @@ from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
 from o2o.demo.generator.loyalty import create_loyalty
 from o2o.demo.generator.marketing import create_marketing
+from o2o.demo.generator.outreach import create_outreach
 from o2o.demo.generator.people import (
     DEMO_MEMBER_NAME,
     DEMO_MEMBER_PHONE,
@@ -134,6 +135,7 @@ def generate_demo(
         create_promotions(run)  # spend tiers, category percent, buy 2 get 1 (o2o/demo/generator/promotions.py)
         create_rewards(run)  # referral programme, red packet, check-in QR (o2o/demo/generator/rewards.py)
         create_marketing(run)  # a campaign, segments, a draft broadcast (o2o/demo/generator/marketing.py)
+        create_outreach(run)  # business cards and share-link visits (o2o/demo/generator/outreach.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
