@@ -201,3 +201,35 @@ def follow_up_counts(
         overdue=Count("pk", filter=Q(state=FollowUpState.OPEN, due_on__lt=today)),
     )
     return {row["employee_id"]: (row["assigned"], row["done"], row["overdue"]) for row in rows}
+
+
+def leads_about(member: Member) -> list[dict]:
+    """A member's data export: every employee's lead on them (by member, or by their phone) with
+    its tags, notes and follow-ups: what was written about them."""
+    leads = (
+        Lead.objects.filter(Q(member=member) | Q(phone=member.phone))
+        .select_related("employee")
+        .prefetch_related(
+            Prefetch("tags", queryset=LeadTag.objects.order_by("tag")),
+            Prefetch("notes", queryset=LeadNote.objects.order_by("created_at", "pk")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("due_on", "pk")),
+        )
+        .order_by("pk")
+    )
+    return [
+        {
+            "employee": lead.employee.display_name,
+            "name": lead.name,
+            "phone": lead.phone,
+            "source": lead.source,
+            "created_at": lead.created_at,
+            "last_contact_at": lead.last_contact_at,
+            "tags": [t.tag for t in lead.tags.all()],
+            "notes": [{"at": n.created_at, "body": n.body} for n in lead.notes.all()],
+            "follow_ups": [
+                {"due_on": f.due_on, "kind": f.kind, "state": f.state, "note": f.note, "outcome": f.outcome}
+                for f in lead.follow_ups.all()
+            ],
+        }
+        for lead in leads
+    ]

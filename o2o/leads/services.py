@@ -369,3 +369,10 @@ def _transition(follow_up: FollowUp, *, state: str, **fields: object) -> None:
     if not changed:
         current = FollowUp.objects.values_list("state", flat=True).get(pk=follow_up.pk)
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"the follow-up is {current}", state=current, wanted=state)
+
+
+def forget_member(*, member_id: int, phone: str, placeholder: str) -> None:
+    """Account deletion (privacy's eraser, inside its transaction): leads on the member lose the
+    name typed for them; a phone-only lead of theirs keeps the placeholder instead of the number."""
+    Lead.objects.filter(member_id=member_id).update(name="", phone=None)
+    Lead.objects.filter(member__isnull=True, phone=phone).update(name="", phone=placeholder)

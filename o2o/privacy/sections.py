@@ -15,6 +15,8 @@ from o2o.access.actors import actor_for_member
 from o2o.core.models import OutboxMessage
 from o2o.installments import selectors as installments
 from o2o.installments.models import OPEN_PLAN_STATES, InstallmentPlan
+from o2o.leads import selectors as leads
+from o2o.leads import services as lead_services
 from o2o.loyalty import selectors as loyalty
 from o2o.loyalty.models import GrowthEntry, LevelChange, PointsEarning
 from o2o.members.models import Member, OneTimeCode
@@ -405,6 +407,7 @@ register_section("wallet", wallet)
 register_section("points", points)
 register_section("level_history", levels)
 register_section("installment_plans", installment_plans)
+register_section("leads_about_me", leads.leads_about)  # what employees noted about the member
 
 register_blocker("open_orders", open_orders)
 register_blocker("wallet_principal", wallet_principal)
@@ -413,3 +416,7 @@ register_blocker("installment_plans", open_installment_plans)
 register_eraser("order_addresses", order_addresses)
 register_eraser("payment_codes", live_payment_codes)
 register_eraser("phone_traces", phone_traces)
+register_eraser(
+    "leads",
+    lambda m: lead_services.forget_member(member_id=m.pk, phone=m.phone, placeholder=placeholder_phone(m.pk)),
+)
