@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from o2o.cashbook import audit as cashbook_audit
+from o2o.commission import audit as commission_audit
 from o2o.installments import audit as installments_audit
 from o2o.inventory.selectors import audit_stock
 from o2o.loyalty import audit as loyalty_audit
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             *(str(f) for f in loyalty_audit.run()),
             *(str(f) for f in installments_audit.run()),
             *(str(f) for f in cashbook_audit.run()),
+            *(str(f) for f in commission_audit.run()),
             *(str(f) for f in red_packets_against_shares()),
         ]
         for line in findings:
