@@ -85,6 +85,10 @@ class Operation(StrEnum):
     JOIN_GROUP_BUY = "join_group_buy"  # open a group or take a seat (places the member's order)
     MANAGE_CHAIN_LISTS = "manage_chain_lists"  # publish a store's sign-up list, see its entries, close it
     SIGN_UP_TO_CHAIN = "sign_up_to_chain"  # add, change or cancel one's entry before the cut-off
+    # staff support between stores (docs/staffing.md)
+    ASK_FOR_STAFF = "ask_for_staff"  # ask for help, accept a lent employee, confirm their hours
+    LEND_STAFF = "lend_staff"  # lend one of the store's employees to a nearby store's request
+    VIEW_MY_LOANS = "view_my_loans"  # an employee's own loans to other stores
     # the marketing toolbox (docs/toolbox.md)
     MANAGE_MATERIALS = "manage_materials"  # publish, change, withdraw: HQ the chain's, a store manager their store's
     SHARE_MATERIALS = "share_materials"  # list the materials one may share, share one, see one's own figures
@@ -177,6 +181,11 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # A store manager for their own store (the locations they see); HQ for any store.
     Operation.MANAGE_CHAIN_LISTS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.SIGN_UP_TO_CHAIN: frozenset({MEMBER}),
+    # A store manager for their own store (asking, or lending its employees), a regional
+    # supervisor for the stores of the region, HQ anywhere; every employee sees their own loans.
+    Operation.ASK_FOR_STAFF: frozenset({Role.STORE_MANAGER, Role.REGIONAL_SUPERVISOR, Role.HQ}),
+    Operation.LEND_STAFF: frozenset({Role.STORE_MANAGER, Role.REGIONAL_SUPERVISOR, Role.HQ}),
+    Operation.VIEW_MY_LOANS: frozenset(Role),
     # HQ publishes for the chain (and may for any store); a store manager for their own store only.
     Operation.MANAGE_MATERIALS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     # Every employee shares (each has a share code); the reader's side is public (docs/toolbox.md).

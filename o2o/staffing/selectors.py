@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from o2o.access.actors import Actor
-from o2o.core.errors import not_found
+from o2o.access.permissions import Operation, authorize
+from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.staffing.models import LIVE_LOAN_STATES, Loan, LoanState, RequestState, SupportRequest
 from o2o.stores.models import Location
 
@@ -134,3 +135,41 @@ def get_request_for(*, actor: Actor, request_id: int) -> SupportRequest:
 
 def live_loans_of_employee(employee_id: int) -> QuerySet[Loan]:
     return Loan.objects.filter(employee_id=employee_id, state__in=LIVE_LOAN_STATES)
+
+
+def get_loan_for(*, actor: Actor, loan_id: int) -> Loan:
+    """A loan its lending store, its borrowing store or the lent employee may see; else a 404."""
+    loan = (
+        Loan.objects.select_related("request__requesting_location", "employee", "lending_location")
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None:
+        raise not_found("loan")
+    own = actor.employee is not None and actor.employee.pk == loan.employee_id
+    sides = (loan.lending_location_id, loan.request.requesting_location_id)
+    if not (actor.system or own or any(actor.can_see_location(side) for side in sides)):
+        raise not_found("loan")
+    return loan
+
+
+def nearby_requests_for(*, actor: Actor, location_id: int, now: datetime) -> list[NearbyRequest]:
+    """What a store that could lend sees: the open requests of other stores, nearest first."""
+    authorize(actor, Operation.LEND_STAFF, location_id=location_id)
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        raise not_found("location")
+    return open_requests_near(location=location, now=now)
+
+
+def requests_for(*, actor: Actor) -> QuerySet[SupportRequest]:
+    """The requests of the stores the actor asks for."""
+    authorize(actor, Operation.ASK_FOR_STAFF)
+    return requests_of(location_ids=actor.location_ids)
+
+
+def my_loans(*, actor: Actor) -> QuerySet[Loan]:
+    authorize(actor, Operation.VIEW_MY_LOANS)
+    if actor.employee is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "employees have loans")
+    return loans_of_employee(actor.employee.pk)

@@ -896,6 +896,66 @@ CASES += [
 ]
 
 
+# staff support between stores (docs/staffing.md)
+def _support_request(location: Location, *, past: bool = False):
+    from django.utils import timezone
+
+    from o2o.staffing.models import SupportRequest
+    from o2o.staffing.services import RequestIn, create_request
+
+    starts = timezone.now() + timedelta(hours=1)
+    asked = RequestIn(location_id=location.pk, role="clerk", headcount=1, starts_at=starts,
+                      ends_at=starts + timedelta(hours=8))  # fmt: skip
+    request = create_request(actor=SYSTEM, request=asked)
+    if past:  # the window is over: its hours can be confirmed
+        SupportRequest.objects.filter(pk=request.pk).update(starts_at=starts - timedelta(hours=20),
+                                                            ends_at=starts - timedelta(hours=12))  # fmt: skip
+    return request
+
+
+def _loan_to(borrower: Location, lender: Location, *, accepted: bool = False, past: bool = False):
+    from o2o.staffing.models import Loan
+    from o2o.staffing.services import accept_loan, lend_employee
+
+    request = _support_request(borrower)
+    loan = lend_employee(actor=SYSTEM, request_id=request.pk, employee_id=_clerk_of(lender).pk)
+    if accepted:
+        accept_loan(actor=SYSTEM, loan_id=loan.pk)
+    if past:
+        Loan.objects.filter(pk=loan.pk).update(starts_at=loan.starts_at - timedelta(hours=20),
+                                               ends_at=loan.ends_at - timedelta(hours=20))  # fmt: skip
+    return loan
+
+
+def _support_request_body(world, target, caller):
+    from django.utils import timezone
+
+    starts = timezone.now() + timedelta(hours=1)
+    return "staffing/requests", {"location_id": target.pk, "role": "clerk", "headcount": 1,
+                                 "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=8)).isoformat()}  # fmt: skip  # noqa: E501
+
+
+CASES += [
+    Case(Operation.ASK_FOR_STAFF, "POST /api/v1/staffing/requests", _support_request_body, on_orders=False),
+    Case(Operation.ASK_FOR_STAFF, "POST /api/v1/staffing/requests/{request_id}/cancel",
+         lambda w, t, c: (f"staffing/requests/{_support_request(t).pk}/cancel", None), on_orders=False),  # fmt: skip
+    Case(Operation.LEND_STAFF, "POST /api/v1/staffing/requests/{request_id}/loans",
+         lambda w, t, c: (f"staffing/requests/{_support_request(LocationFactory()).pk}/loans",
+                          {"employee_id": _clerk_of(t).pk}), on_orders=False),  # fmt: skip
+    Case(Operation.ASK_FOR_STAFF, "POST /api/v1/staffing/loans/{loan_id}/accept",
+         lambda w, t, c: (f"staffing/loans/{_loan_to(t, LocationFactory()).pk}/accept", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.ASK_FOR_STAFF, "POST /api/v1/staffing/loans/{loan_id}/confirm-hours",
+         lambda w, t, c: (f"staffing/loans/{_loan_to(t, LocationFactory(), accepted=True, past=True).pk}"
+                          "/confirm-hours", {"hours": "7.5"}), on_orders=False),  # fmt: skip
+    Case(Operation.LEND_STAFF, "POST /api/v1/staffing/loans/{loan_id}/cancel",
+         lambda w, t, c: (f"staffing/loans/{_loan_to(LocationFactory(), t).pk}/cancel", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_MY_LOANS, "GET /api/v1/staffing/loans/mine", lambda w, t, c: ("staffing/loans/mine", None),
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 # commission (docs/commission.md)
 def _commission_plan(world, target, caller):
     from o2o.commission.models import CommissionPlan
