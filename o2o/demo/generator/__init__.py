@@ -23,6 +23,7 @@ from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
 from o2o.demo.generator.loyalty import create_loyalty
 from o2o.demo.generator.marketing import create_marketing
+from o2o.demo.generator.leads import create_leads
 from o2o.demo.generator.outreach import create_outreach
 from o2o.demo.generator.people import (
     DEMO_MEMBER_NAME,
@@ -136,6 +137,7 @@ def generate_demo(
         create_rewards(run)  # referral programme, red packet, check-in QR (o2o/demo/generator/rewards.py)
         create_marketing(run)  # a campaign, segments, a draft broadcast (o2o/demo/generator/marketing.py)
         create_outreach(run)  # business cards and share-link visits (o2o/demo/generator/outreach.py)
+        create_leads(run)  # leads, notes, tags and follow-ups of store staff (o2o/demo/generator/leads.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
