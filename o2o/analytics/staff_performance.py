@@ -15,7 +15,7 @@ The API (o2o/api/boss.py) and the pages (o2o/web/boss/) call these functions, so
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,10 +28,14 @@ from o2o.analytics.selectors import MONEY, NOT_SALES
 from o2o.attribution.models import LineCredit, Party
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import to_money
+from o2o.leads.selectors import follow_up_counts
 from o2o.members.models import Member
 from o2o.orders.models import Order
-from o2o.staff.models import Employee, Team
+from o2o.outreach.selectors import share_link_figures
+from o2o.staff.models import Employee
+from o2o.staffing.selectors import LoanHours, loan_hours
 from o2o.stores.models import Location
+from o2o.toolbox.selectors import toolbox_figures
 
 MAX_DAYS = 366
 FRANCHISE_PARTY = Party.FRANCHISE_STORE  # outside the 100% split: shown on its own
@@ -129,14 +133,51 @@ class Figures:
     orders: int = 0  # stores: paid orders sold there; employees: orders they were credited on
     revenue: Decimal = ZERO  # stores: paid orders net of refunds
     members_acquired: int = 0
-    extra: dict[str, object] = field(default_factory=dict)  # the other apps' figures, by name
+    # share links (o2o.outreach.selectors.share_link_figures): visits, distinct visitors, paid orders, net
+    share_visits: int = 0
+    share_visitors: int = 0
+    share_orders: int = 0
+    share_revenue: Decimal = ZERO
+    # the toolbox (o2o.toolbox.selectors.toolbox_figures): materials shared, opens, leads from them
+    materials_shared: int = 0
+    material_opens: int = 0
+    material_leads: int = 0
+    # follow-up tasks (o2o.leads.selectors.follow_up_counts): assigned in the period, done, overdue now
+    tasks_assigned: int = 0
+    tasks_done: int = 0
+    tasks_overdue: int = 0
+    # staff support (o2o.staffing.selectors.loan_hours): employees: hours worked on loans; stores:
+    # hours their employees were lent out / hours of help they borrowed
+    hours_lent: Decimal = ZERO
+    hours_borrowed: Decimal = ZERO
 
-    def add(self, other: "Figures") -> None:
-        self.credited_sales += other.credited_sales
-        self.credited_lines += other.credited_lines
-        self.orders += other.orders
-        self.revenue += other.revenue
-        self.members_acquired += other.members_acquired
+    @property
+    def conversion(self) -> Decimal | None:
+        """Share-link orders per visitor (4 places); None when nobody visited."""
+        if not self.share_visitors:
+            return None
+        return (Decimal(self.share_orders) / Decimal(self.share_visitors)).quantize(Decimal("0.0001"))
+
+    def add(self, other: "Figures", *, names: tuple[str, ...] | None = None) -> None:
+        for name in names or FIGURE_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+FIGURE_NAMES = tuple(f.name for f in fields(Figures))
+# What an employee does that their store's row adds up (the store's own sales, members and hours
+# come from the store itself).
+ACTIVITY = (
+    "share_visits",
+    "share_visitors",
+    "share_orders",
+    "share_revenue",
+    "materials_shared",
+    "material_opens",
+    "material_leads",
+    "tasks_assigned",
+    "tasks_done",
+    "tasks_overdue",
+)
 
 
 @dataclass
@@ -146,6 +187,7 @@ class EmployeeRow:
     role: str
     location_id: int | None
     team_id: int | None
+    team_name: str
     figures: Figures
 
 
@@ -214,9 +256,10 @@ def _credits_by_location(location_ids, w: Window) -> dict[tuple[int, bool], tupl
     return dict(folded)
 
 
-def _pool_credits(w: Window) -> Decimal:
-    pool = _credits(w).filter(employee__isnull=True, location__isnull=True).aggregate(amount=Sum("amount"))
-    return to_money(pool["amount"] or 0)
+def _pool_credits(w: Window) -> tuple[Decimal, int]:
+    """The online operations pool: credits to no employee and no store."""
+    pool = _credits(w).filter(employee__isnull=True, location__isnull=True).aggregate(a=Sum("amount"), n=Count("pk"))
+    return to_money(pool["a"] or 0), pool["n"]
 
 
 def _orders_by_store(location_ids, w: Window) -> list[dict]:
@@ -252,7 +295,7 @@ def _employees(location_ids) -> list[Employee]:
     )
 
 
-def _employee_rows(employees: list[Employee], w: Window) -> list[EmployeeRow]:
+def _employee_rows(employees: list[Employee], w: Window, hours: LoanHours) -> list[EmployeeRow]:
     if not employees:
         return []
     ids = [e.pk for e in employees]
@@ -264,38 +307,45 @@ def _employee_rows(employees: list[Employee], w: Window) -> list[EmployeeRow]:
         figures = Figures(
             credited_sales=amount, credited_lines=lines, orders=orders, members_acquired=members.get(e.pk, 0)
         )
-        rows.append(EmployeeRow(e.pk, e.display_name, e.role, e.home_location_id, e.team_id, figures))
-    _add_extras(rows, w)
+        team_name = e.team.name if e.team is not None else ""
+        rows.append(EmployeeRow(e.pk, e.display_name, e.role, e.home_location_id, e.team_id, team_name, figures))
+    _add_activity(rows, w, hours)
     return rows
 
 
-def _add_extras(rows: list[EmployeeRow], w: Window) -> None:
-    """The other apps' per-employee figures, one call each for all the rows."""
-    if not rows:
-        return
+def _add_activity(rows: list[EmployeeRow], w: Window, loans: LoanHours) -> None:
+    """The other apps' per-employee figures: one call each for all the rows."""
     ids = [r.employee_id for r in rows]
-    for name, figures in extra_figures(ids, w).items():
-        for row in rows:
-            row.figures.extra[name] = figures.get(row.employee_id)
+    shares = share_link_figures(employee_ids=ids, since=w.start, until=w.end)
+    toolbox = toolbox_figures(employee_ids=ids, since=w.start, until=w.end)
+    tasks = follow_up_counts(employee_ids=ids, since=w.start, until=w.end)
+    hours = loans.by_employee
+    for row in rows:
+        f, pk = row.figures, row.employee_id
+        if pk in shares:
+            link = shares[pk]
+            f.share_visits, f.share_visitors, f.share_orders = link.visits, link.visitors, link.orders
+            f.share_revenue = to_money(link.revenue)
+        materials = toolbox.get(pk, {})
+        f.materials_shared, f.material_opens = materials.get("shares", 0), materials.get("opens", 0)
+        f.material_leads = materials.get("leads", 0)
+        f.tasks_assigned, f.tasks_done, f.tasks_overdue = tasks.get(pk, (0, 0, 0))
+        f.hours_lent = to_money(hours.get(pk) or 0)
 
 
-def extra_figures(employee_ids: list[int], w: Window) -> dict[str, dict[int, object]]:
-    """{figure name: {employee_id: value}} from the apps that own them (see docs/boss.md)."""
-    return {}
-
-
-def _teams(rows: list[EmployeeRow], names: dict[int, str]) -> list[TeamRow]:
+def _teams(rows: list[EmployeeRow]) -> list[TeamRow]:
+    """The employees' rows summed by team (team None: employees in no team)."""
     teams: dict[int | None, TeamRow] = {}
     for row in rows:
         team = teams.get(row.team_id)
         if team is None:
-            team = teams[row.team_id] = TeamRow(row.team_id, names.get(row.team_id, ""), Figures(), [])
+            team = teams[row.team_id] = TeamRow(row.team_id, row.team_name, Figures(), [])
         team.figures.add(row.figures)
         team.employee_ids.append(row.employee_id)
     return sorted(teams.values(), key=lambda t: (t.team_id is None, t.name, t.team_id or 0))
 
 
-def _store_rows(location_ids, w: Window, employees: list[EmployeeRow]) -> list[StoreRow]:
+def _store_rows(location_ids, w: Window, employees: list[EmployeeRow], hours: LoanHours) -> list[StoreRow]:
     order_rows = _orders_by_store(location_ids, w)
     credits = _credits_by_location(location_ids, w)
     members = _members("acquiring_location_id", _in("acquiring_location_id", location_ids), w)
@@ -317,30 +367,34 @@ def _store_rows(location_ids, w: Window, employees: list[EmployeeRow]) -> list[S
             store.figures.orders += r["orders"]
             store.figures.revenue += revenue
             store.by_channel[r["channel"]] = (r["orders"], revenue)
+    for pk, store in stores.items():
+        store.figures.hours_lent = to_money(hours.lent_by_location.get(pk) or 0)
+        store.figures.hours_borrowed = to_money(hours.borrowed_by_location.get(pk) or 0)
     for e in employees:
         if e.location_id in stores:
             stores[e.location_id].staff_credited_sales += e.figures.credited_sales
+            stores[e.location_id].figures.add(e.figures, names=ACTIVITY)
     return list(stores.values())
-
-
-def _team_names(rows: list[EmployeeRow]) -> dict[int, str]:
-    ids = {r.team_id for r in rows if r.team_id is not None}
-    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 
 def overview(*, location_ids: frozenset[int] | None, w: Window) -> Overview:
     """The chain (or the region, or the store) in scope: a row per store, per team, per employee."""
-    employees = _employee_rows(_employees(location_ids), w)
-    stores = _store_rows(location_ids, w, employees)
+    hours = loan_hours(since=w.start, until=w.end, location_ids=location_ids)
+    employees = _employee_rows(_employees(location_ids), w, hours)
+    stores = _store_rows(location_ids, w, employees, hours)
+    own = tuple(n for n in FIGURE_NAMES if n not in ACTIVITY)
     totals = Figures()
     for store in stores:
-        totals.add(store.figures)
+        totals.add(store.figures, names=own)
     # Every credit in scope once: the stores' own, every employee's (also those with no home store),
     # and chain-wide the online operations pool (credited to nobody in particular).
-    totals.credited_sales += sum((e.figures.credited_sales for e in employees), ZERO)
+    for e in employees:
+        totals.add(e.figures, names=("credited_sales", "credited_lines", *ACTIVITY))
     if location_ids is None:
-        totals.credited_sales += _pool_credits(w)
-    return Overview(w, totals, stores, _teams(employees, _team_names(employees)), employees)
+        amount, lines = _pool_credits(w)
+        totals.credited_sales += amount
+        totals.credited_lines += lines
+    return Overview(w, totals, stores, _teams(employees), employees)
 
 
 @dataclass
@@ -353,14 +407,16 @@ class StoreView:
 def store_view(*, location: Location, w: Window) -> StoreView:
     """One store: its own figures, its teams and its employees (by home store)."""
     scope = frozenset({location.pk})
-    employees = _employee_rows(_employees(scope), w)
-    rows = _store_rows(scope, w, employees)
+    hours = loan_hours(since=w.start, until=w.end, location_ids=scope)
+    employees = _employee_rows(_employees(scope), w, hours)
+    rows = _store_rows(scope, w, employees, hours)
     store = rows[0] if rows else StoreRow(location.pk, location.code, location.name, location.kind, Figures())
-    return StoreView(store, _teams(employees, _team_names(employees)), employees)
+    return StoreView(store, _teams(employees), employees)
 
 
 def employee_view(*, employee: Employee, w: Window) -> EmployeeRow:
-    return _employee_rows([employee], w)[0]
+    scope = None if employee.home_location_id is None else frozenset({employee.home_location_id})
+    return _employee_rows([employee], w, loan_hours(since=w.start, until=w.end, location_ids=scope))[0]
 
 
 # -- the rows behind a figure -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import Field
 
 from o2o.analytics import staff_performance as boss
 from o2o.api.auth import actor
@@ -44,7 +45,19 @@ class FiguresOut(Schema):
     orders: int
     revenue: Decimal
     members_acquired: int
-    extra: dict[str, object]
+    share_visits: int
+    share_visitors: int
+    share_orders: int
+    share_revenue: Decimal
+    conversion: Decimal | None = Field(description="share-link orders per visitor; null when nobody visited")
+    materials_shared: int
+    material_opens: int
+    material_leads: int
+    tasks_assigned: int
+    tasks_done: int
+    tasks_overdue: int
+    hours_lent: Decimal
+    hours_borrowed: Decimal
 
 
 class ChannelOut(Schema):
@@ -77,6 +90,7 @@ class EmployeeOut(Schema):
     role: str
     location_id: int | None
     team_id: int | None
+    team_name: str
     figures: FiguresOut
 
 
