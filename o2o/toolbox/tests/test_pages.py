@@ -82,3 +82,52 @@ def test_unknown_and_withdrawn_pages_are_404(store):
     assert Client().get("/shop/m/" + "u" * 24 + "/").status_code == 404
     assert Client().get("/shop/m/x/").status_code == 404
     assert MaterialOpen.objects.count() == 0
+
+
+def test_an_employee_shares_from_their_materials_page_and_a_double_tap_makes_one_link(store, other_store):
+    publish_material(actor=SYSTEM, spec=MaterialSpec(kind="news", title="新店开业"))
+    publish_material(actor=SYSTEM, spec=MaterialSpec(kind="news", title="别店活动"), location_id=other_store.pk)
+    clerk = EmployeeFactory(role=Role.CLERK, home_location=store)
+    client = Client()
+    client.force_login(clerk.user)
+
+    page = client.get("/me/materials/")
+    material = Material.objects.get(title="新店开业")
+    first = client.post(f"/me/materials/{material.pk}/share/", {"key": "tap-1"}, headers={"HX-Request": "true"})
+    again = client.post(f"/me/materials/{material.pk}/share/", {"key": "tap-1"}, headers={"HX-Request": "true"})
+    elsewhere = Material.objects.get(title="别店活动")
+    refused = client.post(f"/me/materials/{elsewhere.pk}/share/", {"key": "tap-2"})
+
+    assert page.status_code == 200
+    assert "新店开业" in page.content.decode() and "别店活动" not in page.content.decode()
+    share = MaterialShare.objects.get()
+    assert (share.employee_id, share.material_id) == (clerk.pk, material.pk)
+    assert f"/shop/m/{share.token}/" in first.content.decode() and first.content == again.content
+    assert refused.status_code == 404
+
+
+def test_a_store_manager_publishes_for_their_store_and_withdraws(store):
+    manager = EmployeeFactory(role=Role.STORE_MANAGER, home_location=store)
+    client = Client()
+    client.force_login(manager.user)
+
+    published = client.post("/manager/materials/", {"kind": "price_list", "title": "价目表", "body": "洗车 ¥30",
+                                                    "chain_wide": "on"})  # fmt: skip
+    bad = client.post("/manager/materials/", {"kind": "video", "title": "无链接视频"})
+
+    material = Material.objects.get()
+    assert published.status_code == 302
+    assert (material.location_id, material.kind, material.published_by_id) == (store.pk, "price_list", manager.user.pk)
+    assert bad.status_code == 422 and Material.objects.count() == 1
+    withdrawn = client.post(f"/manager/materials/{material.pk}/active/", {"active": "0"})
+    assert withdrawn.status_code == 302 and Material.objects.get().is_active is False
+    assert "价目表" in client.get("/manager/materials/").content.decode()
+
+
+def test_a_clerk_cannot_open_the_publishing_page(store):
+    client = Client()
+    client.force_login(EmployeeFactory(role=Role.CLERK, home_location=store).user)
+
+    assert client.get("/manager/materials/").status_code == 403
+    assert client.post("/manager/materials/", {"kind": "news", "title": "x"}).status_code == 403
+    assert Material.objects.count() == 0

@@ -20,3 +20,9 @@ urlpatterns += [
 from o2o.web.manager import follow_ups  # noqa: E402
 
 urlpatterns += [path("follow-ups/", follow_ups.follow_up_board, name="manager-follow-ups")]
+from o2o.web.manager import materials  # noqa: E402
+
+urlpatterns += [
+    path("materials/", materials.material_list, name="manager-materials"),
+    path("materials/<int:material_id>/active/", materials.material_active, name="manager-material-active"),
+]
