@@ -1,6 +1,7 @@
 from django.urls import path
 
 from o2o.web.hq import cashbook as cashbook_pages
+from o2o.web.hq import commission as commission_pages
 from o2o.web.hq import installments, loyalty, views
 from o2o.web.hq import wallet as wallet_pages
 
@@ -18,4 +19,7 @@ urlpatterns = [
     path("loyalty/category-rules/", loyalty.save_category_rule, name="hq-loyalty-category-rule"),
     path("loyalty/adjustments/", loyalty.adjust, name="hq-loyalty-adjust"),
     path("installments/overdue/", installments.overdue, name="hq-installments-overdue"),
+    path("commission/", commission_pages.plans, name="hq-commission-plans"),
+    path("commission/plans/", commission_pages.create_plan, name="hq-commission-plan-create"),
+    path("commission/statements/", commission_pages.statements, name="hq-commission-statements"),
 ]
