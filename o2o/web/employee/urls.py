@@ -20,6 +20,12 @@ urlpatterns += [
     path("follow-ups/<int:follow_up_id>/done/", customers.follow_up_done, name="employee-follow-up-done"),
     path("follow-ups/<int:follow_up_id>/cancel/", customers.follow_up_cancel, name="employee-follow-up-cancel"),
 ]
+from o2o.web.employee import materials  # noqa: E402
+
+urlpatterns += [
+    path("materials/", materials.material_list, name="employee-materials"),
+    path("materials/<int:material_id>/share/", materials.share, name="employee-material-share"),
+]
 from o2o.web.employee import commission  # noqa: E402
 
 urlpatterns += [
