@@ -3,6 +3,7 @@ from django.urls import path
 from o2o.web.hq import cashbook as cashbook_pages
 from o2o.web.hq import commission as commission_pages
 from o2o.web.hq import installments, loyalty, views
+from o2o.web.hq import touchpoints as touchpoint_pages
 from o2o.web.hq import wallet as wallet_pages
 
 urlpatterns = [
@@ -22,4 +23,6 @@ urlpatterns = [
     path("commission/", commission_pages.plans, name="hq-commission-plans"),
     path("commission/plans/", commission_pages.create_plan, name="hq-commission-plan-create"),
     path("commission/statements/", commission_pages.statements, name="hq-commission-statements"),
+    path("touchpoints/", touchpoint_pages.matrix, name="hq-touchpoints"),
+    path("touchpoints/versions/", touchpoint_pages.publish, name="hq-touchpoints-publish"),
 ]
