@@ -95,11 +95,9 @@ def poster_path(employee: Employee, sku_id: int | None = None) -> str:
 
 def sharing_employee(code: str) -> Employee:
     """The active employee whose share code this is, with their store; not found otherwise."""
-    employee = (
-        Employee.objects.filter(code=code, is_active=True).select_related("home_location").first()
-        if isinstance(code, str) and 0 < len(code) <= 16
-        else None
-    )
+    plausible = isinstance(code, str) and 0 < len(code) <= 16 and code.isprintable()  # no NUL for PostgreSQL
+    employees = Employee.objects.filter(code=code, is_active=True) if plausible else Employee.objects.none()
+    employee = employees.select_related("home_location").first()
     if employee is None:
         raise not_found("employee")
     return employee

@@ -106,7 +106,7 @@ def test_the_public_card_tells_the_name_title_and_store_but_no_phone(seller, sto
     assert seller.user.username not in response.content.decode()
 
 
-@pytest.mark.parametrize("code", ["NOPE", "x" * 17])
+@pytest.mark.parametrize("code", ["NOPE", "x" * 17, "%00", "a%0Ab"])
 def test_an_unknown_code_is_a_404(seller, code):
     response = ApiClient().get(f"outreach/employees/{code}")
 
