@@ -31,3 +31,6 @@ from o2o.web.employee import commission  # noqa: E402
 urlpatterns += [
     path("commission/", commission.my_commission, name="employee-commission"),
 ]
+from o2o.web.employee import support  # noqa: E402
+
+urlpatterns += [path("support/", support.my_loans, name="employee-support")]

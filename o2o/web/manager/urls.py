@@ -26,3 +26,13 @@ urlpatterns += [
     path("materials/", materials.material_list, name="manager-materials"),
     path("materials/<int:material_id>/active/", materials.material_active, name="manager-material-active"),
 ]
+from o2o.web.manager import support  # noqa: E402
+
+urlpatterns += [
+    path("support/", support.support, name="manager-support"),
+    path("support/requests/<int:request_id>/lend/", support.lend, name="manager-support-lend"),
+    path("support/requests/<int:request_id>/cancel/", support.cancel_request, name="manager-support-request-cancel"),
+    path("support/loans/<int:loan_id>/accept/", support.accept, name="manager-support-accept"),
+    path("support/loans/<int:loan_id>/cancel/", support.cancel, name="manager-support-cancel"),
+    path("support/loans/<int:loan_id>/hours/", support.confirm_hours, name="manager-support-hours"),
+]
