@@ -18,6 +18,7 @@ from django.utils import timezone
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
 from o2o.demo.generator.cashbook import create_cashbook
 from o2o.demo.generator.catalog import create_catalog
+from o2o.demo.generator.commission import create_commission
 from o2o.demo.generator.coupons import create_coupons
 from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
@@ -138,6 +139,7 @@ def generate_demo(
         create_marketing(run)  # a campaign, segments, a draft broadcast (o2o/demo/generator/marketing.py)
         create_outreach(run)  # business cards and share-link visits (o2o/demo/generator/outreach.py)
         create_leads(run)  # leads, notes, tags and follow-ups of store staff (o2o/demo/generator/leads.py)
+        create_commission(run)  # a plan and the ledger of the credits (o2o/demo/generator/commission.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
