@@ -22,8 +22,10 @@ from django.utils import timezone
 
 from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.inventory.services import receive_stock
+from o2o.leads.services import complete_follow_up, open_customer, schedule_follow_up
 from o2o.members.models import Member
 from o2o.orders.models import Order
+from o2o.outreach.services import record_visit
 from o2o.payments.services import refund_order, take_in_store_payment
 from o2o.staff.models import Role, Team
 from o2o.testing.api import ApiClient, as_member, as_staff, problem_code
@@ -84,7 +86,7 @@ def chain():
     Member.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     return {
         "store_a": store_a, "store_b": store_b, "front": front, "a1": a1, "a2": a2, "b1": b1,
-        "manager_a": manager_a, "region_a": region_a,
+        "manager_a": manager_a, "region_a": region_a, "acquired_by_a1": acquired_by_a1,
     }  # fmt: skip
 
 
@@ -260,6 +262,28 @@ def test_bad_ids_and_cursors_are_4xx_never_500(chain):
     assert client.get("boss/stores/99999999").status_code == 404
     response = client.get(f"boss/employees/{chain['a1'].pk}/orders", cursor="not-a-cursor")
     assert (response.status_code, problem_code(response)) == (400, "invalid_cursor")
+
+
+def test_share_link_visits_and_follow_ups_show_per_employee_and_add_up_to_the_team(chain):
+    a1 = chain["a1"]
+    for cookie in ("visitor-1", "visitor-2"):
+        record_visit(employee=a1, visitor_cookie=cookie, path="/shop/e/")
+    me = actor_for_user(a1.user)
+    lead = open_customer(actor=me, member_id=chain["acquired_by_a1"].pk)
+    first = schedule_follow_up(actor=me, lead_id=lead.pk, due_on=timezone.localdate(), kind="call")
+    schedule_follow_up(actor=me, lead_id=lead.pk, due_on=timezone.localdate() + timedelta(days=3), kind="visit")
+    complete_follow_up(actor=me, follow_up_id=first.pk)
+    client = _hq()
+
+    figures = client.get(f"boss/employees/{a1.pk}").json()["employee"]["figures"]
+    team = {t["team_id"]: t for t in client.get("boss/stores").json()["teams"]}[chain["front"].pk]["figures"]
+
+    assert (figures["share_visits"], figures["share_visitors"], figures["share_orders"]) == (2, 2, 1)
+    assert _money(figures["share_revenue"]) == Decimal("25.00")
+    assert _money(figures["conversion"]) == Decimal("0.5")
+    assert (figures["tasks_assigned"], figures["tasks_done"], figures["tasks_overdue"]) == (2, 1, 0)
+    assert (team["share_visitors"], team["tasks_assigned"], team["tasks_done"]) == (2, 2, 1)
+    assert client.get(f"boss/employees/{chain['a2'].pk}").json()["employee"]["figures"]["conversion"] is None
 
 
 def _queries(client, path) -> int:
