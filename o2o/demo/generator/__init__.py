@@ -38,6 +38,7 @@ from o2o.demo.generator.places import create_places
 from o2o.demo.generator.privacy import create_consent_history
 from o2o.demo.generator.promotions import create_promotions
 from o2o.demo.generator.rewards import create_rewards
+from o2o.demo.generator.staffing import create_staffing
 from o2o.demo.generator.toolbox import create_toolbox
 from o2o.demo.generator.wallet import create_wallets
 from o2o.inventory.models import Reservation, StockMove
@@ -142,6 +143,7 @@ def generate_demo(
         create_leads(run)  # leads, notes, tags and follow-ups of store staff (o2o/demo/generator/leads.py)
         create_commission(run)  # a plan and the ledger of the credits (o2o/demo/generator/commission.py)
         create_toolbox(run)  # materials, shares, opens, forwards, inquiries (o2o/demo/generator/toolbox.py)
+        create_staffing(run)  # teams, support requests between stores (o2o/demo/generator/staffing.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
