@@ -18,6 +18,7 @@ from o2o.members.models import Member
 from o2o.orders.models import Order
 from o2o.outreach.models import EmployeeCard, ShareVisit
 from o2o.outreach.posters import HEIGHT, WIDTH
+from o2o.outreach.selectors import Figures, share_link_figures
 from o2o.outreach.sessions import REFERRER_KEY
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.outbox import last_code_sent_to
@@ -250,3 +251,36 @@ def test_a_sku_not_sold_through_share_links_has_no_poster(seller, tea):
     Price.objects.filter(sku=tea, channel=Channel.SHARE_LINK).delete()
 
     assert browser().get(f"/shop/e/WANG01/poster.png?sku={tea.pk}").status_code == 404
+
+
+def test_journey_link_join_order_pay_shows_in_the_employees_figures(seller, tea, store, settings):
+    # given the tea in stock and the simulated gateway
+    settings.O2O_PAYMENT_SIMULATOR = True
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=tea.pk, quantity=5)
+    client = browser()
+
+    # when a stranger opens the link, joins through it, buys two teas and pays
+    client.get("/shop/e/WANG01/")
+    client.post("/shop/e/WANG01/join/", {"phone": "13912345678"})
+    client.post("/shop/e/WANG01/join/", {"phone": "13912345678", "code": last_code_sent_to("+8613912345678")})
+    client.post("/shop/cart/add/", {"sku_id": tea.pk, "quantity": 2})
+    form = client.get("/shop/checkout/", NEAR_STORE).context["form"]
+    fields = {"token": form.initial["token"], "lat": form.initial["lat"], "lng": form.initial["lng"]}
+    client.post("/shop/checkout/", {**fields, "fulfilment": "pickup", "pickup_store": store.pk})
+    order = Order.objects.get()
+    paid = client.post(f"/shop/orders/{order.pk}/pay/simulate/", {"outcome": "succeeded"})
+
+    # then the member and the paid order are the employee's, and the figures say so to the fen
+    order.refresh_from_db()
+    member = Member.objects.get(phone="+8613912345678")
+    assert paid.status_code == 302 and order.paid_at is not None
+    assert (member.acquiring_employee, order.member, order.referrer, order.channel) == (
+        seller,
+        member,
+        seller,
+        "share_link",
+    )
+    now = timezone.now()
+    figures = share_link_figures(employee_ids=[seller.pk], since=now - timedelta(hours=1), until=now)[seller.pk]
+    assert figures == Figures(visits=1, visitors=1, members_acquired=1, orders=1, revenue=Decimal("11.80"))
+    assert figures.conversion == Decimal("1.0000")
