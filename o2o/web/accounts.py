@@ -15,6 +15,8 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ratelimits import client_address
 from o2o.members.forms import code_error
 from o2o.members.services import send_sign_in_code, verify_sign_in_code
+from o2o.outreach.services import join_through_share_link
+from o2o.outreach.sessions import referrer_in
 from o2o.web.auth import current_member, home_for, sign_in_member, sign_out_member
 from o2o.web.storefront.pages import render_shop
 
@@ -94,7 +96,11 @@ def member_signin(request: HttpRequest) -> HttpResponse:
         try:
             client = client_address(request)
             if step_two:
-                member = verify_sign_in_code(phone=phone, code=form.cleaned_data["code"], client=client)
+                code, referrer = form.cleaned_data["code"], referrer_in(request.session)
+                if referrer is not None:  # came through an employee's share link: a new member is theirs
+                    member = join_through_share_link(phone=phone, code=code, employee_code=referrer.code, client=client)
+                else:
+                    member = verify_sign_in_code(phone=phone, code=code, client=client)
                 sign_in_member(request, member)
                 return redirect(_safe_next(request))
             send_sign_in_code(phone=phone, client=client)
