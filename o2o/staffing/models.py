@@ -17,10 +17,10 @@ MAX_HEADCOUNT = 20
 
 
 class RequestState(models.TextChoices):
-    OPEN = "open", _("open")
-    FILLED = "filled", _("filled")
-    CANCELLED = "cancelled", _("cancelled")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", _("looking for help")
+    FILLED = "filled", _("fully staffed")
+    CANCELLED = "cancelled", _("called off")
+    CLOSED = "closed", _("hours confirmed")
 
 
 class SupportRequest(models.Model):

@@ -29,8 +29,8 @@ _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%
 class AskForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=[(r.value, r.label) for r in services.LENDABLE_ROLES])
     headcount = forms.IntegerField(label=gettext_lazy("Headcount"), min_value=1, max_value=MAX_HEADCOUNT, initial=1)
-    starts_at = forms.DateTimeField(label=gettext_lazy("From"), widget=_WHEN)
-    ends_at = forms.DateTimeField(label=gettext_lazy("Until"), widget=_WHEN)
+    starts_at = forms.DateTimeField(label=gettext_lazy("Needed from"), widget=_WHEN)
+    ends_at = forms.DateTimeField(label=gettext_lazy("Needed until"), widget=_WHEN)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
 
 
