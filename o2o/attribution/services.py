@@ -179,22 +179,22 @@ def seed_default_matrix() -> MatrixVersion:
 # --- crediting an order ----------------------------------------------------------------------------
 
 
+# What decides an order's credits besides its channel and fulfilment (one query: `_facts_of`).
+FACT_FIELDS = (
+    "referrer_id",
+    "selling_location_id",
+    "fulfilment_location_id",
+    "fulfilment_location__ownership",
+    "fulfilment_location__franchise_share_percent",
+    "member__acquiring_employee_id",
+    "placed_by__employee__id",
+    "placed_by__employee__home_location_id",
+)
+
+
 def _facts_of(order: Order) -> dict:
     """The order's parties and places in one query."""
-    return (
-        Order.objects.filter(pk=order.pk)
-        .values(
-            "referrer_id",
-            "selling_location_id",
-            "fulfilment_location_id",
-            "fulfilment_location__ownership",
-            "fulfilment_location__franchise_share_percent",
-            "member__acquiring_employee_id",
-            "placed_by__employee__id",
-            "placed_by__employee__home_location_id",
-        )
-        .get()
-    )
+    return Order.objects.filter(pk=order.pk).values(*FACT_FIELDS).get()
 
 
 def _lending_location(*, cashier_id: int, location_id: int, at) -> int | None:
@@ -255,7 +255,31 @@ def attribute_order(*, order: Order) -> list[LineCredit]:
     publish LINES_CREDITED. Runs inside the paying transaction; a second call writes nothing."""
     if LineCredit.objects.filter(order_id=order.pk, kind=CreditKind.CREDIT).exists():
         return []
-    facts = _facts_of(order)
+    credits = credits_of(order=order, facts=_facts_of(order), shares_for=_shares_or_seed)
+    LineCredit.objects.bulk_create(credits)
+    events.publish(events.LINES_CREDITED, order=order, credits=credits)
+    return credits
+
+
+def _shares_or_seed(day: date, touchpoint: str) -> list[TouchpointShare]:
+    shares = _shares_in_force(day=day, touchpoint=touchpoint)
+    if not shares:
+        # No version at all (a database emptied after the migrations, as transactional tests do):
+        # the default matrix again. A published version always lists every touchpoint.
+        seed_default_matrix()
+        shares = _shares_in_force(day=day, touchpoint=touchpoint)
+    return shares
+
+
+def credits_of(
+    *,
+    order: Order,
+    facts: dict,
+    shares_for: Callable[[date, str], list[TouchpointShare]],
+    lines: list[dict] | None = None,
+) -> list[LineCredit]:
+    """The credit rows of a paid order (not saved): `facts` as `_facts_of` reads them, `shares_for(day,
+    touchpoint)` the shares in force, `lines` (pk, quantity, net_amount) read when not given."""
     paid_at = order.paid_at or timezone.now()
     cashier_id = facts["placed_by__employee__id"]
     at_pos = order.channel == Channel.POS
@@ -287,15 +311,11 @@ def attribute_order(*, order: Order) -> list[LineCredit]:
         Party.ONLINE_OPERATIONS: (None, None),
         Party.LENDING_STORE: (None, lending_location_id) if lending_location_id is not None else None,
     }
-    shares = _shares_in_force(day=timezone.localdate(paid_at), touchpoint=touchpoint)
-    if not shares:
-        # No version at all (a database emptied after the migrations, as transactional tests do):
-        # the default matrix again. A published version always lists every touchpoint.
-        seed_default_matrix()
-        shares = _shares_in_force(day=timezone.localdate(paid_at), touchpoint=touchpoint)
+    shares = shares_for(timezone.localdate(paid_at), touchpoint)
     version_id = shares[0].rule.version_id
     slots = _split(shares, recipients)
-    lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("pk").values("pk", "quantity", "net_amount"))
+    if lines is None:
+        lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("pk").values("pk", "quantity", "net_amount"))
     credits = []
     for line in lines:
         amounts = _cumulative(line["net_amount"], [slot.percent for slot in slots])
@@ -317,10 +337,7 @@ def attribute_order(*, order: Order) -> list[LineCredit]:
                     occurred_at=paid_at,
                 )
             )
-    credits += _franchise_credits(order, facts, touchpoint, version_id, lines, paid_at)
-    LineCredit.objects.bulk_create(credits)
-    events.publish(events.LINES_CREDITED, order=order, credits=credits)
-    return credits
+    return credits + _franchise_credits(order, facts, touchpoint, version_id, lines, paid_at)
 
 
 def _employee(employee_id: int | None) -> tuple[int | None, int | None] | None:

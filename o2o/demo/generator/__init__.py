@@ -15,6 +15,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from o2o.demo.generator.attribution import create_attribution
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
 from o2o.demo.generator.cashbook import create_cashbook
 from o2o.demo.generator.catalog import create_catalog
@@ -141,6 +142,7 @@ def generate_demo(
         create_marketing(run)  # a campaign, segments, a draft broadcast (o2o/demo/generator/marketing.py)
         create_outreach(run)  # business cards and share-link visits (o2o/demo/generator/outreach.py)
         create_leads(run)  # leads, notes, tags and follow-ups of store staff (o2o/demo/generator/leads.py)
+        create_attribution(run)  # the matrix and the history's line credits (o2o/demo/generator/attribution.py)
         create_commission(run)  # a plan and the ledger of the credits (o2o/demo/generator/commission.py)
         create_toolbox(run)  # materials, shares, opens, forwards, inquiries (o2o/demo/generator/toolbox.py)
         create_staffing(run)  # teams, support requests between stores (o2o/demo/generator/staffing.py)
