@@ -284,3 +284,26 @@ def test_journey_link_join_order_pay_shows_in_the_employees_figures(seller, tea,
     figures = share_link_figures(employee_ids=[seller.pk], since=now - timedelta(hours=1), until=now)[seller.pk]
     assert figures == Figures(visits=1, visitors=1, members_acquired=1, orders=1, revenue=Decimal("11.80"))
     assert figures.conversion == Decimal("1.0000")
+
+
+def test_signing_in_at_checkout_after_the_link_credits_the_employee(seller):
+    client = browser()
+    client.get("/shop/e/WANG01/")
+
+    client.post("/shop/signin/", {"phone": "13912345678", "next": "/shop/checkout/"})
+    code = last_code_sent_to("+8613912345678")
+    response = client.post("/shop/signin/", {"phone": "13912345678", "code": code, "next": "/shop/checkout/"})
+
+    member = Member.objects.get(phone="+8613912345678")
+    assert response.status_code == 302 and response["Location"] == "/shop/checkout/"
+    assert (member.registration_channel, member.acquiring_employee) == ("share_link", seller)
+
+
+def test_signing_in_without_the_link_is_an_h5_member(seller):
+    client = browser()
+    client.post("/shop/signin/", {"phone": "13912345678"})
+
+    client.post("/shop/signin/", {"phone": "13912345678", "code": last_code_sent_to("+8613912345678")})
+
+    member = Member.objects.get(phone="+8613912345678")
+    assert (member.registration_channel, member.acquiring_employee) == ("h5", None)
