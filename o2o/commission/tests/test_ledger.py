@@ -192,3 +192,19 @@ def test_the_audit_finds_a_balance_that_disagrees_with_the_ledger(store, clerk, 
     CommissionBalance.objects.filter(employee=clerk).update(frozen=Decimal("9.00"))
 
     assert [finding.check for finding in audit.run()] == ["commission_balance"]
+
+
+def test_a_statement_is_two_queries_whatever_its_length(store, clerk, hq, django_assert_num_queries):
+    from django.utils import timezone
+
+    from o2o.commission.selectors import statement
+
+    create_plan(hq, default="5.00")
+    for _ in range(3):
+        counter_sale(clerk, (stocked_sku(store, "10.00"), 1), (stocked_sku(store, "20.00"), 2))
+    close_return_windows()
+
+    with django_assert_num_queries(2):
+        result = statement(employee=clerk, period=timezone.localdate().replace(day=1))
+
+    assert len(result.lines) == 12 and result.totals.settled == Decimal("7.50")
