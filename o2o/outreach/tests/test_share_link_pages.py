@@ -307,3 +307,19 @@ def test_signing_in_without_the_link_is_an_h5_member(seller):
 
     member = Member.objects.get(phone="+8613912345678")
     assert (member.registration_channel, member.acquiring_employee) == ("h5", None)
+
+
+def test_a_product_posters_link_puts_the_product_on_top_and_records_it(seller, tea):
+    response = browser().get(f"/shop/e/WANG01/?sku={tea.pk}")
+
+    assert response.status_code == 200
+    assert response.context["featured"] == (tea, Decimal("5.90"))
+    assert ShareVisit.objects.get().sku == tea
+
+
+@pytest.mark.parametrize("sku", ["abc", "99999999", "-1"])
+def test_a_bad_sku_in_the_link_still_opens_the_store(seller, tea, sku):
+    response = browser().get(f"/shop/e/WANG01/?sku={sku}")
+
+    assert response.status_code == 200 and response.context["featured"] is None
+    assert ShareVisit.objects.get().sku is None

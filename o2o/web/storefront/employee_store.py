@@ -6,6 +6,7 @@ and credited to them (o2o.outreach.sessions). docs/outreach.md says what is show
 
 import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
@@ -55,6 +56,17 @@ def _share_sku_or_404(raw: str) -> SKU:
     return sku
 
 
+def _featured(raw: str) -> SKU | None:
+    try:
+        return _share_sku_or_404(raw) if raw else None
+    except Http404:
+        return None  # a stale or made-up SKU in the link still opens the store
+
+
+def _share_price(sku: SKU) -> Decimal:
+    return unit_prices(sku_ids={sku.pk}, channel=Channel.SHARE_LINK, location_id=None)[sku.pk]
+
+
 @require_GET
 def employee_store(request: HttpRequest, code: str) -> HttpResponse:
     """The catalogue at share-link prices, the employee's card and what they may push."""
@@ -70,13 +82,15 @@ def employee_store(request: HttpRequest, code: str) -> HttpResponse:
     prices = unit_prices(sku_ids={s.pk for s in skus}, channel=Channel.SHARE_LINK, location_id=None) if skus else {}
     remember_referrer(request.session, employee)
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")[:64] or new_token()
-    record_visit(employee=employee, visitor_cookie=visitor, path=request.path, member=member)
+    featured = _featured(request.GET.get("sku", ""))  # a product poster's QR opens the link with its SKU
+    record_visit(employee=employee, visitor_cookie=visitor, path=request.path, member=member, sku=featured)
     offers = selectors.pushable_offers(employee, member_id=member.pk if member else None)
     context = {
         "employee": employee,
         "card": selectors.card_of(employee),
         "store": employee.home_location,
         "products": [(sku, prices[sku.pk]) for sku in skus],
+        "featured": (featured, _share_price(featured)) if featured else None,
         "next_after": skus[-1].pk if len(found) > PAGE_SIZE else None,
         "promotions": offers.promotions,
         "coupon_templates": offers.coupon_templates,
@@ -128,7 +142,8 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     store_name = store.name if store else _("O2O Shop")
     if "sku" in request.GET:
         sku = _share_sku_or_404(request.GET["sku"])
-        price = unit_prices(sku_ids={sku.pk}, channel=Channel.SHARE_LINK, location_id=None)[sku.pk]
+        price = _share_price(sku)
+        url = f"{url}?sku={sku.pk}"  # the QR opens the link with this product on top
         text = PosterText(sku.name, price, store_name, employee.display_name, card.title if card else "",
                           _("Scan to buy from me"))  # fmt: skip
     else:
