@@ -126,63 +126,65 @@ def totals_of(*, employee_id: int, period: date) -> Totals:
     return totals
 
 
+_LINE_FIELDS = (
+    "pk", "kind", "credit_id", "reverses_id", "amount", "base", "reversed_base", "order_id", "order__number",
+    "order__paid_at", "line__sku__code", "line__sku__name", "credit__touchpoint", "credit__party", "credit__percent",
+    "plan_id", "plan__name", "base_percent", "tier_from", "tier_bonus_percent", "rate", "clipped", "frozen_until",
+)  # fmt: skip
+
+
 def statement(*, employee: Employee, period: date) -> Statement:
     """Every accrued line of the month with what became of it, and the month's totals.
 
-    Two queries: the month's entries (with the order, line, SKU, credit and plan of the
-    accruals) and the totals aggregate. Entries carry their accrual's period, so reversals and
-    settlements of this month's lines are found with them."""
+    Two queries: the month's entries (the columns the statement shows, from the order, line, SKU,
+    credit and plan, as plain rows: a statement of thousands of lines builds no model objects) and
+    the totals aggregate. Entries carry their accrual's period, so reversals and settlements of
+    this month's lines are found with them."""
     entries = list(
-        CommissionEntry.objects.filter(employee_id=employee.pk, period=period)
-        .select_related("order", "line__sku__product", "credit", "plan")
-        .order_by("pk")
+        CommissionEntry.objects.filter(employee_id=employee.pk, period=period).order_by("pk").values(*_LINE_FIELDS)
     )
     taken_back: dict[int, Decimal] = defaultdict(lambda: ZERO)
     settled: dict[int, Decimal] = {}
+    accrual_by_credit = {e["credit_id"]: e["pk"] for e in entries if e["kind"] == EntryKind.ACCRUAL}
     for entry in entries:
-        if entry.reverses_id is not None:
-            taken_back[entry.reverses_id] += entry.amount
-    accrual_by_credit = {e.credit_id: e.pk for e in entries if e.kind == EntryKind.ACCRUAL}
-    for entry in entries:
-        if entry.kind == EntryKind.SETTLEMENT:
-            settled[accrual_by_credit[entry.credit_id]] = entry.amount
-    lines = [_line(e, taken_back[e.pk], settled.get(e.pk)) for e in entries if e.kind == EntryKind.ACCRUAL]
-    return Statement(employee=employee, period=period, lines=lines, totals=totals_of(employee_id=employee.pk,
-                                                                                     period=period))
+        if entry["reverses_id"] is not None:
+            taken_back[entry["reverses_id"]] += entry["amount"]
+        elif entry["kind"] == EntryKind.SETTLEMENT:
+            settled[accrual_by_credit[entry["credit_id"]]] = entry["amount"]
+    lines = [_line(e, taken_back[e["pk"]], settled.get(e["pk"])) for e in entries if e["kind"] == EntryKind.ACCRUAL]
+    return Statement(employee=employee, period=period, lines=lines,
+                     totals=totals_of(employee_id=employee.pk, period=period))  # fmt: skip
 
 
-def _line(entry: CommissionEntry, reversed_amount: Decimal, settled: Decimal | None) -> StatementLine:
-    if settled is not None:
-        state, frozen = (LineState.REVERSED if entry.amount + reversed_amount == 0 and entry.amount else
-                         LineState.SETTLED), ZERO
+def _line(entry: dict, reversed_amount: Decimal, settled: Decimal | None) -> StatementLine:
+    if entry["base"] > 0 and entry["reversed_base"] == entry["base"]:
+        state = LineState.REVERSED  # every unit came back
     else:
-        frozen = entry.amount + reversed_amount
-        state = LineState.REVERSED if entry.reversed_base == entry.base else LineState.FROZEN
-    credit, sku = entry.credit, entry.line.sku
+        state = LineState.FROZEN if settled is None else LineState.SETTLED
     return StatementLine(
-        entry_id=entry.pk,
-        order_id=entry.order_id,
-        order_number=entry.order.number,
-        paid_at=entry.order.paid_at,
-        sku_code=sku.code,
-        sku_name=sku.name,
-        touchpoint=credit.touchpoint,
-        party=credit.party,
-        split_percent=credit.percent,
-        plan_id=entry.plan_id,
-        plan_name=entry.plan.name,
-        base_percent=entry.base_percent,
-        tier_from=entry.tier_from,
-        tier_bonus_percent=entry.tier_bonus_percent,
-        rate=entry.rate,
-        base=entry.base,
-        accrued=entry.amount,
-        clipped=entry.clipped,
+        entry_id=entry["pk"],
+        order_id=entry["order_id"],
+        order_number=entry["order__number"],
+        paid_at=entry["order__paid_at"],
+        sku_code=entry["line__sku__code"],
+        sku_name=entry["line__sku__name"],
+        touchpoint=entry["credit__touchpoint"],
+        party=entry["credit__party"],
+        split_percent=entry["credit__percent"],
+        plan_id=entry["plan_id"],
+        plan_name=entry["plan__name"],
+        base_percent=entry["base_percent"],
+        tier_from=entry["tier_from"],
+        tier_bonus_percent=entry["tier_bonus_percent"],
+        rate=entry["rate"],
+        base=entry["base"],
+        accrued=entry["amount"],
+        clipped=entry["clipped"],
         reversed=reversed_amount,
         settled=settled if settled is not None else ZERO,
-        frozen=frozen,
+        frozen=ZERO if settled is not None else entry["amount"] + reversed_amount,
         state=state,
-        frozen_until=entry.frozen_until,
+        frozen_until=entry["frozen_until"],
     )
 
 
