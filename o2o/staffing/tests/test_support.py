@@ -340,3 +340,31 @@ def test_missing_or_unseen_ids_are_404(asking, lending, borrower, far_store):
     assert outsider.post(f"staffing/requests/{asked['id']}/cancel").status_code == 404
     assert lending.get("staffing/requests", near=far_store.pk).status_code == 404
     assert SupportRequest.objects.get(pk=asked["id"]).state == "open"
+
+
+def test_active_loan_is_one_query(asking, lending, borrower, lent_clerk, django_assert_num_queries):
+    loan = _lent(lending, _ask(asking, borrower)["id"], lent_clerk)
+    asking.post(f"staffing/loans/{loan['id']}/accept")
+    during = parse_datetime(loan["starts_at"]) + timedelta(minutes=1)
+
+    with django_assert_num_queries(1):
+        found = active_loan(employee_id=lent_clerk.pk, location_id=borrower.pk, at=during)
+
+    assert found.pk == loan["id"]
+
+
+def test_an_offered_loan_is_not_yet_a_support_sale_nor_are_hours_of_other_stores_counted(
+    asking, lending, borrower, lender, far_store, lent_clerk, clock
+):
+    offered = _lent(lending, _ask(asking, borrower)["id"], lent_clerk)
+    during = parse_datetime(offered["starts_at"]) + timedelta(minutes=1)
+
+    assert active_loan(employee_id=lent_clerk.pk, location_id=borrower.pk, at=during) is None
+    asking.post(f"staffing/loans/{offered['id']}/accept")
+    clock(hours=11)
+    asking.post(f"staffing/loans/{offered['id']}/confirm-hours", {"hours": "6"})
+    since, until = timezone.now() - timedelta(days=1), timezone.now()
+    assert loan_hours(since=since, until=until, location_ids=frozenset({far_store.pk})).by_employee == {}
+    assert loan_hours(since=since, until=until, location_ids=frozenset({lender.pk})).lent_by_location == {
+        lender.pk: Decimal("6.00")
+    }
