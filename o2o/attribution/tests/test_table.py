@@ -1,6 +1,5 @@
 """Who is credited for each order line: every touchpoint, a missing party, franchise, rounding."""
 
-
 import pytest
 
 from o2o.attribution.models import LineCredit, Party, Touchpoint
