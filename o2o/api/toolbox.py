@@ -8,10 +8,12 @@ from typing import Annotated, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import Field, StrictBool, StrictInt
 
 from o2o.access.actors import Actor
 from o2o.api.auth import AUTH, actor
+from o2o.api.pagination import CursorPagination
 from o2o.api.types import Id, IdempotencyKey
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ratelimits import client_address
@@ -196,12 +198,12 @@ def publish_material(request: HttpRequest, payload: MaterialIn):
 
 
 @router.get("/materials", response=list[MaterialOut])
+@paginate(CursorPagination, ordering=("-id",))
 def list_materials(request: HttpRequest, managed: bool = False):
     """The materials the caller may share (the chain's and their store's, published); with
-    `managed=true` the ones they manage, withdrawn ones too. At most 200, newest first."""
+    `managed=true` the ones they manage, withdrawn ones too. Newest first, a page at a time."""
     who = actor(request)
-    materials = selectors.managed_materials(actor=who) if managed else selectors.materials_to_share(actor=who)
-    return list(materials[:200])
+    return selectors.managed_materials(actor=who) if managed else selectors.materials_to_share(actor=who)
 
 
 @router.get("/materials/{material_id}", response=MaterialOut)

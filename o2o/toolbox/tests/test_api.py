@@ -142,8 +142,11 @@ def test_employees_see_the_chains_and_their_own_stores_materials(store, other_st
     clerk = EmployeeFactory(role=Role.CLERK, home_location=store)
 
     listed = as_staff(clerk).get("toolbox/materials")
+    managed = as_staff(hq).get("toolbox/materials", managed="true")
 
-    assert sorted(m["id"] for m in listed.json()) == sorted([chain["id"], own["id"]])
+    assert [m["id"] for m in listed.json()["results"]] == [own["id"], chain["id"]]
+    assert len(managed.json()["results"]) == 4
+    assert as_staff(clerk).get("toolbox/materials", managed="true").status_code == 403
 
 
 def test_anonymous_callers_and_members_cannot_list_materials_or_figures(store):
@@ -392,3 +395,16 @@ def test_an_employee_reads_their_own_figures_only(store):
         .status_code
         == 422
     )
+
+
+def test_the_figures_take_the_same_queries_whatever_the_number_of_employees(store, django_assert_num_queries):
+    material = _material(_hq())["id"]
+    clerks = [EmployeeFactory(role=Role.CLERK, home_location=store) for _ in range(5)]
+    for n, clerk in enumerate(clerks):
+        token = _share(clerk, material)["token"]
+        _open(token, f"reader-key-for-figures-{n:04d}")
+
+    with django_assert_num_queries(4):
+        figures = toolbox_figures(employee_ids=[c.pk for c in clerks], **_period())
+
+    assert [figures[c.pk]["opens"] for c in clerks] == [1] * 5
