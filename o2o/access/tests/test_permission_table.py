@@ -491,6 +491,8 @@ CASES = [
         lambda w, t, c: (f"cashbook/locations/{t.pk}/takings?business_date=2026-01-05", None),
         on_orders=False,
     ),  # fmt: skip
+    Case(Operation.VIEW_STAFF_PERFORMANCE, "GET /api/v1/boss/stores/{location_id}",
+         lambda w, t, c: (f"boss/stores/{t.pk}", None), on_orders=False),  # fmt: skip
     Case(Operation.MANAGE_LOYALTY_RULES, "POST /api/v1/loyalty/levels", _level, asked_at="none", on_orders=False),
     Case(
         Operation.MANAGE_LOYALTY_RULES,
