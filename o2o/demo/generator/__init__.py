@@ -23,9 +23,9 @@ from o2o.demo.generator.commission import create_commission
 from o2o.demo.generator.coupons import create_coupons
 from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
+from o2o.demo.generator.leads import create_leads
 from o2o.demo.generator.loyalty import create_loyalty
 from o2o.demo.generator.marketing import create_marketing
-from o2o.demo.generator.leads import create_leads
 from o2o.demo.generator.outreach import create_outreach
 from o2o.demo.generator.people import (
     DEMO_MEMBER_NAME,

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from o2o.attribution import audit as attribution_audit
 from o2o.cashbook import audit as cashbook_audit
 from o2o.commission import audit as commission_audit
 from o2o.installments import audit as installments_audit
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             *(str(f) for f in loyalty_audit.run()),
             *(str(f) for f in installments_audit.run()),
             *(str(f) for f in cashbook_audit.run()),
+            *(str(f) for f in attribution_audit.run()),
             *(str(f) for f in commission_audit.run()),
             *(str(f) for f in red_packets_against_shares()),
         ]
