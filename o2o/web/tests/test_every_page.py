@@ -39,7 +39,7 @@ def world(store, member):
     sku = SKUFactory(barcode="6900000000017")
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=20, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=sku)
-    return {"sku": sku, "order": order, "voucher": PickupVoucher.objects.get(order=order)}
+    return {"sku": sku, "order": order, "voucher": PickupVoucher.objects.get(order=order), "store": store}
 
 
 def visitors(store, member) -> dict[str, Client]:
@@ -76,6 +76,16 @@ def every_url(world) -> list[str]:
         "broadcast_id": 999999,
         "store_code": "NOPE",
         "code": "NOPE",  # a share link, red packet or check-in code
+        # staff online: a real store (the owner's view), rows that do not exist otherwise
+        "location_id": world["store"].pk,
+        "employee_id": 999999,
+        "member_id": 999999,
+        "lead_id": 999999,
+        "follow_up_id": 999999,
+        "loan_id": 999999,
+        "request_id": 999999,
+        "material_id": 999999,
+        "token": "NOPE",  # a shared material
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):
