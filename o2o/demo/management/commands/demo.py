@@ -114,12 +114,15 @@ class Command(BaseCommand):
             f"  counter    {site}/counter/       (clerks: pickups, POS sale, other locations)",
             f"  manager    {site}/manager/       (store stock, transfers, orders, staff)",
             f"  dashboard  {site}/hq/            (HQ)",
+            f"  my store   {site}/me/            (every employee: share link, customers, materials, commission)",
+            f"  boss       {site}/boss/          (HQ, supervisors, managers: stores, teams, employees)",
             f"  staff sign-in {site}/accounts/login/",
             f"  admin      {site}/admin/",
             f"  API docs   {site}/api/v1/docs",
         ]
         if store is not None and "clerk1" in staff:
             lines.append(f"  join link  {site}/join/{store.code}?ref={staff['clerk1'].code}")
+            lines.append(f"  share link {site}/shop/e/{staff['clerk1'].code}/   (clerk1's virtual store)")
         lines += ["", f"Staff logins (password {PASSWORD}):"]
         for username in ("hq", "manager1", "clerk1", "clerk2"):
             if employee := staff.get(username):
