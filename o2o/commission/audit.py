@@ -5,7 +5,7 @@ accrual of an order still in its return window is not, and an accrual never exce
 base times its rate. Findings, not exceptions."""
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from o2o.commission.models import CommissionBalance, CommissionEntry, CommissionMonth, EntryKind
 from o2o.core.findings import Finding
@@ -15,6 +15,12 @@ LIMIT = 1000
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 _ZERO = Value(0, output_field=_MONEY)
+
+
+def _cents(expression):
+    """To two places before comparing: SQLite keeps decimals as floats, so its sums and stored values
+    may differ in the last bits (3.68 against 3.6799999999999997). A no-op on PostgreSQL's numeric."""
+    return Round(expression, 2, output_field=_MONEY)
 
 
 def _sum(entries, field: str = "amount"):
@@ -32,9 +38,12 @@ def balances_against_ledger() -> list[Finding]:
             clawed=_sum(mine.filter(kind=EntryKind.CLAWBACK)),
         )
         .annotate(
-            ledger_frozen=F("accrued") + F("reversed") - F("settled_in"), ledger_settled=F("settled_in") + F("clawed")
+            ledger_frozen=_cents(F("accrued") + F("reversed") - F("settled_in")),
+            ledger_settled=_cents(F("settled_in") + F("clawed")),
+            frozen_cents=_cents(F("frozen")),
+            settled_cents=_cents(F("settled")),
         )
-        .filter(~Q(frozen=F("ledger_frozen")) | ~Q(settled=F("ledger_settled")))
+        .filter(~Q(frozen_cents=F("ledger_frozen")) | ~Q(settled_cents=F("ledger_settled")))
         .values_list("employee_id", "frozen", "settled", "ledger_frozen", "ledger_settled")[:LIMIT]
     )
     return [
@@ -48,8 +57,13 @@ def months_against_accruals() -> list[Finding]:
         employee_id=OuterRef("employee_id"), period=OuterRef("period"), kind=EntryKind.ACCRUAL
     )
     rows = (
-        CommissionMonth.objects.annotate(ledger_volume=_sum(accruals, "base"), ledger_accrued=_sum(accruals))
-        .filter(~Q(volume=F("ledger_volume")) | ~Q(accrued=F("ledger_accrued")))
+        CommissionMonth.objects.annotate(
+            ledger_volume=_cents(_sum(accruals, "base")),
+            ledger_accrued=_cents(_sum(accruals)),
+            volume_cents=_cents(F("volume")),
+            accrued_cents=_cents(F("accrued")),
+        )
+        .filter(~Q(volume_cents=F("ledger_volume")) | ~Q(accrued_cents=F("ledger_accrued")))
         .values_list("employee_id", "period", "volume", "accrued", "ledger_volume", "ledger_accrued")[:LIMIT]
     )
     return [
@@ -66,8 +80,13 @@ def accruals_against_reversals() -> list[Finding]:
 
     rows = (
         CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL)
-        .annotate(back_base=taken("base"), back_amount=taken("amount"))
-        .filter(~Q(reversed_base=-F("back_base")) | ~Q(reversed_amount=-F("back_amount")))
+        .annotate(
+            back_base=_cents(-taken("base")),
+            back_amount=_cents(-taken("amount")),
+            reversed_base_cents=_cents(F("reversed_base")),
+            reversed_amount_cents=_cents(F("reversed_amount")),
+        )
+        .filter(~Q(reversed_base_cents=F("back_base")) | ~Q(reversed_amount_cents=F("back_amount")))
         .values_list("pk", "reversed_base", "reversed_amount", "back_base", "back_amount")[:LIMIT]
     )
     return [
@@ -103,7 +122,9 @@ def accruals_within_their_rate() -> list[Finding]:
     rows = [
         (pk, base, rate, amount, clipped)
         for pk, base, rate, amount, clipped in CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL)
-        .filter(Q(amount__gt=F("base") * F("rate") / 100 + Value("0.005", output_field=_MONEY)))
+        # in cents, without a division: SQLite keeps 20.00 as the integer 20, and 20 * 4 / 100 is 0 there
+        .alias(amount_cents=F("amount") * 100)
+        .filter(amount_cents__gt=F("base") * F("rate") + Value("0.5", output_field=_MONEY))
         .values_list("pk", "base", "rate", "amount", "clipped")[:LIMIT]
     ]
     return [

@@ -18,6 +18,7 @@ from o2o.access.permissions import Operation, authorize, may
 from o2o.commission.models import CommissionBalance, CommissionEntry, CommissionMonth, CommissionPlan, EntryKind
 from o2o.commission.rules import plan_for
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.money import to_money
 from o2o.staff.models import Employee
 
 ZERO = Decimal("0.00")
@@ -109,13 +110,16 @@ def employee_for(*, actor: Actor, employee_id: int) -> Employee:
 
 
 def totals_of(*, employee_id: int, period: date) -> Totals:
-    """The month's totals, straight from the ledger: one aggregate over its entries."""
-    sums = dict(
-        CommissionEntry.objects.filter(employee_id=employee_id, period=period)
+    """The month's totals, straight from the ledger: one aggregate over its entries.
+
+    Each sum is brought to two places: SQLite hands a SUM back as a bare number ('5', not '5.00')."""
+    sums = {
+        kind: to_money(total)
+        for kind, total in CommissionEntry.objects.filter(employee_id=employee_id, period=period)
         .order_by()
         .values_list("kind")
         .annotate(total=Sum("amount"))
-    )
+    }
     totals = Totals(
         accrued=sums.get(EntryKind.ACCRUAL, ZERO),
         reversed=sums.get(EntryKind.REVERSAL, ZERO),
@@ -177,12 +181,12 @@ def _line(entry: dict, reversed_amount: Decimal, settled: Decimal | None) -> Sta
         tier_from=entry["tier_from"],
         tier_bonus_percent=entry["tier_bonus_percent"],
         rate=entry["rate"],
-        base=entry["base"],
-        accrued=entry["amount"],
+        base=to_money(entry["base"]),
+        accrued=to_money(entry["amount"]),
         clipped=entry["clipped"],
-        reversed=reversed_amount,
-        settled=settled if settled is not None else ZERO,
-        frozen=ZERO if settled is not None else entry["amount"] + reversed_amount,
+        reversed=to_money(reversed_amount),
+        settled=to_money(settled) if settled is not None else ZERO,
+        frozen=ZERO if settled is not None else to_money(entry["amount"] + reversed_amount),
         state=state,
         frozen_until=entry["frozen_until"],
     )
@@ -210,10 +214,10 @@ def my_commission(*, actor: Actor) -> MyCommission:
     month = CommissionMonth.objects.filter(employee_id=employee.pk, period=period).first()
     return MyCommission(
         employee=employee,
-        frozen=balance.frozen if balance else ZERO,
-        settled=balance.settled if balance else ZERO,
+        frozen=to_money(balance.frozen) if balance else ZERO,
+        settled=to_money(balance.settled) if balance else ZERO,
         period=period,
-        month_volume=month.volume if month else ZERO,
+        month_volume=to_money(month.volume) if month else ZERO,
         month=totals_of(employee_id=employee.pk, period=period),
         plan=plan_for(timezone.localdate()),
     )
