@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Round
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -46,16 +48,15 @@ def period_of(moment) -> date:
 def _lock_balances(employee_ids: Iterable[int]) -> None:
     """Create the employees' balance rows if missing, then lock them in id order."""
     ids = sorted(set(employee_ids))
-    CommissionBalance.objects.bulk_create(
-        [CommissionBalance(employee_id=pk) for pk in ids], ignore_conflicts=True
-    )
+    CommissionBalance.objects.bulk_create([CommissionBalance(employee_id=pk) for pk in ids], ignore_conflicts=True)
     list(CommissionBalance.objects.select_for_update().filter(employee_id__in=ids).order_by("employee_id"))
 
 
 def _move_balance(employee_id: int, *, frozen: Decimal = Decimal(0), settled: Decimal = Decimal(0)) -> None:
-    moved = CommissionBalance.objects.filter(employee_id=employee_id, frozen__gte=-frozen).update(
-        frozen=F("frozen") + frozen, settled=F("settled") + settled
-    )
+    # ROUND: SQLite keeps decimals as floats (3.68 may be stored as 3.6799999999999997)
+    moved = CommissionBalance.objects.filter(
+        GreaterThanOrEqual(Round(F("frozen"), 2), -frozen), employee_id=employee_id
+    ).update(frozen=Round(F("frozen") + frozen, 2), settled=Round(F("settled") + settled, 2))
     if moved != 1:  # the frozen balance never goes below zero: a ledger that disagrees is a bug
         raise DomainError(ErrorCode.CONFLICT, "commission balance would go negative", employee_id=employee_id)
 
@@ -97,11 +98,11 @@ def _accrue_one(*, order: Any, credit: LineCredit, rules: PlanRules, sku: SKU) -
     cap = rules.plan.monthly_cap
     if cap is not None and month.accrued + amount > cap:
         amount, clipped = max(cap - month.accrued, Decimal(0)), True
-    moved = CommissionMonth.objects.filter(pk=month.pk, volume=month.volume, accrued=month.accrued).update(
-        volume=F("volume") + credit.amount, accrued=F("accrued") + amount
+    # The employee's balance lock serializes accruals, so the month read above is current (the race
+    # test proves the cap holds) and its new totals are written as such: SQLite would add floats.
+    CommissionMonth.objects.filter(pk=month.pk).update(
+        volume=month.volume + credit.amount, accrued=month.accrued + amount
     )
-    if moved != 1:  # the employee's balance lock serializes accruals; anything else is a bug
-        raise DomainError(ErrorCode.CONFLICT, "commission month changed under its lock")
     entry = CommissionEntry.objects.create(
         employee_id=credit.employee_id,
         kind=EntryKind.ACCRUAL,
@@ -159,11 +160,13 @@ def _reverse_one(*, credit: LineCredit, accrual: CommissionEntry) -> CommissionE
         amount = accrual.amount - accrual.reversed_amount
     else:
         amount = to_money(accrual.amount * reversed_base / accrual.base) - accrual.reversed_amount
-    moved = CommissionEntry.objects.filter(
-        pk=accrual.pk, reversed_base=accrual.reversed_base, reversed_amount=accrual.reversed_amount
-    ).update(reversed_base=F("reversed_base") + base, reversed_amount=F("reversed_amount") + amount)
-    if moved != 1:
-        raise DomainError(ErrorCode.CONFLICT, "commission accrual changed under its lock")
+    # Under the employee's balance lock the accrual read above is current; the entry's CHECKs keep
+    # the reversed part within the accrual.
+    # Written as the new totals, not added in SQL: SQLite would add floats (1.44 + 3.68 is
+    # 5.120000000000001 there) and trip the CHECK that the reversed part stays within the accrual.
+    CommissionEntry.objects.filter(pk=accrual.pk).update(
+        reversed_base=reversed_base, reversed_amount=accrual.reversed_amount + amount
+    )
     settled = CommissionEntry.objects.filter(credit_id=accrual.credit_id, kind=EntryKind.SETTLEMENT).exists()
     entry = CommissionEntry.objects.create(
         employee_id=accrual.employee_id,
@@ -196,9 +199,11 @@ def settle_order(*, order_id: int) -> list[CommissionEntry]:
     moves from frozen to settled, once per accrual."""
     accruals = list(
         CommissionEntry.objects.filter(order_id=order_id, kind=EntryKind.ACCRUAL)
-        .exclude(credit_id__in=CommissionEntry.objects.filter(order_id=order_id, kind=EntryKind.SETTLEMENT).values(
-            "credit_id"
-        ))
+        .exclude(
+            credit_id__in=CommissionEntry.objects.filter(order_id=order_id, kind=EntryKind.SETTLEMENT).values(
+                "credit_id"
+            )
+        )
         .order_by("employee_id", "pk")
     )
     if not accruals:
@@ -273,8 +278,10 @@ def create_plan(
             [PlanRate(plan=plan, sku_id=r.sku_id, category_id=r.category_id, percent=r.percent) for r in rates]
         )
         PlanTier.objects.bulk_create(
-            [PlanTier(plan=plan, monthly_volume_from=t.monthly_volume_from, bonus_percent=t.bonus_percent)
-             for t in tiers]
+            [
+                PlanTier(plan=plan, monthly_volume_from=t.monthly_volume_from, bonus_percent=t.bonus_percent)
+                for t in tiers
+            ]
         )
         return {"plan_id": plan.pk}
 
@@ -331,4 +338,3 @@ def end_plan(*, actor: Actor, plan_id: int, effective_to: date) -> CommissionPla
     CommissionPlan.objects.filter(pk=plan.pk).update(effective_to=effective_to)
     plan.refresh_from_db()
     return plan
-
