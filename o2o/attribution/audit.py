@@ -2,15 +2,19 @@
 each touchpoint's shares add up to 100 with one owner) and business facts from the orders app:
 every paid order's lines are credited, each line's split credits add up to its net, and the units
 reversed of each credit are the units that came back (all of them for an uncollected order).
-Findings, not exceptions."""
+Findings, not exceptions.
+
+Sums are rounded to two places in SQL before they are compared and quantized when reported: SQLite
+adds decimals as floats (90 for 90.00, 9.990000000000002 for 9.99); PostgreSQL's numeric is exact."""
 
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from o2o.attribution.models import CreditKind, LineCredit, MatrixVersion, Party, Touchpoint, TouchpointRule
 from o2o.core.findings import Finding
+from o2o.core.money import to_money
 from o2o.orders.models import PAID_STATES, Order, OrderLine, OrderState
 
 LIMIT = 1000
@@ -22,12 +26,15 @@ def matrix_adds_up() -> list[Finding]:
     for version in incomplete[:LIMIT]:
         findings.append(Finding("matrix_touchpoints", f"version {version.pk}", f"{version.n} touchpoints listed"))
     rules = TouchpointRule.objects.annotate(
-        total=Coalesce(Sum("shares__percent"), Decimal(0)), owners=Count("shares", filter=Q(shares__is_owner=True))
+        total=Round(Coalesce(Sum("shares__percent"), Decimal(0)), 2),
+        owners=Count("shares", filter=Q(shares__is_owner=True)),
     ).exclude(total=100, owners=1)
     for rule in rules[:LIMIT]:
         findings.append(
             Finding(
-                "matrix_shares", f"version {rule.version_id} {rule.touchpoint}", f"{rule.total}%, {rule.owners} owners"
+                "matrix_shares",
+                f"version {rule.version_id} {rule.touchpoint}",
+                f"{to_money(rule.total)}%, {rule.owners} owners",
             )
         )
     return findings
@@ -49,7 +56,7 @@ def lines_split_to_their_net() -> list[Finding]:
         .exclude(party=Party.FRANCHISE_STORE)
         .order_by()
         .values("line_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Round(Sum("amount"), 2))
         .values("total")
     )
     rows = (
@@ -59,7 +66,7 @@ def lines_split_to_their_net() -> list[Finding]:
         .values_list("order__number", "pk", "net_amount", "credited")[:LIMIT]
     )
     return [
-        Finding("line_split", f"order {number} line {pk}", f"net {net}, credited {credited}")
+        Finding("line_split", f"order {number} line {pk}", f"net {net}, credited {to_money(credited)}")
         for number, pk, net, credited in rows
     ]
 

@@ -16,6 +16,7 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from o2o.core import events
@@ -127,8 +128,9 @@ def refund_tender(
     works after commit, with retries. Stored value and points go back into the member's ledger now
     (`wallet.refund_spend` / `loyalty.refund_points`, by the refund's own reference); store credit
     and counter money are settled at once (the installment plan listens to TENDER_REFUNDED)."""
-    if not Payment.objects.filter(pk=payment.pk, refunded_amount__lte=F("amount") - amount).update(
-        refunded_amount=F("refunded_amount") + amount
+    # ROUND: SQLite computes decimals as floats (29.97 - 19.98 is 9.989999999999998 there, below 9.99)
+    if not Payment.objects.filter(pk=payment.pk, refunded_amount__lte=Round(F("amount") - amount, 2)).update(
+        refunded_amount=Round(F("refunded_amount") + amount, 2)
     ):
         raise DomainError(ErrorCode.INVALID, "refund exceeds what was paid")
     payment.refunded_amount += amount

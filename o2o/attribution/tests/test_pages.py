@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
-from o2o.attribution.models import MatrixVersion, TouchpointShare
+from o2o.attribution.models import MatrixVersion, Touchpoint, TouchpointShare
 from o2o.staff.models import Role
 from o2o.testing.factories import EmployeeFactory
 from o2o.web.hq.touchpoints import rules_as_text
@@ -78,28 +79,43 @@ def test_hq_publishes_a_version_once_per_form(hq):
     assert "cashier" in upcoming and "75%" in upcoming
 
 
+# Everything but store_sale, as the page names them: the rules text below lists store_sale alone.
+OTHER_TOUCHPOINTS = ", ".join(sorted(set(Touchpoint.values) - {"store_sale"}))
+
+
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "message", "params"),
     [
-        ({"rules": "store_sale offline cashier=80* acquiring_employee=10"}, "missing"),
-        ({"days": -1}, "past"),
-        ({"rules": "store_sale offline boss=100*"}, "Unknown party"),
-        ({"rules": "store_sale sideways cashier=100*"}, "online or offline"),
-        ({"rules": "nowhere offline cashier=100*"}, "Unknown touchpoint"),
-        ({"rules": "store_sale offline cashier=abc*"}, "party=percent"),
-        ({"rules": "store_sale offline cashier=NaN*"}, "party=percent"),
-        ({"rules": "store_sale"}, "touchpoint and its lead"),
-        ({"rules": "x" * 5000}, ""),
+        (
+            {"rules": "store_sale offline cashier=80* acquiring_employee=10"},
+            "List every touchpoint once; missing: %(names)s",
+            {"names": OTHER_TOUCHPOINTS},
+        ),
+        ({"days": -1}, "a new version takes effect today or later, never in the past", {}),
+        ({"rules": "store_sale offline boss=100*"}, "Unknown party: %(name)s", {"name": "boss"}),
+        (
+            {"rules": "store_sale sideways cashier=100*"},
+            "%(name)s: the lead is online or offline.",
+            {"name": "store_sale"},
+        ),
+        ({"rules": "nowhere offline cashier=100*"}, "Unknown touchpoint: %(name)s", {"name": "nowhere"}),
+        ({"rules": "store_sale offline cashier=abc*"}, "%(share)s: write party=percent.", {"share": "cashier=abc*"}),
+        ({"rules": "store_sale offline cashier=NaN*"}, "%(share)s: write party=percent.", {"share": "cashier=NaN*"}),
+        ({"rules": "store_sale"}, "Each line starts with a touchpoint and its lead.", {}),
+        ({"rules": "x" * 5000}, None, {}),
     ],
 )
-def test_bad_versions_are_form_errors_and_write_nothing(hq, changes, message):
+def test_bad_versions_are_form_errors_and_write_nothing(hq, changes, message, params):
     days = changes.pop("days", 1)
     form = _form(days=days, **changes)
 
     response = _client(hq).post(PUBLISH, form)
 
     assert response.status_code == 422
-    assert message in response.content.decode()
+    if message is not None:  # the whole message, in the language the page was shown in
+        with translation.override(response.wsgi_request.LANGUAGE_CODE):
+            expected = translation.gettext(message) % params
+        assert escape(expected) in response.content.decode()
     assert MatrixVersion.objects.count() == 1
 
 
