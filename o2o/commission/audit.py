@@ -123,8 +123,9 @@ def accruals_within_their_rate() -> list[Finding]:
         (pk, base, rate, amount, clipped)
         for pk, base, rate, amount, clipped in CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL)
         # in cents, without a division: SQLite keeps 20.00 as the integer 20, and 20 * 4 / 100 is 0 there
-        .alias(amount_cents=F("amount") * 100)
-        .filter(amount_cents__gt=F("base") * F("rate") + Value("0.5", output_field=_MONEY))
+        # (base x rate is exact to 1/10000 of a cent: the 0.00005 absorbs SQLite's float error, never a real cent)
+        .alias(amount_cents=Round(F("amount") * 100, output_field=_MONEY))
+        .filter(amount_cents__gt=F("base") * F("rate") + Value("0.50005", output_field=_MONEY))
         .values_list("pk", "base", "rate", "amount", "clipped")[:LIMIT]
     ]
     return [
