@@ -17,45 +17,21 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from bench.common import nearest_rank, prepare_standalone_database  # noqa: E402
+
 LINES_PER_ORDER = 4
 MAX_LINES = 5_000_000
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to wipe {name!r}: use a database whose name contains 'bench'")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
-    os.environ.setdefault("O2O_ENV", "development")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)  # a bench database only (checked above)
 
 
-def _percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def _timed(label: str, sql: str, params: dict) -> int:
@@ -227,7 +203,7 @@ def time_statements(period) -> None:
         assert lines_total == result.totals.accrued, (employee.pk, lines_total, result.totals.accrued)
     total = time.perf_counter() - started
     print(f"statements for {period:%Y-%m}: {len(employees)} employees, {rows:,} lines, {total:.1f} s in all")
-    p50, p99 = statistics.median(samples) * 1000, _percentile(samples, 99) * 1000
+    p50, p99 = statistics.median(samples) * 1000, nearest_rank(samples, 99) * 1000
     print(f"  per statement: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
           f"max {max(samples) * 1000:.0f} ms; {rows / len(employees):.0f} lines each; queries each: {max(queries)}")
 
@@ -243,9 +219,8 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database (e.g. .../o2o_bench_commission)")
-    _ensure_database(url)
     os.environ["DEBUG"] = os.environ.get("DEBUG", "1")
-    _setup()
+    prepare_standalone_database(url)
     from django.conf import settings
 
     settings.DEBUG = True  # count queries per statement

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -55,6 +56,37 @@ def setup_django() -> None:
 
         options = connections["default"].settings_dict.setdefault("OPTIONS", {})
         options.update({"server_side_binding": True, "prepare_threshold": 1})
+
+
+def prepare_standalone_database(url: str) -> None:
+    """For the standalone benchmarks (pricing, wallet, commission statements): create the database if
+    missing, then migrate and empty it. It is wiped, so its name must contain 'bench'."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to wipe {name!r}: use a database whose name contains 'bench'")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
+    os.environ.setdefault("O2O_ENV", "development")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def nearest_rank(samples: list[float], p: float) -> float:
+    """The sample at rank p (0..100) of the sorted samples, without interpolation."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 # --------------------------------------------------------------------------- statistics

@@ -15,45 +15,21 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from bench.common import nearest_rank, prepare_standalone_database  # noqa: E402
+
 LINES = 20
 PROMOTIONS = 50
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to wipe {name!r}: use a database whose name contains 'bench'")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
-    os.environ.setdefault("O2O_ENV", "development")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)  # a bench database only (checked above)
 
 
-def _percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def _seed():
@@ -105,7 +81,7 @@ def _measure(label: str, runs: int, price) -> None:
         price()
         samples.append((time.perf_counter() - started) * 1000)
     print(
-        f"{label:<34} p50 {_percentile(samples, 50):6.2f} ms  p99 {_percentile(samples, 99):6.2f} ms  "
+        f"{label:<34} p50 {nearest_rank(samples, 50):6.2f} ms  p99 {nearest_rank(samples, 99):6.2f} ms  "
         f"{len(captured)} statement(s)  discount {result.discount_total}"
     )
 
@@ -117,8 +93,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL=postgres://.../promotions_bench is needed")
-    _ensure_database(url)
-    _setup()
+    prepare_standalone_database(url)
     from o2o.pricing.cart import CartLine, price_cart
     from o2o.promotions.models import Promotion
     from o2o.promotions.services import set_active

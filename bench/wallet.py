@@ -21,35 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to wipe {name!r}: use a database whose name contains 'bench'")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
-    os.environ.setdefault("O2O_ENV", "development")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)  # a bench database only (checked above)
-
-
-def _percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+from bench.common import nearest_rank, prepare_standalone_database  # noqa: E402
 
 
 def _fund(count: int, amount: str):
@@ -91,7 +63,7 @@ def in_process(samples: int) -> None:
     connection.close()
     print(
         f"in process, 1 caller, {samples} spends: p50 {statistics.median(timings) * 1000:.2f} ms, "
-        f"p99 {_percentile(timings, 99) * 1000:.2f} ms; {len(queries)} statements per spend "
+        f"p99 {nearest_rank(timings, 99) * 1000:.2f} ms; {len(queries)} statements per spend "
         "(BEGIN and COMMIT included)"
     )
 
@@ -131,7 +103,7 @@ def concurrent(label: str, member_ids: list[int], threads: int, seconds: float) 
     name = "one wallet each" if label == "own" else "one shared wallet"
     print(
         f"{threads} threads, {name}: {len(done) / seconds:.0f} spends/s, "
-        f"p50 {statistics.median(done) * 1000:.1f} ms, p99 {_percentile(done, 99) * 1000:.1f} ms"
+        f"p50 {statistics.median(done) * 1000:.1f} ms, p99 {nearest_rank(done, 99) * 1000:.1f} ms"
         + (f", {len(errors)} errors: {errors[0]!r}" if errors else "")
     )
 
@@ -152,8 +124,7 @@ def main(argv: list[str]) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL=postgres://postgres@127.0.0.1:5433/o2o_bench_wallet")
-    _ensure_database(url)
-    _setup()
+    prepare_standalone_database(url)
     from django.conf import settings
 
     print(f"wallet bench on {urlparse(url).path.lstrip('/')}, spend order {settings.O2O_WALLET_SPEND_ORDER}")
