@@ -1,6 +1,5 @@
 """Reads of staff support: what attribution, the boss view, the API and the pages ask."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +10,7 @@ from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.staffing.models import LIVE_LOAN_STATES, Loan, LoanState, RequestState, SupportRequest
+from o2o.stores.geo import haversine_km
 from o2o.stores.models import Location
 
 # Loans that were worked (or are being worked): a sale in their window is a support sale.
@@ -62,14 +62,6 @@ def loan_hours(*, since: datetime, until: datetime, location_ids: frozenset[int]
     )
 
 
-def _distance_km(a: Location, b: Location) -> float:
-    """Great-circle distance (haversine), good enough to rank a city's stores."""
-    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-    dlat, dlng = lat2 - lat1, math.radians(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
-
-
 @dataclass(frozen=True)
 class NearbyRequest:
     request: SupportRequest
@@ -85,14 +77,11 @@ def open_requests_near(*, location: Location, now: datetime, limit: int = 50) ->
         .exclude(requesting_location_id=location.pk)
         .select_related("requesting_location")
     )
-    nearby = [
-        NearbyRequest(
-            request=r,
-            distance_km=round(_distance_km(location, r.requesting_location), 1),
-            same_region=r.requesting_location.region_id == location.region_id,
-        )
-        for r in requests
-    ]
+    nearby = []
+    for r in requests:
+        asking = r.requesting_location
+        distance = haversine_km(location.latitude, location.longitude, asking.latitude, asking.longitude)
+        nearby.append(NearbyRequest(r, round(distance, 1), same_region=asking.region_id == location.region_id))
     nearby.sort(key=lambda n: (not n.same_region, n.distance_km, n.request.starts_at, n.request.pk))
     return nearby[:limit]
 
