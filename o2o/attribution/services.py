@@ -239,8 +239,9 @@ def _split(shares: list[TouchpointShare], recipients: dict[str, tuple[int | None
 
 
 def _cumulative(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """`total` split by percentages (adding up to 100), rounded cumulatively: the parts add up to
-    round(total x sum/100) exactly, whatever the rounding of each."""
+    """`total` x each weight / 100, rounded cumulatively (share_of_units' rule, over percentages):
+    the parts add up to round(total x sum(weights) / 100) exactly, whatever the rounding of each.
+    A line's net by the shares' percentages; a franchise's percent by the lines' nets."""
     parts, before, running = [], Decimal(0), Decimal(0)
     for weight in weights:
         running += weight
@@ -358,27 +359,23 @@ def _franchise_credits(
         or percent <= 0
     ):
         return []
-    credits, before, running = [], Decimal(0), Decimal(0)
-    for line in lines:
-        running += line["net_amount"]
-        upto = to_money(running * percent / HUNDRED)
-        credits.append(
-            LineCredit(
-                order_id=order.pk,
-                line_id=line["pk"],
-                touchpoint=touchpoint,
-                version_id=version_id,
-                party=Party.FRANCHISE_STORE,
-                location_id=facts["fulfilment_location_id"],
-                percent=percent,
-                amount=upto - before,
-                quantity=line["quantity"],
-                kind=CreditKind.CREDIT,
-                occurred_at=paid_at,
-            )
+    amounts = _cumulative(percent, [line["net_amount"] for line in lines])
+    return [
+        LineCredit(
+            order_id=order.pk,
+            line_id=line["pk"],
+            touchpoint=touchpoint,
+            version_id=version_id,
+            party=Party.FRANCHISE_STORE,
+            location_id=facts["fulfilment_location_id"],
+            percent=percent,
+            amount=amount,
+            quantity=line["quantity"],
+            kind=CreditKind.CREDIT,
+            occurred_at=paid_at,
         )
-        before = upto
-    return credits
+        for line, amount in zip(lines, amounts, strict=True)
+    ]
 
 
 # --- reversing credits -----------------------------------------------------------------------------
