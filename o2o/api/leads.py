@@ -33,8 +33,7 @@ class LeadOut(Schema):
 
     @staticmethod
     def resolve_name(lead) -> str:
-        member = lead.member if lead.member_id else None
-        return lead.name or (member.name if member and member.anonymised_at is None else "")
+        return selectors.lead_name(lead)
 
     @staticmethod
     def resolve_phone(lead) -> str:

@@ -40,6 +40,13 @@ class Customer:
         return Source(self.source).label
 
 
+def lead_name(lead: Lead) -> str:
+    """The name typed for the lead, else its member's (none once the member is anonymised)."""
+    if lead.name:
+        return lead.name
+    return lead.member.name if lead.member_id and lead.member.anonymised_at is None else ""
+
+
 def lead_phone(lead: Lead) -> str:
     if lead.phone:
         return lead.phone
@@ -85,11 +92,10 @@ def leads_of(employee_id: int, *, tag: str | None = None, due_before: date | Non
 
 
 def lead_customer(lead: Lead) -> Customer:
-    name = lead.name or (lead.member.name if lead.member_id and lead.member.anonymised_at is None else "")
     return Customer(
         lead_id=lead.pk,
         member_id=lead.member_id,
-        name=name,
+        name=lead_name(lead),
         phone=lead_phone(lead),
         source=lead.source,
         next_follow_up_on=lead.next_follow_up_on,
