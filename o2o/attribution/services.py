@@ -9,7 +9,7 @@ check and one bulk INSERT.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -391,6 +391,27 @@ def _reversed_units(credit_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
+def reversal_of(credit: LineCredit, *, before: int, units: int, at: datetime) -> LineCredit:
+    """The negative credit (not saved) taking back `units` more of `credit` after `before` units
+    were taken back already: cumulative rounding (share_of_units), so all of them reverse it exactly."""
+    return LineCredit(
+        order_id=credit.order_id,
+        line_id=credit.line_id,
+        touchpoint=credit.touchpoint,
+        version_id=credit.version_id,
+        party=credit.party,
+        redirected_from=credit.redirected_from,
+        employee_id=credit.employee_id,
+        location_id=credit.location_id,
+        percent=credit.percent,
+        amount=-share_of_units(credit.amount, credit.quantity, before, units),
+        quantity=units,
+        kind=CreditKind.REVERSAL,
+        reverses_id=credit.pk,
+        occurred_at=at,
+    )
+
+
 def _reverse(*, order: Order, units_by_line: dict[int, int] | None) -> list[LineCredit]:
     """Negative credits for `units_by_line` (line id -> units returned now) of every credit of those
     lines, or for everything not yet reversed when None. Cumulative rounding (share_of_units): all
@@ -408,24 +429,7 @@ def _reverse(*, order: Order, units_by_line: dict[int, int] | None) -> list[Line
         units = min(units, credit.quantity - before)  # never more than what is left of the credit
         if units <= 0:
             continue
-        reversals.append(
-            LineCredit(
-                order_id=order.pk,
-                line_id=credit.line_id,
-                touchpoint=credit.touchpoint,
-                version_id=credit.version_id,
-                party=credit.party,
-                redirected_from=credit.redirected_from,
-                employee_id=credit.employee_id,
-                location_id=credit.location_id,
-                percent=credit.percent,
-                amount=-share_of_units(credit.amount, credit.quantity, before, units),
-                quantity=units,
-                kind=CreditKind.REVERSAL,
-                reverses_id=credit.pk,
-                occurred_at=now,
-            )
-        )
+        reversals.append(reversal_of(credit, before=before, units=units, at=now))
     if reversals:
         LineCredit.objects.bulk_create(reversals)
         events.publish(events.CREDITS_REVERSED, order=order, credits=reversals)

@@ -11,10 +11,9 @@ from decimal import Decimal
 
 from o2o.attribution import services
 from o2o.attribution.defaults import DEFAULT_MATRIX
-from o2o.attribution.models import CreditKind, LineCredit, MatrixVersion, TouchpointRule, TouchpointShare
+from o2o.attribution.models import LineCredit, MatrixVersion, TouchpointRule, TouchpointShare
 from o2o.demo.generator.base import Run
 from o2o.orders.models import PAID_STATES, Order, OrderLine, OrderState
-from o2o.pricing.allocation import share_of_units
 
 BATCH_ORDERS = 1000
 
@@ -80,23 +79,6 @@ def _credit_batch(run: Run, order_ids: list[int], shares: dict[str, list[Touchpo
         state, at = closing[credit.order_id]
         units = credit.quantity if state == OrderState.UNCOLLECTED else returned[credit.line_id]
         if units:
-            reversals.append(
-                LineCredit(
-                    order_id=credit.order_id,
-                    line_id=credit.line_id,
-                    touchpoint=credit.touchpoint,
-                    version_id=credit.version_id,
-                    party=credit.party,
-                    redirected_from=credit.redirected_from,
-                    employee_id=credit.employee_id,
-                    location_id=credit.location_id,
-                    percent=credit.percent,
-                    amount=-share_of_units(credit.amount, credit.quantity, 0, units),
-                    quantity=units,
-                    kind=CreditKind.REVERSAL,
-                    reverses_id=credit.pk,
-                    occurred_at=at,
-                )
-            )
+            reversals.append(services.reversal_of(credit, before=0, units=units, at=at))
     LineCredit.objects.bulk_create(reversals, batch_size=run.batch_size)
     return len(credits) + len(reversals)
