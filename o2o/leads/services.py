@@ -258,6 +258,15 @@ def schedule_follow_up(
     return FollowUp.objects.select_related("lead").get(pk=result["follow_up_id"])
 
 
+def follow_up_captured_lead(*, lead_id: int, due_on: date, kind: str, note: str = "") -> int:
+    """The lead's employee's task on a lead another app has just captured (a toolbox inquiry),
+    set as if by themself, inside the caller's transaction so it commits with the capture.
+    Returns the follow-up's id."""
+    _check_follow_up(kind=kind, due_on=due_on, note=note)
+    lead = Lead.objects.select_for_update().select_related("employee").get(pk=lead_id)
+    return _create_follow_up(lead=lead, assigned_by=lead.employee, due_on=due_on, kind=kind, note=note)["follow_up_id"]
+
+
 def _may_assign_to(actor: Actor, employee: Employee) -> None:
     """A store manager assigns to the employees of their store, HQ to anyone; an employee the
     actor may not assign to answers like a missing one."""

@@ -10,7 +10,6 @@ per visitor keep it from being flooded.
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,14 +23,14 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from o2o.access.actors import Actor, actor_for_user
+from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import SKU
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.ratelimits import retry_after, spend
 from o2o.leads.models import Source
-from o2o.leads.services import capture_lead, schedule_follow_up
+from o2o.leads.services import capture_lead, follow_up_captured_lead
 from o2o.members.models import Member
 from o2o.members.phones import normalize_phone
 from o2o.stores.selectors import get_location
@@ -47,8 +46,6 @@ from o2o.toolbox.models import (
     MaterialOpen,
     MaterialShare,
 )
-
-logger = logging.getLogger("o2o.toolbox")
 
 TOKEN_BYTES = 18  # 24 URL-safe characters, 144 random bits: not to be guessed
 VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -320,7 +317,8 @@ def submit_inquiry(
     client: str = "",
 ) -> Inquiry:
     """A reader asks, books a visit or signs up for an event: a lead by phone for the credited
-    employee and a follow-up due today. Budgets per client address and per visitor."""
+    employee and their follow-up due today, committed together. Budgets per client address and
+    per visitor."""
     hashed = visitor_hash(visitor_key) if visitor_key else ""
     e164, when = _check_inquiry(request)
     selectors.live_share(token=token)  # a dead link spends no budget
@@ -348,24 +346,11 @@ def submit_inquiry(
             member=member,
             lead=lead,
         )
-    _follow_up(inquiry)
+        follow_up_captured_lead(
+            lead_id=lead.pk,
+            due_on=timezone.localdate(),
+            kind="visit" if inquiry.kind == InquiryKind.VISIT else "call",
+            note=f"{inquiry.get_kind_display()}: {inquiry.message}"[:500],
+        )
     return inquiry
 
-
-def _follow_up(inquiry: Inquiry) -> None:
-    """The employee's task to answer it, due today, set on their own lead as if by themself (the
-    leads app's service; once per inquiry by its idempotency key)."""
-    employee = inquiry.employee
-    kind = "visit" if inquiry.kind == InquiryKind.VISIT else "call"
-    note = f"{inquiry.get_kind_display()}: {inquiry.message}"[:500]
-    try:
-        schedule_follow_up(
-            actor=actor_for_user(employee.user),
-            lead_id=inquiry.lead_id,
-            due_on=timezone.localdate(),
-            kind=kind,
-            note=note,
-            idempotency_key=f"toolbox-inquiry:{inquiry.pk}",
-        )
-    except DomainError as exc:  # the inquiry and its lead stand; the employee sees the lead
-        logger.warning("no follow-up for inquiry %s: %s", inquiry.pk, exc.message)

@@ -315,6 +315,24 @@ def test_an_inquiry_from_a_forwarded_page_makes_a_lead_and_a_follow_up_for_the_f
     assert (figures["inquiries"], figures["leads"], figures["forwards"]) == (1, 1, 1)
 
 
+def test_an_inquirys_follow_up_commits_with_it_or_nothing_is_written(store, monkeypatch):
+    clerk = EmployeeFactory(role=Role.CLERK, home_location=store)
+    token = _share(clerk, _material(_hq())["id"])["token"]
+    ApiClient().post(f"toolbox/shared/{token}/inquiries", {"kind": "ask", "phone": PHONE, "message": "有货吗"})
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.kind, follow_up.assigned_by_id, follow_up.lead.next_follow_up_on) == (
+        "call", clerk.pk, timezone.localdate())  # fmt: skip
+
+    def fail(**kwargs):
+        raise RuntimeError("the follow-up could not be written")
+
+    monkeypatch.setattr("o2o.toolbox.services.follow_up_captured_lead", fail)
+    with pytest.raises(RuntimeError):
+        ApiClient().post(f"toolbox/shared/{token}/inquiries", {"kind": "ask", "phone": "13900139000"})
+
+    assert (Inquiry.objects.count(), Lead.objects.count(), FollowUp.objects.count()) == (1, 1, 1)
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
