@@ -263,7 +263,7 @@ def follow_up_captured_lead(*, lead_id: int, due_on: date, kind: str, note: str 
     set as if by themself, inside the caller's transaction so it commits with the capture.
     Returns the follow-up's id."""
     _check_follow_up(kind=kind, due_on=due_on, note=note)
-    lead = Lead.objects.select_for_update().select_related("employee").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("employee").get(pk=lead_id)
     return _create_follow_up(lead=lead, assigned_by=lead.employee, due_on=due_on, kind=kind, note=note)["follow_up_id"]
 
 
