@@ -6,11 +6,15 @@ CHECKs keep them within the headcount even if a bug tried otherwise. That an emp
 twice for overlapping windows is checked under the employee row's lock (a DB exclusion constraint
 is not portable to SQLite)."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from o2o.core.money import to_money
 from o2o.staff.models import Role
 
 MAX_HEADCOUNT = 20
@@ -80,6 +84,11 @@ class LoanState(models.TextChoices):
 
 # The states that hold a seat of the request and the employee's time.
 LIVE_LOAN_STATES = (LoanState.OFFERED, LoanState.ACCEPTED)
+
+
+def window_hours(starts_at: datetime, ends_at: datetime) -> Decimal:
+    """A loan's window in hours, two places: what `Loan.window_hours` holds."""
+    return to_money(Decimal((ends_at - starts_at).total_seconds()) / 3600)
 
 
 class Loan(models.Model):

@@ -20,7 +20,15 @@ from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import to_money
 from o2o.staff.models import Employee, Role
-from o2o.staffing.models import LIVE_LOAN_STATES, MAX_HEADCOUNT, Loan, LoanState, RequestState, SupportRequest
+from o2o.staffing.models import (
+    LIVE_LOAN_STATES,
+    MAX_HEADCOUNT,
+    Loan,
+    LoanState,
+    RequestState,
+    SupportRequest,
+    window_hours,
+)
 from o2o.stores.models import Location
 
 # The roles a store can ask for: those that work at a store.
@@ -142,7 +150,7 @@ def lend_employee(
         lending_location_id=employee.home_location_id,
         starts_at=starts_at,
         ends_at=ends_at,
-        window_hours=to_money(Decimal((ends_at - starts_at).total_seconds()) / 3600),
+        window_hours=window_hours(starts_at, ends_at),
         offered_by=actor.user,
     )
 

@@ -9,10 +9,9 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from o2o.core.money import to_money
 from o2o.demo.generator.base import Run
 from o2o.staff.models import Employee, Role, Team
-from o2o.staffing.models import Loan, LoanState, RequestState, SupportRequest
+from o2o.staffing.models import Loan, LoanState, RequestState, SupportRequest, window_hours
 from o2o.stores.models import Location
 
 MAX_STORE_TEAMS = 10_000
@@ -46,10 +45,9 @@ def _ask(borrower: Location, *, starts, hours: int, note: str, headcount: int = 
 
 
 def _loan(request: SupportRequest, employee: Employee, state: LoanState, hours_worked=None) -> Loan:
-    window = Decimal((request.ends_at - request.starts_at).total_seconds()) / 3600
     return Loan.objects.create(
-        request=request, employee=employee, lending_location_id=employee.home_location_id,
-        starts_at=request.starts_at, ends_at=request.ends_at, window_hours=to_money(window), state=state,
+        request=request, employee=employee, lending_location_id=employee.home_location_id, starts_at=request.starts_at,
+        ends_at=request.ends_at, window_hours=window_hours(request.starts_at, request.ends_at), state=state,
         hours_worked=hours_worked,
     )  # fmt: skip
 
