@@ -168,9 +168,13 @@ class LineCredit(models.Model):
                 condition=Q(kind="credit", reverses__isnull=True) | Q(kind="reversal", reverses__isnull=False),
                 name="linecredit_reversal_names_its_credit",
             ),
+            # The recipient follows the party: an employee party names an employee, a store party a
+            # store, the online-operations pool neither (credited_sales counts a row once by it).
             models.CheckConstraint(
-                condition=Q(employee__isnull=False) | Q(location__isnull=False) | Q(party="online_operations"),
-                name="linecredit_has_a_recipient",
+                condition=Q(party__in=sorted(EMPLOYEE_PARTIES), employee__isnull=False, location__isnull=True)
+                | Q(party__in=sorted(STORE_PARTIES), employee__isnull=True, location__isnull=False)
+                | Q(party=Party.ONLINE_OPERATIONS, employee__isnull=True, location__isnull=True),
+                name="linecredit_recipient_follows_party",
             ),
         ]
         indexes = [

@@ -1,6 +1,7 @@
 """Who is credited for each order line: every touchpoint, a missing party, franchise, rounding."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from o2o.attribution.models import LineCredit, Party, Touchpoint
 from o2o.attribution.services import SaleFacts, touchpoint_for
@@ -147,3 +148,29 @@ def test_every_line_s_shares_add_up_to_its_net_exactly(store, clerk, tea):
         line = order.lines.get()
         credited = sum(c.amount for c in LineCredit.objects.filter(line=line).exclude(party=Party.FRANCHISE_STORE))
         assert credited == line.net_amount
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("party", "employee", "location", "valid"),
+    [
+        (Party.SELLING_STORE, False, True, True),
+        (Party.SELLING_STORE, True, True, False),  # a store party that also names an employee
+        (Party.CASHIER, False, True, False),  # an employee party credited to a store
+        (Party.ONLINE_OPERATIONS, False, True, False),  # the pool is nobody's
+    ],
+)
+def test_the_database_keeps_the_recipient_with_its_party(store, clerk, tea, party, employee, location, valid):
+    order = counter_sale(clerk, tea)
+    credit = LineCredit.objects.filter(order=order, party=Party.CASHIER, redirected_from="").get()
+    credit.pk, credit.party, credit.redirected_from = None, party, Party.LENDING_STORE  # a fresh unique key
+    credit.employee_id = clerk.pk if employee else None
+    credit.location_id = store.pk if location else None
+
+    if valid:
+        credit.save()
+    else:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            credit.save()
+
+    assert LineCredit.objects.filter(order=order).count() == (3 if valid else 2)
