@@ -219,22 +219,23 @@ def _check_follow_up(*, kind: str, due_on: date, note: str) -> None:
         raise DomainError(ErrorCode.INVALID, "a follow-up note has at most 500 characters")
 
 
-def _refresh_next_follow_up(lead_id: int) -> None:
-    """The lead's next follow-up date is its earliest open task's (one UPDATE, no read-then-write)."""
+def refresh_next_follow_up(*lead_ids: int) -> None:
+    """Each lead's next follow-up date is its earliest open task's (one UPDATE, no read-then-write);
+    the demo's generator calls it for the leads it wrote directly."""
     earliest = (
         FollowUp.objects.filter(lead_id=OuterRef("pk"), state=FollowUpState.OPEN)
         .values("lead_id")
         .annotate(first=Min("due_on"))
         .values("first")
     )
-    Lead.objects.filter(pk=lead_id).update(next_follow_up_on=Subquery(earliest))
+    Lead.objects.filter(pk__in=lead_ids).update(next_follow_up_on=Subquery(earliest))
 
 
 def _create_follow_up(*, lead: Lead, assigned_by: Employee, due_on: date, kind: str, note: str) -> dict:
     follow_up = FollowUp.objects.create(
         lead=lead, employee_id=lead.employee_id, assigned_by=assigned_by, due_on=due_on, kind=kind, note=note
     )
-    _refresh_next_follow_up(lead.pk)
+    refresh_next_follow_up(lead.pk)
     return {"follow_up_id": follow_up.pk}
 
 
@@ -354,7 +355,7 @@ def complete_follow_up(*, actor: Actor, follow_up_id: int, outcome: str = "") ->
     now = timezone.now()
     _transition(follow_up, state=FollowUpState.DONE, done_at=now, outcome=outcome.strip())
     Lead.objects.filter(pk=follow_up.lead_id).update(last_contact_at=now)
-    _refresh_next_follow_up(follow_up.lead_id)
+    refresh_next_follow_up(follow_up.lead_id)
     return FollowUp.objects.get(pk=follow_up.pk)
 
 
@@ -367,7 +368,7 @@ def cancel_follow_up(*, actor: Actor, follow_up_id: int, reason: str = "") -> Fo
         raise DomainError(ErrorCode.FORBIDDEN, "follow-ups are cancelled by employees")
     follow_up = _follow_up_for_update(actor, follow_up_id)
     _transition(follow_up, state=FollowUpState.CANCELLED, cancelled_at=timezone.now(), outcome=reason.strip())
-    _refresh_next_follow_up(follow_up.lead_id)
+    refresh_next_follow_up(follow_up.lead_id)
     return FollowUp.objects.get(pk=follow_up.pk)
 
 

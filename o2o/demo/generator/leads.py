@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from o2o.demo.generator.base import Run, explicit_timestamps
 from o2o.leads.models import FollowUp, FollowUpKind, FollowUpState, Lead, LeadNote, LeadTag, Source
+from o2o.leads.services import refresh_next_follow_up
 from o2o.members.models import Member
 from o2o.staff.models import Employee, Role
 
@@ -47,12 +48,7 @@ def create_leads(run: Run) -> int:
         LeadTag.objects.bulk_create(tags, batch_size=run.batch_size)
         LeadNote.objects.bulk_create(notes, batch_size=run.batch_size)
         FollowUp.objects.bulk_create(follow_ups, batch_size=run.batch_size)
-    next_due: dict[int, object] = {}  # the earliest open task's date, as the services keep it
-    for f in follow_ups:
-        if f.state == FollowUpState.OPEN:
-            next_due[f.lead.pk] = min(next_due.get(f.lead.pk, f.due_on), f.due_on)
-    for lead_id, due in next_due.items():
-        Lead.objects.filter(pk=lead_id).update(next_follow_up_on=due)
+    refresh_next_follow_up(*(lead.pk for lead in leads))  # the earliest open task's date, as the services keep it
     run.say(f"leads: {len(leads)} leads, {len(follow_ups)} follow-ups (/me/customers/, /manager/follow-ups/)")
     return len(leads)
 
