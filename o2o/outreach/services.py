@@ -1,10 +1,7 @@
 """Writes of the virtual store: the employee's card, a counted visit, a sign-up through the link."""
 
-import hashlib
-import hmac
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,6 +9,7 @@ from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import SKU
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.visitors import hashed_visitor as keyed_hash
 from o2o.members.models import Member
 from o2o.members.phones import normalize_phone
 from o2o.members.services import prove_phone, register_member
@@ -46,7 +44,7 @@ def save_my_card(
 
 def hashed_visitor(cookie_id: str) -> str:
     """The visitor as stored: a keyed hash of the random cookie id (the id itself is never kept)."""
-    return hmac.new(settings.SECRET_KEY.encode(), f"share-visitor:{cookie_id}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("share-visitor", cookie_id)
 
 
 def record_visit(

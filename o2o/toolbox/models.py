@@ -107,7 +107,7 @@ class MaterialShare(models.Model):
 
 
 class MaterialOpen(models.Model):
-    """One reading of a share. `visitor_hash` is the SHA-256 of the reader's random cookie key (the
+    """One reading of a share. `visitor_hash` is the HMAC-SHA-256 of the reader's random cookie key (the
     key itself is never stored); `seconds` only grows (the page's pings), bounded by the time since
     the open and by MAX_OPEN_SECONDS."""
 

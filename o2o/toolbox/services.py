@@ -8,9 +8,6 @@ reader's own random visitor key (kept only as a keyed hash), and budgets per cli
 per visitor keep it from being flooded.
 """
 
-import hashlib
-import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +26,7 @@ from o2o.catalog.models import SKU
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.ratelimits import retry_after, spend
+from o2o.core.visitors import hashed_visitor, is_visitor_key
 from o2o.leads.models import Source
 from o2o.leads.services import capture_lead, follow_up_captured_lead
 from o2o.members.models import Member
@@ -48,7 +46,6 @@ from o2o.toolbox.models import (
 )
 
 TOKEN_BYTES = 18  # 24 URL-safe characters, 144 random bits: not to be guessed
-VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PING_SLACK_SECONDS = 5  # a reader's clock may run a little ahead of ours
 MAX_FORWARD_DEPTH = 50
 MAX_TITLE, MAX_SUMMARY, MAX_BODY, MAX_URL = 200, 500, 20_000, 500
@@ -211,13 +208,9 @@ def share_material(*, actor: Actor, material_id: int, idempotency_key: str | Non
 
 def visitor_hash(visitor_key: str) -> str:
     """The keyed hash kept of a reader's random key; the key itself is never stored."""
-    if not VISITOR_KEY.match(visitor_key or ""):
+    if not is_visitor_key(visitor_key):
         raise DomainError(ErrorCode.INVALID, "a visitor key has 16 to 64 letters, digits, - or _")
-    return hmac.new(settings.SECRET_KEY.encode(), f"toolbox-visitor:{visitor_key}".encode(), hashlib.sha256).hexdigest()
-
-
-def new_visitor_key() -> str:
-    return secrets.token_urlsafe(24)
+    return hashed_visitor("toolbox-visitor", visitor_key)
 
 
 def _readers_open(share: MaterialShare, open_id: int, visitor_key: str):

@@ -19,6 +19,7 @@ from o2o.orders.models import Order
 from o2o.outreach.models import EmployeeCard, ShareVisit
 from o2o.outreach.posters import HEIGHT, WIDTH
 from o2o.outreach.selectors import Figures, share_link_figures
+from o2o.outreach.services import hashed_visitor
 from o2o.outreach.sessions import REFERRER_KEY
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.outbox import last_code_sent_to
@@ -104,6 +105,17 @@ def test_a_visit_is_counted_once_per_visitor_and_hour(seller, tea):
     assert len({visit.visitor for visit in visits}) == 2
     # the stored visitor is a hash, never the cookie's value
     assert first.cookies["o2o_visitor"].value not in {visit.visitor for visit in visits}
+
+
+def test_a_malformed_visitor_cookie_is_replaced_by_a_random_key(seller, tea):
+    client = browser()
+    client.cookies["o2o_visitor"] = "a"
+
+    client.get("/shop/e/WANG01/")
+
+    key = client.cookies["o2o_visitor"].value
+    assert key != "a" and len(key) == 32
+    assert ShareVisit.objects.get().visitor == hashed_visitor(key)
 
 
 def test_the_same_visitor_counts_again_the_next_hour(seller, tea):

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from o2o.catalog.models import SKU, Channel
 from o2o.catalog.selectors import online_skus, unit_prices
-from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ids import is_id
 from o2o.core.ratelimits import client_address
 from o2o.core.site import absolute_url
+from o2o.core.visitors import keep_visitor_key, visitor_key
 from o2o.members.forms import JoinCodeForm, JoinForm, code_error
 from o2o.members.services import send_sign_in_code
 from o2o.members.sessions import start_member_session
@@ -81,7 +81,7 @@ def employee_store(request: HttpRequest, code: str) -> HttpResponse:
     skus = found[:PAGE_SIZE]
     prices = unit_prices(sku_ids={s.pk for s in skus}, channel=Channel.SHARE_LINK, location_id=None) if skus else {}
     remember_referrer(request.session, employee)
-    visitor = request.COOKIES.get(VISITOR_COOKIE, "")[:64] or new_token()
+    visitor, fresh = visitor_key(request, VISITOR_COOKIE)
     featured = _featured(request.GET.get("sku", ""))  # a product poster's QR opens the link with its SKU
     record_visit(employee=employee, visitor_cookie=visitor, path=request.path, member=member, sku=featured)
     offers = selectors.pushable_offers(employee, member_id=member.pk if member else None)
@@ -98,15 +98,8 @@ def employee_store(request: HttpRequest, code: str) -> HttpResponse:
         "join_url": reverse("web:shop-employee-join", kwargs={"code": employee.code}),
     }
     response = render_shop(request, f"{T}store.html", context, nav="products")
-    if request.COOKIES.get(VISITOR_COOKIE) != visitor:
-        response.set_cookie(
-            VISITOR_COOKIE,
-            visitor,
-            max_age=VISITOR_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+    if fresh:
+        keep_visitor_key(request, response, VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE)
     return response
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ratelimits import client_address
 from o2o.core.site import absolute_url
+from o2o.core.visitors import keep_visitor_key, visitor_key
 from o2o.toolbox import selectors, services
 from o2o.toolbox.models import InquiryKind
 from o2o.web.auth import current_member
@@ -42,15 +43,12 @@ class InquiryForm(forms.Form):
 
 def _visitor(request: HttpRequest) -> tuple[str, bool]:
     """The reader's key from their cookie, or a fresh one (True: set the cookie)."""
-    key = request.COOKIES.get(READER_COOKIE, "")
-    if services.VISITOR_KEY.match(key):
-        return key, False
-    return services.new_visitor_key(), True
+    return visitor_key(request, READER_COOKIE)
 
 
-def _with_cookie(response: HttpResponse, key: str, fresh: bool) -> HttpResponse:
+def _with_cookie(request: HttpRequest, response: HttpResponse, key: str, fresh: bool) -> HttpResponse:
     if fresh:
-        response.set_cookie(READER_COOKIE, key, max_age=READER_COOKIE_AGE, httponly=True, samesite="Lax")
+        keep_visitor_key(request, response, READER_COOKIE, key, max_age=READER_COOKIE_AGE)
     return response
 
 
@@ -86,7 +84,7 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponse:
         if error.code != ErrorCode.RATE_LIMITED:
             raise Http404 from error
         open_id = None  # too many opens from this address: the page still reads, uncounted
-    return _with_cookie(_page(request, share, open_id=open_id, form=InquiryForm()), key, fresh)
+    return _with_cookie(request, _page(request, share, open_id=open_id, form=InquiryForm()), key, fresh)
 
 
 def _open_id(request: HttpRequest) -> int:
@@ -144,8 +142,8 @@ def inquire(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, _problem(error))
         else:
             response = render_shop(request, f"{T}thanks.html", {"shared_by": share.employee.display_name})
-            return _with_cookie(response, key, fresh)
-    return _with_cookie(_page(request, share, open_id=open_id, form=form, status=422), key, fresh)
+            return _with_cookie(request, response, key, fresh)
+    return _with_cookie(request, _page(request, share, open_id=open_id, form=form, status=422), key, fresh)
 
 
 def _problem(error: DomainError) -> str:
