@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -74,16 +75,17 @@ def accrue(*, order: Any, credits: list[LineCredit]) -> list[CommissionEntry]:
         CommissionEntry.objects.filter(credit__in=earning, kind=EntryKind.ACCRUAL).values_list("credit_id", flat=True)
     )
     skus = SKU.objects.select_related("product").in_bulk({c.line.sku_id for c in earning})
-    rules: dict[int, PlanRules] = {}
+
+    @cache
+    def rules_on(day: date) -> PlanRules | None:  # an order's credits share a day: one plan lookup and load
+        plan = plan_for(day)
+        return None if plan is None else PlanRules.load(plan)
+
     entries = []
     for credit in sorted(earning, key=lambda c: (c.employee_id, c.pk)):
-        if credit.pk in done:
-            continue
-        plan = plan_for(timezone.localdate(credit.occurred_at))
-        if plan is None:
-            continue
-        plan_rules = rules.setdefault(plan.pk, PlanRules.load(plan))
-        entries.append(_accrue_one(order=order, credit=credit, rules=plan_rules, sku=skus[credit.line.sku_id]))
+        rules = None if credit.pk in done else rules_on(timezone.localdate(credit.occurred_at))
+        if rules is not None:
+            entries.append(_accrue_one(order=order, credit=credit, rules=rules, sku=skus[credit.line.sku_id]))
     return entries
 
 

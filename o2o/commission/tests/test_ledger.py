@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from o2o.attribution.models import LineCredit
-from o2o.commission import audit, services
+from o2o.commission import audit, rules, services
 from o2o.commission.models import CommissionBalance, CommissionEntry, EntryKind
+from o2o.commission.rules import PlanRules
 from o2o.commission.tests.conftest import (
     close_return_windows,
     counter_sale,
@@ -184,6 +185,20 @@ def test_a_second_lines_credited_event_accrues_nothing_twice(store, clerk, hq):
 
     assert len(_entries(clerk)) == 2
     assert me(clerk)["frozen"] == "5.00"
+
+
+def test_an_order_of_several_lines_looks_up_and_loads_its_plan_once(store, clerk, hq, monkeypatch):
+    create_plan(hq, default="5.00")
+    looked_up, loaded, load = [], [], PlanRules.load
+    monkeypatch.setattr(services, "plan_for", lambda day: looked_up.append(day) or rules.plan_for(day))
+    monkeypatch.setattr(PlanRules, "load", lambda plan: loaded.append(plan.pk) or load(plan))
+    skus = [stocked_sku(store, price) for price in ("10.00", "20.00", "5.00")]
+
+    counter_sale(clerk, (skus[0], 1), (skus[1], 2), (skus[2], 1))
+
+    # three lines, each credited to the cashier twice (80% + 20%), at the plan's 5%
+    assert me(clerk)["frozen"] == "2.75" and len(_entries(clerk)) == 6
+    assert (len(looked_up), len(loaded)) == (1, 1)
 
 
 def test_the_audit_finds_a_balance_that_disagrees_with_the_ledger(store, clerk, hq):
