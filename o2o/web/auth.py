@@ -5,11 +5,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from o2o.access.actors import Actor, actor_for_member, actor_for_user
+from o2o.core.errors import DomainError, ErrorCode
 from o2o.members.models import Member
 from o2o.members.sessions import MEMBER_SESSION_KEY, start_member_session
 from o2o.staff.models import Role
@@ -35,6 +36,24 @@ def staff_page(*roles: Role) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def refusals_as_http(view):
+    """The services' refusals as HTTP: a role the table does not allow gets 403, a missing row 404
+    (under `staff_page`: chain-wide staff pass it, the permission table decides)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as error:
+            if error.code == ErrorCode.FORBIDDEN:
+                raise PermissionDenied from error
+            if error.code == ErrorCode.NOT_FOUND:
+                raise Http404 from error
+            raise
+
+    return wrapper
 
 
 def counter_location_id(actor: Actor) -> int:

@@ -4,19 +4,18 @@ order lines behind a figure. Every number comes from o2o.analytics.staff_perform
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from o2o.analytics import staff_performance as boss
-from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.errors import DomainError
 from o2o.core.money import to_money
 from o2o.staff.models import Role
-from o2o.web.auth import staff_page
+from o2o.web.auth import refusals_as_http, staff_page
 
 ROLES = (Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER)
 PAGE_SIZE = 50
@@ -49,12 +48,6 @@ def _query(w: boss.Window) -> str:
     return f"period={w.period}"
 
 
-def _refused(error: DomainError):
-    if error.code == ErrorCode.NOT_FOUND:
-        raise Http404 from error
-    raise PermissionDenied from error
-
-
 def _context(request: HttpRequest, w: boss.Window, error: str, **more) -> dict:
     return {
         "window": w,
@@ -71,13 +64,11 @@ def _status(error: str) -> int:
 
 
 @staff_page(*ROLES)
+@refusals_as_http
 def overview(request: HttpRequest) -> HttpResponse:
     """The stores in the viewer's scope, the teams, the totals; each figure links to its rows."""
     w, error = _window(request)
-    try:
-        data = boss.overview(location_ids=boss.boss_scope(request.actor), w=w)
-    except DomainError as refused:
-        _refused(refused)
+    data = boss.overview(location_ids=boss.boss_scope(request.actor), w=w)
     chart = {
         "names": [s.name for s in data.stores],
         "revenue": [float(s.figures.revenue) for s in data.stores],
@@ -89,13 +80,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*ROLES)
+@refusals_as_http
 def store(request: HttpRequest, location_id: int) -> HttpResponse:
     """One store: its figures, its teams and its employees."""
     w, error = _window(request)
-    try:
-        location = boss.store_for(request.actor, location_id)
-    except DomainError as refused:
-        _refused(refused)
+    location = boss.store_for(request.actor, location_id)
     data = boss.store_view(location=location, w=w)
     context = _context(request, w, error, location=location, data=data, section="store")
     return render(request, "web/boss/store.html", context, status=_status(error))
@@ -106,13 +95,11 @@ def _page(request: HttpRequest, rows):
 
 
 @staff_page(*ROLES)
+@refusals_as_http
 def store_orders(request: HttpRequest, location_id: int) -> HttpResponse:
     """The paid orders behind a store's orders and revenue figures."""
     w, error = _window(request)
-    try:
-        location = boss.store_for(request.actor, location_id)
-    except DomainError as refused:
-        _refused(refused)
+    location = boss.store_for(request.actor, location_id)
     orders = boss.store_orders(location=location, w=w).annotate(revenue=F("total") - F("refunded_total"))
     total = to_money(orders.aggregate(sum=Sum(F("total") - F("refunded_total")))["sum"] or 0)
     context = _context(request, w, error, location=location, page=_page(request, orders), total=total)
@@ -120,13 +107,11 @@ def store_orders(request: HttpRequest, location_id: int) -> HttpResponse:
 
 
 @staff_page(*ROLES)
+@refusals_as_http
 def store_credits(request: HttpRequest, location_id: int) -> HttpResponse:
     """The credited lines behind a store's own credited sales."""
     w, error = _window(request)
-    try:
-        location = boss.store_for(request.actor, location_id)
-    except DomainError as refused:
-        _refused(refused)
+    location = boss.store_for(request.actor, location_id)
     credits = boss.store_credits(location=location, w=w)
     total = to_money(credits.aggregate(sum=Sum("amount"))["sum"] or 0)
     context = _context(
@@ -136,13 +121,11 @@ def store_credits(request: HttpRequest, location_id: int) -> HttpResponse:
 
 
 @staff_page(*ROLES)
+@refusals_as_http
 def employee(request: HttpRequest, employee_id: int) -> HttpResponse:
     """One employee's figures and the credited order lines behind their credited sales."""
     w, error = _window(request)
-    try:
-        found = boss.employee_for(request.actor, employee_id)
-    except DomainError as refused:
-        _refused(refused)
+    found = boss.employee_for(request.actor, employee_id)
     row = boss.employee_view(employee=found, w=w)
     credits = boss.employee_credits(employee=found, w=w)
     context = _context(

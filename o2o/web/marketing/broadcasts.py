@@ -15,8 +15,7 @@ from o2o.core.ids import MAX_ID
 from o2o.marketing import selectors, services
 from o2o.marketing.models import MessageChannel
 from o2o.staff.models import Role
-from o2o.web.auth import staff_page
-from o2o.web.marketing.campaigns import refusals_as_http
+from o2o.web.auth import refusals_as_http, staff_page
 
 SHOWN = 100
 

@@ -1,40 +1,19 @@
 """Marketers' campaign pages: the list (the landing page of /marketing/) with a form to create one,
 and each campaign's report. Reads through `o2o.marketing.selectors`, writes through its services."""
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.errors import DomainError
 from o2o.marketing import selectors, services
 from o2o.staff.models import Role
-from o2o.web.auth import staff_page
+from o2o.web.auth import refusals_as_http, staff_page
 
 SHOWN = 200
-
-
-def refusals_as_http(view):
-    """The services' refusals as HTTP: a role the table does not allow gets 403, a missing row 404
-    (chain-wide staff pass `staff_page`, the permission table decides)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            if error.code == ErrorCode.FORBIDDEN:
-                raise PermissionDenied from error
-            if error.code == ErrorCode.NOT_FOUND:
-                raise Http404 from error
-            raise
-
-    return wrapper
 
 
 _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"})
