@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -120,6 +120,14 @@ def _in_scope(field: str, location_ids: frozenset[int] | None) -> Q:
     return Q() if location_ids is None else Q(**{f"{field}__in": location_ids})
 
 
+def sales_orders(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> QuerySet[Order]:
+    """The orders that are sales: paid in [start, end), not pending payment or cancelled, of the
+    selling stores in scope (None: every store). The boss view sums and lists these too."""
+    return Order.objects.filter(
+        _in_scope("selling_location_id", location_ids), paid_at__gte=start, paid_at__lt=end
+    ).exclude(state__in=NOT_SALES)
+
+
 def _sales_rows(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> list[dict]:
     """One row per (selling store, channel, fulfilment): net sales and order count.
 
@@ -129,8 +137,7 @@ def _sales_rows(location_ids: frozenset[int] | None, start: datetime, end: datet
     (the store credited with it), not to the location the goods came from.
     """
     return list(
-        Order.objects.filter(_in_scope("selling_location_id", location_ids), paid_at__gte=start, paid_at__lt=end)
-        .exclude(state__in=NOT_SALES)
+        sales_orders(location_ids, start, end)
         .values("selling_location_id", "channel", "fulfilment")
         .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
         .order_by()

@@ -6,8 +6,8 @@ Every figure is a handful of GROUP BY queries over the whole scope (never a quer
   credits when an order is paid, negative reversals when goods come back — per employee and per
   location (the store parties: selling / fulfilling / lending store). The franchise share sits
   outside the 100% split and is shown on its own.
-- orders and revenue: paid orders by selling store and channel, net of refunds (the same rule as
-  the HQ dashboard, `analytics.selectors._sales_rows`).
+- orders and revenue: paid orders by selling store and channel, net of refunds (the HQ dashboard's
+  orders, `analytics.selectors.sales_orders`).
 - members acquired: Member.acquiring_employee / acquiring_location, by `created_at`.
 - the other apps' figures through their selectors (share links, toolbox, follow-ups, loans).
 
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
-from o2o.analytics.selectors import MONEY, NOT_SALES
+from o2o.analytics.selectors import MONEY, sales_orders
 from o2o.attribution.models import LineCredit, Party
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import to_money
@@ -264,16 +264,11 @@ def _pool_credits(w: Window) -> tuple[Decimal, int]:
 
 def _orders_by_store(location_ids, w: Window) -> list[dict]:
     return list(
-        _paid_orders(w)
-        .filter(_in("selling_location_id", location_ids))
+        sales_orders(location_ids, w.start, w.end)
         .values("selling_location_id", "channel")
         .annotate(revenue=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
         .order_by()
     )
-
-
-def _paid_orders(w: Window) -> QuerySet[Order]:
-    return Order.objects.filter(paid_at__gte=w.start, paid_at__lt=w.end).exclude(state__in=NOT_SALES)
 
 
 def _members(group_by: str, scope: Q, w: Window) -> dict[int, int]:
@@ -440,4 +435,4 @@ def store_credits(*, location: Location, w: Window) -> QuerySet[LineCredit]:
 
 def store_orders(*, location: Location, w: Window) -> QuerySet[Order]:
     """The paid orders that add up to the store's orders and revenue (total - refunded each)."""
-    return _paid_orders(w).filter(selling_location_id=location.pk).order_by("pk")
+    return sales_orders(frozenset({location.pk}), w.start, w.end).order_by("pk")
