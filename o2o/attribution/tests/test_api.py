@@ -94,6 +94,14 @@ def test_only_hq_publishes(store, manager):
     assert _nothing_written()
 
 
+def test_members_and_anonymous_callers_do_not_publish(member):
+    by_member = as_member(member).post("attribution/matrix/versions", _body(days=1))
+    anonymous = ApiClient().post("attribution/matrix/versions", _body(days=1))
+
+    assert (by_member.status_code, anonymous.status_code) == (403, 401)
+    assert _nothing_written()
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

@@ -136,6 +136,13 @@ def test_a_store_manager_may_not_publish(manager):
     assert MatrixVersion.objects.count() == 1
 
 
+def test_anonymous_visitors_may_not_publish():
+    response = Client().post(PUBLISH, _form())
+
+    assert response.status_code == 302
+    assert MatrixVersion.objects.count() == 1
+
+
 def test_junk_query_shows_the_version_in_force(hq):
     for junk in ("abc", "99999999999999999999", "-1", ""):
         assert _client(hq).get(PAGE, {"version": junk}).status_code == 200

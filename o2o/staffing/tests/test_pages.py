@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from o2o.staff.models import Role
 from o2o.staffing.models import Loan, SupportRequest
-from o2o.testing.factories import EmployeeFactory
+from o2o.testing.factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,4 +75,23 @@ def test_a_clerk_cannot_open_the_manager_page_nor_lend(borrower, lent_clerk, len
     assert clerk.post(lend, {"employee": lent_clerk.pk}).status_code == 403
     outsider = _client(EmployeeFactory(role=Role.STORE_MANAGER))
     assert outsider.post(lend, {"employee": lent_clerk.pk}).status_code == 404
+    assert Loan.objects.count() == 0
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_a_user_who_is_not_staff_is_refused(borrower, lent_clerk):
+    # given: an open request, an anonymous visitor and a signed-in user who is no employee
+    starts = timezone.now() + timedelta(hours=2)
+    request = SupportRequest.objects.create(requesting_location=borrower, role=Role.CLERK, headcount=1,
+                                            starts_at=starts, ends_at=starts + timedelta(hours=4))  # fmt: skip
+    lend = f"/manager/support/requests/{request.pk}/lend/"
+    anonymous, outsider = Client(), Client()
+    outsider.force_login(UserFactory())
+
+    # when
+    seen = [c.get(p) for c in (anonymous, outsider) for p in ("/manager/support/", "/me/support/")]
+    lent = [c.post(lend, {"employee": lent_clerk.pk}) for c in (anonymous, outsider)]
+
+    # then
+    assert [r.status_code for r in seen + lent] == [302, 302, 403, 403, 302, 403]
+    assert all("/accounts/login/" in r["Location"] for r in (seen[0], seen[1], lent[0]))
     assert Loan.objects.count() == 0
