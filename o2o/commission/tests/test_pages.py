@@ -61,6 +61,17 @@ def test_hq_creates_a_plan_from_the_form_and_a_bad_line_writes_nothing(hq):
     assert _signed_in(hq).get("/hq/commission/").status_code == 200
 
 
+@pytest.mark.parametrize("tiers", ["abc = 1.00", "-5 = 1.00", "NaN = 1.00", "100.001 = 1.00"])
+def test_a_tier_whose_volume_is_not_an_amount_is_a_form_error(hq, tiers):
+    form = {"name": "x", "effective_from": "2030-09-01", "default_percent": "3.00", "tiers": tiers, "key": "k"}
+
+    response = _signed_in(hq).post("/hq/commission/plans/", form)
+
+    assert response.status_code == 422
+    assert "阶梯起点须为 0 或以上的月度业绩金额（元）。" in response.content.decode()
+    assert not CommissionPlan.objects.exists()
+
+
 def test_only_hq_posts_a_plan(store):
     manager = EmployeeFactory(role=Role.STORE_MANAGER, home_location=store)
 

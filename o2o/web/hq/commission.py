@@ -51,8 +51,18 @@ class PlanForm(forms.Form):
         return rates
 
     def clean_tiers(self) -> list[services.TierIn]:
-        return [services.TierIn(monthly_volume_from=volume, bonus_percent=bonus)
-                for volume, bonus in ((Decimal(k), p) for k, p in self._pairs(self.cleaned_data["tiers"]))]  # fmt: skip
+        return [services.TierIn(monthly_volume_from=self._volume(key), bonus_percent=bonus)
+                for key, bonus in self._pairs(self.cleaned_data["tiers"])]  # fmt: skip
+
+    @staticmethod
+    def _volume(text: str) -> Decimal:
+        try:
+            volume = Decimal(text)
+            if not volume.is_finite() or volume < 0 or volume != volume.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise forms.ValidationError(_("A tier starts at a monthly volume of 0 or more, in yuan.")) from None
+        return volume
 
     @staticmethod
     def _pairs(text: str) -> list[tuple[str, Decimal]]:
