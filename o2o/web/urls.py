@@ -20,4 +20,5 @@ urlpatterns = [
     path("marketing/", include("o2o.web.marketing.urls")),
     path("me/", include("o2o.web.employee.urls")),
     path("boss/", include("o2o.web.boss.urls")),
+    path("service/", include("o2o.web.service.urls")),
 ]
