@@ -108,6 +108,10 @@ class Operation(StrEnum):
     VIEW_TOUCHPOINT_MATRIX = "view_touchpoint_matrix"  # a read: the rules everyone is credited by
     PUBLISH_TOUCHPOINT_MATRIX = "publish_touchpoint_matrix"  # a new version, effective from a date
     VIEW_ORDER_CREDITS = "view_order_credits"  # a read: who was credited for an order's lines
+    # complaints and feedback (docs/service.md)
+    PROMISE_SOLUTION = "promise_solution"  # record (or change) the solution and date promised to a customer
+    CARRY_OUT_REMEDY = "carry_out_remedy"  # an apology coupon, a refund of returned goods, a re-delivery
+    ATTRIBUTE_FEEDBACK = "attribute_feedback"  # tag praise, a suggestion or a complaint with employee/team
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -209,6 +213,11 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_TOUCHPOINT_MATRIX: frozenset(Role),
     Operation.PUBLISH_TOUCHPOINT_MATRIX: frozenset({Role.HQ}),
     Operation.VIEW_ORDER_CREDITS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    # Customer service chain-wide, HQ; store staff only on a ticket escalated to their own store (a
+    # clerk may promise, money and goods need the manager). Attribution is customer service's call.
+    Operation.PROMISE_SOLUTION: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
+    Operation.CARRY_OUT_REMEDY: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER}),
+    Operation.ATTRIBUTE_FEEDBACK: frozenset({Role.CS_AGENT, Role.HQ}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the
