@@ -182,3 +182,27 @@ class BroadcastDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.broadcast_id}:{self.member_id} {self.status}"
+
+
+class TagRule(models.Model):
+    """A chain-level member tag kept by a segment's rules: a periodic job puts the tag on every
+    member now in the segment and takes it off those who left (o2o.marketing.tag_rules). One rule
+    per tag; switching a rule off takes its tags off."""
+
+    tag = models.CharField(_("tag"), max_length=40, unique=True)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="tag_rules", verbose_name=_("segment"))
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    refreshed_at = models.DateTimeField(_("last refreshed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tag rule")
+        verbose_name_plural = _("tag rules")
+        ordering = ["tag"]
+        constraints = [models.CheckConstraint(condition=~Q(tag=""), name="tagrule_not_blank")]
+
+    def __str__(self) -> str:
+        return self.tag

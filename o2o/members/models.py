@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from o2o.members.phones import mask_phone
@@ -98,3 +100,70 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone}"
+
+
+TAG_MAX_LENGTH = 40
+NOTE_MAX_LENGTH = 2000
+
+
+class TagSource(models.TextChoices):
+    MANUAL = "manual", _("by hand")
+    RULE = "rule", _("by a rule")
+
+
+class MemberTag(models.Model):
+    """A chain-level tag on a member (unlike an employee's own lead tags): put on by hand by staff,
+    or by a tag rule (marketing.TagRule over a segment), which adds and removes its tags in bulk.
+
+    One tag of a name per member: a rule does not take over a tag someone put on by hand. The rule
+    lives in marketing, above this app; the foreign key is by name only (no import), so a rule's
+    tags go with it (CASCADE)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tags", verbose_name=_("member"))
+    tag = models.CharField(_("tag"), max_length=TAG_MAX_LENGTH)
+    source = models.CharField(_("source"), max_length=8, choices=TagSource.choices)
+    rule = models.ForeignKey(
+        "marketing.TagRule", null=True, blank=True, on_delete=models.CASCADE, related_name="member_tags"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member tag")
+        verbose_name_plural = _("member tags")
+        ordering = ["tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "tag"], name="membertag_once_per_member"),
+            models.CheckConstraint(condition=~Q(tag=""), name="membertag_not_blank"),
+            models.CheckConstraint(
+                condition=Q(source=TagSource.MANUAL, rule__isnull=True)
+                | Q(source=TagSource.RULE, rule__isnull=False, added_by__isnull=True),
+                name="membertag_source_matches_rule",
+            ),
+        ]
+        indexes = [models.Index(fields=["tag", "member"], name="membertag_by_tag")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class MemberNote(models.Model):
+    """A staff note about a member: append-only (no edit, no delete), staff only, never given to
+    marketing. The member's data export includes them; deleting the account blanks their bodies."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="notes", verbose_name=_("member"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member note")
+        verbose_name_plural = _("member notes")
+        ordering = ["-at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="membernote_not_blank")]
+        indexes = [models.Index(fields=["member", "at"], name="membernote_member_at")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.at:%Y-%m-%d %H:%M}"
