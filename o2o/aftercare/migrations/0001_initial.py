@@ -6,159 +6,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('members', '0003_member_levels_and_anonymisation'),
-        ('orders', '0006_order_offer'),
-        ('service', '0002_default_sla_policies'),
-        ('staff', '0004_team'),
-        ('stores', '0003_franchise_share_db_default'),
+        ("catalog", "0001_initial"),
+        ("members", "0003_member_levels_and_anonymisation"),
+        ("orders", "0006_order_offer"),
+        ("service", "0002_default_sla_policies"),
+        ("staff", "0004_team"),
+        ("stores", "0003_franchise_share_db_default"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FollowUpVisit',
+            name="FollowUpVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('channel', models.CharField(choices=[('phone', 'phone call'), ('message', 'message with a survey link')], max_length=8, verbose_name='channel')),
-                ('state', models.CharField(choices=[('open', 'to do'), ('done', 'done'), ('unreachable', 'unreachable'), ('cancelled', 'cancelled')], default='open', max_length=12, verbose_name='state')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='call attempts')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt')),
-                ('outcome_note', models.CharField(blank=True, max_length=1000, verbose_name='outcome')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('token_hash', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True, verbose_name='link expires at')),
-                ('token_used_at', models.DateTimeField(blank=True, null=True, verbose_name='link used at')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='staff.employee')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='stores.location')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='members.member')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='orders.order')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='service.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("phone", "phone call"), ("message", "message with a survey link")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "to do"),
+                            ("done", "done"),
+                            ("unreachable", "unreachable"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="claimed at")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="call attempts")),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="last attempt")),
+                ("outcome_note", models.CharField(blank=True, max_length=1000, verbose_name="outcome")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("token_hash", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True, verbose_name="link expires at")),
+                ("token_used_at", models.DateTimeField(blank=True, null=True, verbose_name="link used at")),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="stores.location",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="service.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up visit',
-                'verbose_name_plural': 'follow-up visits',
+                "verbose_name": "follow-up visit",
+                "verbose_name_plural": "follow-up visits",
             },
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(verbose_name='score (1-5)')),
-                ('comment', models.CharField(blank=True, max_length=1000, verbose_name='comment')),
-                ('answered_by', models.CharField(choices=[('agent', 'by the agent on the phone'), ('customer', 'by the customer through the link')], max_length=8, verbose_name='answered')),
-                ('answered_at', models.DateTimeField(auto_now_add=True, verbose_name='answered at')),
-                ('complaint_ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='service.ticket')),
-                ('rated_employee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='survey_ratings', to='staff.employee')),
-                ('rated_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='survey_ratings', to='staff.team')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='surveys_recorded', to='staff.employee')),
-                ('visit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='survey', to='aftercare.followupvisit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.PositiveSmallIntegerField(verbose_name="score (1-5)")),
+                ("comment", models.CharField(blank=True, max_length=1000, verbose_name="comment")),
+                (
+                    "answered_by",
+                    models.CharField(
+                        choices=[
+                            ("agent", "by the agent on the phone"),
+                            ("customer", "by the customer through the link"),
+                        ],
+                        max_length=8,
+                        verbose_name="answered",
+                    ),
+                ),
+                ("answered_at", models.DateTimeField(auto_now_add=True, verbose_name="answered at")),
+                (
+                    "complaint_ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="service.ticket",
+                    ),
+                ),
+                (
+                    "rated_employee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="survey_ratings",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "rated_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="survey_ratings",
+                        to="staff.team",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys_recorded",
+                        to="staff.employee",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="survey", to="aftercare.followupvisit"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey response',
-                'verbose_name_plural': 'survey responses',
+                "verbose_name": "survey response",
+                "verbose_name_plural": "survey responses",
             },
         ),
         migrations.CreateModel(
-            name='FollowUpPolicy',
+            name="FollowUpPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delay_days', models.PositiveSmallIntegerField(verbose_name='days after hand-over')),
-                ('channel', models.CharField(choices=[('phone', 'phone call'), ('message', 'message with a survey link')], max_length=8, verbose_name='channel')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='follow_up_policies', to='catalog.category', verbose_name='category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("delay_days", models.PositiveSmallIntegerField(verbose_name="days after hand-over")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("phone", "phone call"), ("message", "message with a survey link")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_up_policies",
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up policy',
-                'verbose_name_plural': 'follow-up policies',
-                'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('category', models.Value(0)), name='followuppolicy_one_per_category'), models.CheckConstraint(condition=models.Q(('delay_days__lte', 365)), name='followuppolicy_delay_within_a_year'), models.CheckConstraint(condition=models.Q(('channel__in', ['phone', 'message'])), name='followuppolicy_channel_valid')],
+                "verbose_name": "follow-up policy",
+                "verbose_name_plural": "follow-up policies",
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.comparison.Coalesce("category", models.Value(0)),
+                        name="followuppolicy_one_per_category",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("delay_days__lte", 365)), name="followuppolicy_delay_within_a_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("channel__in", ["phone", "message"])), name="followuppolicy_channel_valid"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['due_on'], name='followupvisit_open_due'),
+            model_name="followupvisit",
+            index=models.Index(condition=models.Q(("state", "open")), fields=["due_on"], name="followupvisit_open_due"),
         ),
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['location', 'due_on'], name='followupvisit_store_due'),
+            model_name="followupvisit",
+            index=models.Index(
+                condition=models.Q(("state", "open")), fields=["location", "due_on"], name="followupvisit_store_due"
+            ),
         ),
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(fields=['assigned_to', 'state'], name='followupvisit_assignee_state'),
+            model_name="followupvisit",
+            index=models.Index(fields=["assigned_to", "state"], name="followupvisit_assignee_state"),
         ),
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(fields=['member', 'created_at'], name='followupvisit_member_created'),
+            model_name="followupvisit",
+            index=models.Index(fields=["member", "created_at"], name="followupvisit_member_created"),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('order__isnull', False), ('ticket__isnull', True)), models.Q(('order__isnull', True), ('ticket__isnull', False)), _connector='OR'), name='followupvisit_order_or_ticket'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("order__isnull", False), ("ticket__isnull", True)),
+                    models.Q(("order__isnull", True), ("ticket__isnull", False)),
+                    _connector="OR",
+                ),
+                name="followupvisit_order_or_ticket",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.UniqueConstraint(condition=models.Q(('order__isnull', False)), fields=('order',), name='followupvisit_one_per_order'),
+            model_name="followupvisit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("order__isnull", False)), fields=("order",), name="followupvisit_one_per_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.UniqueConstraint(condition=models.Q(('ticket__isnull', False)), fields=('ticket',), name='followupvisit_one_per_ticket'),
+            model_name="followupvisit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ticket__isnull", False)), fields=("ticket",), name="followupvisit_one_per_ticket"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['open', 'done', 'unreachable', 'cancelled'])), name='followupvisit_state_valid'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["open", "done", "unreachable", "cancelled"])),
+                name="followupvisit_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['phone', 'message'])), name='followupvisit_channel_valid'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["phone", "message"])), name="followupvisit_channel_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', False), ('state__in', ['done', 'unreachable', 'cancelled'])), models.Q(('done_at__isnull', True), ('state', 'open')), _connector='OR'), name='followupvisit_finished_has_time'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("done_at__isnull", False), ("state__in", ["done", "unreachable", "cancelled"])),
+                    models.Q(("done_at__isnull", True), ("state", "open")),
+                    _connector="OR",
+                ),
+                name="followupvisit_finished_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('assigned_to__isnull', True), ('claimed_at__isnull', True)), models.Q(('assigned_to__isnull', False), ('claimed_at__isnull', False)), _connector='OR'), name='followupvisit_claim_has_time'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("assigned_to__isnull", True), ("claimed_at__isnull", True)),
+                    models.Q(("assigned_to__isnull", False), ("claimed_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="followupvisit_claim_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('attempts__lte', 20)), name='followupvisit_attempts_bounded'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attempts__lte", 20)), name="followupvisit_attempts_bounded"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('token_expires_at__isnull', True), ('token_hash__isnull', True)), models.Q(('token_expires_at__isnull', False), ('token_hash__isnull', False)), _connector='OR'), name='followupvisit_token_has_expiry'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("token_expires_at__isnull", True), ("token_hash__isnull", True)),
+                    models.Q(("token_expires_at__isnull", False), ("token_hash__isnull", False)),
+                    _connector="OR",
+                ),
+                name="followupvisit_token_has_expiry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('token_used_at__isnull', True), ('token_hash__isnull', False), _connector='OR'), name='followupvisit_used_token'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("token_used_at__isnull", True), ("token_hash__isnull", False), _connector="OR"),
+                name="followupvisit_used_token",
+            ),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['rated_employee', 'answered_at'], name='surveyresponse_employee_time'),
+            model_name="surveyresponse",
+            index=models.Index(fields=["rated_employee", "answered_at"], name="surveyresponse_employee_time"),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['rated_team', 'answered_at'], name='surveyresponse_team_time'),
+            model_name="surveyresponse",
+            index=models.Index(fields=["rated_team", "answered_at"], name="surveyresponse_team_time"),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['answered_at'], name='surveyresponse_time'),
+            model_name="surveyresponse",
+            index=models.Index(fields=["answered_at"], name="surveyresponse_time"),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='surveyresponse_score_1_to_5'),
+            model_name="surveyresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 5)), name="surveyresponse_score_1_to_5"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('answered_by__in', ['agent', 'customer'])), name='surveyresponse_by_valid'),
+            model_name="surveyresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("answered_by__in", ["agent", "customer"])), name="surveyresponse_by_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('answered_by', 'agent'), ('recorded_by__isnull', False)), models.Q(('answered_by', 'customer'), ('recorded_by__isnull', True)), _connector='OR'), name='surveyresponse_agent_recorded'),
+            model_name="surveyresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("answered_by", "agent"), ("recorded_by__isnull", False)),
+                    models.Q(("answered_by", "customer"), ("recorded_by__isnull", True)),
+                    _connector="OR",
+                ),
+                name="surveyresponse_agent_recorded",
+            ),
         ),
     ]
