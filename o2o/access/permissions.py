@@ -108,6 +108,9 @@ class Operation(StrEnum):
     VIEW_TOUCHPOINT_MATRIX = "view_touchpoint_matrix"  # a read: the rules everyone is credited by
     PUBLISH_TOUCHPOINT_MATRIX = "publish_touchpoint_matrix"  # a new version, effective from a date
     VIEW_ORDER_CREDITS = "view_order_credits"  # a read: who was credited for an order's lines
+    # the knowledge base (docs/knowledge.md)
+    READ_KNOWLEDGE = "read_knowledge"  # a read: search and read the articles written for one's role
+    MANAGE_KNOWLEDGE = "manage_knowledge"  # write, edit, unpublish articles; see drafts and versions
     # complaints and feedback (docs/service.md)
     PROMISE_SOLUTION = "promise_solution"  # record (or change) the solution and date promised to a customer
     CARRY_OUT_REMEDY = "carry_out_remedy"  # an apology coupon, a refund of returned goods, a re-delivery
@@ -213,6 +216,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_TOUCHPOINT_MATRIX: frozenset(Role),
     Operation.PUBLISH_TOUCHPOINT_MATRIX: frozenset({Role.HQ}),
     Operation.VIEW_ORDER_CREDITS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    # Every employee reads the articles for their role (members do not: no public FAQ yet); HQ
+    # writes them, the online team too (customer service's leads sit in HQ or online operations).
+    Operation.READ_KNOWLEDGE: frozenset(Role),
+    Operation.MANAGE_KNOWLEDGE: frozenset({Role.HQ, Role.ONLINE_OPERATOR}),
     # Customer service chain-wide, HQ; store staff only on a ticket escalated to their own store (a
     # clerk may promise, money and goods need the manager). Attribution is customer service's call.
     Operation.PROMISE_SOLUTION: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
