@@ -98,4 +98,6 @@ def home_for(actor: Actor) -> str:
         return "web:counter-home"
     if actor.has_role(Role.STORE_MANAGER, Role.WAREHOUSE_CLERK):
         return "web:manager-stock"
+    if actor.has_role(Role.CS_AGENT):
+        return "web:service-desk"
     return "web:hq-dashboard"

@@ -36,3 +36,13 @@ urlpatterns += [
     path("support/loans/<int:loan_id>/cancel/", support.cancel, name="manager-support-cancel"),
     path("support/loans/<int:loan_id>/hours/", support.confirm_hours, name="manager-support-hours"),
 ]
+from o2o.web.manager import escalations  # noqa: E402
+
+urlpatterns += [
+    path("escalations/", escalations.escalation_list, name="manager-escalations"),
+    path("escalations/<int:ticket_id>/", escalations.escalation, name="manager-escalation"),
+    path("escalations/<int:ticket_id>/messages/", escalations.escalation_messages, name="manager-escalation-messages"),
+    path("escalations/<int:ticket_id>/reply/", escalations.reply, name="manager-escalation-reply"),
+    path("escalations/<int:ticket_id>/resolve/", escalations.resolve, name="manager-escalation-resolve"),
+    path("escalations/<int:ticket_id>/return/", escalations.give_back, name="manager-escalation-return"),
+]

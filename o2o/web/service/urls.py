@@ -4,3 +4,22 @@ knowledge base, follow-up visits and the service reports. Each part has its own 
 from django.urls import path  # noqa: F401  (each module adds its paths below)
 
 urlpatterns: list = []
+from o2o.web.service import desk  # noqa: E402
+
+urlpatterns += [
+    path("", desk.inbox, name="service-desk"),
+    path("presence/", desk.presence, name="service-desk-presence"),
+    path("tickets/<int:ticket_id>/", desk.ticket_page, name="service-ticket"),
+    path("tickets/<int:ticket_id>/messages/", desk.ticket_messages, name="service-ticket-messages"),
+    path("tickets/<int:ticket_id>/articles/", desk.articles, name="service-ticket-articles"),
+    path("tickets/<int:ticket_id>/reply/", desk.reply, name="service-ticket-reply"),
+    path("tickets/<int:ticket_id>/assign/", desk.assign, name="service-ticket-assign"),
+    path("tickets/<int:ticket_id>/wait/", desk.wait, name="service-ticket-wait"),
+    path("tickets/<int:ticket_id>/resume/", desk.resume, name="service-ticket-resume"),
+    path("tickets/<int:ticket_id>/escalate/", desk.escalate, name="service-ticket-escalate"),
+    path("tickets/<int:ticket_id>/resolve/", desk.resolve, name="service-ticket-resolve"),
+    path("tickets/<int:ticket_id>/close/", desk.close, name="service-ticket-close"),
+    path("tickets/<int:ticket_id>/promise/", desk.promise, name="service-ticket-promise"),
+    path("tickets/<int:ticket_id>/remedy/", desk.remedy, name="service-ticket-remedy"),
+    path("tickets/<int:ticket_id>/attribute/", desk.attribute, name="service-ticket-attribute"),
+]

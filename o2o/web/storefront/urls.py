@@ -69,3 +69,14 @@ urlpatterns += [
     path("m/<str:token>/forward/", shared_pages.forward, name="shop-shared-forward"),
     path("m/<str:token>/inquire/", shared_pages.inquire, name="shop-shared-inquire"),
 ]
+from o2o.web.storefront import help as help_pages  # noqa: E402
+
+urlpatterns += [
+    path("help/", help_pages.ticket_list, name="shop-help"),
+    path("help/new/", help_pages.new_ticket, name="shop-help-new"),
+    path("help/<int:ticket_id>/", help_pages.ticket_page, name="shop-help-ticket"),
+    path("help/<int:ticket_id>/messages/", help_pages.ticket_messages, name="shop-help-messages"),
+    path("help/<int:ticket_id>/send/", help_pages.send, name="shop-help-send"),
+    path("help/<int:ticket_id>/confirm/", help_pages.confirm, name="shop-help-confirm"),
+    path("help/<int:ticket_id>/reopen/", help_pages.reopen, name="shop-help-reopen"),
+]

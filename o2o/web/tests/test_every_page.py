@@ -86,6 +86,7 @@ def every_url(world) -> list[str]:
         "request_id": 999999,
         "material_id": 999999,
         "token": "NOPE",  # a shared material
+        "ticket_id": 999999,  # a customer-service ticket
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):
