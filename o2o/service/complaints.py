@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import MEMBER, Operation, authorize, role_of
+from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import to_money
 from o2o.coupons import services as coupons
@@ -139,12 +140,14 @@ class RemedyRequest:
     note: str = ""
 
 
-def carry_out_remedy(*, actor: Actor, ticket_id: int, request: RemedyRequest, key: str) -> Remedy:
+def carry_out_remedy(*, actor: Actor, ticket_id: int, request: RemedyRequest, key: str | None) -> Remedy:
     """Carry out a remedy through the app that owns it, in one transaction with the Remedy row and
     its REMEDIED event; a retry under the same key returns the first remedy (409 if it asked for
-    another kind)."""
+    another kind). Without a key the request simply runs (like `run_once`): a retry is a second remedy."""
+    if key is None:
+        key = f"once:{new_token()}"[:MAX_KEY]
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
-        raise DomainError(ErrorCode.INVALID, f"an Idempotency-Key of 1 to {MAX_KEY} characters is required")
+        raise DomainError(ErrorCode.INVALID, f"an Idempotency-Key has 1 to {MAX_KEY} characters")
     if request.kind not in RemedyKind.values:
         raise DomainError(ErrorCode.INVALID, "unknown remedy", kind=str(request.kind))
     note = (request.note or "").strip()

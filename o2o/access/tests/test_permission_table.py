@@ -1103,6 +1103,42 @@ CASES += [
 ]
 
 
+# complaints and feedback on tickets (docs/service.md): store staff only on a ticket escalated to their store
+_ticket_numbers = itertools.count(1)
+
+
+def _ticket_escalated_to(target: Location, *, kind: str = "complaint", order=None):
+    from django.utils import timezone
+
+    from o2o.service.models import Ticket
+
+    now = timezone.now()
+    return Ticket.objects.create(number=f"PT{next(_ticket_numbers):08d}", channel="chat", kind=kind, subject="投诉",
+                                 state="escalated", member=order.member if order else MemberFactory(), order=order,
+                                 escalated_to=target, escalation_reason="门店处理",
+                                 first_response_due_at=now + timedelta(minutes=5),
+                                 resolution_due_at=now + timedelta(days=1))  # fmt: skip
+
+
+def _promise_body(world, target, caller):
+    from django.utils import timezone
+
+    when = (timezone.now() + timedelta(days=2)).isoformat()
+    return f"service/tickets/{_ticket_escalated_to(target).pk}/promise", {"solution": "换新", "promised_by": when}
+
+
+CASES += [
+    Case(Operation.PROMISE_SOLUTION, "POST /api/v1/service/tickets/{ticket_id}/promise", _promise_body,
+         on_orders=False),  # fmt: skip
+    Case(Operation.CARRY_OUT_REMEDY, "POST /api/v1/service/tickets/{ticket_id}/remedies",
+         lambda w, t, c: (f"service/tickets/{_ticket_escalated_to(t, order=_paid(w, t, c)).pk}/remedies",
+                          {"kind": "redelivery", "note": "补发"}), on_orders=False),  # fmt: skip
+    Case(Operation.ATTRIBUTE_FEEDBACK, "POST /api/v1/service/tickets/{ticket_id}/attribution",
+         lambda w, t, c: (f"service/tickets/{_ticket_escalated_to(t, kind='praise').pk}/attribution",
+                          {"employee_id": _clerk_of(t).pk}), on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
