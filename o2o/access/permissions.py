@@ -108,6 +108,12 @@ class Operation(StrEnum):
     VIEW_TOUCHPOINT_MATRIX = "view_touchpoint_matrix"  # a read: the rules everyone is credited by
     PUBLISH_TOUCHPOINT_MATRIX = "publish_touchpoint_matrix"  # a new version, effective from a date
     VIEW_ORDER_CREDITS = "view_order_credits"  # a read: who was credited for an order's lines
+    # member tags, notes and the customer 360 (docs/customers.md)
+    VIEW_CUSTOMER_360 = "view_customer_360"  # a read: one member's orders, tickets, coupons, tags, notes
+    VIEW_MEMBER_PHONE = "view_member_phone"  # the full phone on the 360 (others see it masked)
+    TAG_MEMBERS = "tag_members"  # put a chain-level tag on a member by hand, take it off
+    WRITE_MEMBER_NOTES = "write_member_notes"  # append a staff note to a member
+    MANAGE_TAG_RULES = "manage_tag_rules"  # tags kept by a segment's rules
     # the knowledge base (docs/knowledge.md)
     READ_KNOWLEDGE = "read_knowledge"  # a read: search and read the articles written for one's role
     MANAGE_KNOWLEDGE = "manage_knowledge"  # write, edit, unpublish articles; see drafts and versions
@@ -216,6 +222,14 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_TOUCHPOINT_MATRIX: frozenset(Role),
     Operation.PUBLISH_TOUCHPOINT_MATRIX: frozenset({Role.HQ}),
     Operation.VIEW_ORDER_CREDITS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    # Customer service and HQ chain-wide; a store's staff only for members who bought at or were
+    # acquired by their store (o2o.analytics.customer360 scopes it), with the phone masked.
+    Operation.VIEW_CUSTOMER_360: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
+    Operation.VIEW_MEMBER_PHONE: frozenset({Role.CS_AGENT, Role.HQ}),
+    Operation.TAG_MEMBERS: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER}),
+    Operation.WRITE_MEMBER_NOTES: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
+    # A tag rule names a segment only (marketers never see member lists).
+    Operation.MANAGE_TAG_RULES: frozenset({Role.MARKETER, Role.HQ}),
     # Every employee reads the articles for their role (members do not: no public FAQ yet); HQ
     # writes them, the online team too (customer service's leads sit in HQ or online operations).
     Operation.READ_KNOWLEDGE: frozenset(Role),

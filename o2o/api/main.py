@@ -63,4 +63,5 @@ api.add_router("/commission", commission_router)
 api.add_router("/leads", leads_router)
 api.add_router("/attribution", "o2o.api.attribution.router")
 api.add_router("/staffing", "o2o.api.staffing.router")
+api.add_router("/customers", "o2o.api.customers.router")
 api.add_router("/service", "o2o.api.complaints.router")  # complaints and feedback on tickets

@@ -9,6 +9,9 @@ A rule is a JSON object with a "kind" and its parameters:
     {"kind": "spend_at_most", "amount": "100.00", "days": 365}
     {"kind": "bought_in_stores", "location_ids": [3, 4]} sold by one of these stores
     {"kind": "bought_category", "category_id": 7}        a line of this category (or a direct child)
+    {"kind": "category_not_bought_within", "category_id": 7, "days": 180}
+                                                         bought that category once, not in the last
+                                                         N days (e.g. an oil change is due)
     {"kind": "channel", "value": "online" | "in_store" | "both"}  bought only online, only in
                                                          store, or in both
     {"kind": "level", "level_ids": [1, 2]}               member level is one of these
@@ -99,6 +102,7 @@ _PARAMETERS: dict[str, Callable[[dict, int], dict[str, Any]]] = {
     "spend_at_most": lambda r, i: {"amount": _amount(r, i), "days": _days(r, i)},
     "bought_in_stores": lambda r, i: {"location_ids": _ids(r, "location_ids", i)},
     "bought_category": lambda r, i: {"category_id": _id(r, "category_id", i)},
+    "category_not_bought_within": lambda r, i: {"category_id": _id(r, "category_id", i), "days": _days(r, i)},
     "channel": lambda r, i: {"value": _choice(r, i)},
     "level": lambda r, i: {"level_ids": _ids(r, "level_ids", i)},
     "registered_within": lambda r, i: {"days": _days(r, i)},
@@ -142,6 +146,13 @@ def _spend(days: int):
     return Coalesce(Subquery(net, output_field=money), Value(Decimal("0.00")), output_field=money)
 
 
+def _category_lines(category: int) -> QuerySet:
+    """The member's paid order lines of this category (or a direct child)."""
+    return OrderLine.objects.filter(order__member=OuterRef("pk"), order__state__in=PAID_STATES).filter(
+        Q(sku__product__category_id=category) | Q(sku__product__category__parent_id=category)
+    )
+
+
 def _online() -> Q:
     return Q(channel__in=Channel.online())
 
@@ -156,11 +167,10 @@ def _condition(rule: dict) -> Q:
     if kind == "bought_in_stores":
         return Q(Exists(_paid_orders().filter(selling_location_id__in=rule["location_ids"])))
     if kind == "bought_category":
-        category = rule["category_id"]
-        lines = OrderLine.objects.filter(order__member=OuterRef("pk"), order__state__in=PAID_STATES).filter(
-            Q(sku__product__category_id=category) | Q(sku__product__category__parent_id=category)
-        )
-        return Q(Exists(lines))
+        return Q(Exists(_category_lines(rule["category_id"])))
+    if kind == "category_not_bought_within":
+        lines = _category_lines(rule["category_id"])
+        return Q(Exists(lines)) & ~Q(Exists(lines.filter(order__paid_at__gte=_since(rule["days"]))))
     if kind == "channel":
         online = Exists(_paid_orders().filter(_online()))
         in_store = Exists(_paid_orders().exclude(_online()))

@@ -4,21 +4,22 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o.core import events
 from o2o.core.codes import random_digits
-from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.messaging import queue_message
 from o2o.core.ratelimits import reset, retry_after, spend
-from o2o.members.models import Member, OneTimeCode
+from o2o.members.models import NOTE_MAX_LENGTH, TAG_MAX_LENGTH, Member, MemberNote, MemberTag, OneTimeCode, TagSource
 from o2o.members.phones import normalize_phone
 from o2o.staff.selectors import employee_by_code
 from o2o.stores.selectors import get_location, get_location_by_code
 
+ERASED_NOTE = "[deleted]"  # what a note about a deleted account reads
 MAX_CODE_ATTEMPTS = 5  # a code dies after this many wrong tries (and a CHECK holds the cap)
 
 # Budgets (settings of the same name override them; see docs/security.md).
@@ -215,3 +216,92 @@ def join_from_store(
         employee_code=employee_code,
     )
     return member
+
+
+# --- tags and notes ----------------------------------------------------------------------------
+# Staff act on these through o2o.analytics.customer360, which asks the permission table and
+# scopes the member to the actor's stores (this app sits below access and orders); the writes
+# below run inside that caller's transaction.
+
+
+def clean_tag(tag: str) -> str:
+    """A tag as stored: spaces trimmed and runs of spaces made one; 1 to TAG_MAX_LENGTH printable
+    characters."""
+    cleaned = " ".join(str(tag).split())
+    if not cleaned or len(cleaned) > TAG_MAX_LENGTH or not cleaned.isprintable():
+        raise DomainError(ErrorCode.INVALID, f"a tag has 1 to {TAG_MAX_LENGTH} printable characters", field="tag")
+    return cleaned
+
+
+def _living(member: Member) -> Member:
+    if member.anonymised_at is not None:
+        raise DomainError(ErrorCode.MEMBER_ANONYMISED, "this account was deleted")
+    return member
+
+
+def tag_member(*, member: Member, tag: str, added_by_id: int) -> tuple[MemberTag, bool]:
+    """The member's tag of this name, put on by hand unless they have it already (by hand or by a
+    rule, which keeps it): (tag, created). The unique (member, tag) settles two at once."""
+    cleaned = clean_tag(tag)
+    return MemberTag.objects.get_or_create(
+        member=_living(member),
+        tag=cleaned,
+        defaults={"source": TagSource.MANUAL, "added_by_id": added_by_id},
+    )
+
+
+def untag_member(*, member: Member, tag: str) -> None:
+    """Take a tag put on by hand off the member; a rule's tag goes only with its rule (409)."""
+    cleaned = " ".join(str(tag).split())
+    found = MemberTag.objects.filter(member=member, tag=cleaned).first()
+    if found is None:
+        raise not_found("tag")
+    if found.source == TagSource.RULE:
+        raise DomainError(ErrorCode.CONFLICT, "this tag is kept by a tag rule; change the rule instead", tag=cleaned)
+    MemberTag.objects.filter(pk=found.pk, source=TagSource.MANUAL).delete()
+
+
+def clean_note(body: str) -> str:
+    cleaned = str(body).strip()
+    if not cleaned or len(cleaned) > NOTE_MAX_LENGTH:
+        raise DomainError(ErrorCode.INVALID, f"a note has 1 to {NOTE_MAX_LENGTH} characters", field="body")
+    return cleaned
+
+
+def note_member(*, member: Member, body: str, author_id: int) -> MemberNote:
+    """Append a staff note (notes are never edited or removed; deleting the account blanks them)."""
+    cleaned = clean_note(body)
+    return MemberNote.objects.create(member=_living(member), body=cleaned, author_id=author_id)
+
+
+def sync_rule_tag(*, rule_id: int, tag: str, members: QuerySet[Member] | None) -> tuple[int, int]:
+    """Make the rule's tag sit on exactly `members` (None: on nobody, the rule is off), in two
+    statements whatever the number of members: one INSERT ... SELECT for those who lack the tag
+    (a member who has it by hand keeps it so) and one DELETE for those who left. Returns (added,
+    removed)."""
+    removed = MemberTag.objects.filter(rule_id=rule_id)
+    if members is not None:
+        removed = removed.exclude(member_id__in=members.values("pk"))
+    removed_count, _by_model = removed.delete()
+    if members is None:
+        return 0, removed_count
+    matching, params = members.values("pk").query.get_compiler(connection=connection).as_sql()
+    table = connection.ops.quote_name(MemberTag._meta.db_table)
+    member_table = connection.ops.quote_name(Member._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (member_id, tag, source, rule_id, added_by_id, added_at) "
+        f"SELECT m.id, %s, %s, %s, NULL, %s FROM {member_table} m WHERE m.id IN ({matching}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.member_id = m.id AND t.tag = %s) "
+        "ON CONFLICT DO NOTHING"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tag, TagSource.RULE.value, rule_id, now, *params, tag])
+        added = cursor.rowcount
+    return added, removed_count
+
+
+def forget_tags_and_notes(*, member_id: int) -> None:
+    """For a deleted account: its tags go, its notes stay (who wrote when) with their bodies blanked."""
+    MemberTag.objects.filter(member_id=member_id).delete()
+    MemberNote.objects.filter(member_id=member_id).update(body=ERASED_NOTE)

@@ -1102,6 +1102,53 @@ CASES += [
          lambda w, t, c: (f"attribution/orders/{_paid(w, t, c).pk}/credits", None)),  # fmt: skip
 ]
 
+# member tags, notes and the customer 360 (docs/customers.md): a member of the target store
+def _customer_of(target: Location):
+    return MemberFactory(acquiring_location=target)
+
+
+def _hand_tagged(world, target, caller):
+    from o2o.members.models import MemberTag
+
+    member = _customer_of(target)
+    MemberTag.objects.create(member=member, tag="VIP", source="manual", added_by=_clerk_of(target).user)
+    return f"customers/{member.pk}/tags/remove", {"tag": "VIP"}
+
+
+_tag_rule_tags = itertools.count(1)
+
+
+def _tag_rule(world, target, caller):
+    from o2o.marketing.models import Segment
+
+    segment = Segment.objects.create(name="s")
+    return "customers/tag-rules", {"tag": f"rule {next(_tag_rule_tags)}", "segment_id": segment.pk}
+
+
+def _tag_rule_switch(world, target, caller):
+    from o2o.marketing.models import Segment, TagRule
+
+    rule = TagRule.objects.create(tag=f"rule {next(_tag_rule_tags)}", segment=Segment.objects.create(name="s"))
+    return f"customers/tag-rules/{rule.pk}/active", {"active": False}
+
+
+_CUSTOMERS = {"on_orders": False}
+CASES += [
+    Case(Operation.VIEW_CUSTOMER_360, "GET /api/v1/customers/{member_id}/360",
+         lambda w, t, c: (f"customers/{_customer_of(t).pk}/360", None), **_CUSTOMERS),  # fmt: skip
+    Case(Operation.VIEW_MEMBER_PHONE, "GET /api/v1/customers/{member_id}/phone",
+         lambda w, t, c: (f"customers/{_customer_of(t).pk}/phone", None), **_CUSTOMERS),  # fmt: skip
+    Case(Operation.TAG_MEMBERS, "POST /api/v1/customers/{member_id}/tags",
+         lambda w, t, c: (f"customers/{_customer_of(t).pk}/tags", {"tag": "VIP"}), **_CUSTOMERS),  # fmt: skip
+    Case(Operation.TAG_MEMBERS, "POST /api/v1/customers/{member_id}/tags/remove", _hand_tagged, **_CUSTOMERS),
+    Case(Operation.WRITE_MEMBER_NOTES, "POST /api/v1/customers/{member_id}/notes",
+         lambda w, t, c: (f"customers/{_customer_of(t).pk}/notes", {"body": "prefers calls after 6pm"}),
+         **_CUSTOMERS),  # fmt: skip
+    Case(Operation.MANAGE_TAG_RULES, "POST /api/v1/customers/tag-rules", _tag_rule, asked_at="none", on_orders=False),
+    Case(Operation.MANAGE_TAG_RULES, "POST /api/v1/customers/tag-rules/{rule_id}/active", _tag_rule_switch,
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
 
 # complaints and feedback on tickets (docs/service.md): store staff only on a ticket escalated to their store
 _ticket_numbers = itertools.count(1)
