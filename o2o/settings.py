@@ -322,3 +322,8 @@ O2O_TOP_UP_PENDING_HOURS = env_int("O2O_TOP_UP_PENDING_HOURS", 24)
 # customer is reminded.
 O2O_STORE_CREDIT_FEE_PERCENT = env_str("O2O_STORE_CREDIT_FEE_PERCENT", "0")
 O2O_INSTALLMENT_REMINDER_DAYS = env_int("O2O_INSTALLMENT_REMINDER_DAYS", 3)
+# Follow-up visits (docs/aftercare.md): orders handed over within the look-back get a visit (older
+# ones never do); a phone visit is tried this many times; a survey link expires after these days.
+O2O_FOLLOWUP_LOOKBACK_DAYS = env_int("O2O_FOLLOWUP_LOOKBACK_DAYS", 30)
+O2O_FOLLOWUP_MAX_ATTEMPTS = env_int("O2O_FOLLOWUP_MAX_ATTEMPTS", 3)
+O2O_FOLLOWUP_LINK_DAYS = env_int("O2O_FOLLOWUP_LINK_DAYS", 7)

@@ -108,6 +108,9 @@ class Operation(StrEnum):
     VIEW_TOUCHPOINT_MATRIX = "view_touchpoint_matrix"  # a read: the rules everyone is credited by
     PUBLISH_TOUCHPOINT_MATRIX = "publish_touchpoint_matrix"  # a new version, effective from a date
     VIEW_ORDER_CREDITS = "view_order_credits"  # a read: who was credited for an order's lines
+    # follow-up visits after a sale or a service, and their surveys (docs/aftercare.md)
+    WORK_FOLLOW_UPS = "work_follow_ups"  # the queue: claim a visit, record the call and its survey
+    MANAGE_FOLLOW_UP_POLICIES = "manage_follow_up_policies"  # when and how visits fall due, per category
     # member tags, notes and the customer 360 (docs/customers.md)
     VIEW_CUSTOMER_360 = "view_customer_360"  # a read: one member's orders, tickets, coupons, tags, notes
     VIEW_MEMBER_PHONE = "view_member_phone"  # the full phone on the 360 (others see it masked)
@@ -222,6 +225,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_TOUCHPOINT_MATRIX: frozenset(Role),
     Operation.PUBLISH_TOUCHPOINT_MATRIX: frozenset({Role.HQ}),
     Operation.VIEW_ORDER_CREDITS: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR, Role.STORE_MANAGER}),
+    # Customer service and HQ work every visit; a store's manager and clerks the visits of their
+    # own store (the store that handed the goods over or took the ticket over). HQ sets policies.
+    Operation.WORK_FOLLOW_UPS: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
+    Operation.MANAGE_FOLLOW_UP_POLICIES: frozenset({Role.HQ}),
     # Customer service and HQ chain-wide; a store's staff only for members who bought at or were
     # acquired by their store (o2o.analytics.customer360 scopes it), with the phone masked.
     Operation.VIEW_CUSTOMER_360: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),

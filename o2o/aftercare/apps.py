@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AftercareConfig(AppConfig):
     name = "o2o.aftercare"
     label = "aftercare"
+
+    def ready(self) -> None:
+        from o2o.aftercare.tasks import run_follow_ups
+        from o2o.core import periodic
+
+        periodic.register("aftercare_follow_ups", run_follow_ups, every_seconds=600)

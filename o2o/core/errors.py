@@ -79,6 +79,10 @@ class ErrorCode(StrEnum):
     # staff support between stores (docs/staffing.md)
     STAFF_ALREADY_LENT = "staff_already_lent"  # the employee is lent elsewhere in an overlapping window
     HEADCOUNT_FILLED = "headcount_filled"  # every seat of the support request is taken
+    # follow-up visits (docs/aftercare.md)
+    FOLLOW_UP_CLAIMED = "follow_up_claimed"  # another agent has claimed the visit
+    SURVEY_ANSWERED = "survey_answered"  # the survey link was answered already: the first answer stands
+    SURVEY_LINK_EXPIRED = "survey_link_expired"  # past its expiry, or the visit was closed meanwhile
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -132,6 +136,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.CHAIN_CLOSED: 409,
     ErrorCode.STAFF_ALREADY_LENT: 409,
     ErrorCode.HEADCOUNT_FILLED: 409,
+    ErrorCode.FOLLOW_UP_CLAIMED: 409,
+    ErrorCode.SURVEY_ANSWERED: 409,
+    ErrorCode.SURVEY_LINK_EXPIRED: 410,
 }
 
 

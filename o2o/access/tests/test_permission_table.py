@@ -1186,6 +1186,41 @@ CASES += [
 ]
 
 
+# follow-up visits (docs/aftercare.md): a visit of an order handed over at the target store
+def _follow_up_visit(world, target, caller, *, claimed: bool = False):
+    from django.utils import timezone
+
+    from o2o.aftercare.models import FollowUpVisit
+
+    order = _handed_over(world, target, caller)
+    employee = caller.actor.employee if claimed and caller.actor and caller.actor.employee else None
+    return FollowUpVisit.objects.create(member=order.member, order=order, location=target, channel="phone",
+                                        due_on=timezone.localdate(), assigned_to=employee,
+                                        claimed_at=timezone.now() if employee else None)  # fmt: skip
+
+
+def _visit_path(action: str, body: dict | None = None, claimed: bool = False) -> Callable:
+    def prepare(world, target, caller):
+        return f"follow-ups/visits/{_follow_up_visit(world, target, caller, claimed=claimed).pk}/{action}", body
+
+    return prepare
+
+
+PUBLIC["POST /api/v1/follow-ups/surveys/{token}"] = "the customer's survey answer: the single-use link is the key"
+CASES += [
+    Case(Operation.WORK_FOLLOW_UPS, "GET /api/v1/follow-ups/visits", lambda w, t, c: ("follow-ups/visits", None),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.WORK_FOLLOW_UPS, "POST /api/v1/follow-ups/visits/{visit_id}/claim", _visit_path("claim"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.WORK_FOLLOW_UPS, "POST /api/v1/follow-ups/visits/{visit_id}/release",
+         _visit_path("release", claimed=True), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_FOLLOW_UPS, "POST /api/v1/follow-ups/visits/{visit_id}/calls",
+         _visit_path("calls", {"reached": True, "score": 5}, claimed=True), on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_FOLLOW_UP_POLICIES, "POST /api/v1/follow-ups/policies",
+         lambda w, t, c: ("follow-ups/policies", {"delay_days": 2, "channel": "phone"}), asked_at="none",
+         on_orders=False),  # fmt: skip
+]
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
