@@ -322,6 +322,11 @@ O2O_TOP_UP_PENDING_HOURS = env_int("O2O_TOP_UP_PENDING_HOURS", 24)
 # customer is reminded.
 O2O_STORE_CREDIT_FEE_PERCENT = env_str("O2O_STORE_CREDIT_FEE_PERCENT", "0")
 O2O_INSTALLMENT_REMINDER_DAYS = env_int("O2O_INSTALLMENT_REMINDER_DAYS", 3)
+# Customer service (docs/service.md): how a new ticket finds an agent (least_load: fewest open
+# tickets first; round_robin: longest since their last assignment), and how many days a resolved
+# ticket waits for the customer's confirmation before it closes by itself.
+O2O_SERVICE_ASSIGNMENT = env_str("O2O_SERVICE_ASSIGNMENT", "least_load")
+O2O_SERVICE_CONFIRM_DAYS = env_int("O2O_SERVICE_CONFIRM_DAYS", 3)
 # Follow-up visits (docs/aftercare.md): orders handed over within the look-back get a visit (older
 # ones never do); a phone visit is tried this many times; a survey link expires after these days.
 O2O_FOLLOWUP_LOOKBACK_DAYS = env_int("O2O_FOLLOWUP_LOOKBACK_DAYS", 30)

@@ -124,6 +124,12 @@ class Operation(StrEnum):
     PROMISE_SOLUTION = "promise_solution"  # record (or change) the solution and date promised to a customer
     CARRY_OUT_REMEDY = "carry_out_remedy"  # an apology coupon, a refund of returned goods, a re-delivery
     ATTRIBUTE_FEEDBACK = "attribute_feedback"  # tag praise, a suggestion or a complaint with employee/team
+    # tickets (docs/service.md, "Tickets")
+    CONTACT_SERVICE = "contact_service"  # a member opens a ticket, writes on it, confirms or reopens it
+    OPEN_TICKET = "open_ticket"  # staff open a ticket for a caller (phone, in store, review, after-sale)
+    WORK_TICKETS = "work_tickets"  # the inbox: claim, reply, note, wait, escalate, resolve; own availability
+    ASSIGN_TICKETS = "assign_tickets"  # assign or reassign a ticket to an agent (HQ, an online team's lead)
+    HANDLE_ESCALATIONS = "handle_escalations"  # a store's staff on tickets escalated to their store
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -246,6 +252,14 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.PROMISE_SOLUTION: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
     Operation.CARRY_OUT_REMEDY: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER}),
     Operation.ATTRIBUTE_FEEDBACK: frozenset({Role.CS_AGENT, Role.HQ}),
+    # Tickets: customer service (chain-wide) and HQ work the inbox; a store's manager and clerks
+    # open tickets at their store and work only those escalated to it. Reassigning is HQ's or the
+    # lead's of the ticket's online team (a CS agent who leads no team gets a 403 from the service).
+    Operation.CONTACT_SERVICE: frozenset({MEMBER}),
+    Operation.OPEN_TICKET: frozenset({Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK}),
+    Operation.WORK_TICKETS: frozenset({Role.CS_AGENT, Role.HQ}),
+    Operation.ASSIGN_TICKETS: frozenset({Role.CS_AGENT, Role.HQ}),
+    Operation.HANDLE_ESCALATIONS: frozenset({Role.STORE_MANAGER, Role.CLERK}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

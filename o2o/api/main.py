@@ -66,3 +66,4 @@ api.add_router("/staffing", "o2o.api.staffing.router")
 api.add_router("/customers", "o2o.api.customers.router")
 api.add_router("/service", "o2o.api.complaints.router")  # complaints and feedback on tickets
 api.add_router("/follow-ups", "o2o.api.followups.router")  # follow-up visits and surveys (docs/aftercare.md)
+api.add_router("/service", "o2o.api.tickets.router")  # tickets: members, agents, stores (docs/service.md)

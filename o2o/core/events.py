@@ -50,3 +50,6 @@ TENDER_REFUNDED = "payment.tender_refunded"
 # was paid). `order=<Order>, credits=[LineCredit, ...]`: negative credits for returned units were written.
 LINES_CREDITED = "attribution.lines_credited"
 CREDITS_REVERSED = "attribution.credits_reversed"
+# service: `ticket=<Ticket>`: a ticket was closed (confirmed, timed out or nothing to do), in the closing
+# transaction (aftercare schedules a follow-up visit on it).
+TICKET_CLOSED = "service.ticket_closed"

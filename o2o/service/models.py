@@ -8,7 +8,7 @@ team's business hours when the clock starts or resumes) so the inbox sorts and f
 """
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from o2o.core.money import money_field_kwargs
@@ -107,6 +107,14 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=12, choices=CloseReason.choices, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+    # the due time that runs: first response until it is given, then resolution (the inbox's order)
+    due_at = models.GeneratedField(
+        expression=Case(
+            When(first_response_at__isnull=True, then=F("first_response_due_at")), default=F("resolution_due_at")
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -177,6 +185,12 @@ class Ticket(models.Model):
             models.Index(fields=["escalated_to", "state"], name="ticket_store_state"),
             models.Index(fields=["member", "created_at"], name="ticket_member_created"),
             models.Index(fields=["created_at"], name="ticket_created"),
+            # the inbox (o2o.service.selectors.inbox): unfinished work by the due time that runs
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state__in=["new", "open", "waiting_on_customer", "escalated"]),
+                name="ticket_inbox_by_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -239,6 +253,7 @@ class TicketEventKind(models.TextChoices):
     REOPENED = "reopened", _("reopened")
     CLOSED = "closed", _("closed")
     ATTRIBUTED = "attributed", _("feedback attributed")
+    RECLASSIFIED = "reclassified", _("type or priority changed")  # the SLA clock restarted from creation
 
 
 class TicketEvent(models.Model):
@@ -255,7 +270,13 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=TicketEventKind.values), name="ticketevent_kind_valid")
+            models.CheckConstraint(condition=Q(kind__in=TicketEventKind.values), name="ticketevent_kind_valid"),
+            # the automatic acknowledgement and the first response happen once per ticket
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=Q(kind__in=["acknowledged", "first_response"]),
+                name="ticketevent_once_per_ticket",
+            ),
         ]
         indexes = [
             models.Index(fields=["ticket", "at"], name="ticketevent_ticket_time"),

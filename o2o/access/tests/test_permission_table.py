@@ -1221,6 +1221,101 @@ CASES += [
          on_orders=False),  # fmt: skip
 ]
 
+# customer service tickets (docs/service.md, "Tickets")
+_ticket_phones = itertools.count(1)
+
+
+def _ticket(world: World, target: Location, caller: Caller, *, kind: str = "inquiry", state: str = "new"):
+    """A member's chat (the calling member's own at their own store, a stranger's otherwise), taken
+    by an agent of its own to `state` (open, waiting_on_customer), or escalated to the target."""
+    from o2o.service import assignment, services
+
+    member = _owner(caller, target, world)
+    request = services.TicketRequest(kind=kind, subject="在吗", body="订单什么时候到?")
+    ticket = services.open_ticket(actor=actor_for_member(member), request=request)
+    if state == "new":
+        return ticket
+    agent = actor_for_user(EmployeeFactory(role=Role.CS_AGENT, home_location=None).user)
+    if state == "escalated":
+        return services.escalate(actor=agent, ticket_id=ticket.pk, location_id=target.pk, reason="到店处理")
+    assignment.claim(actor=agent, ticket_id=ticket.pk)
+    if state == "waiting_on_customer":
+        services.wait_on_customer(actor=agent, ticket_id=ticket.pk)
+    if state == "resolved":
+        services.resolve(actor=agent, ticket_id=ticket.pk, summary="已补发")
+    return ticket
+
+
+def _led_ticket(world, target, caller):
+    """A new ticket of an online team the caller leads (when the caller is an employee)."""
+    from o2o.service.models import Ticket
+    from o2o.staff.models import Team
+
+    ticket = _ticket(world, target, caller)
+    lead = caller.actor.employee if caller.actor is not None else None
+    team = Team.objects.create(name="线上客服", kind=Team.Kind.ONLINE, lead=lead)
+    Ticket.objects.filter(pk=ticket.pk).update(team=team)
+    agent = EmployeeFactory(role=Role.CS_AGENT, home_location=None)
+    return f"service/tickets/{ticket.pk}/assign", {"employee_id": agent.pk}
+
+
+def _ticket_path(prefix: str, action: str, body: dict | None = None, **kwargs):
+    def prepare(world, target, caller):
+        return f"service/{prefix}/{_ticket(world, target, caller, **kwargs).pk}/{action}", body or {}
+
+    return prepare
+
+
+def _caller_ticket_body(world, target, caller):
+    phone = f"+86136{next(_ticket_phones):08d}"
+    return "service/tickets", {"channel": "phone", "kind": "inquiry", "subject": "来电", "body": "问营业时间",
+                               "phone": phone, "location_id": target.pk}  # fmt: skip
+
+
+_CS = {"asked_at": "none", "on_orders": False}
+_MY = {"asked_at": "none"}  # a member's own ticket at "own", a stranger's at "other"
+CASES += [
+    Case(Operation.CONTACT_SERVICE, "POST /api/v1/service/my/tickets",
+         lambda w, t, c: ("service/my/tickets", {"kind": "inquiry", "subject": "在吗", "body": "你好"}),
+         **_CS),  # fmt: skip
+    Case(Operation.CONTACT_SERVICE, "POST /api/v1/service/my/tickets/{ticket_id}/messages",
+         _ticket_path("my/tickets", "messages", {"body": "还没到"}), **_MY),  # fmt: skip
+    Case(Operation.CONTACT_SERVICE, "POST /api/v1/service/my/tickets/{ticket_id}/confirm",
+         _ticket_path("my/tickets", "confirm", {"satisfaction": 5}, state="resolved"), **_MY),  # fmt: skip
+    Case(Operation.CONTACT_SERVICE, "POST /api/v1/service/my/tickets/{ticket_id}/reopen",
+         _ticket_path("my/tickets", "reopen", {"body": "没解决"}, state="resolved"), **_MY),  # fmt: skip
+    Case(Operation.OPEN_TICKET, "POST /api/v1/service/tickets", _caller_ticket_body, on_orders=False),
+    Case(Operation.WORK_TICKETS, "GET /api/v1/service/tickets", lambda w, t, c: ("service/tickets", None), **_CS),
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/messages",
+         _ticket_path("tickets", "messages", {"body": "您好"}), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/claim",
+         _ticket_path("tickets", "claim"), **_CS),  # fmt: skip
+    Case(Operation.ASSIGN_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/assign", _led_ticket, **_CS),
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/wait",
+         _ticket_path("tickets", "wait", state="open"), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/resume",
+         _ticket_path("tickets", "resume", state="waiting_on_customer"), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/classify",
+         _ticket_path("tickets", "classify", {"priority": "high"}), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/escalate",
+         lambda w, t, c: (f"service/tickets/{_ticket(w, t, c).pk}/escalate", {"location_id": t.pk, "reason": "到店"}),
+         **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/resolve",
+         _ticket_path("tickets", "resolve", {"summary": "已处理"}, state="open"), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "POST /api/v1/service/tickets/{ticket_id}/close",
+         _ticket_path("tickets", "close", {}, kind="praise"), **_CS),  # fmt: skip
+    Case(Operation.WORK_TICKETS, "PUT /api/v1/service/presence",
+         lambda w, t, c: ("service/presence", {"available": True, "max_open_tickets": 5}), **_CS),  # fmt: skip
+    Case(Operation.HANDLE_ESCALATIONS, "POST /api/v1/service/escalations/{ticket_id}/messages",
+         _ticket_path("escalations", "messages", {"body": "请到店"}, state="escalated"), on_orders=False),  # fmt: skip
+    Case(Operation.HANDLE_ESCALATIONS, "POST /api/v1/service/escalations/{ticket_id}/resolve",
+         _ticket_path("escalations", "resolve", {"summary": "已换货"}, state="escalated"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.HANDLE_ESCALATIONS, "POST /api/v1/service/escalations/{ticket_id}/return",
+         _ticket_path("escalations", "return", {"note": "线上处理"}, state="escalated"), on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
