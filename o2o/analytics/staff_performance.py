@@ -10,6 +10,9 @@ Every figure is a handful of GROUP BY queries over the whole scope (never a quer
   orders, `analytics.selectors.sales_orders`).
 - members acquired: Member.acquiring_employee / acquiring_location, by `created_at`.
 - the other apps' figures through their selectors (share links, toolbox, follow-ups, loans).
+- customer ratings: feedback attributed by customer service (o2o.service.feedback: praise,
+  suggestions, complaints of tickets opened in the window) and follow-up survey scores
+  (o2o.aftercare.selectors, answers in the window), per employee and per team.
 
 The API (o2o/api/boss.py) and the pages (o2o/web/boss/) call these functions, so both agree.
 """
@@ -24,6 +27,7 @@ from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
+from o2o.aftercare.selectors import scores_by_employee, scores_by_team
 from o2o.analytics.selectors import MONEY, sales_orders
 from o2o.attribution.models import LineCredit, Party
 from o2o.core.errors import DomainError, ErrorCode, not_found
@@ -32,6 +36,7 @@ from o2o.leads.selectors import follow_up_counts
 from o2o.members.models import Member
 from o2o.orders.models import Order
 from o2o.outreach.selectors import share_link_figures
+from o2o.service.feedback import feedback_by_employee, feedback_by_team
 from o2o.staff.models import Employee
 from o2o.staffing.selectors import LoanHours, loan_hours
 from o2o.stores.models import Location
@@ -150,6 +155,20 @@ class Figures:
     # hours their employees were lent out / hours of help they borrowed
     hours_lent: Decimal = ZERO
     hours_borrowed: Decimal = ZERO
+    # customer ratings: feedback attributed to them (o2o.service.feedback), follow-up survey answers
+    # rating them (o2o.aftercare.selectors) and those answers' scores added up (average x answers)
+    praise: int = 0
+    suggestions: int = 0
+    complaints: int = 0
+    survey_answers: int = 0
+    survey_points: Decimal = ZERO
+
+    @property
+    def survey_score(self) -> Decimal | None:
+        """The average follow-up survey score (2 places); None without answers."""
+        if not self.survey_answers:
+            return None
+        return (self.survey_points / self.survey_answers).quantize(Decimal("0.01"))
 
     @property
     def conversion(self) -> Decimal | None:
@@ -177,6 +196,11 @@ ACTIVITY = (
     "tasks_assigned",
     "tasks_done",
     "tasks_overdue",
+    "praise",
+    "suggestions",
+    "complaints",
+    "survey_answers",
+    "survey_points",
 )
 
 
@@ -315,6 +339,8 @@ def _add_activity(rows: list[EmployeeRow], w: Window, loans: LoanHours) -> None:
     toolbox = toolbox_figures(employee_ids=ids, since=w.start, until=w.end)
     tasks = follow_up_counts(employee_ids=ids, since=w.start, until=w.end)
     hours = loans.by_employee
+    said = feedback_by_employee(since=w.start, until=w.end, employee_ids=ids)
+    scores = scores_by_employee(employee_ids=ids, start=w.start, end=w.end)
     for row in rows:
         f, pk = row.figures, row.employee_id
         if pk in shares:
@@ -326,6 +352,28 @@ def _add_activity(rows: list[EmployeeRow], w: Window, loans: LoanHours) -> None:
         f.material_leads = materials.get("leads", 0)
         f.tasks_assigned, f.tasks_done, f.tasks_overdue = tasks.get(pk, (0, 0, 0))
         f.hours_lent = to_money(hours.get(pk) or 0)
+        _set_ratings(f, said.get(pk), scores.get(pk))
+
+
+def _set_ratings(f: Figures, said, score: tuple[float, int] | None) -> None:
+    if said is not None:
+        f.praise, f.suggestions, f.complaints = said.praise, said.suggestions, said.complaints
+    if score is not None:
+        f.survey_answers = score[1]
+        f.survey_points = (Decimal(str(score[0])) * score[1]).quantize(Decimal("0.01"))
+
+
+def _add_team_ratings(teams: list[TeamRow], w: Window) -> list[TeamRow]:
+    """A team's feedback and survey scores are the team's own (also those naming no employee)."""
+    ids = [t.team_id for t in teams if t.team_id is not None]
+    said = feedback_by_team(since=w.start, until=w.end, team_ids=ids)
+    scores = scores_by_team(team_ids=ids, start=w.start, end=w.end)
+    for team in teams:
+        if team.team_id is not None:
+            team.figures.praise = team.figures.suggestions = team.figures.complaints = 0
+            team.figures.survey_answers, team.figures.survey_points = 0, ZERO
+            _set_ratings(team.figures, said.get(team.team_id), scores.get(team.team_id))
+    return teams
 
 
 def _teams(rows: list[EmployeeRow]) -> list[TeamRow]:
@@ -389,7 +437,7 @@ def overview(*, location_ids: frozenset[int] | None, w: Window) -> Overview:
         amount, lines = _pool_credits(w)
         totals.credited_sales += amount
         totals.credited_lines += lines
-    return Overview(w, totals, stores, _teams(employees), employees)
+    return Overview(w, totals, stores, _add_team_ratings(_teams(employees), w), employees)
 
 
 @dataclass
@@ -406,7 +454,7 @@ def store_view(*, location: Location, w: Window) -> StoreView:
     employees = _employee_rows(_employees(scope), w, hours)
     rows = _store_rows(scope, w, employees, hours)
     store = rows[0] if rows else StoreRow(location.pk, location.code, location.name, location.kind, Figures())
-    return StoreView(store, _teams(employees), employees)
+    return StoreView(store, _add_team_ratings(_teams(employees), w), employees)
 
 
 def employee_view(*, employee: Employee, w: Window) -> EmployeeRow:

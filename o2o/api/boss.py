@@ -58,6 +58,11 @@ class FiguresOut(Schema):
     tasks_overdue: int
     hours_lent: Decimal
     hours_borrowed: Decimal
+    praise: int = Field(description="praise attributed by customer service (tickets opened in the period)")
+    suggestions: int
+    complaints: int
+    survey_answers: int = Field(description="follow-up survey answers rating them, answered in the period")
+    survey_score: Decimal | None = Field(description="their average score (1-5); null without answers")
 
 
 class ChannelOut(Schema):
