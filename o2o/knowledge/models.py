@@ -45,7 +45,6 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_blank"),
             models.CheckConstraint(condition=Q(version__gte=1), name="article_version_positive"),
         ]
-        indexes = [models.Index(fields=["published", "category"], name="article_published_category")]
 
     def __str__(self) -> str:
         return self.title

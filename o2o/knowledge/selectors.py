@@ -137,7 +137,7 @@ def _search_sql(*, terms: list[str], role: str | None) -> tuple[str, list]:
     return sql, [*params, *where_params]
 
 
-def _snippet(body: str, terms: list[str]) -> str:
+def snippet(body: str, terms: list[str]) -> str:
     """Plain text around the first place a term occurs in the body (the start when none does)."""
     folded = body.casefold()
     places = [i for i in (folded.find(t.casefold()) for t in terms) if i >= 0]
@@ -166,7 +166,7 @@ def search(*, actor: Actor, query: str, limit: int = 20) -> list[ArticleHit]:
     articles = Article.objects.in_bulk(ids)
     return [
         ArticleHit(
-            id=pk, title=articles[pk].title, snippet=_snippet(articles[pk].body, terms), category=articles[pk].category
+            id=pk, title=articles[pk].title, snippet=snippet(articles[pk].body, terms), category=articles[pk].category
         )  # fmt: skip
         for pk in ids
         if pk in articles

@@ -1316,6 +1316,24 @@ CASES += [
 ]
 
 
+# the knowledge base (docs/knowledge.md): every staff role reads, authors write
+def _knowledge_article(**fields):
+    from o2o.knowledge.services import ArticleSpec, create_article
+
+    return create_article(actor=SYSTEM, spec=ArticleSpec(title="退货流程", body="七天无理由退货。", **fields))
+
+
+_KNOWLEDGE_BODY = {"title": "换货流程", "body": "十五天内可以换货。"}
+CASES += [
+    Case(Operation.READ_KNOWLEDGE, "GET /api/v1/knowledge/articles",
+         lambda w, t, c: ("knowledge/articles?q=无理由", None), asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_KNOWLEDGE, "POST /api/v1/knowledge/articles",
+         lambda w, t, c: ("knowledge/articles", _KNOWLEDGE_BODY), asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_KNOWLEDGE, "PUT /api/v1/knowledge/articles/{article_id}",
+         lambda w, t, c: (f"knowledge/articles/{_knowledge_article().pk}", {**_KNOWLEDGE_BODY, "version": 1}),
+         asked_at="none", on_orders=False),  # fmt: skip
+]
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
