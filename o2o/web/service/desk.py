@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from o2o.access.permissions import Operation, may
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ids import MAX_ID, is_id
+from o2o.knowledge.selectors import search as knowledge_search
 from o2o.members.phones import mask_phone
 from o2o.service import assignment, complaints, feedback, selectors, services, sla
 from o2o.service.complaints import WORKING_STATES
@@ -71,7 +72,12 @@ def after_id(request: HttpRequest) -> int:
     raw = request.GET.get("after", "0")
     if raw == "0":
         return 0
-    if not is_id(raw):
+    return int(id_or_404(raw))
+
+
+def id_or_404(raw: str | int) -> int:
+    """An id from a URL or query string; anything else (`abc`, `-1`, `²`, too large) is a 404."""
+    if not str(raw).isascii() or not is_id(raw):  # is_id alone takes "²" for a digit
         raise Http404
     return int(raw)
 
@@ -103,9 +109,7 @@ def refusal_or_message(error: DomainError) -> str:
 
 
 def ticket_id_or_404(ticket_id: int) -> int:
-    if not is_id(ticket_id):
-        raise Http404
-    return ticket_id
+    return id_or_404(ticket_id)
 
 
 def customer_phone(ticket: Ticket) -> str:
@@ -244,7 +248,6 @@ def _page(request: HttpRequest, ticket: Ticket, *, error: str = "", status: int 
         "customer_phone": customer_phone(ticket),
         "error": error,
         "reply_form": forms_.get("reply_form") or ReplyForm(),
-        "knowledge": _knowledge_search is not None,
         "articles": [],
         "can_claim": employee is not None and ticket.state == TicketState.NEW,
         "can_close_at_once": ticket.kind in services.CLOSABLE_AT_ONCE
@@ -379,11 +382,6 @@ def close(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 # -- the knowledge base, from the reply form ------------------------------------------------------
 
-try:  # the knowledge helper's search (o2o.knowledge.selectors.search), once it is there
-    from o2o.knowledge.selectors import search as _knowledge_search
-except ImportError:  # pragma: no cover - before the knowledge base lands
-    _knowledge_search = None
-
 
 @staff_page(*DESK_ROLES)
 @refusals_as_http
@@ -391,7 +389,7 @@ def articles(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The reply form's article search: radio choices of matching articles (an HTMX partial)."""
     _ticket(request, ticket_id)
     query = request.GET.get("q", "").strip()[:100]
-    found = _knowledge_search(actor=request.actor, query=query, limit=8) if query and _knowledge_search else []
+    found = knowledge_search(actor=request.actor, query=query, limit=8) if query else []
     return render(request, f"{T}_articles.html", {"articles": found, "searched": bool(query)})
 
 

@@ -21,7 +21,14 @@ from o2o.orders.models import Order
 from o2o.service import selectors, services
 from o2o.service.models import Ticket, TicketKind, TicketState
 from o2o.web.auth import member_page
-from o2o.web.service.desk import BODY_MAX, conversation_context, new_messages, refusal_or_message, ticket_id_or_404
+from o2o.web.service.desk import (
+    BODY_MAX,
+    conversation_context,
+    id_or_404,
+    new_messages,
+    refusal_or_message,
+    ticket_id_or_404,
+)
 from o2o.web.storefront.my_orders import order_or_404
 from o2o.web.storefront.pages import render_shop
 from o2o.web.storefront.views import _online_sku_or_404
@@ -72,8 +79,8 @@ class ReopenForm(forms.Form):
 
 def _context_of(request: HttpRequest, raw_order: str | None, raw_sku: str | None) -> tuple[Order | None, SKU | None]:
     """The order (the member's own: anyone else's is a 404) and the product the ticket is about."""
-    order = order_or_404(request, raw_order) if raw_order else None
-    sku = _online_sku_or_404(raw_sku) if raw_sku else None
+    order = order_or_404(request, id_or_404(raw_order)) if raw_order else None
+    sku = _online_sku_or_404(id_or_404(raw_sku)) if raw_sku else None
     return order, sku
 
 
@@ -115,7 +122,7 @@ def _default_subject(order: Order | None, sku: SKU | None) -> str:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     tickets = selectors.my_tickets(actor=request.actor)
     before = request.GET.get("before", "")
-    if is_id(before):
+    if before.isascii() and is_id(before):
         tickets = tickets.filter(pk__lt=int(before))
     found = list(tickets[: PAGE_SIZE + 1])
     page = found[:PAGE_SIZE]

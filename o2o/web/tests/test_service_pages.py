@@ -253,7 +253,7 @@ def test_the_ticket_page_polls_every_three_seconds_from_its_last_message(member)
 def test_junk_after_is_a_404(member):
     ticket = open_ticket(member)
 
-    for junk in ("abc", "-1", "99999999999999999999", "1e3"):
+    for junk in ("abc", "-1", "99999999999999999999", "1e3", "²"):
         response = member_client(member).get(f"/shop/help/{ticket.pk}/messages/", {"after": junk})
         assert response.status_code == 404, junk
 
@@ -307,6 +307,7 @@ def test_junk_context_is_a_404_and_a_bad_form_a_422(member):
     client = member_client(member)
 
     assert client.get("/shop/help/new/", {"order": "abc"}).status_code == 404
+    assert client.get("/shop/help/new/", {"order": "²"}).status_code == 404
     assert client.get("/shop/help/new/", {"sku": "99999999999999999999"}).status_code == 404
     response = client.post("/shop/help/new/", {"kind": "refund-me-twice", "subject": "", "body": "x" * 5000})
     assert response.status_code == 422
@@ -432,3 +433,122 @@ def test_a_blank_store_reply_is_a_form_error(agent, member, store, clerk):
 
     assert response.status_code == 422
     assert TicketMessage.objects.filter(ticket=ticket).count() == before
+
+
+# --- the knowledge base and complaints, from the ticket page ---------------------------------------
+
+
+def test_the_reply_form_finds_an_article_and_links_it(agent, member):
+    from o2o.knowledge.services import ArticleSpec, create_article
+
+    hq = EmployeeFactory(role=Role.HQ, home_location=None)
+    article = create_article(
+        actor=actor_for_user(hq.user), spec=ArticleSpec(title="退款多久到账", body="原路退回，一般三天内到账")
+    )
+    ticket = open_ticket(member)
+    client = staff_client(agent)
+
+    found = client.get(f"/service/tickets/{ticket.pk}/articles/", {"q": "退款"})
+    junk = client.get(f"/service/tickets/{ticket.pk}/articles/", {"q": '"NEAR( * %'})
+    client.post(f"/service/tickets/{ticket.pk}/reply/", {"body": "请看这篇", "article": article.pk})
+
+    assert found.status_code == 200 and f'name="article" value="{article.pk}"' in found.content.decode()
+    assert junk.status_code == 200
+    assert TicketMessage.objects.get(ticket=ticket, body="请看这篇").article_id == article.pk
+
+
+def test_a_complaint_is_promised_then_resolved_from_the_page(agent, member):
+    ticket = open_ticket(member, kind="complaint")
+    client = staff_client(agent)
+    client.post(f"/service/tickets/{ticket.pk}/assign/")
+
+    past = client.post(
+        f"/service/tickets/{ticket.pk}/promise/", {"solution": "补发一杯", "promised_by": "2000-01-01T10:00"}
+    )
+    junk = client.post(f"/service/tickets/{ticket.pk}/promise/", {"solution": "补发一杯", "promised_by": "soon"})
+    assert (past.status_code, junk.status_code) == (422, 422)
+    ticket.refresh_from_db()
+    assert ticket.promised_solution == ""
+
+    promised = client.post(
+        f"/service/tickets/{ticket.pk}/promise/", {"solution": "补发一杯", "promised_by": "2099-01-01T10:00"}
+    )
+    resolved = client.post(f"/service/tickets/{ticket.pk}/resolve/", {"summary": "已补发"})
+
+    assert (promised.status_code, resolved.status_code) == (302, 302)
+    ticket.refresh_from_db()
+    assert (ticket.promised_solution, ticket.state) == ("补发一杯", "resolved")
+
+
+def test_a_redelivery_remedy_sent_twice_is_carried_out_once(agent, member, order):
+    from o2o.service.models import Remedy
+
+    ticket = open_ticket(member, kind="complaint", order=order)
+    client = staff_client(agent)
+    form = {"kind": "redelivery", "note": "明早补送", "key": "remedy-1"}
+
+    first = client.post(f"/service/tickets/{ticket.pk}/remedy/", form)
+    second = client.post(f"/service/tickets/{ticket.pk}/remedy/", form)
+    no_key = client.post(f"/service/tickets/{ticket.pk}/remedy/", {"kind": "redelivery", "note": "x"})
+
+    assert (first.status_code, second.status_code, no_key.status_code) == (302, 302, 422)
+    assert list(Remedy.objects.filter(ticket=ticket).values_list("kind", "note")) == [("redelivery", "明早补送")]
+
+
+def test_praise_is_attributed_to_the_employee_by_code(agent, member, clerk):
+    ticket = open_ticket(member, kind="praise", subject="店员很热情")
+    client = staff_client(agent)
+
+    unknown = client.post(f"/service/tickets/{ticket.pk}/attribute/", {"employee_code": "NOPE"})
+    done = client.post(f"/service/tickets/{ticket.pk}/attribute/", {"employee_code": clerk.code})
+
+    assert (unknown.status_code, done.status_code) == (422, 302)
+    ticket.refresh_from_db()
+    assert ticket.concerned_employee_id == clerk.pk
+
+
+# --- junk as everyone ---------------------------------------------------------------------------------
+
+JUNK = {
+    "body": "x" * 6000,
+    "summary": "",
+    "reason": "x" * 600,
+    "location": "-1",
+    "employee": "abc",
+    "article": "99999999999999999999",
+    "score": "five",
+    "available": "\x00",
+    "kind": "<script>",
+    "promised_by": "nan",
+    "team": "1e9",
+    "key": "k" * 100,
+    "after": "²",
+    "order": "abc",
+    "sku": "-1",
+    "q": "' OR 1=1 --",
+}
+
+
+def test_no_service_page_answers_500_to_anyone_with_junk(agent, member, store, clerk):
+    ticket = escalated(open_ticket(member), agent, store)
+    visitors = {
+        "anonymous": Client(),
+        "owner": member_client(member),
+        "stranger": member_client(MemberFactory()),
+        "clerk": staff_client(clerk),
+        "agent": staff_client(agent),
+        "hq": staff_client(EmployeeFactory(role=Role.HQ, home_location=None)),
+    }
+    base = [f"/service/tickets/{ticket.pk}/", f"/manager/escalations/{ticket.pk}/", f"/shop/help/{ticket.pk}/"]
+    actions = ["", "messages/", "articles/", "reply/", "assign/", "wait/", "resume/", "escalate/", "resolve/"]
+    actions += ["close/", "promise/", "remedy/", "attribute/", "return/", "send/", "confirm/", "reopen/"]
+    urls = ["/service/", "/service/presence/", "/manager/escalations/", "/shop/help/", "/shop/help/new/"]
+    urls += [f"{b}{a}" for b in base for a in actions]
+    failures = []
+    for who, client in visitors.items():
+        for url in urls:
+            for response in (client.get(url, JUNK), client.post(url, JUNK)):
+                if response.status_code >= 500:
+                    failures.append(f"{who} {response.request['REQUEST_METHOD']} {url}: {response.status_code}")
+
+    assert failures == []
