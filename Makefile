@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on one process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 
 .PHONY: setup demo serve test lint bench clean
 
