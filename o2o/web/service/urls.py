@@ -23,3 +23,11 @@ urlpatterns += [
     path("tickets/<int:ticket_id>/remedy/", desk.remedy, name="service-ticket-remedy"),
     path("tickets/<int:ticket_id>/attribute/", desk.attribute, name="service-ticket-attribute"),
 ]
+from o2o.web.service import knowledge  # noqa: E402
+
+urlpatterns += [
+    path("knowledge/", knowledge.home, name="knowledge"),
+    path("knowledge/new/", knowledge.edit, name="knowledge-new"),
+    path("knowledge/<int:article_id>/", knowledge.article, name="knowledge-article"),
+    path("knowledge/<int:article_id>/edit/", knowledge.edit, name="knowledge-edit"),
+]

@@ -87,6 +87,7 @@ def every_url(world) -> list[str]:
         "material_id": 999999,
         "token": "NOPE",  # a shared material
         "ticket_id": 999999,  # a customer-service ticket
+        "article_id": 999999,  # a knowledge-base article
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):
