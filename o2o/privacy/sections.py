@@ -19,6 +19,8 @@ from o2o.leads import selectors as leads
 from o2o.leads import services as lead_services
 from o2o.loyalty import selectors as loyalty
 from o2o.loyalty.models import GrowthEntry, LevelChange, PointsEarning
+from o2o.members import selectors as member_notes
+from o2o.members import services as member_services
 from o2o.members.models import Member, OneTimeCode
 from o2o.orders.models import Order, OrderState, OrderTransition
 from o2o.payments.models import Payment, Refund
@@ -408,6 +410,7 @@ register_section("points", points)
 register_section("level_history", levels)
 register_section("installment_plans", installment_plans)
 register_section("leads_about_me", leads.leads_about)  # what employees noted about the member
+register_section("tags_and_notes", member_notes.tags_and_notes_about)  # chain tags, staff notes
 
 register_blocker("open_orders", open_orders)
 register_blocker("wallet_principal", wallet_principal)
@@ -420,3 +423,4 @@ register_eraser(
     "leads",
     lambda m: lead_services.forget_member(member_id=m.pk, phone=m.phone, placeholder=placeholder_phone(m.pk)),
 )
+register_eraser("tags_and_notes", lambda m: member_services.forget_tags_and_notes(member_id=m.pk))
