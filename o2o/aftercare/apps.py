@@ -6,6 +6,7 @@ class AftercareConfig(AppConfig):
     label = "aftercare"
 
     def ready(self) -> None:
+        from o2o.aftercare import handlers  # noqa: F401  (registers the event handlers)
         from o2o.aftercare.tasks import run_follow_ups
         from o2o.core import periodic
 

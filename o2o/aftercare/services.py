@@ -41,6 +41,7 @@ from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.messaging import queue_message
 from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState, OrderTransition
 from o2o.service.models import Ticket, TicketKind
+from o2o.service.services import TicketRequest, open_ticket
 from o2o.staff.models import Employee, Team
 
 logger = logging.getLogger("o2o.aftercare")
@@ -161,7 +162,8 @@ def _due_orders(now: datetime, shortest_delay: int):
 def schedule_order_visits(*, now: datetime | None = None) -> int:
     """The periodic job: a visit for every order handed over (picked up, delivered, sold at the
     counter) at least its policy's delay ago, within the look-back, that has none. Returns how
-    many visits it inserted (a race or rerun inserts nothing twice: the UNIQUE per order)."""
+    many of its orders have a visit now that had none before (a rerun inserts nothing twice: the
+    UNIQUE per order; two runs at once may both count an order the other inserted)."""
     now = now or timezone.now()
     book = PolicyBook()
     shortest = book.shortest_delay()
@@ -463,8 +465,6 @@ def open_complaint_for(response: SurveyResponse) -> Ticket | None:
     member = visit.member
     if member.anonymised_at is not None:
         return None
-    from o2o.service.services import TicketRequest, open_ticket
-
     order_id = visit.order_id
     if order_id is None and visit.ticket_id is not None and visit.ticket.order_id is not None:
         order_id = visit.ticket.order_id if visit.ticket.order.member_id == member.pk else None
