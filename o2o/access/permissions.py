@@ -130,6 +130,9 @@ class Operation(StrEnum):
     WORK_TICKETS = "work_tickets"  # the inbox: claim, reply, note, wait, escalate, resolve; own availability
     ASSIGN_TICKETS = "assign_tickets"  # assign or reassign a ticket to an agent (HQ, an online team's lead)
     HANDLE_ESCALATIONS = "handle_escalations"  # a store's staff on tickets escalated to their store
+    # SLA targets and reports (docs/service.md, "SLA", "Reports")
+    MANAGE_SLA = "manage_sla"  # edit an SLA policy's minutes and a team's business hours
+    VIEW_SERVICE_REPORTS = "view_service_reports"  # a read: SLA attainment, response times, backlog, satisfaction
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -260,6 +263,9 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.WORK_TICKETS: frozenset({Role.CS_AGENT, Role.HQ}),
     Operation.ASSIGN_TICKETS: frozenset({Role.CS_AGENT, Role.HQ}),
     Operation.HANDLE_ESCALATIONS: frozenset({Role.STORE_MANAGER, Role.CLERK}),
+    # HQ sets the targets; customer service sees how it meets them (chain-wide, by team and agent).
+    Operation.MANAGE_SLA: frozenset({Role.HQ}),
+    Operation.VIEW_SERVICE_REPORTS: frozenset({Role.HQ, Role.CS_AGENT}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

@@ -67,4 +67,5 @@ api.add_router("/customers", "o2o.api.customers.router")
 api.add_router("/service", "o2o.api.complaints.router")  # complaints and feedback on tickets
 api.add_router("/follow-ups", "o2o.api.followups.router")  # follow-up visits and surveys (docs/aftercare.md)
 api.add_router("/service", "o2o.api.tickets.router")  # tickets: members, agents, stores (docs/service.md)
+api.add_router("/service", "o2o.api.service_sla.router")  # SLA targets, business hours, reports
 api.add_router("/knowledge", "o2o.api.knowledge.router")  # the knowledge base (docs/knowledge.md)

@@ -17,10 +17,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 
+from o2o.access.actors import Actor
+from o2o.access.permissions import Operation, authorize
+from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.service.models import BusinessHours, SlaPolicy
+from o2o.staff.models import Team
 
 
 class SlaStatus:
@@ -214,3 +219,98 @@ def breached_q(now: datetime) -> Q:
 def with_sla_state(queryset, now: datetime):
     """The tickets annotated with `sla_state` (what `sla_status` returns for each)."""
     return queryset.annotate(sla_state=sla_state_expression(now))
+
+
+# Management (HQ): the targets and the hours. A change applies to tickets whose clock starts (or
+# restarts: a new type or priority) afterwards; due times already stored stay as they were.
+
+MAX_MINUTES = 60 * 24 * 365  # a year
+MAX_INTERVALS_A_DAY = 6
+
+
+@dataclass(frozen=True)
+class PolicyMinutes:
+    first_response_minutes: int
+    resolution_minutes: int
+    warn_before_minutes: int
+
+
+@dataclass(frozen=True)
+class Interval:
+    weekday: int  # 0 Monday .. 6 Sunday
+    opens: time
+    closes: time
+
+
+def _check_minutes(minutes: PolicyMinutes) -> None:
+    first, resolution, warn = minutes.first_response_minutes, minutes.resolution_minutes, minutes.warn_before_minutes
+    if not 1 <= first <= MAX_MINUTES or not 1 <= resolution <= MAX_MINUTES:
+        raise DomainError(ErrorCode.INVALID, f"targets are 1 to {MAX_MINUTES} minutes")
+    if resolution < first:
+        raise DomainError(ErrorCode.INVALID, "the resolution target cannot come before the first response")
+    if not 0 <= warn < first:
+        raise DomainError(
+            ErrorCode.INVALID, "the warning comes before the first response is due (0 to its minutes - 1)"
+        )
+
+
+@transaction.atomic(durable=True)
+def set_policy(*, actor: Actor, kind: str, priority: str, minutes: PolicyMinutes) -> SlaPolicy:
+    """HQ sets a type and priority's targets (the policy of every pair exists: seeded)."""
+    authorize(actor, Operation.MANAGE_SLA)
+    _check_minutes(minutes)
+    changed = SlaPolicy.objects.filter(kind=kind, priority=priority).update(
+        first_response_minutes=minutes.first_response_minutes,
+        resolution_minutes=minutes.resolution_minutes,
+        warn_before_minutes=minutes.warn_before_minutes,
+    )
+    if not changed:
+        raise not_found("SLA policy")
+    return SlaPolicy.objects.get(kind=kind, priority=priority)
+
+
+def _check_intervals(intervals: list[Interval]) -> None:
+    by_day: dict[int, list[Interval]] = {}
+    for interval in intervals:
+        if not 0 <= interval.weekday <= 6:
+            raise DomainError(ErrorCode.INVALID, "a weekday is 0 (Monday) to 6 (Sunday)", weekday=interval.weekday)
+        if interval.closes <= interval.opens:
+            raise DomainError(ErrorCode.INVALID, "an interval closes after it opens", weekday=interval.weekday)
+        by_day.setdefault(interval.weekday, []).append(interval)
+    for weekday, day in by_day.items():
+        if len(day) > MAX_INTERVALS_A_DAY:
+            raise DomainError(ErrorCode.INVALID, f"at most {MAX_INTERVALS_A_DAY} intervals a day", weekday=weekday)
+        day.sort(key=lambda i: i.opens)
+        if any(later.opens < earlier.closes for earlier, later in zip(day, day[1:], strict=False)):
+            raise DomainError(ErrorCode.INVALID, "intervals of a day may not overlap", weekday=weekday)
+
+
+def team_for_hours(*, actor: Actor, team_id: int, for_update: bool = False) -> Team:
+    authorize(actor, Operation.MANAGE_SLA)
+    teams = Team.objects.select_for_update() if for_update else Team.objects.all()
+    if (team := teams.filter(pk=team_id).first()) is None:
+        raise not_found("team")
+    return team
+
+
+@transaction.atomic(durable=True)
+def set_business_hours(*, actor: Actor, team_id: int, intervals: list[Interval]) -> list[BusinessHours]:
+    """Replace a team's business hours (none: around the clock). The team's row is locked so two
+    editors replace them one after the other."""
+    _check_intervals(intervals)
+    team = team_for_hours(actor=actor, team_id=team_id, for_update=True)
+    BusinessHours.objects.filter(team=team).delete()
+    return BusinessHours.objects.bulk_create(
+        BusinessHours(team=team, weekday=i.weekday, opens=i.opens, closes=i.closes)
+        for i in sorted(intervals, key=lambda i: (i.weekday, i.opens))
+    )
+
+
+def policies(*, actor: Actor) -> list[SlaPolicy]:
+    authorize(actor, Operation.VIEW_SERVICE_REPORTS)
+    return list(SlaPolicy.objects.order_by("kind", "priority"))
+
+
+def business_hours(*, actor: Actor, team_id: int) -> list[BusinessHours]:
+    team = team_for_hours(actor=actor, team_id=team_id)
+    return list(BusinessHours.objects.filter(team=team).order_by("weekday", "opens"))

@@ -1334,6 +1334,26 @@ CASES += [
          asked_at="none", on_orders=False),  # fmt: skip
 ]
 
+
+def _team_hours(world, target, caller):
+    from o2o.staff.models import Team
+
+    team = Team.objects.create(name="Online", kind=Team.Kind.ONLINE)
+    return f"service/teams/{team.pk}/business-hours", {"intervals": [{"weekday": 0, "opens": "09:00", "closes": "18:00"}]}
+
+
+CASES += [  # SLA targets and reports (docs/service.md)
+    Case(Operation.MANAGE_SLA, "PUT /api/v1/service/sla/policies/{kind}/{priority}",
+         lambda w, t, c: ("service/sla/policies/complaint/high",
+                          {"first_response_minutes": 10, "resolution_minutes": 600, "warn_before_minutes": 3}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_SLA, "PUT /api/v1/service/teams/{team_id}/business-hours", _team_hours,
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_SERVICE_REPORTS, "GET /api/v1/service/reports/sla",
+         lambda w, t, c: ("service/reports/sla?since=2026-11-01T00:00:00%2B08:00&until=2026-12-01T00:00:00%2B08:00",
+                          None), asked_at="none", on_orders=False),  # fmt: skip
+]
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False

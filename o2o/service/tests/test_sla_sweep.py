@@ -146,3 +146,12 @@ def test_two_sweeps_at_once_record_each_alert_once(agent, team):
     assert SlaAlert.objects.count() == 140
     assert OutboxMessage.objects.count() == 140  # each alert told once, by the sweep that wrote it
     assert len(tickets) == 80
+
+
+def test_the_sweep_runs_every_30_seconds():
+    from o2o.core import periodic
+    from o2o.service.sweeps import sweep_sla_task
+
+    job = periodic._jobs["service_sla_sweep"]
+
+    assert (job.task, job.every_seconds) == (sweep_sla_task, 30)
