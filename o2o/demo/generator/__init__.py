@@ -23,6 +23,7 @@ from o2o.demo.generator.commission import create_commission
 from o2o.demo.generator.coupons import create_coupons
 from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
+from o2o.demo.generator.knowledge import create_knowledge
 from o2o.demo.generator.leads import create_leads
 from o2o.demo.generator.loyalty import create_loyalty
 from o2o.demo.generator.marketing import create_marketing
@@ -146,6 +147,7 @@ def generate_demo(
         create_commission(run)  # a plan and the ledger of the credits (o2o/demo/generator/commission.py)
         create_toolbox(run)  # materials, shares, opens, forwards, inquiries (o2o/demo/generator/toolbox.py)
         create_staffing(run)  # teams, support requests between stores (o2o/demo/generator/staffing.py)
+        create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,

@@ -172,3 +172,25 @@ def test_search_time_on_5000_articles(capsys):
     with capsys.disabled():
         figures = ", ".join(f"{q} {ms:.1f} ms" for q, ms in timings.items())
         print(f"\nknowledge search on 5,001 articles ({connection.vendor}): {figures}")
+
+
+def test_the_demo_articles_are_found_and_keep_their_versions():
+    from django.db import transaction
+
+    from o2o.demo.generator.knowledge import create_knowledge
+    from o2o.knowledge.models import ArticleVersion
+
+    # given: the demo generator's articles, written in its one transaction
+    with transaction.atomic():
+        count = create_knowledge(None)
+
+    # then
+    assert count == Article.objects.count() == 10
+    returns = Article.objects.get(title="退货流程：七天无理由退货")
+    assert list(returns.versions.order_by("version").values_list("version", "title")) == [
+        (1, "退货流程：七天无理由退货"), (2, "退货流程：十天无理由退货"), (3, "退货流程：七天无理由退货")
+    ]  # fmt: skip
+    assert returns.version == 3
+    assert ArticleVersion.objects.count() == 12
+    assert _ids(_agent(), "无理由") == [returns.pk]
+    assert _ids(_agent(Role.WAREHOUSE_CLERK), "投诉处理") == []
