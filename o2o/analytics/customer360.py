@@ -29,6 +29,7 @@ from o2o.catalog.models import Channel
 from o2o.core.errors import not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.ids import MAX_ID
+from o2o.core.money import to_money
 from o2o.coupons.models import Coupon, CouponState
 from o2o.loyalty.models import PointsAccount
 from o2o.loyalty.selectors import pending_points
@@ -165,7 +166,9 @@ def _order_totals(member: Member) -> OrderTotals:
     )
     rows = list(rows)
     return OrderTotals(
-        by_channel=[ChannelFigures(channel=r["channel"], orders=r["n"], spent=r["net"] or ZERO) for r in rows],
+        by_channel=[
+            ChannelFigures(channel=r["channel"], orders=r["n"], spent=to_money(r["net"] or ZERO)) for r in rows
+        ],
         first_paid_at=min((r["first"] for r in rows), default=None),
         last_paid_at=max((r["last"] for r in rows), default=None),
     )
