@@ -4,4 +4,6 @@ MAX_ID = 2**63 - 1
 
 
 def is_id(value: str | int) -> bool:
-    return str(value).isdigit() and 0 < int(value) <= MAX_ID
+    # isdigit() alone takes "²" and other Unicode digits int() refuses
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID

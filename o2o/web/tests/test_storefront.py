@@ -524,6 +524,15 @@ def test_my_orders_lists_only_mine(tea, store, member):
     assert "awaiting payment" in page.content.decode()
 
 
+def test_a_unicode_digit_as_the_paging_id_is_ignored_not_a_500(tea, store, member):
+    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
+    mine = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
+
+    orders = shop(member).get("/shop/orders/", {"before": "²"})  # a digit to isdigit(), not to int()
+
+    assert orders.status_code == 200 and [order for order, _badge in orders.context["orders"]] == [mine]
+
+
 def test_another_member_gets_404_for_my_order(tea, store, member):
     receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = place_pickup_order(member=member, store=store, sku=tea, channel="h5")
