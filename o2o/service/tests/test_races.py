@@ -3,9 +3,9 @@ once never exceeding an agent's max_open_tickets, two first messages acknowledge
 "send" opening one ticket. Run with -s for figures."""
 
 import time
-from importlib import import_module
 from collections import Counter
 from functools import partial
+from importlib import import_module
 
 import pytest
 
@@ -81,8 +81,8 @@ def test_the_periodic_job_twice_at_once_fills_places_once():
 
     assert [o.error for o in outcomes] == [None, None]
     assert sum(o.value for o in outcomes) == 4
-    load = Counter(Ticket.objects.filter(pk__in=[t.pk for t in tickets], state="open").values_list("assignee_id",
-                                                                                                   flat=True))  # fmt: skip
+    opened = Ticket.objects.filter(pk__in=[t.pk for t in tickets], state="open")
+    load = Counter(opened.values_list("assignee_id", flat=True))
     assert load == {agent.pk: 2 for agent in agents}
 
 
