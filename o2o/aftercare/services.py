@@ -57,6 +57,7 @@ HANDED_OVER_STATES = (OrderState.PICKED_UP, OrderState.DELIVERED)
 # solved, an after-sale service); an inquiry, praise or suggestion does not need a call back.
 VISITED_TICKET_KINDS = ("complaint", "after_sale")
 LOW_SCORE = 2
+DEFAULT_POLICY = {"delay_days": 3, "channel": "message", "active": True}  # as migration 0002 seeds it
 
 
 def _max_attempts() -> int:
@@ -78,6 +79,8 @@ class PolicyBook:
 
     def __init__(self) -> None:
         self.by_category: dict[int | None, FollowUpPolicy] = {p.category_id: p for p in FollowUpPolicy.objects.all()}
+        if None not in self.by_category:  # the default is switched off (active), never missing: put it back
+            self.by_category[None] = FollowUpPolicy.objects.get_or_create(category=None, defaults=DEFAULT_POLICY)[0]
         self.parent: dict[int, int | None] = (
             dict(Category.objects.values_list("pk", "parent_id")) if len(self.by_category) > 1 else {}
         )

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.service.defaults import default_policies
 from o2o.service.models import BusinessHours, SlaPolicy
 from o2o.staff.models import Team
 
@@ -124,7 +125,7 @@ def business_time_between(schedule: Schedule, start: datetime, end: datetime) ->
 def due_times(*, kind: str, priority: str, team_id: int | None, start: datetime) -> tuple[datetime, datetime]:
     """(first response due, resolution due): the SlaPolicy's minutes counted in the team's
     business hours from `start`."""
-    policy = SlaPolicy.objects.get(kind=kind, priority=priority)
+    policy = _policy(kind, priority)
     schedule = schedule_for(team_id)
     return (
         add_business_time(schedule, start, timedelta(minutes=policy.first_response_minutes)),
@@ -164,7 +165,16 @@ def sla_status(ticket, now: datetime) -> str:
 
 
 def _warn_minutes(kind: str, priority: str) -> int:
-    return SlaPolicy.objects.values_list("warn_before_minutes", flat=True).get(kind=kind, priority=priority)
+    return _policy(kind, priority).warn_before_minutes
+
+
+def _policy(kind: str, priority: str) -> SlaPolicy:
+    """The pair's policy; a missing pair is put back from the defaults (as the migration seeded it)."""
+    policy = SlaPolicy.objects.filter(kind=kind, priority=priority).first()
+    if policy is None:
+        SlaPolicy.objects.bulk_create([SlaPolicy(**row) for row in default_policies()], ignore_conflicts=True)
+        policy = SlaPolicy.objects.get(kind=kind, priority=priority)
+    return policy
 
 
 def _warn_groups() -> dict[int, Q]:

@@ -1339,7 +1339,8 @@ def _team_hours(world, target, caller):
     from o2o.staff.models import Team
 
     team = Team.objects.create(name="Online", kind=Team.Kind.ONLINE)
-    return f"service/teams/{team.pk}/business-hours", {"intervals": [{"weekday": 0, "opens": "09:00", "closes": "18:00"}]}
+    week = [{"weekday": 0, "opens": "09:00", "closes": "18:00"}]
+    return f"service/teams/{team.pk}/business-hours", {"intervals": week}
 
 
 CASES += [  # SLA targets and reports (docs/service.md)

@@ -27,6 +27,14 @@ def test_a_picked_up_order_gets_one_message_visit_three_days_after_the_hand_over
     assert visit.due_on == timezone.localdate() + timedelta(days=3)
 
 
+def test_a_missing_default_policy_is_put_back(member, store):
+    FollowUpPolicy.objects.all().delete()  # as a transactional test's flush leaves the table
+    picked_up_order(member=member, store=store, sku=SKUFactory())
+
+    assert visits_due(days=4) == 1
+    assert FollowUpPolicy.objects.get().delay_days == 3
+
+
 def test_before_the_delay_nothing_is_scheduled(member, store):
     picked_up_order(member=member, store=store, sku=SKUFactory())
 

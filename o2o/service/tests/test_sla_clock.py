@@ -119,6 +119,15 @@ def test_the_policy_minutes_are_read_when_the_clock_starts():
     assert first == at(1, 10, 30)
 
 
+def test_missing_policies_are_put_back_from_the_defaults():
+    SlaPolicy.objects.all().delete()  # as a transactional test's flush leaves the table
+
+    first, resolution = due_times(kind="inquiry", priority="normal", team_id=None, start=at(1, 10))
+
+    assert (first, resolution) == (at(1, 10, 5), at(1, 14))
+    assert SlaPolicy.objects.count() == 20
+
+
 def test_the_instant_not_the_zone_of_the_start_counts():
     team = office_team(("09:00", "18:00"))
     in_utc = at(1, 17, 58).astimezone(UTC)  # 09:58 UTC

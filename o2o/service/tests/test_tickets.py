@@ -274,7 +274,8 @@ def test_a_reply_links_a_knowledge_article():
     article = Article.objects.create(title="Returns", body="Within 7 days")
     opened = open_chat(MemberFactory())
 
-    response = staff_call(agent(), f"service/tickets/{opened['id']}/messages", {"body": "See", "article_id": article.pk})
+    reply = {"body": "See", "article_id": article.pk}
+    response = staff_call(agent(), f"service/tickets/{opened['id']}/messages", reply)
 
     assert response.status_code == 201
     assert response.json()["article_id"] == article.pk
