@@ -7,10 +7,12 @@ from o2o.web.storefront import flashsale as flash_pages
 from o2o.web.storefront import groupbuy as group_pages
 from o2o.web.storefront import rewards as reward_pages
 from o2o.web.storefront import shared as shared_pages
+from o2o.web.storefront import survey as survey_pages
 from o2o.web.storefront import wallet as wallet_pages
 
 urlpatterns = [
     path("", views.home, name="shop-home"),
+    path("survey/<str:token>/", survey_pages.survey, name="shop-survey"),
     path("p/<int:sku_id>/", views.product, name="shop-product"),
     path("stores/", views.stores, name="shop-stores"),
     path("cart/", views.cart, name="shop-cart"),
