@@ -32,7 +32,7 @@ def test_attainment_distribution_backlog_and_satisfaction(django_assert_num_quer
         report = service_report(actor=hq, since=at(1, 0), until=at(2, 0), now=at(1, 16))
 
     assert [(r.name, r.tickets, r.first_response.met, r.first_response.breached) for r in report.by_team] == [
-        ("no team", 2, 1, 1),  # no team sorts first
+        ("无团队", 2, 1, 1),  # no team sorts first
         ("Online", 3, 2, 1),
     ]
     li = next(r for r in report.by_agent if r.name == "Li")

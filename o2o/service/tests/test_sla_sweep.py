@@ -58,8 +58,8 @@ def test_a_sweep_warns_before_the_due_time_and_records_the_breach_after_it(agent
     assert not SlaAlert.objects.filter(ticket=on_track).exists()
     # the assignee hears once per alert, by e-mail (staff records have no phone)
     assert sorted(OutboxMessage.objects.values_list("channel", "recipient", "body")) == [
-        ("email", "li.na@example.com", f"Ticket {warned.number}: the first response is due soon."),
-        ("email", "li.na@example.com", f"Ticket {resolution_late.number}: the resolution is overdue."),
+        ("email", "li.na@example.com", f"工单 {warned.number}：首次响应即将到期。"),
+        ("email", "li.na@example.com", f"工单 {resolution_late.number}：解决已超时。"),
     ]
 
 

@@ -70,7 +70,7 @@ def test_a_member_opens_a_chat_from_their_order_and_is_acknowledged_at_once():
     assert ticket.resolution_due_at == T0 + timedelta(minutes=240)
     assert [(m["author_kind"], m["body"][:12]) for m in opened["messages"]] == [
         ("customer", "It has not a"),
-        ("system", "We have rece"),
+        ("system", "我们已收到您的消息（工单"),
     ]
     assert ticket.number in opened["messages"][1]["body"]
     assert list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True)) == [
