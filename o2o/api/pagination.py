@@ -39,6 +39,8 @@ class CursorPagination(NinjaCursorPagination):
         if cursor.p is None:
             return
         field = queryset.model._meta.get_field(self._order_attribute)
+        if isinstance(field, models.GeneratedField):  # its to_python takes anything: ask its column's type
+            field = field.output_field
         try:
             position = field.to_python(cursor.p)
         except DjangoValidationError as exc:

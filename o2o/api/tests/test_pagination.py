@@ -43,7 +43,8 @@ def _paginated_list_paths() -> list[str]:
 @pytest.fixture
 def callers(store, member):
     hq = EmployeeFactory(role=Role.HQ, home_location=store)
-    return [as_staff(hq), as_member(member), ApiClient()]
+    manager = EmployeeFactory(role=Role.STORE_MANAGER, home_location=store)  # a store's escalated tickets
+    return [as_staff(hq), as_staff(manager), as_member(member), ApiClient()]
 
 
 def _url(path: str, store) -> str:
