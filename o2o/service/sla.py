@@ -177,10 +177,20 @@ def _policy(kind: str, priority: str) -> SlaPolicy:
     return policy
 
 
+def policy_warnings() -> list[tuple[str, str, int]]:
+    """(kind, priority, warn_before_minutes) of every policy, missing pairs put back first (one
+    query when none is missing)."""
+    rows = list(SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"))
+    if len(rows) < len(default_policies()):
+        SlaPolicy.objects.bulk_create([SlaPolicy(**row) for row in default_policies()], ignore_conflicts=True)
+        rows = list(SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"))
+    return rows
+
+
 def _warn_groups() -> dict[int, Q]:
     """Policies grouped by their warning minutes: {minutes: Q(kind, priority) | ...}."""
     groups: dict[int, Q] = {}
-    for kind, priority, warn in SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"):
+    for kind, priority, warn in policy_warnings():
         groups[warn] = groups.get(warn, Q(pk__in=[])) | Q(kind=kind, priority=priority)
     return groups
 

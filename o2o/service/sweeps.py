@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from o2o.core.messaging import queue_message
-from o2o.service.models import SlaAlert, SlaAlertKind, SlaPolicy, SlaTarget, Ticket, TicketState
+from o2o.service import sla
+from o2o.service.models import SlaAlert, SlaAlertKind, SlaTarget, Ticket, TicketState
 from o2o.staff.models import Employee
 
 RUNNING = [TicketState.NEW, TicketState.OPEN, TicketState.ESCALATED]  # the clock runs (not paused, not done)
@@ -50,7 +51,7 @@ def _open_for(target: str) -> Q:
 def _warning_window(due: str, now: datetime) -> Q:
     """due - warn_before <= now <= due, by the ticket's policy (grouped by warning minutes)."""
     window = Q(pk__in=[])
-    for kind, priority, warn in SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"):
+    for kind, priority, warn in sla.policy_warnings():
         window |= Q(kind=kind, priority=priority, **{f"{due}__lte": now + timedelta(minutes=warn)})
     return window & Q(**{f"{due}__gte": now})
 
