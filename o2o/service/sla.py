@@ -172,9 +172,14 @@ def _policy(kind: str, priority: str) -> SlaPolicy:
     """The pair's policy; a missing pair is put back from the defaults (as the migration seeded it)."""
     policy = SlaPolicy.objects.filter(kind=kind, priority=priority).first()
     if policy is None:
-        SlaPolicy.objects.bulk_create([SlaPolicy(**row) for row in default_policies()], ignore_conflicts=True)
+        _put_back_default_policies()
         policy = SlaPolicy.objects.get(kind=kind, priority=priority)
     return policy
+
+
+def _put_back_default_policies() -> None:
+    """Missing (kind, priority) pairs get their default row again; existing rows stay as HQ set them."""
+    SlaPolicy.objects.bulk_create([SlaPolicy(**row) for row in default_policies()], ignore_conflicts=True)
 
 
 def policy_warnings() -> list[tuple[str, str, int]]:
@@ -182,7 +187,7 @@ def policy_warnings() -> list[tuple[str, str, int]]:
     query when none is missing)."""
     rows = list(SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"))
     if len(rows) < len(default_policies()):
-        SlaPolicy.objects.bulk_create([SlaPolicy(**row) for row in default_policies()], ignore_conflicts=True)
+        _put_back_default_policies()
         rows = list(SlaPolicy.objects.values_list("kind", "priority", "warn_before_minutes"))
     return rows
 
