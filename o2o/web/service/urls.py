@@ -31,3 +31,12 @@ urlpatterns += [
     path("knowledge/<int:article_id>/", knowledge.article, name="knowledge-article"),
     path("knowledge/<int:article_id>/edit/", knowledge.edit, name="knowledge-edit"),
 ]
+from o2o.web.service import follow_ups  # noqa: E402
+
+urlpatterns += [
+    path("follow-ups/", follow_ups.queue, name="service-follow-ups"),
+    path("follow-ups/<int:visit_id>/", follow_ups.visit_page, name="service-follow-up"),
+    path("follow-ups/<int:visit_id>/claim/", follow_ups.claim, name="service-follow-up-claim"),
+    path("follow-ups/<int:visit_id>/release/", follow_ups.release, name="service-follow-up-release"),
+    path("follow-ups/<int:visit_id>/call/", follow_ups.call, name="service-follow-up-call"),
+]

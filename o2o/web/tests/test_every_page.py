@@ -87,6 +87,7 @@ def every_url(world) -> list[str]:
         "material_id": 999999,
         "token": "NOPE",  # a shared material
         "ticket_id": 999999,  # a customer-service ticket
+        "visit_id": 999999,  # a follow-up visit
         "article_id": 999999,  # a knowledge-base article
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
