@@ -31,6 +31,9 @@ urlpatterns += [
     path("knowledge/<int:article_id>/", knowledge.article, name="knowledge-article"),
     path("knowledge/<int:article_id>/edit/", knowledge.edit, name="knowledge-edit"),
 ]
+from o2o.web.service import reports as report_pages  # noqa: E402
+
+urlpatterns += [path("reports/", report_pages.page, name="service-reports")]
 from o2o.web.service import follow_ups  # noqa: E402
 
 urlpatterns += [
