@@ -184,6 +184,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "state"], name="ticket_assignee_state"),
             models.Index(fields=["escalated_to", "state"], name="ticket_store_state"),
             models.Index(fields=["member", "created_at"], name="ticket_member_created"),
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="ticket_caller_phone"),  # inbox search
             models.Index(fields=["created_at"], name="ticket_created"),
             # the inbox (o2o.service.selectors.inbox): unfinished work by the due time that runs
             models.Index(

@@ -380,10 +380,12 @@ def escalate(*, actor: Actor, ticket_id: int, location_id: int, reason: str) -> 
     if store.kind != Location.Kind.STORE or not store.is_active:
         raise DomainError(ErrorCode.INVALID, "escalate to an open store", field="location_id")
     detail = {"location_id": store.pk, "reason": reason}
-    return move(
+    move(
         ticket, TicketState.ESCALATED, event=TicketEventKind.ESCALATED, by=_employee(actor), detail=detail,
         escalated_to_id=store.pk, escalation_reason=reason,
     )  # fmt: skip
+    notifications.escalated_to_store(ticket, store_id=store.pk, reason=reason)  # after the move only one wins
+    return ticket
 
 
 @transaction.atomic(durable=True)
