@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "o2o.staffing",
     "o2o.leads",
     "o2o.knowledge",
+    "o2o.stocktakes",
     "o2o.service",
     "o2o.aftercare",
     "o2o.toolbox",

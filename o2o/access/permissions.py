@@ -34,6 +34,9 @@ class Operation(StrEnum):
     RECEIVE_STOCK = "receive_stock"
     ADJUST_STOCK = "adjust_stock"  # write-offs and found goods, with a reason
     COUNT_STOCK = "count_stock"
+    START_STOCK_COUNT = "start_stock_count"  # a stocktake session: freezes the book, or cancels it
+    SCAN_STOCK_COUNT = "scan_stock_count"  # count by scanning, and hand the count in
+    APPROVE_STOCK_COUNT = "approve_stock_count"  # post a count's variances to the book, or send it back
     SEND_TRANSFER = "send_transfer"
     RECEIVE_TRANSFER = "receive_transfer"
     VIEW_STOCK = "view_stock"  # a read, kept here so the list and the pages ask the same table
@@ -162,6 +165,9 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.RECEIVE_STOCK: _STOCK_KEEPERS | {Role.CLERK},
     Operation.ADJUST_STOCK: _STOCK_KEEPERS,
     Operation.COUNT_STOCK: _STOCK_KEEPERS,
+    Operation.START_STOCK_COUNT: _STOCK_KEEPERS,
+    Operation.SCAN_STOCK_COUNT: _STOCK_KEEPERS | {Role.CLERK},
+    Operation.APPROVE_STOCK_COUNT: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.SEND_TRANSFER: _STOCK_KEEPERS,
     Operation.RECEIVE_TRANSFER: _STOCK_KEEPERS | {Role.CLERK},
     Operation.VIEW_STOCK: frozenset(Role),  # every staff role, within the locations it sees

@@ -96,3 +96,13 @@ def online_skus(
     if after_id is not None:
         skus = skus.filter(pk__gt=after_id)
     return skus.order_by("pk")
+
+
+def category_subtree_ids(category_id: int) -> set[int]:
+    """The category and every category below it (one query per level; trees are shallow)."""
+    found: set[int] = set()
+    level = {category_id}
+    while level:
+        found |= level
+        level = set(Category.objects.filter(parent_id__in=level).values_list("pk", flat=True)) - found
+    return found

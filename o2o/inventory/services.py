@@ -356,6 +356,20 @@ def record_count(
     return result["variance"]
 
 
+def post_count_variances(*, location_id: int, variances: dict[int, int], actor_id: int | None, reference: str) -> None:
+    """A stocktake's approved variances (counted minus the book when the count began) added to
+    today's book, inside the approval's transaction: moves made while counting stay in the book.
+    Rows in SKU order, like every other multi-row change; a change that would leave fewer units
+    than are reserved for orders raises and nothing is posted."""
+    for sku_id, variance in sorted(variances.items()):
+        if not variance:
+            continue
+        StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
+        _move(location_id=location_id, sku_id=sku_id, on_hand=variance,
+              only_if=Q(on_hand__gte=F("reserved") - variance), kind=MoveKind.COUNT,
+              actor_id=actor_id, reason="stocktake", reference=reference)  # fmt: skip
+
+
 def send_transfer(
     *,
     actor: Actor,

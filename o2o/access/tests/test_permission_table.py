@@ -1375,6 +1375,52 @@ def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
     return caller.client.post(path, body)
 
 
+# stocktakes (docs/stocktakes.md): one open count per location, so each call gets a fresh one
+def _fresh_count(world, target, *, submitted=False):
+    from o2o.stocktakes import services as stocktakes
+    from o2o.stocktakes.models import OPEN_STATES, StockCount
+
+    StockCount.objects.filter(location=target, state__in=OPEN_STATES).delete()
+    _stock(world, target)
+    keeper = actor_for_user(_clerk_of(target, Role.STORE_MANAGER).user)
+    count = stocktakes.start_count(actor=keeper, location_id=target.pk)
+    if submitted:
+        stocktakes.record_scan(actor=keeper, count_id=count["id"], code=_sku(world).code, quantity=3, replace=True)
+        stocktakes.submit_count(actor=keeper, count_id=count["id"])
+    return count["id"]
+
+
+def _start_count(world, target, caller):
+    from o2o.stocktakes.models import OPEN_STATES, StockCount
+
+    StockCount.objects.filter(location=target, state__in=OPEN_STATES).delete()
+    return "stock-counts", {"location_id": target.pk}
+
+
+def _count_step(step: str, *, submitted=False, body=None):
+    def prepare(world, target, caller):
+        count_id = _fresh_count(world, target, submitted=submitted)
+        payload = {"code": _sku(world).code, "quantity": 2} if body == "scan" else None
+        return f"stock-counts/{count_id}/{step}", payload
+
+    return prepare
+
+
+CASES += [
+    Case(Operation.START_STOCK_COUNT, "POST /api/v1/stock-counts", _start_count, on_orders=False),
+    Case(Operation.SCAN_STOCK_COUNT, "POST /api/v1/stock-counts/{count_id}/scans", _count_step("scans", body="scan"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.SCAN_STOCK_COUNT, "POST /api/v1/stock-counts/{count_id}/submit", _count_step("submit"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.START_STOCK_COUNT, "POST /api/v1/stock-counts/{count_id}/cancel", _count_step("cancel"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.APPROVE_STOCK_COUNT, "POST /api/v1/stock-counts/{count_id}/send-back",
+         _count_step("send-back", submitted=True), on_orders=False),  # fmt: skip
+    Case(Operation.APPROVE_STOCK_COUNT, "POST /api/v1/stock-counts/{count_id}/approve",
+         _count_step("approve", submitted=True), on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
