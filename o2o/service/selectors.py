@@ -62,7 +62,7 @@ def inbox(
         tickets = tickets.filter(team_id=team_id)
     if kind:
         tickets = tickets.filter(kind=kind)
-    if q and (q := q.strip()[:MAX_QUERY]):
+    if q and (q := q.replace("\x00", "").strip()[:MAX_QUERY]):  # PostgreSQL takes no NUL in text
         tickets = tickets.filter(search_q(q))
     if sla_filter == BREACHED:
         tickets = tickets.filter(sla.breached_q(now))

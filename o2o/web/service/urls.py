@@ -43,3 +43,13 @@ urlpatterns += [
     path("follow-ups/<int:visit_id>/release/", follow_ups.release, name="service-follow-up-release"),
     path("follow-ups/<int:visit_id>/call/", follow_ups.call, name="service-follow-up-call"),
 ]
+from o2o.web.service import customers  # noqa: E402
+
+urlpatterns += [
+    path("customers/", customers.search, name="service-customers"),
+    path("customers/<int:member_id>/", customers.member_page, name="service-customer"),
+    path("customers/<int:member_id>/phone/", customers.reveal_phone, name="service-customer-phone"),
+    path("customers/<int:member_id>/tags/", customers.add_tag, name="service-customer-tag"),
+    path("customers/<int:member_id>/tags/remove/", customers.remove_tag, name="service-customer-untag"),
+    path("customers/<int:member_id>/notes/", customers.add_note, name="service-customer-note"),
+]
