@@ -26,3 +26,6 @@ urlpatterns = [
     path("touchpoints/", touchpoint_pages.matrix, name="hq-touchpoints"),
     path("touchpoints/versions/", touchpoint_pages.publish, name="hq-touchpoints-publish"),
 ]
+from o2o.web.hq import service_sla  # noqa: E402
+
+urlpatterns += service_sla.urlpatterns
