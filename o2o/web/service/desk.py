@@ -25,11 +25,13 @@ from o2o.access.permissions import Operation, may
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.ids import MAX_ID, is_id
 from o2o.knowledge.selectors import search as knowledge_search
-from o2o.members.phones import mask_phone
+from o2o.members.phones import mask_phone, normalize_phone
+from o2o.members.selectors import member_by_phone
+from o2o.orders.selectors import get_order_for
 from o2o.service import assignment, complaints, feedback, selectors, services, sla
 from o2o.service.complaints import WORKING_STATES
 from o2o.service.feedback import FEEDBACK_KINDS
-from o2o.service.models import RemedyKind, Ticket, TicketKind, TicketState
+from o2o.service.models import RemedyKind, Ticket, TicketChannel, TicketKind, TicketPriority, TicketState
 from o2o.staff.models import Role, Team
 from o2o.staff.selectors import employee_by_code, employees_at
 from o2o.stores.selectors import active_locations
@@ -170,7 +172,7 @@ def form_message(form: forms.Form) -> str:
 def inbox(request: HttpRequest) -> HttpResponse:
     filters = InboxFilters(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
-    view = data.get("view") or "mine"
+    view = data.get("view") or ("all" if data.get("q") else "mine")  # a search looks everywhere
     tickets = selectors.inbox(
         actor=request.actor,
         mine=view == "mine",
@@ -226,6 +228,79 @@ def presence(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_("Say yes or no."), status=422, content_type="text/plain; charset=utf-8")
     assignment.set_availability(actor=request.actor, available=available == "yes")
     return redirect("web:service-desk")
+
+
+# -- a ticket for a caller (phone, in store, a review, after-sale) --------------------------------
+
+
+class CallerTicketForm(forms.Form):
+    CHANNELS = [(value, label) for value, label in TicketChannel.choices if value in services.STAFF_CHANNELS]
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=CHANNELS, initial=TicketChannel.PHONE)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=TicketKind.choices)
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority"), choices=TicketPriority.choices, initial=TicketPriority.NORMAL
+    )
+    phone = forms.CharField(label=gettext_lazy("Caller's phone"), min_length=5, max_length=20, strip=True)
+    order = forms.CharField(label=gettext_lazy("Order number"), max_length=20, required=False, strip=True)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=services.MAX_SUBJECT, strip=True)
+    body = forms.CharField(
+        label=gettext_lazy("What the caller said"), max_length=BODY_MAX, strip=True, widget=forms.Textarea({"rows": 4})
+    )
+    key = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except DomainError:
+            raise forms.ValidationError(_("Not a valid phone number.")) from None
+
+
+def _callers_order(request: HttpRequest, form: CallerTicketForm) -> int | None:
+    """The order the call is about, by its number: one the agent may see and the caller's own
+    (the member with that phone, or none for a caller who is not a member); else a form error."""
+    number = form.cleaned_data["order"].upper()
+    if not number:
+        return None
+    try:
+        order = get_order_for(actor=request.actor, number=number)
+    except DomainError as error:
+        if error.code != ErrorCode.NOT_FOUND:
+            raise
+        form.add_error("order", _("No order has that number."))
+        return None
+    try:
+        caller = member_by_phone(phone=form.cleaned_data["phone"]).pk
+    except DomainError:
+        caller = None
+    if order.member_id != caller:
+        form.add_error("order", _("That order is another customer's."))
+        return None
+    return order.pk
+
+
+@staff_page(*DESK_ROLES)
+@refusals_as_http
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """Open a ticket for a caller, through the service the API's POST /service/tickets calls. The
+    form carries a key made when it is shown: a double submit opens one ticket."""
+    form = CallerTicketForm(request.POST or None, initial={"key": secrets.token_urlsafe(16)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        order_id = _callers_order(request, form)
+        if not form.errors:
+            wanted = services.TicketRequest(
+                channel=data["channel"], kind=data["kind"], priority=data["priority"], subject=data["subject"],
+                body=data["body"], phone=data["phone"], order_id=order_id,
+            )  # fmt: skip
+            try:
+                ticket = services.open_ticket(actor=request.actor, request=wanted, idempotency_key=data["key"])
+            except DomainError as error:
+                form.add_error(None, refusal_or_message(error))
+            else:
+                messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
+                return redirect("web:service-ticket", ticket_id=ticket.pk)
+    status = 422 if form.errors else 200
+    return render(request, f"{T}new.html", {"form": form, "error": form_message(form)}, status=status)
 
 
 # -- one ticket ----------------------------------------------------------------------------------
