@@ -46,3 +46,12 @@ urlpatterns += [
     path("escalations/<int:ticket_id>/resolve/", escalations.resolve, name="manager-escalation-resolve"),
     path("escalations/<int:ticket_id>/return/", escalations.give_back, name="manager-escalation-return"),
 ]
+from o2o.web.manager import counts  # noqa: E402
+
+urlpatterns += [
+    path("counts/", counts.count_list, name="manager-counts"),
+    path("counts/start/", counts.start, name="manager-counts-start"),
+    path("counts/<int:count_id>/", counts.count_page, name="manager-count"),
+    path("counts/<int:count_id>/scan/", counts.scan, name="manager-count-scan"),
+    path("counts/<int:count_id>/<slug:action>/", counts.step, name="manager-count-step"),
+]

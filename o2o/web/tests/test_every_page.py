@@ -89,6 +89,8 @@ def every_url(world) -> list[str]:
         "ticket_id": 999999,  # a customer-service ticket
         "visit_id": 999999,  # a follow-up visit
         "article_id": 999999,  # a knowledge-base article
+        "count_id": 999999,  # a stocktake
+        "action": "approve",  # a stocktake's step
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):
