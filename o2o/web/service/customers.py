@@ -24,8 +24,9 @@ from o2o.staff.models import Role
 from o2o.web.auth import refusals_as_http, staff_page
 from o2o.web.service.desk import form_message, id_or_404, refusal_or_message
 
-# The 360's readers on the desk: customer service, HQ and a store's manager (their store's customers).
-CUSTOMER_ROLES = (Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER)
+# The 360's readers on the desk: customer service, HQ, and a store's manager and clerks (their store's
+# customers); the permission table decides each write.
+CUSTOMER_ROLES = (Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK)
 T = "web/service/customers/"
 
 

@@ -25,7 +25,7 @@ from o2o.web.auth import refusals_as_http, staff_page
 from o2o.web.service.desk import DESK_ROLES, form_message, id_or_404, refusal_or_message
 
 # Customer service and HQ work every visit, a store manager their store's (the selector scopes it).
-FOLLOW_UP_ROLES = (Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER)
+FOLLOW_UP_ROLES = (Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK)
 PAGE_SIZE = 25
 T = "web/service/follow_ups/"
 # Someone else's claim, a finished visit, a visit changed meanwhile: the page says so (409).
