@@ -25,8 +25,8 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # far dates would overf
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"))
-    until = forms.DateField(label=gettext_lazy("To (inclusive)"))
+    since = forms.DateField(label=gettext_lazy("First day"))
+    until = forms.DateField(label=gettext_lazy("Last day"))
 
     def clean(self) -> dict:
         data = super().clean()
