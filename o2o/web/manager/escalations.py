@@ -85,6 +85,7 @@ def _page(
     context = {
         **_context(request, scope),
         "ticket": ticket,
+        "sla": sla_badge(ticket, timezone.now()),
         "customer_phone": customer_phone(ticket),
         "error": error,
         "reply_body": body,
