@@ -180,28 +180,35 @@ def _act(request: HttpRequest, ticket_id: int, form_class, action, *, done: str)
     return redirect("web:shop-help-ticket", ticket_id=ticket.pk)
 
 
-@require_POST
-@member_page
-def send(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    def write(ticket: Ticket, data: dict) -> None:
-        services.post_customer_message(actor=request.actor, ticket_id=ticket.pk, body=data["body"])
+def _member_action(form_class, call, *, done):
+    """A POST view on the member's own ticket: the form, then `call(actor, ticket_id, data)`, the
+    one service the API calls for it."""
 
-    return _act(request, ticket_id, MessageForm, write, done=_("Sent."))
+    @require_POST
+    @member_page
+    def view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+        def act(ticket: Ticket, data: dict) -> None:
+            call(request.actor, ticket.pk, data)
 
+        return _act(request, ticket_id, form_class, act, done=done)
 
-@require_POST
-@member_page
-def confirm(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    def solved(ticket: Ticket, data: dict) -> None:
-        services.confirm_resolution(actor=request.actor, ticket_id=ticket.pk, satisfaction=data["score"])
-
-    return _act(request, ticket_id, ConfirmForm, solved, done=_("Thank you for your feedback."))
+    return view
 
 
-@require_POST
-@member_page
-def reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    def again(ticket: Ticket, data: dict) -> None:
-        services.reopen(actor=request.actor, ticket_id=ticket.pk, body=data["body"])
-
-    return _act(request, ticket_id, ReopenForm, again, done=_("Reopened: we are on it again."))
+send = _member_action(
+    MessageForm,
+    lambda actor, ticket_id, data: services.post_customer_message(actor=actor, ticket_id=ticket_id, body=data["body"]),
+    done=gettext_lazy("Sent."),
+)
+confirm = _member_action(
+    ConfirmForm,
+    lambda actor, ticket_id, data: services.confirm_resolution(
+        actor=actor, ticket_id=ticket_id, satisfaction=data["score"]
+    ),
+    done=gettext_lazy("Thank you for your feedback."),
+)
+reopen = _member_action(
+    ReopenForm,
+    lambda actor, ticket_id, data: services.reopen(actor=actor, ticket_id=ticket_id, body=data["body"]),
+    done=gettext_lazy("Reopened: we are on it again."),
+)
