@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.service import selectors, services
-from o2o.service.models import Ticket
+from o2o.service.models import Ticket, TicketState
 from o2o.staff.models import Role
 from o2o.web.auth import refusals_as_http, staff_page
 from o2o.web.manager.scope import StoreScope, store_scope
@@ -73,6 +73,19 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     for ticket in tickets:
         ticket.sla = sla_badge(ticket, now)
     return render(request, f"{T}list.html", {**_context(request, scope), "tickets": tickets})
+
+
+@staff_page(*STORE_ROLES)
+@refusals_as_http
+def open_count(request: HttpRequest) -> HttpResponse:
+    """The nav's badge (loaded by htmx on every store page): how many tickets are escalated to
+    the store and still waiting for it, one COUNT on the (escalated_to, state) index; 204 for none."""
+    scope = _scope(request)
+    tickets = selectors.escalations(actor=request.actor, state=TicketState.ESCALATED)
+    count = tickets.filter(escalated_to_id=scope.location.pk).count()
+    if not count:
+        return HttpResponse(status=204)
+    return render(request, f"{T}_count.html", {"count": count})
 
 
 def _poll_url(scope: StoreScope, ticket: Ticket) -> str:

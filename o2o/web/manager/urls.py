@@ -40,6 +40,7 @@ from o2o.web.manager import escalations  # noqa: E402
 
 urlpatterns += [
     path("escalations/", escalations.escalation_list, name="manager-escalations"),
+    path("escalations/count/", escalations.open_count, name="manager-escalation-count"),
     path("escalations/<int:ticket_id>/", escalations.escalation, name="manager-escalation"),
     path("escalations/<int:ticket_id>/messages/", escalations.escalation_messages, name="manager-escalation-messages"),
     path("escalations/<int:ticket_id>/reply/", escalations.reply, name="manager-escalation-reply"),

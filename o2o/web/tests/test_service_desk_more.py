@@ -189,3 +189,28 @@ def test_the_desk_and_the_store_show_the_same_ticket_header(agent, member, order
         assert order.number in page
         assert member.phone[-4:] in page and member.phone not in page  # masked
         assert 'class="sla ' in page or "data-sla" in page
+
+
+# --- the store's nav badge ---------------------------------------------------------------------------
+
+
+def test_the_store_nav_counts_the_tickets_waiting_for_it(agent, member, clerk, other_store):
+    store = clerk.home_location
+    escalated(open_ticket(member), agent, store)
+    escalated(open_ticket(MemberFactory()), agent, store)
+    escalated(open_ticket(MemberFactory()), agent, other_store)
+    open_ticket(MemberFactory())  # never escalated
+    other_clerk = EmployeeFactory(role=Role.CLERK, home_location=other_store)
+    quiet_clerk = EmployeeFactory(role=Role.CLERK)
+
+    mine = staff_client(clerk).get("/manager/escalations/count/")
+    theirs = staff_client(other_clerk).get("/manager/escalations/count/")
+    none = staff_client(quiet_clerk).get("/manager/escalations/count/")
+    nav = staff_client(clerk).get("/manager/escalations/").content.decode()
+
+    assert mine.status_code == 200
+    assert re.search(r'id="escalation-count"[^>]*>2</span>', mine.content.decode())
+    assert re.search(r'id="escalation-count"[^>]*>1</span>', theirs.content.decode())
+    assert none.status_code == 204
+    assert 'hx-get="/manager/escalations/count/"' in nav
+    assert staff_client(agent).get("/manager/escalations/count/").status_code == 403
