@@ -3,6 +3,7 @@
 Run after `o2o makemessages`: `.venv/bin/python scripts/translate.py`.
 """
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +12,39 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "o2o/locale/zh_Hans/LC_MESSAGES/django.po"
 
 
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
 def main() -> int:
     table: dict[str, str] = {}
     for tsv in sorted((ROOT / "scripts/zh_hans").glob("*.tsv")):
         table.update(line.split("\t", 1) for line in tsv.read_text().splitlines() if "\t" in line)
-    out, msgid, missing = [], None, []
+    out, msgid, fuzzy, missing, mismatched = [], None, False, [], []
     for line in PO.read_text().splitlines():
         if line.startswith("msgid "):
             msgid = line[6:].strip('"')
         elif line.startswith("msgstr ") and msgid:
             if msgid in table:
                 line = f'msgstr "{table[msgid]}"'
-            elif line == 'msgstr ""':
+            elif fuzzy:
+                # makemessages' guess from a similar message is not a translation (its placeholders
+                # may not even match): leave it untranslated until a .tsv says what it is
+                line = 'msgstr ""'
+            if line != 'msgstr ""' and _placeholders(line[7:]) != _placeholders(msgid):
+                mismatched.append(msgid)
+                line = 'msgstr ""'
+            if line == 'msgstr ""':
                 missing.append(msgid)
-            msgid = None
+            msgid, fuzzy = None, False
         elif line.startswith("#, fuzzy"):
+            fuzzy = True
+            flags = line[len("#, fuzzy") :].lstrip(", ")
+            if flags:
+                out.append(f"#, {flags}")
             continue
         out.append(line)
     PO.write_text("\n".join(out) + "\n")
@@ -36,6 +55,8 @@ def main() -> int:
     )
     for msgid in missing:
         print("untranslated:", msgid)
+    for msgid in mismatched:
+        print("placeholders differ, left untranslated:", msgid)
     return 0
 
 

@@ -164,6 +164,7 @@ def test_the_command_generates_once_and_prints_the_logins():
         text = out.getvalue()
         assert "http://127.0.0.1:8000/join/SH001?ref=E" in text
         assert "clerk1" in text and "demo1234" in text and DEMO_MEMBER_PHONE in text
+        assert "\n  cs1        " in text and "all stores, Django admin" in text  # the desk agent, HQ
     assert Location.objects.filter(kind=Location.Kind.STORE).count() == 2
 
 

@@ -33,6 +33,9 @@ def _rate(text: str) -> float:
     return value
 
 
+DEMO_LOGINS = ("hq", "manager1", "clerk1", "clerk2", "cs1", "cs2")
+
+
 class Command(BaseCommand):
     help = "Fill the database with a deterministic demo chain in Shanghai, then print how to sign in."
 
@@ -104,7 +107,7 @@ class Command(BaseCommand):
         staff = {
             e.user.username: e
             for e in Employee.objects.select_related("user", "home_location").filter(
-                user__username__in=["hq", "manager1", "clerk1", "clerk2"]
+                user__username__in=DEMO_LOGINS
             )
         }
         lines = [
@@ -112,7 +115,8 @@ class Command(BaseCommand):
             "Open:",
             f"  storefront {site}/shop/          (customers, phone-sized)",
             f"  counter    {site}/counter/       (clerks: pickups, POS sale, other locations)",
-            f"  manager    {site}/manager/       (store stock, transfers, orders, staff)",
+            f"  manager    {site}/manager/       (store stock, counts, transfers, orders, staff, escalated tickets)",
+            f"  service    {site}/service/       (customer service: inbox, customers, follow-ups, reports)",
             f"  dashboard  {site}/hq/            (HQ)",
             f"  my store   {site}/me/            (every employee: share link, customers, materials, commission)",
             f"  boss       {site}/boss/          (HQ, supervisors, managers: stores, teams, employees)",
@@ -124,9 +128,10 @@ class Command(BaseCommand):
             lines.append(f"  join link  {site}/join/{store.code}?ref={staff['clerk1'].code}")
             lines.append(f"  share link {site}/shop/e/{staff['clerk1'].code}/   (clerk1's virtual store)")
         lines += ["", f"Staff logins (password {PASSWORD}):"]
-        for username in ("hq", "manager1", "clerk1", "clerk2"):
+        for username in DEMO_LOGINS:
             if employee := staff.get(username):
-                where = employee.home_location.name if employee.home_location else "all stores, Django admin"
+                admin = ", Django admin" if employee.user.is_staff else ""
+                where = employee.home_location.name if employee.home_location else f"all stores{admin}"
                 lines.append(f"  {username:<10} {employee.get_role_display()}, {where}")
         lines += [
             "",
