@@ -23,10 +23,12 @@ def main() -> int:
     table: dict[str, str] = {}
     for tsv in sorted((ROOT / "scripts/zh_hans").glob("*.tsv")):
         table.update(line.split("\t", 1) for line in tsv.read_text().splitlines() if "\t" in line)
-    out, msgid, fuzzy, missing, mismatched = [], None, False, [], []
+    out, msgid, plural_of, fuzzy, missing, mismatched = [], None, None, False, [], []
     for line in PO.read_text().splitlines():
         if line.startswith("msgid "):
-            msgid = line[6:].strip('"')
+            msgid, plural_of = line[6:].strip('"'), None
+        elif not line.strip():
+            fuzzy, plural_of = False, None  # the end of an entry
         elif line.startswith("msgstr ") and msgid:
             if msgid in table:
                 line = f'msgstr "{table[msgid]}"'
@@ -40,6 +42,16 @@ def main() -> int:
             if line == 'msgstr ""':
                 missing.append(msgid)
             msgid, fuzzy = None, False
+        elif line.startswith("msgstr[") and (msgid or plural_of):
+            # a plural entry: .tsv files carry none, so keep what the catalogue has unless it is
+            # a fuzzy guess or its placeholders are not the message's
+            msgid = msgid or plural_of
+            index, _, text = line.partition(" ")
+            if fuzzy or (text != '""' and _placeholders(text) != _placeholders(msgid)):
+                if not fuzzy:
+                    mismatched.append(msgid)
+                line = f'{index} ""'
+            plural_of, msgid = msgid, None
         elif line.startswith("#, fuzzy"):
             fuzzy = True
             flags = line[len("#, fuzzy") :].lstrip(", ")
