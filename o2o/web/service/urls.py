@@ -9,6 +9,7 @@ from o2o.web.service import desk  # noqa: E402
 urlpatterns += [
     path("", desk.inbox, name="service-desk"),
     path("presence/", desk.presence, name="service-desk-presence"),
+    path("tickets/new/", desk.new_ticket, name="service-ticket-new"),
     path("tickets/<int:ticket_id>/", desk.ticket_page, name="service-ticket"),
     path("tickets/<int:ticket_id>/messages/", desk.ticket_messages, name="service-ticket-messages"),
     path("tickets/<int:ticket_id>/articles/", desk.articles, name="service-ticket-articles"),
