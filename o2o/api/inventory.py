@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -10,6 +12,7 @@ from o2o.api.pagination import CursorPagination
 from o2o.api.types import MAX_UNITS, Id, IdempotencyKey, Quantity, StockDelta, UnitCount
 from o2o.inventory import selectors
 from o2o.inventory import services as inventory
+from o2o.inventory.models import AdjustmentReason
 from o2o.stores.selectors import get_location
 
 router = Router(tags=["inventory"])
@@ -38,7 +41,19 @@ class AdjustmentIn(Schema):
     location_id: Id
     sku_id: Id
     delta: StockDelta
-    reason: str = Field(min_length=1, max_length=255)
+    reason_code: AdjustmentReason = AdjustmentReason.OTHER
+    reason: str = Field("", max_length=255)  # required with "other"
+
+
+class MoveOut(Schema):
+    id: int
+    kind: str
+    quantity: int
+    reason_code: str
+    reason: str
+    reference: str
+    actor_id: int | None
+    created_at: datetime
 
 
 class CountIn(Schema):
@@ -92,6 +107,16 @@ def stock(request: HttpRequest, location_id: Id, low_only: bool = False):
     return rows.filter(on_hand__lte=F("alert_level")) if low_only else rows
 
 
+@router.get("/locations/{location_id}/stock/{sku_id}/moves", response=list[MoveOut])
+@paginate(CursorPagination, ordering=("-created_at", "-id"))
+def moves(request: HttpRequest, location_id: Id, sku_id: Id):
+    """One SKU's stock history at a location, newest first: sales, receipts, transfers,
+    adjustments with their standard reason, counts."""
+    authorize(actor(request), Operation.VIEW_STOCK, location_id=location_id)
+    get_location(location_id=location_id)
+    return selectors.moves_of(location_id=location_id, sku_id=sku_id)
+
+
 @router.post("/receipts", response={201: StockOut})
 def receive(request: HttpRequest, payload: ReceiptIn, idempotency_key: IdempotencyKey = None):
     """Goods delivered to a location. A retry with the same Idempotency-Key answers with the first receipt."""
@@ -117,6 +142,7 @@ def adjust(request: HttpRequest, payload: AdjustmentIn, idempotency_key: Idempot
         sku_id=payload.sku_id,
         delta=payload.delta,
         reason=payload.reason,
+        reason_code=payload.reason_code,
         idempotency_key=idempotency_key,
     )
 

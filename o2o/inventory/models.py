@@ -42,6 +42,23 @@ class MoveKind(models.TextChoices):
     COUNT = "count", _("stock count")
 
 
+class AdjustmentReason(models.TextChoices):
+    """Why stock left or came back outside a sale, a receipt or a transfer: the standard reasons
+    a store reports on (HQ sees shrinkage by reason), plus the stocktake's own."""
+
+    DAMAGED = "damaged", _("damaged")
+    EXPIRED = "expired", _("expired")
+    THEFT = "theft", _("theft or loss")
+    SAMPLE = "sample", _("sample or tasting")
+    FOUND = "found", _("found goods")
+    COUNT = "count", _("stock count")
+    OTHER = "other", _("other (say why)")
+
+
+# what a person picks for a hand adjustment; "count" comes only from a stocktake
+HAND_ADJUSTMENT_REASONS = [r for r in AdjustmentReason if r != AdjustmentReason.COUNT]
+
+
 class StockMove(models.Model):
     """Append-only ledger: every change of on-hand stock, with who and why."""
 
@@ -53,6 +70,9 @@ class StockMove(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reason_code = models.CharField(
+        _("standard reason"), max_length=8, choices=AdjustmentReason.choices, blank=True, default=""
+    )
     reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -63,6 +83,12 @@ class StockMove(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="stockmove_quantity_not_zero"),
             models.CheckConstraint(condition=Q(kind__in=MoveKind.values), name="stockmove_kind_valid"),
+            # adjustments and counts always say why, in a standard reason; other moves never have one
+            models.CheckConstraint(
+                condition=Q(kind__in=[MoveKind.ADJUSTMENT, MoveKind.COUNT], reason_code__in=AdjustmentReason.values)
+                | (~Q(kind__in=[MoveKind.ADJUSTMENT, MoveKind.COUNT]) & Q(reason_code="")),
+                name="stockmove_reason_code_of_corrections",
+            ),
         ]
 
     def __str__(self) -> str:

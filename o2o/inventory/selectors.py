@@ -13,6 +13,11 @@ def stock_at(*, location_id: int) -> QuerySet[StockLevel]:
     return StockLevel.objects.filter(location_id=location_id).select_related("sku").order_by("sku__code")
 
 
+def moves_of(*, location_id: int, sku_id: int) -> QuerySet[StockMove]:
+    """A SKU's ledger at a location, newest first (paginate it)."""
+    return StockMove.objects.filter(location_id=location_id, sku_id=sku_id).order_by("-created_at", "-id")
+
+
 def low_stock_at(*, location_id: int) -> QuerySet[StockLevel]:
     return stock_at(location_id=location_id).filter(on_hand__lte=F("alert_level"))
 

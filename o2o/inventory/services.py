@@ -16,7 +16,16 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.selectors import skus_by_id
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
-from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
+from o2o.inventory.models import (
+    HAND_ADJUSTMENT_REASONS,
+    AdjustmentReason,
+    MoveKind,
+    Reservation,
+    StockLevel,
+    StockMove,
+    Transfer,
+    TransferLine,
+)
 from o2o.inventory.rules import holdback
 from o2o.stores.models import Location
 from o2o.stores.selectors import get_location
@@ -42,6 +51,7 @@ def _record(
     quantity: int,
     actor_id: int | None,
     reason: str = "",
+    reason_code: str = "",
     reference: str = "",
 ) -> None:
     StockMove.objects.create(
@@ -51,6 +61,7 @@ def _record(
         quantity=quantity,
         actor_id=actor_id,
         reason=reason,
+        reason_code=reason_code,
         reference=reference,
     )
 
@@ -69,6 +80,7 @@ def _move(
     kind: str = "",
     actor_id: int | None = None,
     reason: str = "",
+    reason_code: str = "",
     reference: str = "",
 ) -> None:
     """Every change of a stock row: one conditional UPDATE (`only_if` the row allows it, else
@@ -83,7 +95,7 @@ def _move(
         raise _insufficient(location_id, sku_id)
     if on_hand:
         _record(location_id=location_id, sku_id=sku_id, kind=kind, quantity=on_hand, actor_id=actor_id,
-                reason=reason, reference=reference)  # fmt: skip
+                reason=reason, reason_code=reason_code, reference=reference)  # fmt: skip
 
 
 def reserve_stock(
@@ -184,11 +196,12 @@ def _add_on_hand(
     kind: str,
     actor_id: int | None,
     reason: str = "",
+    reason_code: str = "",
     reference: str = "",
 ) -> None:
     StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
     _move(location_id=location_id, sku_id=sku_id, on_hand=quantity, kind=kind, actor_id=actor_id,
-          reason=reason, reference=reference)  # fmt: skip
+          reason=reason, reason_code=reason_code, reference=reference)  # fmt: skip
 
 
 # The stock entry points: each asks the permission table first, then does its work through
@@ -305,27 +318,32 @@ def adjust_stock(
     location_id: int,
     sku_id: int,
     delta: int,
-    reason: str,
+    reason: str = "",
+    reason_code: str = AdjustmentReason.OTHER,
     idempotency_key: str | None = None,
 ) -> StockSnapshot:
-    """A correction with a reason (damage, found goods); it may not dip into reserved units."""
+    """A correction with a standard reason (damaged, expired, theft, sample, found goods), or
+    "other" with a reason in words; a write-off may not dip into reserved units."""
     authorize(actor, Operation.ADJUST_STOCK, location_id=location_id)
 
     def perform() -> dict:
-        if delta == 0 or not reason.strip():
+        if reason_code not in HAND_ADJUSTMENT_REASONS:
+            raise DomainError(ErrorCode.INVALID, "choose a standard reason", field="reason_code")
+        if delta == 0 or (reason_code == AdjustmentReason.OTHER and not reason.strip()):
             raise DomainError(ErrorCode.INVALID, "an adjustment needs a non-zero change and a reason")
         _known(location_id, [sku_id])
+        why = {"reason": reason.strip(), "reason_code": reason_code}
         if delta > 0:
             _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=delta, kind=MoveKind.ADJUSTMENT,
-                         actor_id=actor.user_id, reason=reason)  # fmt: skip
+                         actor_id=actor.user_id, **why)  # fmt: skip
             return _snapshot(location_id, sku_id)
         # a write-off may not take units reserved for orders
         _move(location_id=location_id, sku_id=sku_id, on_hand=delta, only_if=Q(on_hand__gte=F("reserved") - delta),
-              kind=MoveKind.ADJUSTMENT, actor_id=actor.user_id, reason=reason)  # fmt: skip
+              kind=MoveKind.ADJUSTMENT, actor_id=actor.user_id, **why)  # fmt: skip
         return _snapshot(location_id, sku_id)
 
     result = _once(actor, Operation.ADJUST_STOCK, idempotency_key, perform, location_id=location_id,
-                   sku_id=sku_id, delta=delta, reason=reason)  # fmt: skip
+                   sku_id=sku_id, delta=delta, reason=reason, reason_code=reason_code)  # fmt: skip
     return StockSnapshot(**result)
 
 
@@ -348,7 +366,7 @@ def record_count(
         variance = counted - level.on_hand
         if variance:
             _move(location_id=location_id, sku_id=sku_id, on_hand=variance, kind=MoveKind.COUNT,
-                  actor_id=actor.user_id, reason="stocktake")  # fmt: skip
+                  actor_id=actor.user_id, reason="stocktake", reason_code=AdjustmentReason.COUNT)  # fmt: skip
         return {"variance": variance}
 
     result = _once(actor, Operation.COUNT_STOCK, idempotency_key, perform, location_id=location_id,
@@ -367,7 +385,8 @@ def post_count_variances(*, location_id: int, variances: dict[int, int], actor_i
         StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
         _move(location_id=location_id, sku_id=sku_id, on_hand=variance,
               only_if=Q(on_hand__gte=F("reserved") - variance), kind=MoveKind.COUNT,
-              actor_id=actor_id, reason="stocktake", reference=reference)  # fmt: skip
+              actor_id=actor_id, reason="stocktake", reason_code=AdjustmentReason.COUNT,
+              reference=reference)  # fmt: skip
 
 
 def send_transfer(

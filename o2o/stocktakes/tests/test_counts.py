@@ -87,6 +87,7 @@ def test_a_count_posts_what_was_counted_against_the_book_at_its_start(store, man
     assert (_on_hand(store, a), _on_hand(store, b), _on_hand(store, c)) == (7, 5, 2)
     moves = StockMove.objects.filter(kind=MoveKind.COUNT, reference=f"count:{count_id}")
     assert sorted(moves.values_list("sku_id", "quantity")) == sorted([(a.pk, -2), (c.pk, 2)])
+    assert set(moves.values_list("reason_code", flat=True)) == {"count"}
     assert audit_stock() == []
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from o2o.inventory.models import HAND_ADJUSTMENT_REASONS, AdjustmentReason
 from o2o.orders.models import OrderState
 
 MAX_UNITS = 1_000_000
@@ -16,7 +17,10 @@ class AdjustmentForm(forms.Form):
     """The labels are in the row template, which also renders rows that have no form yet."""
 
     delta = forms.IntegerField(min_value=-MAX_UNITS, max_value=MAX_UNITS)
-    reason = forms.CharField(max_length=255)
+    # without one (an older form) the reason in words is required, as "other"
+    reason_code = forms.ChoiceField(choices=[(r.value, r.label) for r in HAND_ADJUSTMENT_REASONS],
+                                    initial=AdjustmentReason.DAMAGED, required=False)  # fmt: skip
+    reason = forms.CharField(max_length=255, required=False)
     # Rendered with the form: a double submit carries the same key and changes stock once.
     idempotency_key = forms.CharField(max_length=80, required=False)
 
@@ -25,6 +29,13 @@ class AdjustmentForm(forms.Form):
         if delta == 0:
             raise forms.ValidationError(_("Enter a change other than zero."))
         return delta
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["reason_code"] = data.get("reason_code") or AdjustmentReason.OTHER
+        if data["reason_code"] == AdjustmentReason.OTHER and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why, or choose a standard reason."))
+        return data
 
 
 class OrderFilterForm(forms.Form):

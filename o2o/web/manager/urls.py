@@ -5,6 +5,7 @@ from o2o.web.manager import cashbook, chains, views
 urlpatterns = [
     path("", views.stock_list, name="manager-stock"),
     path("stock/<int:sku_id>/adjust/", views.stock_adjust, name="manager-stock-adjust"),
+    path("stock/<int:sku_id>/history/", views.stock_history, name="manager-stock-history"),
     path("transfers/", views.transfer_list, name="manager-transfers"),
     path("transfers/<int:transfer_id>/receive/", views.transfer_receive, name="manager-transfer-receive"),
     path("orders/", views.order_list, name="manager-orders"),

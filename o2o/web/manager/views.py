@@ -14,6 +14,7 @@ from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.inventory import selectors as stock
 from o2o.inventory import services as inventory
+from o2o.inventory.models import HAND_ADJUSTMENT_REASONS
 from o2o.orders.selectors import orders_for
 from o2o.staff.models import Role
 from o2o.staff.selectors import employees_at
@@ -41,6 +42,7 @@ def _context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> 
         "may_adjust": may(actor, Operation.ADJUST_STOCK, location_id=at),
         "may_receive": may(actor, Operation.RECEIVE_TRANSFER, location_id=at),
         "form_key": new_token()[:40],
+        "adjustment_reasons": HAND_ADJUSTMENT_REASONS,
         **extra,
     }
 
@@ -100,6 +102,7 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
                 sku_id=sku_id,
                 delta=form.cleaned_data["delta"],
                 reason=form.cleaned_data["reason"],
+                reason_code=form.cleaned_data["reason_code"],
                 idempotency_key=form.cleaned_data["idempotency_key"] or None,
             )
             level = stock.stock_level_at(location_id=scope.location.pk, sku_id=sku_id)
@@ -122,6 +125,22 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
         return redirect(reverse("web:manager-stock") + scope.suffix)
     status = 403 if refused else 422 if form.errors else 200  # a refusal answers as the API does
     return render(request, "web/manager/adjust.html", context, status=status)
+
+
+HISTORY_PAGE = 50
+
+
+@staff_page(*MANAGER_ROLES)
+def stock_history(request: HttpRequest, sku_id: int) -> HttpResponse:
+    """One product's stock ledger at the store, newest first: what moved, by whom and why."""
+    scope = store_scope(request)
+    try:
+        level = stock.stock_level_at(location_id=scope.location.pk, sku_id=sku_id)
+    except DomainError as error:
+        raise Http404 from error
+    moves = stock.moves_of(location_id=scope.location.pk, sku_id=sku_id).select_related("actor")
+    page = Paginator(moves, HISTORY_PAGE).get_page(request.GET.get("page") or 1)
+    return render(request, "web/manager/stock_history.html", _context(request, scope, "stock", level=level, page=page))
 
 
 @staff_page(*MANAGER_ROLES)
