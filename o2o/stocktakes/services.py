@@ -142,7 +142,8 @@ def _move(actor: Actor, count_id: int, operation: Operation, source: tuple[str, 
             changes["submitted_at"] = timezone.now()
         if target == CountState.CANCELLED:
             changes |= {"decided_by_id": actor.user_id, "decided_at": timezone.now()}
-        StockCount.objects.filter(pk=count_id).update(**changes)
+        # conditional on the state the lock saw: the database, not only this code, keeps one winner
+        StockCount.objects.filter(pk=count_id, state__in=source).update(**changes)
         count.refresh_from_db()
         return _summary(count)
 
@@ -183,7 +184,7 @@ def approve_count(*, actor: Actor, count_id: int, idempotency_key: str | None = 
         for line in lines:
             line.posted_quantity = variances[line.sku_id]
         StockCountLine.objects.bulk_update(lines, ["posted_quantity"])
-        StockCount.objects.filter(pk=count_id).update(
+        StockCount.objects.filter(pk=count_id, state=CountState.SUBMITTED).update(
             state=CountState.POSTED, decided_by_id=actor.user_id, decided_at=timezone.now()
         )
         count.refresh_from_db()
