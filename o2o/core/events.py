@@ -40,6 +40,17 @@ ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, 
 ORDER_UNCOLLECTED = "order.uncollected"  # a pickup nobody came for: stock released, money to be returned
 ORDER_RETURNED = "order.returned"  # goods came back after hand-over (partial or whole)
 ORDER_COMPLETED = "order.completed"  # the return window closed: final for commission and points
+# Store fulfilment, each in the transaction that moved the order (payload `order=<Order>`):
+ORDER_READY_FOR_PICKUP = "order.ready_for_pickup"  # staff marked a pickup order ready (preparation)
+ORDER_PACKED = "order.packed"  # staff packed a delivery order; it waits for a run or a courier
+ORDER_PICKED_UP = "order.picked_up"  # handed over at the counter (voucher redeemed)
+ORDER_OUT_FOR_DELIVERY = "order.out_for_delivery"  # left the store on a run; `eta=<datetime|None>` too
+ORDER_DELIVERED = "order.delivered"
+# `order=<Order>, line=<OrderLine>, missing=<int>, actor_id=<int|None>`: at pick time the shelf had
+# fewer units than the line (preparation); incidents open one and propose the standard remedy.
+PICK_SHORTAGE = "fulfilment.pick_shortage"
+# `order=<Order>, reason=<str>, actor_id=<int|None>`: a driver or courier could not deliver.
+DELIVERY_FAILED = "fulfilment.delivery_failed"
 # `member=<Member>, given=<bool>, at=<datetime>, source=<str>`: a member gave or withdrew marketing consent.
 MARKETING_CONSENT_CHANGED = "member.marketing_consent_changed"
 # `member=<Member>`: a new member joined (members.register_member, in its transaction).

@@ -403,6 +403,7 @@ def hand_over(*, order: Order, actor_id: int | None) -> Order:
     inventory.fulfil_reservations(
         reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
     )
+    events.publish(events.ORDER_PICKED_UP, order=order)
     return order
 
 
@@ -430,13 +431,16 @@ def dispatch_order(*, actor: Actor, order: Order) -> Order:
     inventory.fulfil_reservations(
         reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
     )
+    events.publish(events.ORDER_OUT_FOR_DELIVERY, order=order, eta=None)
     return order
 
 
 @transaction.atomic
 def confirm_delivery(*, actor: Actor, order: Order) -> Order:
     authorize(actor, Operation.CONFIRM_DELIVERY, location_id=order.fulfilment_location_id)
-    return transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor.user_id)
+    transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor.user_id)
+    events.publish(events.ORDER_DELIVERED, order=order)
+    return order
 
 
 def cancel_unpaid(*, order: Order, actor_id: int | None, note: str = "") -> Order:

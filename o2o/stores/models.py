@@ -50,6 +50,17 @@ class Location(models.Model):
         help_text=_("Empty: the chain's default."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Store fulfilment: how long staff need to prepare an online order, whether new orders are
+    # accepted without a tap, and how many pickups a half-hour slot takes (empty: no limit).
+    preparation_minutes = models.PositiveSmallIntegerField(
+        _("preparation time target (minutes)"), default=15, db_default=15
+    )
+    auto_accept_orders = models.BooleanField(
+        _("accept new online orders automatically"), default=False, db_default=False
+    )
+    pickup_slot_capacity = models.PositiveSmallIntegerField(
+        _("pickups per half-hour slot"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
     franchise_share_percent = models.DecimalField(
         _("franchise share of online orders (%)"),
         max_digits=5,
@@ -77,10 +88,21 @@ class Location(models.Model):
                 condition=Q(franchise_share_percent__gte=0, franchise_share_percent__lte=100),
                 name="location_franchise_share_percent_range",
             ),
+            models.CheckConstraint(
+                condition=Q(preparation_minutes__gte=1, preparation_minutes__lte=24 * 60),
+                name="location_preparation_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pickup_slot_capacity__isnull=True) | Q(pickup_slot_capacity__gte=1),
+                name="location_pickup_slot_capacity_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def is_open_at(self, moment: time) -> bool:
-        return self.opens_at <= moment < self.closes_at
+        if self.opens_at < self.closes_at:
+            return self.opens_at <= moment < self.closes_at
+        # closes past midnight (opens 18:00, closes 02:00); equal times mean open round the clock
+        return moment >= self.opens_at or moment < self.closes_at
