@@ -80,6 +80,8 @@ class Order(models.Model):
     total = models.DecimalField(_("total"), **money_field_kwargs())
     refunded_total = models.DecimalField(_("refunded"), default=0, **money_field_kwargs())
     payment_deadline = models.DateTimeField(_("pay before"), null=True, blank=True)
+    # The pickup slot the customer chose (its start); empty: as soon as it is ready.
+    pickup_at = models.DateTimeField(_("pickup from"), null=True, blank=True)
     # Paid, but waiting for something outside the order (a group buy to fill up): not prepared,
     # not handed over until released; refunded if it never is.
     on_hold = models.BooleanField(_("on hold"), default=False)
