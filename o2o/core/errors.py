@@ -37,6 +37,9 @@ class ErrorCode(StrEnum):
     # pickup vouchers
     VOUCHER_NOT_REDEEMABLE = "voucher_not_redeemable"
     UNDO_WINDOW_PASSED = "undo_window_passed"
+    VOUCHER_NOT_YET_VALID = "voucher_not_yet_valid"  # before the chosen pickup time and not ready yet
+    PICKUP_SLOT_UNAVAILABLE = "pickup_slot_unavailable"  # not one of the store's offered pickup times (422)
+    PICKUP_SLOT_FULL = "pickup_slot_full"  # the pickup time's capacity is all booked
     # members
     INVALID_PHONE = "invalid_phone"
     INVALID_CODE = "invalid_code"
@@ -102,6 +105,8 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DEADLINE_PASSED: 409,
     ErrorCode.VOUCHER_NOT_REDEEMABLE: 409,
     ErrorCode.UNDO_WINDOW_PASSED: 409,
+    ErrorCode.VOUCHER_NOT_YET_VALID: 409,
+    ErrorCode.PICKUP_SLOT_FULL: 409,
     ErrorCode.BAD_SIGNATURE: 400,
     ErrorCode.BAD_CALLBACK: 400,
     ErrorCode.CALLBACK_NOT_APPLIED: 503,
