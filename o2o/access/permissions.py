@@ -136,6 +136,11 @@ class Operation(StrEnum):
     # SLA targets and reports (docs/service.md, "SLA", "Reports")
     MANAGE_SLA = "manage_sla"  # edit an SLA policy's minutes and a team's business hours
     VIEW_SERVICE_REPORTS = "view_service_reports"  # a read: SLA attainment, response times, backlog, satisfaction
+    # incidents and standard remedies (docs/incidents.md)
+    VIEW_INCIDENTS = "view_incidents"  # a read: a store's incidents, HQ's counts by type, store and step
+    OPEN_INCIDENT = "open_incident"  # by hand: a wrong or damaged item the customer reports
+    WORK_INCIDENTS = "work_incidents"  # apply a remedy (coupon, re-delivery, substitute), close with an outcome
+    REFUND_MISSING_UNITS = "refund_missing_units"  # before hand-over: money back for units not on the shelf
 
 
 MEMBER = "member"  # a customer acting for themself, beside the staff roles
@@ -272,6 +277,14 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # HQ sets the targets; customer service sees how it meets them (chain-wide, by team and agent).
     Operation.MANAGE_SLA: frozenset({Role.HQ}),
     Operation.VIEW_SERVICE_REPORTS: frozenset({Role.HQ, Role.CS_AGENT}),
+    # Incidents: the store (a clerk sees and reports them), its manager remedies; customer service
+    # and HQ chain-wide. Money back for missing units is the manager's, like any refund.
+    Operation.VIEW_INCIDENTS: frozenset(
+        {Role.STORE_MANAGER, Role.CLERK, Role.HQ, Role.CS_AGENT, Role.REGIONAL_SUPERVISOR}
+    ),
+    Operation.OPEN_INCIDENT: frozenset({Role.STORE_MANAGER, Role.CLERK, Role.HQ, Role.CS_AGENT}),
+    Operation.WORK_INCIDENTS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
+    Operation.REFUND_MISSING_UNITS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
 }
 
 # Operations a location-scoped role may do only at its own (home) location; for the others the

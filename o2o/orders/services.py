@@ -570,3 +570,46 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
         transition(order=order, to_state=OrderState.REFUNDED, actor_id=actor_id)
         events.publish(events.ORDER_REFUNDED, order=order)
     return amount
+
+
+def refund_missing_units(*, order: Order, line_id: int, quantity: int, actor_id: int | None) -> Decimal:
+    """Units of a line that turned out missing before hand-over (not on the shelf at pick time) are
+    no longer owed: they count as returned on the line (its CHECK keeps returned <= sold), that
+    much of the line's reservation is released (the rest stays reserved), and the net of those
+    units (the same cumulative `share_of_units` rule as a return) is returned for payments to pay
+    back. The order keeps its state; the last units of the whole order cannot go this way (cancel
+    the order instead: that refunds the delivery fee too). The caller holds the order's lock."""
+    if order.state not in PAID_NOT_HANDED_OVER:
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} has no units waiting", state=order.state
+        )
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise DomainError(ErrorCode.INVALID, "name a positive number of units")
+    line = OrderLine.objects.filter(pk=line_id, order=order).first()
+    if line is None:
+        raise DomainError(ErrorCode.INVALID, "that line is not on this order", line_id=line_id)
+    if not OrderLine.objects.filter(pk=line.pk, returned_quantity__lte=F("quantity") - quantity).update(
+        returned_quantity=F("returned_quantity") + quantity
+    ):
+        raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more units than the line still holds", line_id=line.pk)
+    if not OrderLine.objects.filter(order=order, returned_quantity__lt=F("quantity")).exists():
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION, "nothing of the order would be left; cancel the order", state=order.state
+        )
+    amount = share_of_units(line.net_amount, line.quantity, line.returned_quantity, quantity)
+    left = line.quantity - line.returned_quantity - quantity
+    active = [r for r in _active_reservations(order) if r.order_line_id == line.pk]
+    inventory.release_reservations(reservations=active)
+    if active and left > 0:
+        # the rest of the line stays held: its units were reserved a moment ago, so this cannot fail
+        inventory.reserve_stock(
+            requests=[inventory.StockRequest(active[0].location_id, line.sku_id, left, line.pk)],
+            online=False,
+            expires_at=None,
+        )
+    Order.objects.filter(pk=order.pk).update(refunded_total=F("refunded_total") + amount)
+    order.refresh_from_db(fields=["refunded_total"])
+    events.publish(
+        events.ORDER_RETURNED, order=order, lines=[_line_event(line, quantity, amount)], amount=amount, missing=True
+    )
+    return amount
