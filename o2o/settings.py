@@ -300,6 +300,12 @@ O2O_POINTS_PER_YUAN = env_int("O2O_POINTS_PER_YUAN", 1)
 O2O_POINTS_PER_YUAN_TENDER = env_int("O2O_POINTS_PER_YUAN_TENDER", 100)
 O2O_POINTS_EXPIRE_YEARS = env_int("O2O_POINTS_EXPIRE_YEARS", 1)
 O2O_MESSAGE_BACKEND = env_str("O2O_MESSAGE_BACKEND", "o2o.core.messaging.ConsoleBackend")
+# Customer notifications (docs/notifications.md): a backend per channel as JSON ({"sms": "dotted.path"};
+# a channel not named goes to O2O_MESSAGE_BACKEND), the SMS sender signature, and how many hours
+# before a pickup voucher expires the customer is reminded.
+O2O_MESSAGE_BACKENDS = json.loads(env_str("O2O_MESSAGE_BACKENDS", "{}"))
+O2O_SMS_SIGNATURE = env_str("O2O_SMS_SIGNATURE", "【O2O】")
+O2O_PICKUP_REMINDER_HOURS = env_int("O2O_PICKUP_REMINDER_HOURS", 24)
 # The public address (https://shop.example) for links in QR codes and pay URLs; unset: the request's.
 O2O_SITE_URL = env_str("O2O_SITE_URL", "")
 # Outbox: a message that fails is retried after O2O_OUTBOX_RETRY_SECONDS, doubling each time,
@@ -338,3 +344,11 @@ O2O_SERVICE_CONFIRM_DAYS = env_int("O2O_SERVICE_CONFIRM_DAYS", 3)
 O2O_FOLLOWUP_LOOKBACK_DAYS = env_int("O2O_FOLLOWUP_LOOKBACK_DAYS", 30)
 O2O_FOLLOWUP_MAX_ATTEMPTS = env_int("O2O_FOLLOWUP_MAX_ATTEMPTS", 3)
 O2O_FOLLOWUP_LINK_DAYS = env_int("O2O_FOLLOWUP_LINK_DAYS", 7)
+# Delivery runs (docs/delivery.md): how long the routing solver may search before the heuristic's
+# answer is taken, the day's delivery window (local HH:MM) when an order has no slot, the vans'
+# average speed in town, and the secret the simulated courier signs its status callbacks with.
+O2O_ROUTING_TIME_LIMIT_SECONDS = env_int("O2O_ROUTING_TIME_LIMIT_SECONDS", 5)
+O2O_DELIVERY_DAY_START = env_str("O2O_DELIVERY_DAY_START", "09:00")
+O2O_DELIVERY_DAY_END = env_str("O2O_DELIVERY_DAY_END", "21:00")
+O2O_DELIVERY_SPEED_KMH = env_int("O2O_DELIVERY_SPEED_KMH", 25)
+O2O_COURIER_SECRET = env_str("O2O_COURIER_SECRET", "dev-courier-secret")

@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     CS_AGENT = "cs_agent", _("customer-service agent")
     TECHNICIAN = "technician", _("technician")
     WAREHOUSE_CLERK = "warehouse_clerk", _("warehouse clerk")
+    DRIVER = "driver", _("delivery driver")  # drives delivery runs from their home location (the depot)
 
 
 # Roles whose work is chain-wide: they see every location.
@@ -75,7 +76,7 @@ class Employee(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="employee_role_valid"),
             models.CheckConstraint(
-                condition=~Q(role__in=["store_manager", "clerk", "technician", "warehouse_clerk"])
+                condition=~Q(role__in=["store_manager", "clerk", "technician", "warehouse_clerk", "driver"])
                 | Q(home_location__isnull=False),
                 name="employee_location_staff_have_location",
             ),
