@@ -149,6 +149,9 @@ _STORE_COUNTER = frozenset({Role.STORE_MANAGER, Role.CLERK})
 _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 
 # Decided deliberately (docs/permissions.md): a clerk sells, takes payment, hands over, receives
+    # customer notifications (docs/notifications.md)
+    SET_NOTIFICATION_PREFERENCES = "set_notification_preferences"  # a member's channels and language
+    MANAGE_NOTIFICATION_TEMPLATES = "manage_notification_templates"  # the texts by kind, language, channel
 # deliveries and incoming transfers, and signs members up; money going back to a customer after
 # payment, write-offs, counts and outgoing transfers need a store manager (or HQ; refunds also
 # customer service). o2o/access/tests/test_permission_table.py holds the API to this table.
@@ -304,6 +307,10 @@ AT_OWN_LOCATION = frozenset(
 )
 
 
+    # Notifications: a member chooses their own channels; HQ and the online operator (who runs the
+    # online channel's content) word what customers are told.
+    Operation.SET_NOTIFICATION_PREFERENCES: frozenset({MEMBER}),
+    Operation.MANAGE_NOTIFICATION_TEMPLATES: frozenset({Role.HQ, Role.ONLINE_OPERATOR}),
 def role_of(actor: Actor) -> str | None:
     if actor.member is not None:
         return MEMBER

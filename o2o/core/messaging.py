@@ -56,6 +56,12 @@ def queue_message(*, channel: str, recipient: str, body: str, subject: str = "",
     return message
 
 
+def backend_path(channel: str) -> str:
+    """The backend of a channel: O2O_MESSAGE_BACKENDS names one per channel (sms, wechat, push...);
+    any other channel goes to O2O_MESSAGE_BACKEND."""
+    return settings.O2O_MESSAGE_BACKENDS.get(channel, settings.O2O_MESSAGE_BACKEND)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Wait before the next try after `attempts` failed ones: base, 2 x base, 4 x base, ..."""
     delay = timedelta(seconds=settings.O2O_OUTBOX_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
@@ -73,7 +79,7 @@ def deliver(*, message_id: int, now: datetime | None = None) -> None:
     message = OutboxMessage.objects.get(pk=message_id)
     # Our claim: later writes apply only while the row is still the one we claimed.
     ours = OutboxMessage.objects.filter(pk=message_id, state=OutboxMessage.State.PENDING, attempts=message.attempts)
-    backend: MessageBackend = import_string(settings.O2O_MESSAGE_BACKEND)()
+    backend: MessageBackend = import_string(backend_path(message.channel))()
     try:
         backend.send(message)
     except Exception as exc:

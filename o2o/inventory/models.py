@@ -12,6 +12,8 @@ class StockLevel(models.Model):
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     alert_level = models.PositiveIntegerField(_("low-stock alert level"), default=0)
+    # what a replenishment proposal fills the shelf up to; 0: no target (docs/replenishment.md)
+    target_level = models.PositiveIntegerField(_("replenishment target level"), default=0)
 
     class Meta:
         verbose_name = _("stock level")
@@ -21,6 +23,11 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_not_negative"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_not_negative"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stocklevel_reserved_within_on_hand"),
+            # a target, once set, is at least the alert level (else a proposal would stop short of it)
+            models.CheckConstraint(
+                condition=Q(target_level=0) | Q(target_level__gte=F("alert_level")),
+                name="stocklevel_target_not_below_alert",
+            ),
         ]
         indexes = [models.Index(fields=["sku", "location"], name="stocklevel_sku_location")]
 
@@ -126,7 +133,11 @@ class Reservation(models.Model):
 
 
 class Transfer(models.Model):
+    """Goods between two locations: requested (approved, nothing has moved), in transit (the
+    source's stock left through a transfer_out move), received (the destination's came in)."""
+
     class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
         IN_TRANSIT = "in_transit", _("in transit")
         RECEIVED = "received", _("received")
 
@@ -135,17 +146,36 @@ class Transfer(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.IN_TRANSIT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # why it was asked for ("proposal:12", "request by hand"...) and what carried it ("run:7")
+    reference = models.CharField(_("reference"), max_length=64, blank=True, default="")
+    shipped_reference = models.CharField(_("shipped with"), max_length=64, blank=True, default="")
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_ends"),
-            models.CheckConstraint(condition=Q(state__in=["in_transit", "received"]), name="transfer_state_valid"),
             models.CheckConstraint(
-                condition=Q(state="in_transit", received_at__isnull=True)
+                condition=Q(state__in=["requested", "in_transit", "received"]), name="transfer_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["requested", "in_transit"], received_at__isnull=True)
                 | Q(state="received", received_at__isnull=False),
                 name="transfer_received_has_time",
             ),
+            # a requested transfer has not left; one that left (or arrived) has its time of leaving
+            models.CheckConstraint(
+                condition=Q(state="requested", shipped_at__isnull=True)
+                | Q(state__in=["in_transit", "received"], shipped_at__isnull=False),
+                name="transfer_shipped_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source", "state"], name="transfer_source_state"),
+            models.Index(fields=["destination", "state"], name="transfer_destination_state"),
         ]
 
     def __str__(self) -> str:

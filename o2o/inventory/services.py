@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -219,6 +220,7 @@ class StockSnapshot:
     on_hand: int
     reserved: int
     alert_level: int
+    target_level: int = 0
 
     @property
     def available(self) -> int:
@@ -251,6 +253,7 @@ def _snapshot(location_id: int, sku_id: int) -> dict:
         "on_hand": level.on_hand,
         "reserved": level.reserved,
         "alert_level": level.alert_level,
+        "target_level": level.target_level,
     }
 
 
@@ -408,7 +411,11 @@ def send_transfer(
         _known(source_id, lines)
         get_location(location_id=destination_id)
         transfer = Transfer.objects.create(
-            source_id=source_id, destination_id=destination_id, created_by_id=actor.user_id
+            source_id=source_id,
+            destination_id=destination_id,
+            created_by_id=actor.user_id,
+            shipped_by_id=actor.user_id,
+            shipped_at=timezone.now(),
         )
         TransferLine.objects.bulk_create(
             TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in lines.items()
@@ -446,4 +453,104 @@ def receive_transfer(*, actor: Actor, transfer_id: int, idempotency_key: str | N
         return _transfer_snapshot(transfer)
 
     result = _once(actor, Operation.RECEIVE_TRANSFER, idempotency_key, perform, transfer_id=transfer_id)
+    return TransferSnapshot(**result)
+
+
+def set_stock_levels(
+    *, actor: Actor, location_id: int, sku_id: int, alert_level: int, target_level: int
+) -> StockSnapshot:
+    """A SKU's low-stock alert level and the target a replenishment proposal fills up to
+    (0: no target). The levels are settings, not balances: a plain UPDATE of both."""
+    authorize(actor, Operation.SET_STOCK_LEVELS, location_id=location_id)
+    if alert_level < 0 or target_level < 0:
+        raise DomainError(ErrorCode.INVALID, "levels cannot be negative", field="alert_level")
+    if target_level and target_level < alert_level:
+        raise DomainError(ErrorCode.INVALID, "the target level is below the alert level", field="target_level")
+    _known(location_id, [sku_id])
+    StockLevel.objects.get_or_create(location_id=location_id, sku_id=sku_id)
+    _stock_row(location_id, sku_id).update(alert_level=alert_level, target_level=target_level)
+    return StockSnapshot(**_snapshot(location_id, sku_id))
+
+
+def _check_lines(source_id: int, destination_id: int, lines: dict[int, int]) -> None:
+    if source_id == destination_id or not lines:
+        raise DomainError(ErrorCode.INVALID, "a transfer needs two different locations and at least one line")
+    for quantity in lines.values():
+        _positive(quantity)
+    _known(source_id, lines)
+    get_location(location_id=destination_id)
+
+
+def request_transfer(
+    *,
+    actor: Actor,
+    source_id: int,
+    destination_id: int,
+    lines: dict[int, int],
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> TransferSnapshot:
+    """A transfer asked for and approved, not shipped: no stock moves until
+    ship_requested_transfer (the delivery run that carries it, or the source by hand)."""
+    authorize(actor, Operation.REQUEST_STOCK, location_id=destination_id)
+
+    def perform() -> dict:
+        _check_lines(source_id, destination_id, lines)
+        transfer = Transfer.objects.create(
+            source_id=source_id,
+            destination_id=destination_id,
+            state=Transfer.State.REQUESTED,
+            created_by_id=actor.user_id,
+            reference=reference[:64],
+        )
+        TransferLine.objects.bulk_create(
+            TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in sorted(lines.items())
+        )
+        return _transfer_snapshot(transfer)
+
+    result = _once(actor, Operation.REQUEST_STOCK, idempotency_key, perform, source_id=source_id,
+                   destination_id=destination_id, lines=sorted(lines.items()), reference=reference)  # fmt: skip
+    return TransferSnapshot(**result)
+
+
+def ship_requested_transfer(*, transfer_id: int, actor_id: int | None, reference: str = "") -> TransferSnapshot:
+    """A requested transfer leaves its source: requested -> in transit by a conditional UPDATE,
+    then each line leaves the source's free stock (on hand not reserved for orders) through a
+    ledgered transfer_out move. Not enough at the source: INSUFFICIENT_STOCK (409) and nothing
+    moves, the transfer stays requested. Shipping twice: ILLEGAL_TRANSITION (409).
+
+    The caller has authorized (a delivery run leaving, or ship_transfer below)."""
+    with transaction.atomic():
+        left = Transfer.objects.filter(pk=transfer_id, state=Transfer.State.REQUESTED).update(
+            state=Transfer.State.IN_TRANSIT,
+            shipped_at=timezone.now(),
+            shipped_by_id=actor_id,
+            shipped_reference=reference[:64],
+        )
+        if not left:
+            if not Transfer.objects.filter(pk=transfer_id).exists():
+                raise not_found("transfer")
+            raise DomainError(
+                ErrorCode.ILLEGAL_TRANSITION, "transfer is not waiting to be shipped", transfer_id=transfer_id
+            )
+        transfer = Transfer.objects.get(pk=transfer_id)
+        for line in transfer.lines.order_by("sku_id"):
+            _move(location_id=transfer.source_id, sku_id=line.sku_id, on_hand=-line.quantity,
+                  only_if=Q(on_hand__gte=F("reserved") + line.quantity), kind=MoveKind.TRANSFER_OUT,
+                  actor_id=actor_id, reference=f"transfer:{transfer.pk}")  # fmt: skip
+        return TransferSnapshot(**_transfer_snapshot(transfer))
+
+
+def ship_transfer(*, actor: Actor, transfer_id: int, idempotency_key: str | None = None) -> TransferSnapshot:
+    """The source ships a requested transfer by hand (not on a delivery run)."""
+    source_id = Transfer.objects.filter(pk=transfer_id).values_list("source_id", flat=True).first()
+    if source_id is None or not actor.can_see_location(source_id):
+        raise not_found("transfer")
+    authorize(actor, Operation.SHIP_TRANSFER, location_id=source_id)
+
+    def perform() -> dict:
+        shipped = ship_requested_transfer(transfer_id=transfer_id, actor_id=actor.user_id, reference="by hand")
+        return _transfer_snapshot(Transfer.objects.get(pk=shipped.id))
+
+    result = _once(actor, Operation.SHIP_TRANSFER, idempotency_key, perform, transfer_id=transfer_id)
     return TransferSnapshot(**result)
