@@ -40,6 +40,12 @@ class Operation(StrEnum):
     SEND_TRANSFER = "send_transfer"
     RECEIVE_TRANSFER = "receive_transfer"
     VIEW_STOCK = "view_stock"  # a read, kept here so the list and the pages ask the same table
+    # replenishment (docs/replenishment.md)
+    SET_STOCK_LEVELS = "set_stock_levels"  # a SKU's alert and target levels at a location
+    PROPOSE_REPLENISHMENT = "propose_replenishment"  # run the proposal for a store now (nightly: the system)
+    APPROVE_REPLENISHMENT = "approve_replenishment"  # approve (editing quantities) or reject a proposal
+    REQUEST_STOCK = "request_stock"  # a requested transfer to one's store, by hand or from a proposal
+    SHIP_TRANSFER = "ship_transfer"  # a requested transfer leaves its source (a run, or by hand)
     AUDIT = "audit"
     # members
     REGISTER_MEMBER_AT_COUNTER = "register_member_at_counter"
@@ -136,6 +142,9 @@ class Operation(StrEnum):
     # SLA targets and reports (docs/service.md, "SLA", "Reports")
     MANAGE_SLA = "manage_sla"  # edit an SLA policy's minutes and a team's business hours
     VIEW_SERVICE_REPORTS = "view_service_reports"  # a read: SLA attainment, response times, backlog, satisfaction
+    # customer notifications (docs/notifications.md)
+    SET_NOTIFICATION_PREFERENCES = "set_notification_preferences"  # a member's channels and language
+    MANAGE_NOTIFICATION_TEMPLATES = "manage_notification_templates"  # the texts by kind, language, channel
     # incidents and standard remedies (docs/incidents.md)
     VIEW_INCIDENTS = "view_incidents"  # a read: a store's incidents, HQ's counts by type, store and step
     OPEN_INCIDENT = "open_incident"  # by hand: a wrong or damaged item the customer reports
@@ -149,9 +158,6 @@ _STORE_COUNTER = frozenset({Role.STORE_MANAGER, Role.CLERK})
 _STOCK_KEEPERS = frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ})
 
 # Decided deliberately (docs/permissions.md): a clerk sells, takes payment, hands over, receives
-    # customer notifications (docs/notifications.md)
-    SET_NOTIFICATION_PREFERENCES = "set_notification_preferences"  # a member's channels and language
-    MANAGE_NOTIFICATION_TEMPLATES = "manage_notification_templates"  # the texts by kind, language, channel
 # deliveries and incoming transfers, and signs members up; money going back to a customer after
 # payment, write-offs, counts and outgoing transfers need a store manager (or HQ; refunds also
 # customer service). o2o/access/tests/test_permission_table.py holds the API to this table.
@@ -179,6 +185,11 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.SEND_TRANSFER: _STOCK_KEEPERS,
     Operation.RECEIVE_TRANSFER: _STOCK_KEEPERS | {Role.CLERK},
     Operation.VIEW_STOCK: frozenset(Role),  # every staff role, within the locations it sees
+    Operation.SET_STOCK_LEVELS: frozenset({Role.STORE_MANAGER, Role.WAREHOUSE_CLERK, Role.HQ}),
+    Operation.PROPOSE_REPLENISHMENT: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.APPROVE_REPLENISHMENT: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.REQUEST_STOCK: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.SHIP_TRANSFER: _STOCK_KEEPERS,
     Operation.AUDIT: frozenset({Role.HQ}),
     Operation.REGISTER_MEMBER_AT_COUNTER: _STORE_COUNTER,
     Operation.LOOK_UP_MEMBER: _STORE_COUNTER | {Role.HQ, Role.CS_AGENT},
@@ -280,6 +291,10 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     # HQ sets the targets; customer service sees how it meets them (chain-wide, by team and agent).
     Operation.MANAGE_SLA: frozenset({Role.HQ}),
     Operation.VIEW_SERVICE_REPORTS: frozenset({Role.HQ, Role.CS_AGENT}),
+    # Notifications: a member chooses their own channels; HQ and the online operator (who runs the
+    # online channel's content) word what customers are told.
+    Operation.SET_NOTIFICATION_PREFERENCES: frozenset({MEMBER}),
+    Operation.MANAGE_NOTIFICATION_TEMPLATES: frozenset({Role.HQ, Role.ONLINE_OPERATOR}),
     # Incidents: the store (a clerk sees and reports them), its manager remedies; customer service
     # and HQ chain-wide. Money back for missing units is the manager's, like any refund.
     Operation.VIEW_INCIDENTS: frozenset(
@@ -307,10 +322,6 @@ AT_OWN_LOCATION = frozenset(
 )
 
 
-    # Notifications: a member chooses their own channels; HQ and the online operator (who runs the
-    # online channel's content) word what customers are told.
-    Operation.SET_NOTIFICATION_PREFERENCES: frozenset({MEMBER}),
-    Operation.MANAGE_NOTIFICATION_TEMPLATES: frozenset({Role.HQ, Role.ONLINE_OPERATOR}),
 def role_of(actor: Actor) -> str | None:
     if actor.member is not None:
         return MEMBER
