@@ -27,6 +27,13 @@ class Operation(StrEnum):
     RETURN_GOODS = "return_goods"  # after hand-over: goods back, money back
     DISPATCH_ORDER = "dispatch_order"
     CONFIRM_DELIVERY = "confirm_delivery"
+    # delivery runs and couriers (docs/delivery.md)
+    PLAN_DELIVERY_RUNS = "plan_delivery_runs"  # route a depot's packed orders and requested transfers into runs
+    DISPATCH_DELIVERY_RUN = "dispatch_delivery_run"  # a run leaves: orders out for delivery, transfers shipped
+    COMPLETE_DELIVERY_STOP = "complete_delivery_stop"  # delivered (code or photo) or failed with a reason
+    BOOK_COURIER = "book_courier"  # hand a packed delivery order to a third-party courier instead
+    VIEW_DELIVERY_RUNS = "view_delivery_runs"  # a read: a depot's runs and stops (drivers: their own)
+    PREPARE_ORDER = "prepare_order"  # the store's queue: accept, pick, report missing, ready or packed
     # pickup
     REDEEM_PICKUP_VOUCHER = "redeem_pickup_voucher"
     UNDO_HAND_OVER = "undo_hand_over"
@@ -174,6 +181,15 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.RETURN_GOODS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
     Operation.DISPATCH_ORDER: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
     Operation.CONFIRM_DELIVERY: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
+    # the depot's stock keepers plan and hand to couriers; a driver dispatches and completes only
+    # their own run (delivery.services checks the run's driver), a manager may for them
+    Operation.PLAN_DELIVERY_RUNS: _STOCK_KEEPERS,
+    Operation.DISPATCH_DELIVERY_RUN: _STOCK_KEEPERS | {Role.DRIVER},
+    Operation.COMPLETE_DELIVERY_STOP: _STOCK_KEEPERS | {Role.DRIVER},
+    Operation.BOOK_COURIER: _STOCK_KEEPERS,
+    Operation.VIEW_DELIVERY_RUNS: _STOCK_KEEPERS | {Role.DRIVER, Role.CS_AGENT},
+    # whoever works the store's (or warehouse's) floor; HQ to help out (docs/preparation.md)
+    Operation.PREPARE_ORDER: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
     Operation.REDEEM_PICKUP_VOUCHER: _STORE_COUNTER,
     Operation.UNDO_HAND_OVER: frozenset({Role.STORE_MANAGER}),
     Operation.RECEIVE_STOCK: _STOCK_KEEPERS | {Role.CLERK},
