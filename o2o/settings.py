@@ -352,3 +352,10 @@ O2O_DELIVERY_DAY_START = env_str("O2O_DELIVERY_DAY_START", "09:00")
 O2O_DELIVERY_DAY_END = env_str("O2O_DELIVERY_DAY_END", "21:00")
 O2O_DELIVERY_SPEED_KMH = env_int("O2O_DELIVERY_SPEED_KMH", 25)
 O2O_COURIER_SECRET = env_str("O2O_COURIER_SECRET", "dev-courier-secret")
+# Replenishment (docs/replenishment.md): the days of sales the moving average looks back on, the
+# days until the next delivery run a proposal covers, how far a store may be to give its surplus,
+# and the demand forecast a proposal asks (dotted path; the forecasting work may replace it).
+O2O_REPLENISHMENT_DEMAND_DAYS = env_int("O2O_REPLENISHMENT_DEMAND_DAYS", 14)
+O2O_REPLENISHMENT_DAYS_AHEAD = env_int("O2O_REPLENISHMENT_DAYS_AHEAD", 1)
+O2O_REPLENISHMENT_NEARBY_KM = env_int("O2O_REPLENISHMENT_NEARBY_KM", 10)
+O2O_DEMAND_FORECAST = env_str("O2O_DEMAND_FORECAST", "o2o.replenishment.selectors.moving_average_demand")

@@ -481,6 +481,25 @@ def _check_lines(source_id: int, destination_id: int, lines: dict[int, int]) -> 
     get_location(location_id=destination_id)
 
 
+def add_requested_transfer(
+    *, source_id: int, destination_id: int, lines: dict[int, int], actor_id: int | None, reference: str = ""
+) -> Transfer:
+    """A requested transfer, inside the caller's transaction (a proposal's approval): the caller
+    has authorized. No stock moves until ship_requested_transfer."""
+    _check_lines(source_id, destination_id, lines)
+    transfer = Transfer.objects.create(
+        source_id=source_id,
+        destination_id=destination_id,
+        state=Transfer.State.REQUESTED,
+        created_by_id=actor_id,
+        reference=reference[:64],
+    )
+    TransferLine.objects.bulk_create(
+        TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in sorted(lines.items())
+    )
+    return transfer
+
+
 def request_transfer(
     *,
     actor: Actor,
@@ -495,17 +514,8 @@ def request_transfer(
     authorize(actor, Operation.REQUEST_STOCK, location_id=destination_id)
 
     def perform() -> dict:
-        _check_lines(source_id, destination_id, lines)
-        transfer = Transfer.objects.create(
-            source_id=source_id,
-            destination_id=destination_id,
-            state=Transfer.State.REQUESTED,
-            created_by_id=actor.user_id,
-            reference=reference[:64],
-        )
-        TransferLine.objects.bulk_create(
-            TransferLine(transfer=transfer, sku_id=s, quantity=q) for s, q in sorted(lines.items())
-        )
+        transfer = add_requested_transfer(source_id=source_id, destination_id=destination_id, lines=lines,
+                                          actor_id=actor.user_id, reference=reference)  # fmt: skip
         return _transfer_snapshot(transfer)
 
     result = _once(actor, Operation.REQUEST_STOCK, idempotency_key, perform, source_id=source_id,
