@@ -1,9 +1,13 @@
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from o2o.access.actors import Actor
-from o2o.core.errors import not_found
+from o2o.core.errors import DomainError, not_found
 from o2o.inventory.selectors import Supply, nearby_supply
-from o2o.orders.models import Order
+from o2o.members.phones import normalize_phone
+from o2o.orders.models import Order, OrderTransition
 from o2o.stores.models import Location
 
 
@@ -47,6 +51,35 @@ def orders_for(*, actor: Actor, state: str | None = None, location_id: int | Non
     if location_id is not None:
         orders = orders.filter(Q(selling_location_id=location_id) | Q(fulfilment_location_id=location_id))
     return orders.order_by("-pk")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def matching_orders(
+    orders: QuerySet[Order], *, text: str = "", placed_from: date | None = None, placed_to: date | None = None
+) -> QuerySet[Order]:
+    """Narrow a list of orders by what staff type (an order number, or the customer's phone) and by
+    the local days they were placed on; each is an indexed lookup (number, member's phone, created_at)."""
+    text = text.strip()
+    if text:
+        try:
+            phone = normalize_phone(text)
+        except DomainError:
+            orders = orders.filter(number__startswith=text)
+        else:
+            orders = orders.filter(member__phone=phone)
+    if placed_from:
+        orders = orders.filter(created_at__gte=_local_midnight(placed_from))
+    if placed_to:
+        orders = orders.filter(created_at__lt=_local_midnight(placed_to + timedelta(days=1)))
+    return orders
+
+
+def order_history(*, order_id: int) -> list[OrderTransition]:
+    """Every state the order went through, oldest first, with who moved it."""
+    return list(OrderTransition.objects.filter(order_id=order_id).select_related("actor").order_by("pk"))
 
 
 def member_history(*, member_id: int) -> QuerySet[Order]:

@@ -16,3 +16,8 @@ def pending_online_payment(*, order_id: int) -> Payment | None:
     return Payment.objects.filter(
         order_id=order_id, state=Payment.State.PENDING, method=PaymentMethod.ONLINE_QR
     ).first()
+
+
+def tenders_of_order(*, order_id: int) -> list[Payment]:
+    """Every tender tried on the order, oldest first, each with its refunds (two queries)."""
+    return list(Payment.objects.filter(order_id=order_id).prefetch_related("refunds").order_by("pk"))

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +43,18 @@ class AdjustmentForm(forms.Form):
 class OrderFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", _("All")), *OrderState.choices])
     before = forms.IntegerField(required=False, min_value=1)
+    q = forms.CharField(required=False, max_length=32, label=_("Order number or phone"))
+    placed_from = forms.DateField(required=False, label=_("Placed from"))
+    placed_to = forms.DateField(required=False, label=_("Placed until"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("placed_from"), data.get("placed_to")
+        if start and end and end < start:
+            self.add_error("placed_to", _("The last day comes after the first."))
+        return data
+
+    def query(self) -> str:
+        """The search and days as a query string, for the state tabs and "more" to carry on."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return urlencode({key: data[key] for key in ("q", "placed_from", "placed_to") if data.get(key)})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from o2o.web.manager import cashbook, chains, views
+from o2o.web.manager import cashbook, chains, orders, views
 
 urlpatterns = [
     path("", views.stock_list, name="manager-stock"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("transfers/", views.transfer_list, name="manager-transfers"),
     path("transfers/<int:transfer_id>/receive/", views.transfer_receive, name="manager-transfer-receive"),
     path("orders/", views.order_list, name="manager-orders"),
+    path("orders/<int:order_id>/", orders.order_detail, name="manager-order"),
     path("staff/", views.staff_list, name="manager-staff"),
     path("cashbook/", cashbook.day, name="manager-cashbook"),
     path("cashbook/close/", cashbook.close, name="manager-cashbook-close"),

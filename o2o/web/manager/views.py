@@ -15,7 +15,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.inventory import selectors as stock
 from o2o.inventory import services as inventory
 from o2o.inventory.models import HAND_ADJUSTMENT_REASONS
-from o2o.orders.selectors import orders_for
+from o2o.orders.selectors import matching_orders, orders_for
 from o2o.staff.models import Role
 from o2o.staff.selectors import employees_at
 from o2o.web.auth import staff_page
@@ -188,13 +188,20 @@ def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 @staff_page(*MANAGER_ROLES)
 def order_list(request: HttpRequest) -> HttpResponse:
-    """The store's orders, newest first, by state; "more" appends the next orders (keyset on the id)."""
+    """The store's orders, newest first, by state, number or phone and days placed; "more" appends
+    the next orders (keyset on the id)."""
     scope = store_scope(request)
     filters = OrderFilterForm(request.GET)
     orders, more = [], False
     if filters.is_valid():
-        state, before = filters.cleaned_data["state"], filters.cleaned_data["before"]
-        found = orders_for(actor=request.actor, state=state or None, location_id=scope.location.pk)
+        data = filters.cleaned_data
+        state, before = data["state"], data["before"]
+        found = matching_orders(
+            orders_for(actor=request.actor, state=state or None, location_id=scope.location.pk),
+            text=data["q"],
+            placed_from=data["placed_from"],
+            placed_to=data["placed_to"],
+        )
         if before:
             found = found.filter(pk__lt=before)
         orders = list(found[: ORDERS_PAGE + 1])
