@@ -2,6 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
@@ -49,6 +50,11 @@ class OrderIn(Schema):
         max_length=40,
         pattern=r"^([a-z]+:[0-9]{1,12})?$",
         description='A special offer bought through: "flash:7", "group:3"',
+    )
+    pickup_at: datetime | None = Field(
+        None,
+        description="Pickup orders: the start of one of the store's offered pickup times "
+        "(GET /pickup/stores/{id}/slots); empty: as soon as it is ready",
     )
 
 
@@ -98,6 +104,7 @@ class OrderOut(Schema):
     total: Decimal = Field(description="Payable: subtotal - discount_total + delivery_fee")
     refunded_total: Decimal
     payment_deadline: datetime | None
+    pickup_at: datetime | None = Field(description="The chosen pickup time; null: as soon as it is ready")
     created_at: datetime
     paid_at: datetime | None
     lines: list[LineOut]
@@ -179,7 +186,15 @@ def _order_request(payload: OrderIn | QuoteIn) -> orders.OrderRequest:
         manual_discount=_manual_discount(getattr(payload, "manual_discount", None)),
         coupon_ids=tuple(payload.coupon_ids),
         offer=payload.offer,
+        pickup_at=_aware(getattr(payload, "pickup_at", None)),
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time given without an offset is the stores' local time."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
 def _manual_discount(given: ManualDiscountIn | None) -> ManualDiscount | None:

@@ -34,6 +34,9 @@ def publish(event: str, **payload: Any) -> None:
 # For completed: what the customer kept (sold minus returned) when the return window closed, and
 # `amount` their net (no delivery fee). For returned: the units of this return, and `amount` the
 # money paid back for it (the delivery fee too when this return takes back the last unit).
+# `order=<Order>`: placed (priced, stock reserved), in the placing transaction; a handler may refuse
+# it with a DomainError (pickup books the chosen pickup slot here).
+ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, or everything returned)

@@ -3,7 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,6 +59,8 @@ class OrderRequest:
     # special offer bought through ("flash:<id>", "group:<id>", "chain:<id>").
     coupon_ids: tuple[int, ...] = ()
     offer: str = ""
+    # The pickup slot the customer chose (its start, aware); None: as soon as it is ready.
+    pickup_at: datetime | None = None
 
 
 def _new_number() -> str:
@@ -77,6 +79,8 @@ def _fingerprint(request: OrderRequest, member_id: int | None) -> str:
     }
     if request.coupon_ids or request.offer:  # (absent, so older keys keep their fingerprint)
         body |= {"coupons": sorted(request.coupon_ids), "offer": request.offer}
+    if request.pickup_at is not None:
+        body["pickup_at"] = request.pickup_at.isoformat()
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -100,6 +104,8 @@ def _check_fulfilment(request: OrderRequest, location: Location) -> None:
         raise DomainError(
             ErrorCode.LOCATION_UNAVAILABLE, "this location does not offer pickup", location_id=location.pk
         )
+    if request.pickup_at is not None and request.fulfilment != Fulfilment.PICKUP:
+        raise DomainError(ErrorCode.INVALID, "only pickup orders take a pickup time")
     if request.fulfilment == Fulfilment.DELIVERY and not request.delivery_address.strip():
         raise DomainError(ErrorCode.INVALID, "a delivery order needs an address")
     if request.fulfilment == Fulfilment.IN_STORE and request.channel != Channel.POS:
@@ -200,6 +206,7 @@ def _place(
         referrer=request.referrer,
         offer=request.offer,
         delivery_address=request.delivery_address.strip(),
+        pickup_at=request.pickup_at,
         subtotal=priced.subtotal,
         discount_total=priced.discount_total,
         delivery_fee=priced.delivery_fee,
@@ -228,6 +235,7 @@ def _place(
         expires_at=order.payment_deadline,
         locations={location.pk: location},
     )
+    events.publish(events.ORDER_PLACED, order=order)  # pickup books the chosen slot (or refuses it)
     if order.total == 0:  # nothing to pay (an offer or a discount covers it all): paid at once
         mark_paid(order=order, actor_id=actor.user_id)
     return order

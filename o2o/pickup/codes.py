@@ -6,6 +6,7 @@ import unicodedata
 from django.core import signing
 
 from o2o.core.codes import random_digits
+from o2o.pickup.models import DIGITS_PER_LETTER
 
 CODE_LENGTH = 12
 _SALT = "o2o.pickup.voucher"
@@ -38,3 +39,15 @@ def normalize_typed_code(raw: str) -> str | None:
     digits ("１２３４"): NFKC makes them the same digits as the keypad's."""
     digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
     return digits if _CODE.fullmatch(digits) else None
+
+
+_SHORT_NUMBER = re.compile(r"([A-Z])([0-9]{3})")
+
+
+def parse_short_number(raw: str) -> int | None:
+    """The number behind a typed short pickup number ("A027", "a027", "Ａ０２７"), or None."""
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    match = _SHORT_NUMBER.fullmatch(text)
+    if match is None or match[2] == "000":
+        return None
+    return (ord(match[1]) - ord("A")) * DIGITS_PER_LETTER + int(match[2])

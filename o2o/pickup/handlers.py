@@ -2,7 +2,18 @@
 
 from o2o.core import events
 from o2o.orders.models import Order
-from o2o.pickup import services
+from o2o.pickup import services, slots
+from o2o.stores.selectors import get_location
+
+
+@events.subscribe(events.ORDER_PLACED)
+def book_pickup_slot_when_placed(*, order: Order) -> None:
+    """The chosen pickup time must be one the store offers now; its place is taken at once."""
+    if order.pickup_at is None:
+        return
+    location = get_location(location_id=order.fulfilment_location_id)
+    pickup_at = slots.check_offered(location, order.pickup_at)
+    slots.book_slot(order=order, location=location, pickup_at=pickup_at)
 
 
 @events.subscribe(events.ORDER_PAID)
@@ -14,3 +25,4 @@ def issue_voucher_when_paid(*, order: Order) -> None:
 @events.subscribe(events.ORDER_REFUNDED)
 def revoke_voucher_when_cancelled(*, order: Order) -> None:
     services.revoke_voucher(order=order)
+    slots.release_slot(order=order)

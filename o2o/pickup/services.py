@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +17,9 @@ from o2o.members.models import Member
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
-from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code
-from o2o.pickup.models import PickupVoucher, VoucherAttempt
+from o2o.pickup import slots
+from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code, parse_short_number
+from o2o.pickup.models import MAX_SHORT_NUMBER, PickupNumberCounter, PickupVoucher, VoucherAttempt
 
 VOUCHER_VALID_FOR = timedelta(days=7)
 _FAILURES = "pickup-voucher-failures"
@@ -25,20 +27,47 @@ Result = VoucherAttempt.Result
 
 
 def issue_voucher(*, order: Order) -> PickupVoucher | None:
-    """Runs in the payment's transaction. A code collision (1 in 10^12 per live voucher) draws
-    again: ON CONFLICT DO NOTHING keeps the transaction usable without a savepoint."""
+    """Runs in the payment's transaction. Valid from the chosen pickup slot (or now) for
+    VOUCHER_VALID_FOR, with the store's next short number of that local day. A code collision
+    (1 in 10^12 per live voucher) draws again: ON CONFLICT DO NOTHING keeps the transaction usable
+    without a savepoint."""
     if order.fulfilment != Fulfilment.PICKUP:
         return None
-    expires_at = timezone.now() + VOUCHER_VALID_FOR
+    existing = PickupVoucher.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    valid_from = order.pickup_at or timezone.now()
+    day = slots.local_day(valid_from)
+    number = _draw_short_number(location_id=order.fulfilment_location_id, day=day)
     for _attempt in range(5):
         voucher = PickupVoucher(
-            order=order, location_id=order.fulfilment_location_id, code=new_code(), expires_at=expires_at
+            order=order,
+            location_id=order.fulfilment_location_id,
+            code=new_code(),
+            valid_from=valid_from,
+            expires_at=valid_from + VOUCHER_VALID_FOR,
+            pickup_day=day if number else None,
+            short_number=number,
         )
         PickupVoucher.objects.bulk_create([voucher], ignore_conflicts=True)
         issued = PickupVoucher.objects.filter(order=order).first()
         if issued is not None:
             return issued  # ours, or one issued before for this order
     raise DomainError(ErrorCode.INVALID, "could not draw a unique pickup code")
+
+
+def _draw_short_number(*, location_id: int, day) -> int | None:
+    """The store's next number of the day: the counter row is created once (ON CONFLICT DO
+    NOTHING) and moved by `last = last + 1`; our UPDATE holds its row lock until commit, so the
+    value read back is ours. None once the day's 25,974 numbers are used up (the 12-digit code
+    still works)."""
+    PickupNumberCounter.objects.bulk_create(
+        [PickupNumberCounter(location_id=location_id, day=day)], ignore_conflicts=True
+    )
+    counter = PickupNumberCounter.objects.filter(location_id=location_id, day=day)
+    if not counter.filter(last__lt=MAX_SHORT_NUMBER).update(last=F("last") + 1):
+        return None
+    return counter.values_list("last", flat=True).get()
 
 
 def revoke_voucher(*, order: Order) -> None:
@@ -67,9 +96,11 @@ def _fail(actor: Actor, location_id: int, code: str, result: str, error: DomainE
     return error
 
 
-def _find(actor: Actor, presented: str) -> tuple[PickupVoucher, int, str]:
+def _find(actor: Actor, presented: str, *, short_numbers: bool = False) -> tuple[PickupVoucher, int, str]:
     """The voucher presented at this clerk's store. Typed digits of another store's voucher read
-    as "not found" (no oracle for guessing); a genuine scanned QR of another store is refused."""
+    as "not found" (no oracle for guessing); a genuine scanned QR of another store is refused.
+    With `short_numbers`, today's short pickup number at this store ("A027") finds it too (to
+    look an order up; handing over still takes the customer's code)."""
     location_id = _counter_location(actor)
     if is_exhausted(settings.O2O_VOUCHER_FAILED_ATTEMPTS, _FAILURES, str(actor.user_id)):
         _audit(actor, location_id, "", Result.RATE_LIMITED)
@@ -83,6 +114,15 @@ def _find(actor: Actor, presented: str) -> tuple[PickupVoucher, int, str]:
     )
     if voucher is not None:
         return voucher, location_id, code
+    if short_numbers and (number := parse_short_number(presented)):
+        # today's number at this store only: another store's (or another day's) reads as not found
+        voucher = (
+            PickupVoucher.objects.select_related("order")
+            .filter(location_id=location_id, pickup_day=slots.local_day(timezone.now()), short_number=number)
+            .first()
+        )
+        if voucher is not None:
+            return voucher, location_id, voucher.code
     elsewhere = scanned and PickupVoucher.objects.filter(code=scanned).select_related("location").first()
     if elsewhere:
         raise _fail(
@@ -96,8 +136,8 @@ def _find(actor: Actor, presented: str) -> tuple[PickupVoucher, int, str]:
 
 
 def verify_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
-    """Look a code up for the counter (shows what to hand over); changes nothing."""
-    voucher, location_id, code = _find(actor, presented)
+    """Look a code (or today's short number) up for the counter (shows what to hand over); changes nothing."""
+    voucher, location_id, code = _find(actor, presented, short_numbers=True)
     _audit(actor, location_id, code, Result.FOUND, voucher)
     return voucher
 
@@ -111,6 +151,7 @@ def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
         order = lock_order(voucher.order_id)  # the one lock order: the order row first
         if order.on_hold:  # paid, waiting for its group buy to complete: nothing is handed over yet
             raise DomainError(ErrorCode.VOUCHER_NOT_REDEEMABLE, "this order is on hold", state="on_hold")
+        _check_valid_from(voucher, order, now)
         redeemed = PickupVoucher.objects.filter(
             pk=voucher.pk, state=PickupVoucher.State.ISSUED, expires_at__gt=now
         ).update(state=PickupVoucher.State.REDEEMED, redeemed_at=now, redeemed_by=actor.user)
@@ -129,6 +170,18 @@ def redeem_pickup_voucher(*, actor: Actor, presented: str) -> PickupVoucher:
         )
     voucher.refresh_from_db()
     return voucher
+
+
+def _check_valid_from(voucher: PickupVoucher, order: Order, now) -> None:
+    """Before the chosen pickup time only an order the store has already made ready is handed over."""
+    if voucher.valid_from and now < voucher.valid_from and order.state != OrderState.READY_FOR_PICKUP:
+        local = timezone.localtime(voucher.valid_from, timezone.get_default_timezone())
+        raise DomainError(
+            ErrorCode.VOUCHER_NOT_YET_VALID,
+            f"this order is picked up from {local:%H:%M}"
+            + ("" if local.date() == slots.local_day(now) else f" on {local:%m-%d}"),
+            valid_from=voucher.valid_from.isoformat(),
+        )
 
 
 @transaction.atomic(durable=True)
