@@ -444,7 +444,7 @@ def receive_transfer(*, actor: Actor, transfer_id: int, idempotency_key: str | N
             state=Transfer.State.RECEIVED, received_at=timezone.now()
         )
         if not arrived:
-            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "transfer already received", transfer_id=transfer_id)
+            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "transfer is not in transit", transfer_id=transfer_id)
         transfer = Transfer.objects.get(pk=transfer_id)
         for line in transfer.lines.order_by("sku_id"):
             _add_on_hand(location_id=transfer.destination_id, sku_id=line.sku_id, quantity=line.quantity,
