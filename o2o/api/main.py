@@ -70,3 +70,4 @@ api.add_router("/follow-ups", "o2o.api.followups.router")  # follow-up visits an
 api.add_router("/service", "o2o.api.tickets.router")  # tickets: members, agents, stores (docs/service.md)
 api.add_router("/service", "o2o.api.service_sla.router")  # SLA targets, business hours, reports
 api.add_router("/knowledge", "o2o.api.knowledge.router")  # the knowledge base (docs/knowledge.md)
+api.add_router("/replenishment", "o2o.api.replenishment.router")  # levels, proposals, requests (docs/replenishment.md)
