@@ -1421,6 +1421,79 @@ CASES += [
 ]
 
 
+def _replenishment_proposal(world, target, caller) -> int:
+    """An open proposal at the target for a fresh SKU, from the other store."""
+    from django.utils import timezone
+
+    from o2o.replenishment.models import Proposal
+
+    source = world.other if target == world.own else world.own
+    proposal = Proposal.objects.create(
+        location=target,
+        sku=SKUFactory(),
+        source=source,
+        quantity=5,
+        available=0,
+        alert_level=2,
+        target_level=5,
+        expected_sales=0,
+        proposed_at=timezone.now(),
+    )
+    return proposal.pk
+
+
+def _requested_transfer_from(world, target, caller):
+    from o2o.inventory.services import add_requested_transfer
+
+    _stock(world, target)
+    destination = world.other if target == world.own else world.own
+    transfer = add_requested_transfer(source_id=target.pk, destination_id=destination.pk, lines={world.sku_id: 2},
+                                      actor_id=None)  # fmt: skip
+    return f"replenishment/transfers/{transfer.pk}/ship", None
+
+
+def _stock_request(world, target, caller):
+    source = world.other if target == world.own else world.own
+    lines = [{"sku_id": world.sku_id, "quantity": 2}]
+    return "replenishment/requests", {"source_id": source.pk, "destination_id": target.pk, "lines": lines}
+
+
+CASES += [  # replenishment (docs/replenishment.md)
+    Case(Operation.SET_STOCK_LEVELS, "POST /api/v1/replenishment/locations/{location_id}/levels/{sku_id}",
+         lambda w, t, c: (f"replenishment/locations/{t.pk}/levels/{w.sku_id}", {"alert_level": 2, "target_level": 5}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PROPOSE_REPLENISHMENT, "POST /api/v1/replenishment/locations/{location_id}/proposals",
+         lambda w, t, c: (f"replenishment/locations/{t.pk}/proposals", None), on_orders=False),  # fmt: skip
+    Case(
+        Operation.APPROVE_REPLENISHMENT,
+        "POST /api/v1/replenishment/locations/{location_id}/approvals",
+        lambda w, t, c: (
+            f"replenishment/locations/{t.pk}/approvals",
+            {"lines": [{"proposal_id": _replenishment_proposal(w, t, c)}]},
+        ),
+        on_orders=False,
+    ),
+    Case(Operation.APPROVE_REPLENISHMENT, "POST /api/v1/replenishment/proposals/{proposal_id}/reject",
+         lambda w, t, c: (f"replenishment/proposals/{_replenishment_proposal(w, t, c)}/reject", {"reason": "enough"}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.REQUEST_STOCK, "POST /api/v1/replenishment/requests", _stock_request, on_orders=False),
+    Case(Operation.SHIP_TRANSFER, "POST /api/v1/replenishment/transfers/{transfer_id}/ship", _requested_transfer_from,
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/accept",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c)}/accept", None), on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/picks",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='accepted')}/picks", {"sku_id": w.sku_id}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/shortages", _shortage, on_orders=False),
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/ready",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='picked')}/ready", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
+         on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
