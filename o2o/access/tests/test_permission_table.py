@@ -1479,18 +1479,6 @@ CASES += [  # replenishment (docs/replenishment.md)
     Case(Operation.REQUEST_STOCK, "POST /api/v1/replenishment/requests", _stock_request, on_orders=False),
     Case(Operation.SHIP_TRANSFER, "POST /api/v1/replenishment/transfers/{transfer_id}/ship", _requested_transfer_from,
          on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/accept",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c)}/accept", None), on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/picks",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='accepted')}/picks", {"sku_id": w.sku_id}),
-         on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/shortages", _shortage, on_orders=False),
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/ready",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='picked')}/ready", None),
-         on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
-         on_orders=False),  # fmt: skip
 ]
 
 
