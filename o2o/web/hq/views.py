@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from o2o.analytics import selectors as analytics
 from o2o.analytics.selectors import IN_STORE, ONLINE, Dashboard
+from o2o.analytics.trends import HOUR, Trend, sales_trend
 from o2o.catalog.models import Channel
 from o2o.orders.models import Fulfilment
 from o2o.staff.models import Role
@@ -44,6 +45,19 @@ def _charts(data: Dashboard) -> dict:
     }
 
 
+def _trend_chart(trend: Trend) -> dict:
+    label = "%H:00" if trend.step == HOUR else "%m-%d"
+    return {
+        "labels": [point.start.strftime(label) for point in trend.points],
+        "sales": [float(point.sales) for point in trend.points],
+        "previous": [float(point.previous_sales) for point in trend.points],
+        "names": {
+            "current": _("This period"),
+            "previous": _("Same hours yesterday") if trend.step == HOUR else _("The period before"),
+        },
+    }
+
+
 def _rows(data: Dashboard) -> dict:
     groups = _channel_group_labels()
     return {
@@ -61,6 +75,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     location_ids = analytics.dashboard_scope(request.actor)
     start, end = analytics.period_bounds(period)
     data = analytics.dashboard(location_ids=location_ids, start=start, end=end)
+    trend = sales_trend(location_ids=location_ids, start=start, end=end)
+    charts = _charts(data) | {"trend": _trend_chart(trend)}
     context = {
         "form": form,
         "period": period,
@@ -69,7 +85,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "last_day": (end - timedelta(days=1)).date(),
         "data": data,
         "rows": _rows(data),
-        "charts": _charts(data),
+        "charts": charts,
+        "trend": trend,
         "scoped": location_ids is not None,
         "can_open_stores": request.actor.is_chain_wide,
     }

@@ -80,10 +80,27 @@
     });
   }
 
+  function trendChart(data, labels) {
+    if (nothing(data.sales) && nothing(data.previous)) return empty("chart-trend", labels.empty);
+    chart("chart-trend", {
+      grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", valueFormatter: money },
+      legend: { top: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11 } },
+      xAxis: { type: "category", data: data.labels, boundaryGap: false },
+      yAxis: { type: "value", axisLabel: { formatter: function (v) { return COMPACT.format(v); } } },
+      series: [
+        { name: data.names.current, type: "line", data: data.sales, smooth: true, symbolSize: 4 },
+        { name: data.names.previous, type: "line", data: data.previous, smooth: true, symbolSize: 3,
+          lineStyle: { type: "dashed", width: 1 }, itemStyle: { color: "#868e96" } }
+      ]
+    });
+  }
+
   function draw() {
     var source = document.getElementById("hq-chart-data");
     if (!source || !window.echarts) return;
     var data = JSON.parse(source.textContent);
+    trendChart(data.trend, data.labels);
     storesChart(data.stores, data.labels);
     channelsChart(data.channels, data.labels);
     fulfilmentChart(data.fulfilment, data.labels);
