@@ -70,4 +70,6 @@ api.add_router("/follow-ups", "o2o.api.followups.router")  # follow-up visits an
 api.add_router("/service", "o2o.api.tickets.router")  # tickets: members, agents, stores (docs/service.md)
 api.add_router("/service", "o2o.api.service_sla.router")  # SLA targets, business hours, reports
 api.add_router("/knowledge", "o2o.api.knowledge.router")  # the knowledge base (docs/knowledge.md)
+api.add_router("/me", "o2o.api.notifications.me_router")  # notification preferences and messages
+api.add_router("/notification-templates", "o2o.api.notifications.templates_router")  # docs/notifications.md
 api.add_router("/replenishment", "o2o.api.replenishment.router")  # levels, proposals, requests (docs/replenishment.md)

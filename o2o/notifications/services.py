@@ -22,7 +22,7 @@ from o2o.core.messaging import queue_message
 from o2o.members.models import Member
 from o2o.notifications import selectors
 from o2o.notifications.channels import recipient_for
-from o2o.notifications.defaults import PLACEHOLDERS
+from o2o.notifications.defaults import PLACEHOLDERS, all_defaults
 from o2o.notifications.models import (
     Channel,
     Kind,
@@ -238,6 +238,23 @@ def check_template(*, kind: str, channel: str, body: str) -> None:
             unknown=unknown,
             allowed=sorted(PLACEHOLDERS[kind]),
         )
+
+
+def ensure_templates() -> None:
+    """A row for every kind, language and channel (the built-in text where HQ has none yet): the
+    data migration seeds them, this puts back any a database flush took (tests, a restore)."""
+    NotificationTemplate.objects.bulk_create(
+        [NotificationTemplate(kind=k, language=lang, channel=ch, body=body) for k, lang, ch, body in all_defaults()],
+        ignore_conflicts=True,
+    )
+
+
+def templates_for(*, actor: Actor, kind: str | None = None):
+    """The texts HQ edits (a read behind the same operation as the edit)."""
+    authorize(actor, Operation.MANAGE_NOTIFICATION_TEMPLATES)
+    if NotificationTemplate.objects.count() < len(all_defaults()):
+        ensure_templates()
+    return selectors.templates(kind=kind)
 
 
 @transaction.atomic(durable=True)

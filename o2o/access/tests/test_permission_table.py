@@ -1374,6 +1374,24 @@ def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
         return caller.client._call("patch", path, body)
     return caller.client.post(path, body)
 
+def _notification_template(world, target, caller):  # customer notifications (docs/notifications.md)
+    from o2o.notifications.models import NotificationTemplate
+    from o2o.notifications.services import ensure_templates
+
+    ensure_templates()
+    template = NotificationTemplate.objects.get(kind="picked_up", language="en", channel="sms")
+    return f"notification-templates/{template.pk}", {"body": "Order {order_number} picked up."}
+
+
+CASES += [  # notifications: a member's own channels; HQ's texts
+    Case(Operation.SET_NOTIFICATION_PREFERENCES, "PUT /api/v1/me/notification-preferences",
+         lambda w, t, c: ("me/notification-preferences", {"channels": ["sms", "push"], "language": "en"}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_NOTIFICATION_TEMPLATES, "PUT /api/v1/notification-templates/{template_id}",
+         _notification_template, asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 
 # stocktakes (docs/stocktakes.md): one open count per location, so each call gets a fresh one
 def _fresh_count(world, target, *, submitted=False):

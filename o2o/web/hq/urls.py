@@ -29,3 +29,6 @@ urlpatterns = [
 from o2o.web.hq import service_sla  # noqa: E402
 
 urlpatterns += service_sla.urlpatterns
+from o2o.web.hq import notification_templates  # noqa: E402
+
+urlpatterns += notification_templates.urlpatterns

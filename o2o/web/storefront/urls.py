@@ -20,6 +20,7 @@ urlpatterns = [
     path("cart/<int:sku_id>/", views.cart_line, name="shop-cart-line"),
     path("checkout/", checkout.checkout, name="shop-checkout"),
     path("my-data/", include("o2o.web.storefront.my_data")),
+    path("notifications/", include("o2o.web.storefront.notifications")),
     path("points/", points.my_points, name="shop-points"),
     path("coupons/", coupon_pages.my_coupons, name="shop-coupons"),
     path("coupons/claim/", coupon_pages.claim_centre, name="shop-coupons-claim"),
