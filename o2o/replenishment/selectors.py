@@ -11,7 +11,8 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils.module_loading import import_string
 
 from o2o.access.actors import Actor
-from o2o.core.errors import not_found
+from o2o.catalog.selectors import active_skus
+from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.inventory.models import StockLevel, Transfer
 from o2o.orders.models import OrderLine, OrderState
 from o2o.replenishment.models import Proposal
@@ -145,4 +146,40 @@ def requests_from(*, location_id: int) -> QuerySet[Transfer]:
         .select_related("destination")
         .prefetch_related("lines__sku")
         .order_by("created_at", "pk")
+    )
+
+
+def sku_by_code(code: str):
+    """An active SKU by its code or barcode (the pages' forms); unknown_sku otherwise."""
+    code = code.strip()
+    sku = active_skus().filter(Q(code=code) | Q(barcode=code)).first()
+    if sku is None:
+        raise DomainError(ErrorCode.UNKNOWN_SKU, "unknown SKU", sku_code=code)
+    return sku
+
+
+def sources_for(*, destination: Location) -> list[Location]:
+    """Where a store may ask for stock by hand: the warehouses, then stores nearby, nearest first."""
+    warehouses = list(
+        active_locations().filter(kind=Location.Kind.WAREHOUSE).exclude(pk=destination.pk).order_by("code")
+    )
+    stores = [
+        n.location
+        for n in locations_within(
+            latitude=destination.latitude,
+            longitude=destination.longitude,
+            radius_km=settings.O2O_REPLENISHMENT_NEARBY_KM,
+            kinds=[Location.Kind.STORE],
+        )
+        if n.location.pk != destination.pk
+    ]
+    return warehouses + stores
+
+
+def decided_proposals(*, location_id: int, limit: int = 20) -> list[Proposal]:
+    return list(
+        Proposal.objects.filter(location_id=location_id)
+        .exclude(state=Proposal.State.OPEN)
+        .select_related("sku", "source")
+        .order_by("-decided_at", "-pk")[:limit]
     )

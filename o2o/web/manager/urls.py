@@ -58,3 +58,15 @@ urlpatterns += [
     path("counts/<int:count_id>/scan/", counts.scan, name="manager-count-scan"),
     path("counts/<int:count_id>/<slug:action>/", counts.step, name="manager-count-step"),
 ]
+from o2o.web.manager import replenishment  # noqa: E402
+
+urlpatterns += [
+    path("replenishment/", replenishment.replenishment_page, name="manager-replenishment"),
+    path("replenishment/propose/", replenishment.propose, name="manager-replenishment-propose"),
+    path("replenishment/approve/", replenishment.approve, name="manager-replenishment-approve"),
+    path("replenishment/proposals/<int:proposal_id>/reject/", replenishment.reject,
+         name="manager-replenishment-reject"),  # fmt: skip
+    path("replenishment/request/", replenishment.request_stock, name="manager-replenishment-request"),
+    path("replenishment/levels/", replenishment.set_levels, name="manager-replenishment-levels"),
+    path("replenishment/transfers/<int:transfer_id>/ship/", replenishment.ship, name="manager-replenishment-ship"),
+]
