@@ -116,6 +116,11 @@ def propose_for_all_stores(now: datetime | None = None) -> int:
 
 
 def _decide(actor: Actor, key: str | None, perform, **request) -> dict:
+    """With an Idempotency-Key: once per key, in its own transaction. Without one: in the
+    caller's transaction (the nightly job, the demo), all or none all the same."""
+    if key is None:
+        with transaction.atomic():
+            return perform()
     scope = "system" if actor.system else f"user:{actor.user_id}"
     return run_once(
         scope=scope,

@@ -39,6 +39,7 @@ from o2o.demo.generator.people import (
 from o2o.demo.generator.places import create_places
 from o2o.demo.generator.privacy import create_consent_history
 from o2o.demo.generator.promotions import create_promotions
+from o2o.demo.generator.replenishment import create_replenishment
 from o2o.demo.generator.rewards import create_rewards
 from o2o.demo.generator.service import create_service
 from o2o.demo.generator.staffing import create_staffing
@@ -150,6 +151,7 @@ def generate_demo(
         create_staffing(run)  # teams, support requests between stores (o2o/demo/generator/staffing.py)
         create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
         create_service(run)  # CS agents, tickets, member tags, notes, visits (o2o/demo/generator/service.py)
+        create_replenishment(run)  # target levels, proposals, a requested transfer (demo/generator/replenishment.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
