@@ -12,7 +12,7 @@ from o2o.inventory.models import Reservation, StockLevel, StockMove, Transfer, T
 
 @admin.register(StockLevel)
 class StockLevelAdmin(ReadOnlyAdmin):
-    list_display = ["location", "sku", "on_hand", "reserved", "available", "alert_level"]
+    list_display = ["location", "sku", "on_hand", "reserved", "available", "alert_level", "target_level"]
     list_filter = ["location__kind", "location__region"]
     list_select_related = ["location", "sku"]
     search_fields = ["=location__code", "location__name", "=sku__code", "=sku__barcode", "sku__name"]
