@@ -42,8 +42,16 @@ def check_wechat_fields(body: str) -> None:
             raise TemplateError("a WeChat template has one 'field: text' line per data field")
 
 
+class _Values(dict):
+    """A placeholder without a value here (no voucher yet, say) reads as nothing: a message is
+    never the reason a payment fails."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def render(body: str, context: dict[str, str]) -> str:
-    return body.format_map(context)
+    return body.format_map(_Values(context))
 
 
 def wechat_payload(text: str) -> str:

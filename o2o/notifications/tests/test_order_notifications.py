@@ -232,3 +232,14 @@ def test_another_store_clerk_sees_nothing_of_it(store, member, sku):
     paid_pickup_order(member=member, store=store, sku=sku)
     assert actor_for_member(member).member == member
     assert as_staff(stranger).get("me/notifications").status_code == 403
+
+
+def test_a_message_without_a_voucher_leaves_the_code_out_instead_of_failing_the_change(store, member, sku):
+    order = place_pickup_order(member=member, store=store, sku=sku)  # unpaid: no voucher yet
+
+    with transaction.atomic():
+        events.publish(events.ORDER_READY_FOR_PICKUP, order=order)
+
+    [message] = _messages(member)
+    assert message.text() == f"订单{order.number}已备好，请凭取货码到{store.name}取货。"
+    assert message.secret == ""
