@@ -164,3 +164,19 @@ def test_members_and_store_staff_cannot_touch_templates(member, clerk, store):
 
 def test_an_unknown_template_is_a_404(hq):
     assert _put(as_staff(hq), "notification-templates/999999", {"body": "好了"}).status_code == 404
+
+
+def test_my_notifications_cost_the_same_queries_for_one_or_many(store, member, sku):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    paid_pickup_order(member=member, store=store, sku=sku)
+    me = as_member(member)
+    with CaptureQueriesContext(connection) as one:
+        assert len(me.get("me/notifications").json()["results"]) == 1
+    for _ in range(4):
+        paid_pickup_order(member=member, store=store, sku=sku)
+    with CaptureQueriesContext(connection) as five:
+        assert len(me.get("me/notifications").json()["results"]) == 5
+
+    assert len(five) == len(one)

@@ -243,3 +243,34 @@ def test_a_message_without_a_voucher_leaves_the_code_out_instead_of_failing_the_
     [message] = _messages(member)
     assert message.text() == f"订单{order.number}已备好，请凭取货码到{store.name}取货。"
     assert message.secret == ""
+
+
+def test_a_delivery_ordered_at_the_counter_is_told_paid_dispatched_and_delivered(store, clerk, member):
+    from o2o.staff.models import Role
+    from o2o.stores.models import Location
+
+    warehouse = LocationFactory(name="浦东仓", kind=Location.Kind.WAREHOUSE, pickup_enabled=False)
+    drill = SKUFactory(name="电钻", price=Decimal("299.00"))
+    receive_stock(location_id=warehouse.pk, sku_id=drill.pk, quantity=1, actor=SYSTEM)
+    counter = as_staff(clerk)
+    order = counter.post(
+        "orders",
+        {
+            "channel": "pos",
+            "fulfilment": "delivery",
+            "location_id": warehouse.pk,
+            "member_phone": member.phone,
+            "delivery_address": "上海市静安区愚园路100号",
+            "lines": [{"sku_id": drill.pk, "quantity": 1}],
+        },
+    ).json()
+    assert counter.post(f"payments/orders/{order['id']}/in-store", {"method": "card"}).status_code == 201
+    shipper = as_staff(EmployeeFactory(role=Role.WAREHOUSE_CLERK, home_location=warehouse))
+    assert shipper.post(f"orders/{order['id']}/dispatch").status_code == 200
+    assert shipper.post(f"orders/{order['id']}/delivered").status_code == 200
+
+    assert _kinds(member) == ["paid", "out_for_delivery", "delivered"]
+    paid, out, delivered = (m.text() for m in _messages(member))
+    assert paid == f"订单{order['number']}已支付299.00元，浦东仓正在为您准备。"
+    assert out == f"订单{order['number']}已从浦东仓出发配送，预计尽快送达。"
+    assert delivered == f"订单{order['number']}已送达，感谢惠顾。"
