@@ -21,7 +21,9 @@ class Vehicle(models.Model):
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
         constraints = [
-            models.CheckConstraint(condition=Q(capacity_units__gt=0, max_stops__gt=0), name="vehicle_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity_units__gt=0, max_stops__gt=0), name="vehicle_capacity_positive"
+            ),
             models.UniqueConstraint(fields=["depot", "name"], name="vehicle_name_unique_per_depot"),
         ]
 
@@ -157,9 +159,7 @@ class RunStop(models.Model):
             models.CheckConstraint(
                 condition=~Q(failure_reason="other") | ~Q(failure_note=""), name="runstop_other_reason_has_note"
             ),
-            models.CheckConstraint(
-                condition=~Q(proof="photo") | ~Q(photo=""), name="runstop_photo_proof_has_photo"
-            ),
+            models.CheckConstraint(condition=~Q(proof="photo") | ~Q(photo=""), name="runstop_photo_proof_has_photo"),
         ]
 
     def __str__(self) -> str:
@@ -220,3 +220,6 @@ class CourierEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["booking", "event_id"], name="courierevent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.status}"

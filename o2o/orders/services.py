@@ -432,14 +432,15 @@ def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
 
 
 @transaction.atomic
-def dispatch_order(*, actor: Actor, order: Order) -> Order:
+def dispatch_order(*, actor: Actor, order: Order, eta: datetime | None = None) -> Order:
+    """The goods leave for the customer; `eta` is when they should arrive (a run's planned arrival)."""
     authorize(actor, Operation.DISPATCH_ORDER, location_id=order.fulfilment_location_id)
     actor_id = actor.user_id
     transition(order=order, to_state=OrderState.OUT_FOR_DELIVERY, actor_id=actor_id)
     inventory.fulfil_reservations(
         reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
     )
-    events.publish(events.ORDER_OUT_FOR_DELIVERY, order=order, eta=None)
+    events.publish(events.ORDER_OUT_FOR_DELIVERY, order=order, eta=eta)
     return order
 
 

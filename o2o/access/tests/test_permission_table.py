@@ -1500,6 +1500,87 @@ CASES += [  # replenishment (docs/replenishment.md)
 ]
 
 
+# delivery runs and couriers (docs/delivery.md): a driver works only the run assigned to them
+def _delivery_run(world, target, caller, *, dispatched=False):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from o2o.delivery.models import DeliveryRun, RunStop, Vehicle
+
+    mine = caller.actor is not None and caller.kind == Role.DRIVER and target == world.own
+    driver = caller.actor.employee if mine else _clerk_of(target, Role.DRIVER)
+    van = Vehicle.objects.create(depot=target, name=f"van {Vehicle.objects.count()}", capacity_units=9)
+    order = _paid_delivery(world, target, caller)
+    now = timezone.now()
+    run = DeliveryRun.objects.create(depot=target, vehicle=van, driver=driver, date=timezone.localdate(),
+                                     state="dispatched" if dispatched else "planned",
+                                     dispatched_at=now if dispatched else None)  # fmt: skip
+    if dispatched:
+        dispatch_order(actor=SYSTEM, order=order)
+    stop = RunStop.objects.create(run=run, sequence=1, order=order, address=order.delivery_address, latitude=31.2,
+                                  longitude=121.4, units=1, window_start=now, window_end=now + timedelta(hours=2),
+                                  planned_arrival=now, delivery_code="1234")  # fmt: skip
+    return run, stop
+
+
+def _plan_runs(world, target, caller):
+    from django.utils import timezone
+
+    from o2o.delivery.models import Vehicle
+
+    Vehicle.objects.create(depot=target, name=f"van {Vehicle.objects.count()}", capacity_units=9)
+    return "delivery/runs/plan", {"depot_id": target.pk, "date": timezone.localdate().isoformat()}
+
+
+def _run_step(step: str):
+    def prepare(world, target, caller):
+        run, _stop = _delivery_run(world, target, caller)
+        body = {"driver_id": run.driver_id} if step == "driver" else None
+        return f"delivery/runs/{run.pk}/{step}", body
+
+    return prepare
+
+
+def _stop_step(step: str):
+    def prepare(world, target, caller):
+        _run, stop = _delivery_run(world, target, caller, dispatched=True)
+        body = {"code": "1234"} if step == "deliver" else {"reason": "nobody_home"}
+        return f"delivery/stops/{stop.pk}/{step}", body
+
+    return prepare
+
+
+def _book_courier(world, target, caller):
+    return "delivery/couriers/bookings", {"order_id": _paid_delivery(world, target, caller).pk}
+
+
+def _cancel_courier(world, target, caller):
+    from o2o.delivery.courier_bookings import book_courier
+
+    booking = book_courier(actor=SYSTEM, order_id=_paid_delivery(world, target, caller).pk)
+    return f"delivery/couriers/bookings/{booking.pk}/cancel", None
+
+
+PUBLIC["POST /api/v1/delivery/couriers/{courier}/callbacks"] = "the courier, proven by its signature"
+CASES += [
+    Case(Operation.PLAN_DELIVERY_RUNS, "POST /api/v1/delivery/runs/plan", _plan_runs, on_orders=False),
+    Case(Operation.PLAN_DELIVERY_RUNS, "POST /api/v1/delivery/runs/{run_id}/driver", _run_step("driver"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.DISPATCH_DELIVERY_RUN, "POST /api/v1/delivery/runs/{run_id}/dispatch", _run_step("dispatch"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.COMPLETE_DELIVERY_STOP, "POST /api/v1/delivery/stops/{stop_id}/deliver", _stop_step("deliver"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.COMPLETE_DELIVERY_STOP, "POST /api/v1/delivery/stops/{stop_id}/fail", _stop_step("fail"),
+         on_orders=False),  # fmt: skip
+    Case(Operation.BOOK_COURIER, "POST /api/v1/delivery/couriers/bookings", _book_courier, on_orders=False),
+    Case(Operation.BOOK_COURIER, "POST /api/v1/delivery/couriers/bookings/{booking_id}/cancel", _cancel_courier,
+         on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_DELIVERY_RUNS, "GET /api/v1/delivery/runs",
+         lambda w, t, c: (f"delivery/runs?depot_id={t.pk}&date=2030-01-01", None), on_orders=False),  # fmt: skip
+]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
