@@ -100,10 +100,11 @@ def _require(preparation: Preparation, order: Order, *states: str) -> None:
 
 
 def summary(preparation: Preparation) -> dict:
-    picks = list(preparation.picks.order_by("line_id"))
+    picks = list(preparation.picks.select_related("sku").order_by("line_id"))
     return {
         "id": preparation.pk,
         "order_id": preparation.order_id,
+        "order_number": Order.objects.values_list("number", flat=True).get(pk=preparation.order_id),
         "location_id": preparation.location_id,
         "kind": preparation.kind,
         "state": preparation.state,
@@ -113,7 +114,7 @@ def summary(preparation: Preparation) -> dict:
         "due_at": _iso(preparation.due_at),
         "ready_at": _iso(preparation.ready_at),
         "closed_at": _iso(preparation.closed_at),
-        "lines": [_pick_out(pick) for pick in picks],
+        "lines": [pick_out(pick) for pick in picks],
     }
 
 
@@ -121,9 +122,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _pick_out(pick: PreparationPick) -> dict:
-    return {"line_id": pick.line_id, "sku_id": pick.sku_id, "ordered": pick.ordered,
-            "picked": pick.picked_quantity, "short": pick.short_quantity}  # fmt: skip
+def pick_out(pick: PreparationPick) -> dict:
+    """One line of a preparation as the API and pages show it (the SKU must be loaded)."""
+    return {"line_id": pick.line_id, "sku_id": pick.sku_id, "sku_code": pick.sku.code, "sku_name": pick.sku.name,
+            "ordered": pick.ordered, "picked": pick.picked_quantity, "short": pick.short_quantity}  # fmt: skip
 
 
 def _once(actor: Actor, operation: str, key: str | None, perform: Callable[[], dict], **request) -> dict:

@@ -346,6 +346,25 @@ def _category_rule(world, target, caller):
     return "loyalty/category-rules", {"category_id": CategoryFactory().pk, "multiplier": "2.00"}
 
 
+# preparation (docs/preparation.md): a paid order in the target store's queue, at the step each call needs
+def _preparation(world, target, caller, *, fulfilment="pickup", step="queued") -> int:
+    from o2o.preparation.services import accept_preparation
+    from o2o.testing.preparation import pick_everything
+
+    order = pay_online(_online_order(world, target, caller, fulfilment=fulfilment))
+    if step == "accepted":
+        accept_preparation(actor=SYSTEM, preparation_id=order.preparation.pk)
+    elif step == "picked":
+        pick_everything(order)
+    return order.preparation.pk
+
+
+def _shortage(world, target, caller):
+    preparation_id = _preparation(world, target, caller, step="accepted")
+    line_id = Order.objects.get(preparation__pk=preparation_id).lines.get().pk
+    return f"preparations/{preparation_id}/shortages", {"line_id": line_id, "available": 0}
+
+
 CASES = [
     Case(Operation.PLACE_ONLINE_ORDER, "POST /api/v1/orders", _online_order_body, asked_at="none", on_orders=False),
     Case(Operation.PLACE_COUNTER_ORDER, "POST /api/v1/orders", _counter_order, asked_at="home", on_orders=False),
@@ -1578,6 +1597,18 @@ CASES += [
          on_orders=False),  # fmt: skip
     Case(Operation.VIEW_DELIVERY_RUNS, "GET /api/v1/delivery/runs",
          lambda w, t, c: (f"delivery/runs?depot_id={t.pk}&date=2030-01-01", None), on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/accept",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c)}/accept", None), on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/picks",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='accepted')}/picks", {"sku_id": w.sku_id}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/shortages", _shortage, on_orders=False),
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/ready",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='picked')}/ready", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
+         on_orders=False),  # fmt: skip
 ]
 
 
