@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -89,6 +91,8 @@ class Payment(models.Model):
     installment_fee_borne_by = models.CharField(
         _("installment fee borne by"), max_length=10, blank=True, choices=FeeBearer.choices
     )
+    # What the customer handed over for a cash tender (the receipt shows the change); empty: not noted.
+    cash_tendered = models.DecimalField(_("cash given"), null=True, blank=True, **money_field_kwargs())
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,6 +101,10 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(cash_tendered__isnull=True) | Q(method="cash", cash_tendered__gte=F("amount")),
+                name="payment_cash_tendered_covers_cash",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")),
                 name="payment_refund_within_amount",
@@ -150,6 +158,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.amount} ({self.state})"
+
+    @property
+    def change(self) -> Decimal | None:
+        """The change handed back for a cash tender whose cash given was noted."""
+        return None if self.cash_tendered is None else self.cash_tendered - self.amount
 
 
 class Refund(models.Model):

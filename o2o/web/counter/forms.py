@@ -94,6 +94,21 @@ class SaleCheckoutForm(CheckoutForm):
         min_value=Decimal("0.01"),
         required=False,
     )
+    cash_tendered = forms.DecimalField(
+        label=_("Cash given"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "autocomplete": "off"}),
+    )
+
+    def cash_due(self, total: Decimal) -> Decimal:
+        """What the cash part of a sale of `total` comes to: all of it, or what stored value leaves."""
+        data = self.cleaned_data
+        if data["method"] != "cash" or (data["member_code"] and data["wallet_amount"] is None):
+            return Decimal("0.00")
+        return max(total - (data["wallet_amount"] or 0 if data["member_code"] else 0), Decimal("0.00"))
 
 
 class AisleSearchForm(forms.Form):

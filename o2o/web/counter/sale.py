@@ -10,8 +10,10 @@ from o2o.catalog.models import Channel
 from o2o.catalog.selectors import search_skus, sku_by_barcode
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError
+from o2o.core.money import to_money
 from o2o.orders.models import Fulfilment
 from o2o.orders.services import OrderRequest
+from o2o.payments.cash import change_due, record_cash_tendered
 from o2o.web.counter import basket
 from o2o.web.counter.checkout import sell
 from o2o.web.counter.coupons import coupon_context
@@ -121,6 +123,27 @@ def search(request: HttpRequest) -> HttpResponse:
     return respond(request, TEMPLATE, context, partial="search_results")
 
 
+def _short_of_cash(form: SaleCheckoutForm, priced: basket.PricedBasket) -> str | None:
+    """Refuse before selling when the cash given does not cover the cash part of the sale."""
+    tendered, due = form.cleaned_data["cash_tendered"], form.cash_due(priced.total)
+    if tendered is None or not due:
+        return None
+    try:
+        change_due(cash_due=due, tendered=tendered)
+    except DomainError:
+        figures = {"tendered": to_money(tendered), "due": to_money(due)}
+        return _("The cash given (¥%(tendered)s) is less than the ¥%(due)s due.") % figures
+    return None
+
+
+def _note_cash(request: HttpRequest, order, tendered) -> None:
+    """The sale stands either way: a figure that no longer covers the cash tender is left off the receipt."""
+    try:
+        record_cash_tendered(actor=request.actor, order=order, tendered=tendered)
+    except DomainError:
+        messages.warning(request, _("The cash given was less than the cash paid; no change is shown."))
+
+
 @counter_page
 @require_POST
 def pay(request: HttpRequest) -> HttpResponse:
@@ -136,8 +159,9 @@ def pay(request: HttpRequest) -> HttpResponse:
             error = _("The basket is empty. Scan an item first.")
         elif token != counter.token:
             error = _("The basket changed in another window. Check it, then take payment again.")
+        elif short := _short_of_cash(form, priced := basket.price_basket(counter, request.store)):
+            error = short
         else:
-            priced = basket.price_basket(counter, request.store)
             request_ = OrderRequest(
                 channel=Channel.POS,
                 fulfilment=Fulfilment.IN_STORE,
@@ -159,6 +183,8 @@ def pay(request: HttpRequest) -> HttpResponse:
                 error = explain(exc, sku_names=priced.names)
                 counter.token = new_token()  # nothing was sold under the old key; start afresh
             else:
+                if form.cleaned_data["cash_tendered"] and form.cash_due(order.total):
+                    _note_cash(request, order, form.cleaned_data["cash_tendered"])
                 counter.finish(token, order.pk, basket_sold=True)
                 basket.save(request, counter)
                 return redirect("web:counter-receipt", order_id=order.pk)

@@ -54,6 +54,15 @@
     if (event.target.closest("[data-print]")) { window.print(); }
   });
 
+  // Cash given: show the change as the clerk types (the receipt shows the figure the server noted).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    var output = field.id && document.querySelector('output[for="' + field.id + '"][data-change-for]');
+    if (!output) { return; }
+    var change = Number(field.value) - Number(output.dataset.changeFor);
+    output.textContent = field.value && change >= 0 ? output.dataset.label + " ¥" + change.toFixed(2) : "";
+  });
+
   // A second tap while a payment is under way does nothing (the server would not sell twice anyway).
   document.addEventListener("submit", function (event) {
     var form = event.target;
