@@ -19,7 +19,9 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def starts(location, now, **kwargs) -> list[str]:
-    return [slot.starts_at.astimezone(SHANGHAI).strftime("%d %H:%M") for slot in pickup_slots(location, now=now, **kwargs)]
+    return [
+        slot.starts_at.astimezone(SHANGHAI).strftime("%d %H:%M") for slot in pickup_slots(location, now=now, **kwargs)
+    ]
 
 
 def test_a_day_store_offers_half_hours_from_now_plus_preparation_to_closing():
