@@ -27,6 +27,7 @@ class StockOut(Schema):
     reserved: int
     available: int
     alert_level: int
+    target_level: int  # 0: none (docs/replenishment.md)
     low: bool
 
 
