@@ -1612,6 +1612,59 @@ CASES += [
 ]
 
 
+# incidents (docs/incidents.md): a paid pickup order of two at the target, an incident on it
+def _incident_order(world, target, caller):
+    _stock(world, target)
+    member = _owner(caller, target, world)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=target.pk,
+                           lines=[LineRequest(world.sku_id, 2)])  # fmt: skip
+    return pay_online(place_order(actor=actor_for_member(member), member=member, request=request))
+
+
+def _incident(world, target, caller, *, offered: bool = False) -> int:
+    from o2o.incidents import services as incidents
+
+    order = _incident_order(world, target, caller)
+    incident = incidents.open_automatically(kind="item_missing", order=order, line=order.lines.get(), quantity=1)
+    if offered:
+        incidents.offer_substitute(actor=SYSTEM, incident_id=incident.pk, sku_id=world.sku_id)
+    return incident.pk
+
+
+def _open_incident_body(world, target, caller):
+    order = _incident_order(world, target, caller)
+    return "incidents", {"order_id": order.pk, "kind": "damaged_item", "line_id": order.lines.get().pk, "quantity": 1}
+
+
+def _incident_step(step: str, body: dict | Callable | None, *, offered: bool = False) -> Callable:
+    def prepare(world, target, caller):
+        payload = body() if callable(body) else body
+        return f"incidents/{_incident(world, target, caller, offered=offered)}/{step}", payload
+
+    return prepare
+
+
+CASES += [
+    Case(Operation.VIEW_INCIDENTS, "GET /api/v1/incidents/{incident_id}",
+         lambda w, t, c: (f"incidents/{_incident(w, t, c)}", None), on_orders=False),  # fmt: skip
+    Case(Operation.OPEN_INCIDENT, "POST /api/v1/incidents", _open_incident_body, on_orders=False),
+    Case(Operation.REFUND_MISSING_UNITS, "POST /api/v1/incidents/{incident_id}/refunds",
+         _incident_step("refunds", {"quantity": 1}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/coupons",
+         _incident_step("coupons", lambda: {"template_id": _coupon_template().pk}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/redeliveries",
+         _incident_step("redeliveries", {"note": "补发"}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes",
+         lambda w, t, c: (f"incidents/{_incident(w, t, c)}/substitutes", {"sku_id": w.sku_id}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes/answer",
+         _incident_step("substitutes/answer", {"accepted": True}, offered=True), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/contacts",
+         _incident_step("contacts", {"note": "已电话联系"}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/close",
+         _incident_step("close", {"outcome": "resolved"}), on_orders=False),  # fmt: skip
+]
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
