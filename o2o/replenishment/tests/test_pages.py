@@ -151,3 +151,17 @@ def test_a_clerk_cannot_open_the_page(store):
     clerk = _signed_in(EmployeeFactory(role=Role.CLERK, home_location=store))
 
     assert clerk.get(PAGE).status_code == 403
+
+
+def test_hq_works_a_stores_proposals_from_the_page_of_that_store(store, warehouse):
+    sku = _low(store, warehouse)
+    hq = _signed_in(EmployeeFactory(role=Role.HQ, home_location=None))
+
+    hq.post(PAGE + f"propose/?location={store.pk}")
+    proposal = Proposal.objects.get()
+    page = hq.get(PAGE, {"location": store.pk}).content.decode()
+    approved = hq.post(PAGE + f"approve/?location={store.pk}", {"proposal": [proposal.pk]}, follow=True)
+
+    assert sku.code in page and "Approve the ticked proposals" in page
+    assert approved.redirect_chain[-1][0] == f"{PAGE}?location={store.pk}"
+    assert Transfer.objects.get().destination_id == store.pk
