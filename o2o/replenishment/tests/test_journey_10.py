@@ -1,15 +1,17 @@
 """Journey 10: a store runs low, the proposal is approved, the warehouse ships the requested
 transfer, the store receives it, and a stocktake finds and posts a variance ("count").
 
-All through the API. The shipping leg uses POST /replenishment/transfers/{id}/ship (the same
-ship_requested_transfer a delivery run calls when it leaves)."""
+All through the API: the warehouse plans tomorrow's delivery runs (part D, o2o.delivery), the
+requested transfer is a stop of the run, and dispatching the run ships it
+(inventory.ship_requested_transfer)."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from o2o.inventory.models import AdjustmentReason, MoveKind, StockLevel, StockMove
+from o2o.delivery.models import RunStop, Vehicle
+from o2o.inventory.models import AdjustmentReason, MoveKind, StockLevel, StockMove, Transfer
 from o2o.inventory.selectors import audit_stock
 from o2o.orders.models import Order
 from o2o.staff.models import Role
@@ -19,6 +21,11 @@ from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactor
 from o2o.testing.journeys import paid_pickup_order
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _quick_solver(settings):
+    settings.O2O_ROUTING_TIME_LIMIT_SECONDS = 1
 
 
 def _level(location, sku) -> StockLevel:
@@ -31,6 +38,9 @@ def test_journey_10_low_stock_to_proposal_to_transfer_to_receipt_to_stocktake(st
     manager = as_staff(EmployeeFactory(role=Role.STORE_MANAGER, home_location=store))
     keeper = as_staff(EmployeeFactory(role=Role.WAREHOUSE_CLERK, home_location=warehouse))
     hq = as_staff(EmployeeFactory(role=Role.HQ, home_location=None))
+    driver = as_staff(EmployeeFactory(role=Role.DRIVER, home_location=warehouse))
+    Vehicle.objects.create(depot=warehouse, name="沪A-10", capacity_units=100, max_stops=20)
+    tomorrow = timezone.localdate() + timedelta(days=1)
 
     # the warehouse and the store have stock; the manager sets the store's levels
     assert (
@@ -70,12 +80,19 @@ def test_journey_10_low_stock_to_proposal_to_transfer_to_receipt_to_stocktake(st
     waiting = keeper.get(f"replenishment/locations/{warehouse.pk}/transfers", state="requested").json()["results"]
     assert [(t["id"], t["destination_id"], t["lines"][0]["quantity"]) for t in waiting] == [(transfer_id, store.pk, 36)]
 
-    # the warehouse ships it: the stock leaves through a ledgered move
-    shipped = keeper.post(f"replenishment/transfers/{transfer_id}/ship")
-    assert (shipped.status_code, shipped.json()["state"]) == (200, "in_transit")
+    # the warehouse plans tomorrow's run: the transfer is a stop; the driver sets off and it ships
+    planned = keeper.post("delivery/runs/plan", {"depot_id": warehouse.pk, "date": tomorrow.isoformat()})
+    assert planned.status_code == 200, planned.content
+    (run,) = planned.json()
+    assert RunStop.objects.get(run_id=run["id"]).transfer_id == transfer_id
+    assert _level(warehouse, sku).on_hand == 200  # planned, not gone
+    dispatched = driver.post(f"delivery/runs/{run['id']}/dispatch")
+    assert dispatched.status_code == 200, dispatched.content
+    assert Transfer.objects.get(pk=transfer_id).state == "in_transit"
     assert _level(warehouse, sku).on_hand == 164
     out = StockMove.objects.get(kind=MoveKind.TRANSFER_OUT)
     assert (out.location_id, out.quantity, out.reference) == (warehouse.pk, -36, f"transfer:{transfer_id}")
+    assert Transfer.objects.get(pk=transfer_id).shipped_reference == f"run:{run['id']}"
 
     # the store receives it
     received = manager.post(f"inventory/transfers/{transfer_id}/receive")
