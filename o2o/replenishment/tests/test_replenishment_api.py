@@ -379,3 +379,63 @@ def test_the_expected_sales_use_the_pluggable_forecast(manager, store, warehouse
 
 def busy_forecast(*, location_id, sku_ids, now, days_ahead):
     return {sku_id: Decimal("2.5") for sku_id in sku_ids}
+
+
+def test_a_proposal_without_a_source_is_approved_only_with_one_chosen(manager, store, other_store, sku):
+    _stock(store, sku, 0, alert=5, target=10)  # nobody has any
+    proposal = _one_proposal(manager, store)
+    _stock(other_store, sku, 30)
+    url = f"replenishment/locations/{store.pk}/approvals"
+
+    without = manager.post(url, {"lines": [{"proposal_id": proposal["id"]}]})
+    to_itself = manager.post(url, {"lines": [{"proposal_id": proposal["id"], "source_id": store.pk}]})
+    nowhere = manager.post(url, {"lines": [{"proposal_id": proposal["id"], "source_id": 99999999}]})
+    chosen = manager.post(url, {"lines": [{"proposal_id": proposal["id"], "source_id": other_store.pk}]})
+
+    assert proposal["source_id"] is None
+    assert (without.status_code, problem_code(without)) == (422, "invalid")
+    assert (to_itself.status_code, nowhere.status_code) == (422, 404)
+    assert chosen.status_code == 201
+    assert Transfer.objects.get().source_id == other_store.pk
+    assert Proposal.objects.get().source_id == other_store.pk
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],
+        [{"proposal_id": 1, "quantity": 0}],
+        [{"proposal_id": 1, "quantity": "3"}],
+        [{"proposal_id": 1, "quantity": True}],
+        [{"proposal_id": 1, "quantity": 1.5}],
+        [{"proposal_id": 0}],
+        [{"proposal_id": 1}, {"proposal_id": 1}],
+    ],
+)
+def test_bad_approvals_are_422_and_write_nothing(manager, store, warehouse, sku, lines):
+    _stock(store, sku, 1, alert=5, target=10)
+    _stock(warehouse, sku, 100)
+    proposal = _one_proposal(manager, store)
+    lines = [{**line, "proposal_id": proposal["id"]} if line.get("proposal_id") == 1 else line for line in lines]
+
+    response = manager.post(f"replenishment/locations/{store.pk}/approvals", {"lines": lines})
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert Transfer.objects.count() == 0
+    assert Proposal.objects.get().state == "open"
+
+
+def test_a_request_between_one_location_and_itself_or_without_lines_is_422(manager, store, warehouse, sku):
+    same = manager.post(
+        "replenishment/requests",
+        {"source_id": store.pk, "destination_id": store.pk, "lines": [{"sku_id": sku.pk, "quantity": 1}]},
+    )
+    empty = manager.post("replenishment/requests", {"source_id": warehouse.pk, "destination_id": store.pk, "lines": []})
+    unknown = manager.post(
+        "replenishment/requests",
+        {"source_id": warehouse.pk, "destination_id": store.pk, "lines": [{"sku_id": 99999999, "quantity": 1}]},
+    )
+
+    assert (same.status_code, empty.status_code, unknown.status_code) == (422, 422, 422)
+    assert Transfer.objects.count() == 0
