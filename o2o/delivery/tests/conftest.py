@@ -14,7 +14,6 @@ from o2o.testing.factories import EmployeeFactory, LocationFactory, MemberFactor
 from o2o.testing.journeys import pay_online
 from o2o.testing.preparation import mark_packed
 
-
 ONLINE_BUFFER = 5  # units an online order must leave on the shelf (inventory.rules.online_buffer)
 
 
