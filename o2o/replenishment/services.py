@@ -57,6 +57,16 @@ def _keep_open_proposal(*, location_id: int, sku_id: int, fields: dict) -> Propo
 
 
 def _propose(*, location: Location, now: datetime) -> list[Proposal]:
+    proposals = _needed(location=location, now=now)
+    # an open proposal nobody decided whose SKU needs nothing any more (sold less, stock came in)
+    # goes: a manager must not approve yesterday's shortage
+    Proposal.objects.filter(location_id=location.pk, state=Proposal.State.OPEN).exclude(
+        pk__in=[p.pk for p in proposals]
+    ).delete()
+    return proposals
+
+
+def _needed(*, location: Location, now: datetime) -> list[Proposal]:
     levels = list(below_alert(location_id=location.pk))
     if not levels:
         return []

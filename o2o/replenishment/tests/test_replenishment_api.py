@@ -439,3 +439,20 @@ def test_a_request_between_one_location_and_itself_or_without_lines_is_422(manag
 
     assert (same.status_code, empty.status_code, unknown.status_code) == (422, 422, 422)
     assert Transfer.objects.count() == 0
+
+
+def test_an_open_proposal_no_longer_needed_goes_at_the_next_run(manager, store, warehouse, sku):
+    _stock(store, sku, 1, alert=5, target=10)
+    _stock(warehouse, sku, 100)
+    proposal = _one_proposal(manager, store)
+    receive_stock(actor=SYSTEM, location_id=store.pk, sku_id=sku.pk, quantity=20)  # a supplier delivered
+
+    again = manager.post(f"replenishment/locations/{store.pk}/proposals")
+    approved = manager.post(
+        f"replenishment/locations/{store.pk}/approvals", {"lines": [{"proposal_id": proposal["id"]}]}
+    )
+
+    assert again.json() == []
+    assert Proposal.objects.count() == 0
+    assert approved.status_code == 404
+    assert Transfer.objects.count() == 0
