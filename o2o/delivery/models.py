@@ -72,6 +72,14 @@ class DeliveryRun(models.Model):
     def __str__(self) -> str:
         return f"{self.vehicle} {self.date}"
 
+    @property
+    def distance_km(self) -> float:
+        return round(self.planned_distance_m / 1000, 1)
+
+    @property
+    def duration_minutes(self) -> int:
+        return round(self.planned_duration_s / 60)
+
 
 class StopState(models.TextChoices):
     PENDING = "pending", _("to deliver")

@@ -100,4 +100,6 @@ def home_for(actor: Actor) -> str:
         return "web:manager-stock"
     if actor.has_role(Role.CS_AGENT):
         return "web:service-desk"
+    if actor.has_role(Role.DRIVER):
+        return "web:driver-today"
     return "web:hq-dashboard"

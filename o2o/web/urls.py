@@ -21,4 +21,5 @@ urlpatterns = [
     path("me/", include("o2o.web.employee.urls")),
     path("boss/", include("o2o.web.boss.urls")),
     path("service/", include("o2o.web.service.urls")),
+    path("driver/", include("o2o.web.driver.urls")),
 ]

@@ -70,3 +70,10 @@ urlpatterns += [
     path("replenishment/levels/", replenishment.set_levels, name="manager-replenishment-levels"),
     path("replenishment/transfers/<int:transfer_id>/ship/", replenishment.ship, name="manager-replenishment-ship"),
 ]
+from o2o.web.manager import delivery_runs  # noqa: E402
+
+urlpatterns += [
+    path("delivery/", delivery_runs.run_list, name="manager-delivery"),
+    path("delivery/plan/", delivery_runs.plan, name="manager-delivery-plan"),
+    path("delivery/runs/<int:run_id>/dispatch/", delivery_runs.dispatch, name="manager-delivery-dispatch"),
+]
