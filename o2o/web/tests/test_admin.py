@@ -49,6 +49,11 @@ def chain(store, other_store, clerk, member) -> dict[str, str]:
     for location in (store, other_store):
         receive_stock(actor=SYSTEM, location_id=location.pk, sku_id=sku.pk, quantity=20)
     send_transfer(actor=SYSTEM, source_id=other_store.pk, destination_id=store.pk, lines={sku.pk: 2})
+    from o2o.inventory.models import StockLevel
+    from o2o.replenishment.services import propose_replenishment  # a replenishment proposal
+
+    StockLevel.objects.filter(location=store, sku=sku).update(alert_level=50)
+    propose_replenishment(actor=SYSTEM, location_id=store.pk)
     handed_over = paid_pickup_order(member=member, store=store, sku=sku)
     refunded = paid_pickup_order(member=MemberFactory(name=""), store=store, sku=sku)
     place_pickup_order(member=member, store=store, sku=sku)  # waiting for payment
