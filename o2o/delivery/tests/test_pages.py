@@ -83,3 +83,25 @@ def test_another_driver_gets_404_on_the_page_and_nothing_changes(depot, sku, van
     assert client.post(f"/driver/stops/{stop.pk}/deliver/", {"code": stop.delivery_code}).status_code == 404
     assert client.post(f"/driver/stops/{stop.pk}/fail/", {"reason": "refused"}).status_code == 404
     assert RunStop.objects.get(pk=stop.pk).state == StopState.PENDING
+
+
+def test_the_customers_order_page_shows_out_for_delivery_with_the_eta_and_the_code(depot, sku, van, driver, manager):
+    from django.utils import timezone
+
+    from o2o.access.actors import actor_for_user
+    from o2o.delivery import services
+    from o2o.web.auth import MEMBER_SESSION_KEY
+
+    order = packed_order(depot, sku, "上海市黄浦区人民大道200号")
+    services.plan_runs(actor=actor_for_user(manager.user), depot_id=depot.pk, day=timezone.localdate(),
+                       now=timezone.localtime().replace(hour=0, minute=0))  # fmt: skip
+    services.dispatch_run(actor=actor_for_user(driver.user), run_id=DeliveryRun.objects.get().pk)
+    stop = RunStop.objects.get(order=order)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    session = client.session
+    session[MEMBER_SESSION_KEY] = order.member_id
+    session.save()
+    page = client.get(f"/shop/orders/{order.pk}/").content.decode()
+    eta = timezone.localtime(stop.planned_arrival).strftime("%H:%M")
+    assert f"Out for delivery, arriving about {eta}." in page
+    assert f'data-delivery-code="{stop.delivery_code}"' in page

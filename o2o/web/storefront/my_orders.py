@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from o2o.core.errors import DomainError
 from o2o.core.ids import is_id
+from o2o.delivery.selectors import delivery_status
 from o2o.orders.models import Order, OrderState
 from o2o.orders.selectors import get_order_for, orders_for
 from o2o.orders.states import PAID_NOT_HANDED_OVER
@@ -98,6 +99,8 @@ def _status_context(order: Order) -> dict:
         "can_pay": order.state == OrderState.PENDING_PAYMENT,
         "seconds_left": seconds_left(order),
         "polling": order.state not in SETTLED,
+        # out for delivery: the run's ETA and the code for the driver, or the courier's ETA
+        "delivery": delivery_status(order_id=order.pk) if order.state == OrderState.OUT_FOR_DELIVERY else None,
     }
 
 
