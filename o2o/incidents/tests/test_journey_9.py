@@ -1,6 +1,7 @@
 """Journey 9: an item missing at pick -> incident -> partial refund -> customer told -> closed.
 
-Over the API: the member orders and pays for pickup, the clerk finds one unit not on the shelf,
+Over the API: the member orders and pays for pickup, the clerk accepts it from the store's queue
+and reports one unit not on the shelf (preparation's shortage, which publishes PICK_SHORTAGE),
 the store manager sees the incident with its standard remedy, applies it (money to the fen back
 on the tender; that unit's reservation released), the customer is texted, the incident closes."""
 
@@ -8,15 +9,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from o2o.access.actors import SYSTEM
-from o2o.core import events
 from o2o.core.models import OutboxMessage
 from o2o.incidents.models import Incident, IncidentAction
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import receive_stock
-from o2o.orders.locks import lock_order
 from o2o.orders.models import OrderLine
 from o2o.payments.gateways import SIGNATURE_HEADER
 from o2o.payments.models import Payment, Refund
@@ -26,15 +24,6 @@ from o2o.testing.api import ApiClient, as_member, as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def report_shortage(*, order_id: int, line_id: int, missing: int, actor_id: int) -> None:
-    """What the store's pick does when the shelf is short (part of preparation): PICK_SHORTAGE in
-    the transaction that holds the order's lock."""
-    with transaction.atomic():
-        order = lock_order(order_id)
-        line = OrderLine.objects.get(pk=line_id, order=order)
-        events.publish(events.PICK_SHORTAGE, order=order, line=line, missing=missing, actor_id=actor_id)
 
 
 def test_item_missing_at_pick_is_refunded_told_and_closed(store, clerk, member):
@@ -58,9 +47,14 @@ def test_item_missing_at_pick_is_refunded_told_and_closed(store, clerk, member):
     }
     assert StockLevel.objects.get(location=store, sku=tea).reserved == 3
 
-    # the clerk picks: one unit is not on the shelf
+    # the clerk takes the order from the store's queue and picks: one unit is not on the shelf
+    counter = as_staff(clerk)
+    queued = counter.get("preparations").json()["results"]
+    preparation_id = next(p["id"] for p in queued if p["order_id"] == order["id"])
+    assert counter.post(f"preparations/{preparation_id}/accept").status_code == 200
     line_id = order["lines"][0]["id"]
-    report_shortage(order_id=order["id"], line_id=line_id, missing=1, actor_id=clerk.user_id)
+    short = counter.post(f"preparations/{preparation_id}/shortages", {"line_id": line_id, "available": 2})
+    assert short.status_code == 200, short.content
 
     # the manager sees the incident, its standard remedy and the time to act
     listed = manager.get("incidents", state="open").json()["results"]
@@ -102,3 +96,11 @@ def test_item_missing_at_pick_is_refunded_told_and_closed(store, clerk, member):
     assert closed.json()["state"] == "closed" and closed.json()["outcome"] == "resolved"
     assert [a["kind"] for a in closed.json()["actions"]] == ["opened", "refunded", "customer_told", "closed"]
     assert closed.json()["refunded_quantity"] == 1 and closed.json()["refunded_amount"] == "6.50"
+
+    # the clerk picks the two units there are and the order is ready; the voucher hands over two
+    assert counter.post(f"preparations/{preparation_id}/picks", {"sku_id": tea.pk, "quantity": 2}).status_code == 200
+    assert counter.post(f"preparations/{preparation_id}/ready").status_code == 200
+    voucher = customer.get(f"pickup/orders/{order['id']}/voucher").json()
+    assert counter.post("pickup/redeem", {"code": voucher["code"]}).status_code == 200
+    stock = StockLevel.objects.get(location=store, sku=tea)
+    assert (stock.on_hand, stock.reserved) == (3, 0)
