@@ -1,6 +1,9 @@
 """Domain errors told to the clerk in their language, with what to do next."""
 
+from datetime import datetime
+
 from django.conf import settings
+from django.utils.timezone import get_default_timezone, localtime
 from django.utils.translation import gettext as _
 
 from o2o.core.errors import DomainError, ErrorCode
@@ -25,6 +28,11 @@ def pickup_error(error: DomainError) -> str:
         return _("This pickup code cannot be used: it is %(state)s. Do not hand over the goods.") % {"state": state}
     if error.code == ErrorCode.RATE_LIMITED:
         return _("Too many wrong codes. Wait a minute, then try again.")
+    if error.code == ErrorCode.VOUCHER_NOT_YET_VALID:
+        when = localtime(datetime.fromisoformat(error.extra["valid_from"]), get_default_timezone())
+        return _("This order is picked up from %(time)s and is not ready yet. Do not hand it over.") % {
+            "time": f"{when:%m-%d %H:%M}"
+        }
     return explain(error)
 
 

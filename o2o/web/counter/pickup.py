@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from o2o.access.permissions import Operation, may
 from o2o.core.errors import DomainError
 from o2o.pickup import services as pickup
+from o2o.pickup.codes import parse_short_number
 from o2o.pickup.selectors import recent_redemptions
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import pickup_error, undo_error
@@ -60,7 +61,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
         voucher = pickup.verify_pickup_voucher(actor=request.actor, presented=code)
     except DomainError as error:
         return _panel(request, 422, form=form, error=pickup_error(error))
-    return _panel(request, form=form, code=code, **_shown(voucher))
+    # found by today's short number: handing over still takes the customer's code
+    by_number = parse_short_number(code) is not None
+    return _panel(request, form=form, code=code, by_number=by_number, **_shown(voucher))
 
 
 @counter_page

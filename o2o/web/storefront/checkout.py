@@ -37,6 +37,7 @@ from o2o.web.storefront.coupons import terms
 from o2o.web.storefront.forms import CheckoutForm
 from o2o.web.storefront.my_orders import order_or_404, seconds_left
 from o2o.web.storefront.pages import render_shop
+from o2o.web.storefront.pickup_times import chosen_pickup_at, store_times
 from o2o.web.storefront.places import Position, districts, is_open_now, position_for
 
 PLACED_KEY = "o2o_checkouts"  # checkout token -> order id, so a repeated submit finds its order
@@ -94,7 +95,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
         ),
         "coupon": coupon,
         "coupon_off": _coupon_off(priced),
-        "pickup_stores": [(s, is_open_now(s.nearby.location)) for s in pickup_stores],
+        "pickup_stores": [
+            (s, is_open_now(s.nearby.location), store_times(s.nearby.location, data=request.POST))
+            for s in pickup_stores
+        ],
         "position": position,
         "districts": districts(),
     }
@@ -150,8 +154,14 @@ def _place(
 ) -> Order | None:
     """Place the order, or put the reason on the form and answer None (nothing is written then)."""
     data = form.cleaned_data
+    pickup_at = None
     if data["fulfilment"] == Fulfilment.PICKUP:
         location_id = data["pickup_store"]
+        try:
+            pickup_at = chosen_pickup_at(request.POST, location_id)
+        except ValueError:
+            form.add_error(None, _("Choose one of the pickup times offered."))
+            return None
     else:
         ship_from = ship_from_for(latitude=position.latitude, longitude=position.longitude, wanted=wanted)
         if ship_from is None:
@@ -167,6 +177,7 @@ def _place(
         lines=[LineRequest(sku_id, quantity) for sku_id, quantity in sorted(wanted.items())],
         delivery_address=data["delivery_address"] if data["fulfilment"] == Fulfilment.DELIVERY else "",
         coupon_ids=coupon_ids,
+        pickup_at=pickup_at,
     )
     try:
         return place_order(
@@ -191,6 +202,8 @@ def _checkout_problem(error: DomainError) -> str:
         ErrorCode.UNKNOWN_SKU: _("Some items are no longer sold online. Remove them from your cart."),
         ErrorCode.NO_PRICE: _("Some items are no longer sold online. Remove them from your cart."),
         ErrorCode.IDEMPOTENCY_CONFLICT: _("This checkout was already sent with other choices. Check My orders."),
+        ErrorCode.PICKUP_SLOT_UNAVAILABLE: _("This pickup time is no longer offered. Choose another."),
+        ErrorCode.PICKUP_SLOT_FULL: _("This pickup time has just been fully booked. Choose another."),
         ErrorCode.COUPON_UNAVAILABLE: _(
             "This coupon cannot be used for this order (used, expired, not valid at this store, "
             "or the order does not meet its terms). Choose another or none."

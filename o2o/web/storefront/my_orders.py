@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from o2o.core.errors import DomainError
 from o2o.core.ids import is_id
 from o2o.delivery.selectors import delivery_status
-from o2o.orders.models import Order, OrderState
+from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.selectors import get_order_for, orders_for
 from o2o.orders.states import PAID_NOT_HANDED_OVER
 from o2o.payments.services import cancel_order
@@ -20,6 +20,7 @@ from o2o.pickup.selectors import voucher_of_order
 from o2o.web.auth import member_page
 from o2o.web.htmx import is_htmx
 from o2o.web.storefront.pages import render_shop
+from o2o.web.storefront.pickup_times import pickup_when
 from o2o.web.storefront.places import is_open_now
 
 PAGE_SIZE = 20
@@ -29,6 +30,7 @@ SETTLED = frozenset(
     | {OrderState.UNCOLLECTED}
 )
 CANCELLABLE = frozenset({OrderState.PENDING_PAYMENT, *PAID_NOT_HANDED_OVER})
+WAITING = CANCELLABLE  # not handed over yet: the order page says when to come
 STATE_BADGE = {
     OrderState.PENDING_PAYMENT: "warn",
     OrderState.READY_FOR_PICKUP: "ok",
@@ -93,6 +95,7 @@ def _status_context(order: Order) -> dict:
         "badge": STATE_BADGE.get(order.state, ""),
         "voucher": voucher,
         "voucher_qr": voucher_qr_data_uri(voucher) if showing_code else None,
+        "pickup_when": pickup_when(order) if order.fulfilment == Fulfilment.PICKUP and order.state in WAITING else "",
         "store": store,
         "store_open_now": is_open_now(store),
         "can_cancel": order.state in CANCELLABLE,

@@ -326,7 +326,7 @@ def test_checkout_lists_only_stores_that_have_everything(tea, store, other_store
 
     page = client.get("/shop/checkout/", NEAR_STORE)
 
-    assert [supply.nearby.location for supply, _open in page.context["pickup_stores"]] == [other_store]
+    assert [supply.nearby.location for supply, _open, _times in page.context["pickup_stores"]] == [other_store]
     assert page.context["form"].initial["pickup_store"] == other_store.pk
 
 
