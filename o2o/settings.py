@@ -194,6 +194,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files (product photos and their thumbnails, delivery proofs). Names carry a content
+# hash, so whoever serves /media/ (the app itself, or the web server in front) may cache for good.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
 # Front-end libraries come from the npm registry (package-lock.json, `npm ci` in `make setup`)
 # and are served straight from node_modules; nothing third-party is committed.
 NODE_MODULES = BASE_DIR / "node_modules"

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from o2o.api.main import api
 from o2o.core import health
 from o2o.members.views import join
+from o2o.web.media import product_photo
 
 # An uncaught error: problem+json under /api/, the 500 page elsewhere (503 while the database is away).
 handler500 = "o2o.api.problems.server_error"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("join/<str:store_code>", join, name="join"),
+    path("media/products/<str:name>", product_photo, name="product-photo"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),

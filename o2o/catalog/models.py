@@ -34,6 +34,10 @@ class Product(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Written by catalog.images.set_product_image only: the photo scaled for the product page and
+    # a small square for lists, both WebP, named by their content's hash.
+    image = models.ImageField(_("photo"), upload_to="products/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/", blank=True)
 
     class Meta:
         verbose_name = _("product")

@@ -162,7 +162,8 @@ def _cart_context(request: HttpRequest, shopping_cart: Cart) -> dict:
 
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    """Add to cart from a product page; with HTMX the answer is a short note and the new cart count."""
+    """Add to cart from a product page or a list's quick add; with HTMX the answer is a short note
+    and the new cart count."""
     form = AddToCartForm(request.POST)
     sku = _sku_from(str(form.cleaned_data["sku_id"])) if form.is_valid() else None
     if form.is_valid() and sku is None:
@@ -174,7 +175,8 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Your cart is full. Check out or remove something first."))
     if is_htmx(request):
         # 200 even for bad input, so htmx swaps the note in (it leaves 4xx answers alone).
-        return render_shop(request, f"{T}product.html#added", {"form": form, "sku": sku})
+        template = f"{T}home.html#quick_added" if request.POST.get("quick") else f"{T}product.html#added"
+        return render_shop(request, template, {"form": form, "sku": sku})
     if form.errors:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     else:

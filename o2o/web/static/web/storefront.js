@@ -23,6 +23,15 @@
     if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
   });
 
+  // Quantity steppers in lists: − and + change the field beside them, within its min and max.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-step]");
+    if (!button) return;
+    const field = button.parentElement.querySelector("input[type=number]");
+    const next = (Number(field.value) || 0) + Number(button.dataset.step);
+    field.value = String(Math.min(Number(field.max) || 999, Math.max(Number(field.min) || 1, next)));
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
