@@ -34,6 +34,7 @@ class Operation(StrEnum):
     BOOK_COURIER = "book_courier"  # hand a packed delivery order to a third-party courier instead
     VIEW_DELIVERY_RUNS = "view_delivery_runs"  # a read: a depot's runs and stops (drivers: their own)
     PREPARE_ORDER = "prepare_order"  # the store's queue: accept, pick, report missing, ready or packed
+    MANAGE_FULFILMENT_SETTINGS = "manage_fulfilment_settings"  # preparation time, auto-accept, pickup slot size
     # pickup
     REDEEM_PICKUP_VOUCHER = "redeem_pickup_voucher"
     UNDO_HAND_OVER = "undo_hand_over"
@@ -190,6 +191,7 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.VIEW_DELIVERY_RUNS: _STOCK_KEEPERS | {Role.DRIVER, Role.CS_AGENT},
     # whoever works the store's (or warehouse's) floor; HQ to help out (docs/preparation.md)
     Operation.PREPARE_ORDER: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
+    Operation.MANAGE_FULFILMENT_SETTINGS: frozenset({Role.STORE_MANAGER, Role.HQ}),
     Operation.REDEEM_PICKUP_VOUCHER: _STORE_COUNTER,
     Operation.UNDO_HAND_OVER: frozenset({Role.STORE_MANAGER}),
     Operation.RECEIVE_STOCK: _STOCK_KEEPERS | {Role.CLERK},

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
@@ -111,3 +111,22 @@ def ready(request: HttpRequest, preparation_id: Id):
 def packed(request: HttpRequest, preparation_id: Id):
     """A delivery order is packed and waits for its run or courier."""
     return services.mark_packed(actor=actor(request), preparation_id=preparation_id)
+
+
+class SettingsIn(Schema):
+    preparation_minutes: StrictInt = Field(ge=1, le=24 * 60)
+    auto_accept_orders: StrictBool
+    pickup_slot_capacity: StrictInt | None = Field(None, ge=1, le=10_000)
+
+
+class SettingsOut(Schema):
+    location_id: int
+    preparation_minutes: int
+    auto_accept_orders: bool
+    pickup_slot_capacity: int | None
+
+
+@router.put("/settings/{location_id}", response=SettingsOut)
+def fulfilment_settings(request: HttpRequest, location_id: Id, payload: SettingsIn):
+    """The store's preparation target (minutes), automatic accepting, and pickup orders per slot."""
+    return services.set_fulfilment_settings(actor=actor(request), location_id=location_id, **payload.model_dump())

@@ -387,7 +387,8 @@ def _active_reservations(order: Order):
 FULFILMENT_AFTER_PAYMENT = {
     # handed over at the counter at once; completed when the return window closes
     Fulfilment.IN_STORE: [OrderState.PAID, OrderState.PICKED_UP],
-    Fulfilment.PICKUP: [OrderState.PAID, OrderState.READY_FOR_PICKUP],
+    # prepared by the store first (o2o.preparation): ready for pickup when staff mark it ready
+    Fulfilment.PICKUP: [OrderState.PAID],
     Fulfilment.DELIVERY: [OrderState.PAID],
 }
 

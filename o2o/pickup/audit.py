@@ -10,7 +10,8 @@ from o2o.pickup.models import PickupVoucher
 LIMIT = 1000
 # The order states each voucher state may go with.
 _AGREES = {
-    PickupVoucher.State.ISSUED: (OrderState.READY_FOR_PICKUP,),
+    # paid: the store is still preparing it (o2o.preparation); it may be handed over on the spot
+    PickupVoucher.State.ISSUED: (OrderState.PAID, OrderState.READY_FOR_PICKUP),
     PickupVoucher.State.REDEEMED: (OrderState.PICKED_UP, OrderState.COMPLETED, OrderState.REFUNDED),
     PickupVoucher.State.REVOKED: (OrderState.REFUNDED, OrderState.CANCELLED),
     PickupVoucher.State.EXPIRED: (OrderState.UNCOLLECTED, OrderState.REFUNDED),

@@ -13,7 +13,7 @@ class PreparationState(models.TextChoices):
     ACCEPTED = "accepted", _("in preparation")
     READY = "ready", _("ready for pickup")
     PACKED = "packed", _("packed")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", _("finished")
 
 
 # Still work for the store: what the queue and "late preparation" look at.

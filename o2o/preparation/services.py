@@ -22,6 +22,7 @@ from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState
 from o2o.preparation.models import Preparation, PreparationKind, PreparationPick, PreparationState
+from o2o.stores.models import Location
 
 MAX_CODE = 40
 PREPARED_FULFILMENTS = (Fulfilment.PICKUP, Fulfilment.DELIVERY)
@@ -284,3 +285,23 @@ def mark_packed(*, actor: Actor, preparation_id: int) -> dict:
         events.publish(events.ORDER_PACKED, order=order)
 
     return _finish(actor, preparation_id, PreparationKind.DELIVERY, PreparationState.PACKED, publish)
+
+
+def set_fulfilment_settings(
+    *, actor: Actor, location_id: int, preparation_minutes: int, auto_accept_orders: bool,
+    pickup_slot_capacity: int | None,
+) -> dict:  # fmt: skip
+    """The store's preparation target, automatic accepting and pickup slot capacity (the store
+    manager's, or HQ's). The stores table's CHECKs keep the ranges; they are checked here first
+    for a clear 422."""
+    if not actor.can_see_location(location_id):
+        raise not_found("location")
+    authorize(actor, Operation.MANAGE_FULFILMENT_SETTINGS, location_id=location_id)
+    if isinstance(preparation_minutes, bool) or not 1 <= preparation_minutes <= 24 * 60:
+        raise DomainError(ErrorCode.INVALID, "1 to 1440 minutes", field="preparation_minutes")
+    if pickup_slot_capacity is not None and (isinstance(pickup_slot_capacity, bool) or pickup_slot_capacity < 1):
+        raise DomainError(ErrorCode.INVALID, "at least 1 order per slot, or none", field="pickup_slot_capacity")
+    settings = {"preparation_minutes": preparation_minutes, "auto_accept_orders": bool(auto_accept_orders),
+                "pickup_slot_capacity": pickup_slot_capacity}  # fmt: skip
+    Location.objects.filter(pk=location_id).update(**settings)
+    return {"location_id": location_id, **settings}

@@ -1609,6 +1609,9 @@ CASES += [
     Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
          lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
          on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_FULFILMENT_SETTINGS, "PUT /api/v1/preparations/settings/{location_id}",
+         lambda w, t, c: (f"preparations/settings/{t.pk}", {"preparation_minutes": 20, "auto_accept_orders": True}),
+         on_orders=False),  # fmt: skip
 ]
 
 

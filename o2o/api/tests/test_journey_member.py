@@ -76,7 +76,7 @@ def test_walk_in_customer_joins_and_sees_store_and_online_orders_in_one_history(
     simulate_customer_payment(gateway_ref=Payment.objects.get(pk=started["id"]).gateway_ref)
 
     history = customer.get("members/me/orders").json()["results"]
-    assert [(o["channel"], o["state"]) for o in history] == [("h5", "ready_for_pickup"), ("pos", "picked_up")]
+    assert [(o["channel"], o["state"]) for o in history] == [("h5", "paid"), ("pos", "picked_up")]
 
 
 def test_joining_again_keeps_the_first_stores_credit(store, other_store, clerk):

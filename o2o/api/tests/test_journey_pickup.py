@@ -64,6 +64,15 @@ def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store
     body, signature = signed_callback(payment)
     callback = ApiClient().post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: signature})
     assert callback.json() == {"outcome": "paid"}
+    assert customer.get(f"orders/{order['id']}").json()["state"] == "paid"  # 备货中: the store prepares it
+
+    # the store's clerk takes it from the preparation queue, scans both units and marks it ready
+    preparing = as_staff(clerk)
+    (queued,) = preparing.get("preparations").json()["results"]
+    assert (queued["order_id"], queued["state"]) == (order["id"], "to_prepare")
+    assert preparing.post(f"preparations/{queued['id']}/accept").status_code == 200
+    assert preparing.post(f"preparations/{queued['id']}/picks", {"sku_id": tea.pk, "quantity": 2}).status_code == 200
+    assert preparing.post(f"preparations/{queued['id']}/ready").json()["state"] == "ready"
     assert customer.get(f"orders/{order['id']}").json()["state"] == "ready_for_pickup"
 
     # a pickup voucher is issued: 12 digits and a signed QR

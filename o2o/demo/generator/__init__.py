@@ -37,6 +37,7 @@ from o2o.demo.generator.people import (
     create_staff,
 )
 from o2o.demo.generator.places import create_places
+from o2o.demo.generator.preparation import create_preparations
 from o2o.demo.generator.privacy import create_consent_history
 from o2o.demo.generator.promotions import create_promotions
 from o2o.demo.generator.replenishment import create_replenishment
@@ -152,6 +153,7 @@ def generate_demo(
         create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
         create_service(run)  # CS agents, tickets, member tags, notes, visits (o2o/demo/generator/service.py)
         create_replenishment(run)  # target levels, proposals, a requested transfer (demo/generator/replenishment.py)
+        create_preparations(run)  # the queue behind orders still at the stores (demo/generator/preparation.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,

@@ -28,6 +28,9 @@ from o2o.pickup.models import PickupVoucher
 from o2o.pickup.services import VOUCHER_VALID_FOR
 from o2o.stores.models import Location
 
+# A pickup order is ready this long after payment; one paid in the last evening is still being prepared.
+PREPARED_IN = timedelta(minutes=10)
+PREPARING_WINDOW = timedelta(hours=3)
 ONLINE_CHANNELS = [Channel.APP, Channel.H5, Channel.SHARE_LINK]
 ONLINE_WEIGHTS = [50, 30, 20]
 COUNTER_METHODS = [PaymentMethod.STORE_QR, PaymentMethod.CASH, PaymentMethod.CARD]
@@ -219,7 +222,13 @@ class OrderMaker:
             expires_at=paid + VOUCHER_VALID_FOR,
         )
         self.writer.add(voucher)
-        steps = [(S.PENDING_PAYMENT, S.PAID, paid), (S.PAID, S.READY_FOR_PICKUP, paid)]
+        ready = paid + PREPARED_IN  # the store prepared it (o2o/demo/generator/preparation.py adds the rows)
+        if collect is None and paid >= self.run.end - PREPARING_WINDOW:  # paid last evening: prepared this morning
+            self._trail(order, [(S.PENDING_PAYMENT, S.PAID, paid)], None)
+            order.state = S.PAID
+            self._hold(order, lines, rows, self._here(shop))
+            return
+        steps = [(S.PENDING_PAYMENT, S.PAID, paid), (S.PAID, S.READY_FOR_PICKUP, ready)]
         self._trail(order, steps, None)
         if collect is False or collected >= self.run.end:
             order.state = S.READY_FOR_PICKUP

@@ -82,7 +82,7 @@ def test_group_of_three_completes_when_the_third_pays_and_its_vouchers_become_us
     assert (refused.status_code, problem_code(refused)) == (409, "voucher_not_redeemable")
     voucher.refresh_from_db()
     assert voucher.state == PickupVoucher.State.ISSUED
-    assert Order.objects.get(pk=orders[0].pk).state == OrderState.READY_FOR_PICKUP
+    assert Order.objects.get(pk=orders[0].pk).state == OrderState.PAID
 
     with django_capture_on_commit_callbacks(execute=True):
         pay_online(orders[2])

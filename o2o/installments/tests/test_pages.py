@@ -73,7 +73,7 @@ def test_the_member_chooses_six_months_and_the_order_is_paid(store, member, tyre
     assert response.status_code == 302
     assert response["Location"] == reverse("web:shop-order", args=[order.pk])
     assert again.status_code in (200, 302)
-    assert Order.objects.get(pk=order.pk).state == "ready_for_pickup"
+    assert Order.objects.get(pk=order.pk).state == "paid"  # the store prepares it next
     assert InstallmentPlan.objects.get().periods == 6
     mine = client.get(reverse("web:shop-installments")).content.decode()
     assert order.number in mine and "166.70" in mine

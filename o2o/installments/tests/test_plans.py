@@ -96,7 +96,7 @@ def test_a_member_pays_a_big_ticket_order_with_a_three_period_plan(store, member
         "1000.00", "0.00", "1000.00", "active"
     )  # fmt: skip
     order.refresh_from_db()
-    assert order.state == "ready_for_pickup"
+    assert order.state == "paid"  # the store prepares it next (o2o.preparation)
     assert list(Payment.objects.filter(order=order).values_list("method", "amount", "state")) == [
         ("store_credit", D("1000.00"), "succeeded")
     ]
@@ -137,7 +137,7 @@ def test_online_with_a_down_payment_the_order_waits_for_the_gateway_then_is_paid
     pay_online(order)
 
     # then the order is paid: store credit 1000.00 + gateway 200.00
-    assert order.state == "ready_for_pickup"
+    assert order.state == "paid"  # the store prepares it next (o2o.preparation)
     assert sorted(Payment.objects.filter(order=order, state="succeeded").values_list("method", "amount")) == [
         ("online_qr", D("200.00")),
         ("store_credit", D("1000.00")),

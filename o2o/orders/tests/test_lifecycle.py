@@ -23,6 +23,7 @@ from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.preparation import mark_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_an_expired_pickup_is_uncollected_its_stock_released_its_money_returned_
     store, member, tea, gateway, published, django_capture_on_commit_callbacks
 ):
     # given a paid pickup order of 2 teas nobody comes for
-    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=2)
+    order = mark_ready(paid_pickup_order(member=member, store=store, sku=tea, quantity=2))
     voucher = order.pickup_voucher
     assert stock(store, tea) == (10, 2)
 
@@ -98,7 +99,7 @@ def test_an_expired_pickup_is_uncollected_its_stock_released_its_money_returned_
 def test_with_grace_days_an_expired_pickup_is_kept_once_more_then_refunded(store, member, tea, settings, gateway):
     # given a paid pickup order, and a chain that keeps uncollected orders 3 more days
     settings.O2O_UNCOLLECTED_GRACE_DAYS = 3
-    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=1)
+    order = mark_ready(paid_pickup_order(member=member, store=store, sku=tea, quantity=1))
     first_deadline = order.pickup_voucher.expires_at
 
     # when the voucher's time is up
@@ -121,7 +122,7 @@ def test_with_grace_days_an_expired_pickup_is_kept_once_more_then_refunded(store
 
 
 def test_a_voucher_not_yet_expired_is_left_alone(store, member, tea):
-    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=1)
+    order = mark_ready(paid_pickup_order(member=member, store=store, sku=tea, quantity=1))
 
     handled = expire_vouchers(now=order.pickup_voucher.expires_at - timedelta(seconds=1))
 

@@ -65,7 +65,7 @@ def test_a_late_failure_after_success_is_ignored(payment):
     assert outcome == "ignored_late_failure"
     payment.refresh_from_db()
     assert payment.state == "succeeded"
-    assert payment.order.state == "ready_for_pickup"
+    assert payment.order.state == "paid"
 
 
 def test_success_after_a_failure_pays_the_order(payment):

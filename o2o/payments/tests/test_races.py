@@ -48,7 +48,7 @@ def assert_paid_once(order: Order) -> None:
     """One successful payment, the order ready for pickup with one issued voucher, the stock held for good."""
     assert list(Payment.objects.filter(order=order).values_list("state", flat=True)) == [Payment.State.SUCCEEDED]
     order.refresh_from_db()
-    assert order.state == OrderState.READY_FOR_PICKUP
+    assert order.state == OrderState.PAID
     assert OrderTransition.objects.filter(order=order, to_state=OrderState.PAID).count() == 1
     assert list(Order.objects.filter(pk=order.pk).values_list("pickup_voucher__state", flat=True)) == ["issued"]
     assert list(order.lines.values_list("reservations__state", "reservations__expires_at")) == [("active", None)]

@@ -117,7 +117,7 @@ def test_the_pay_page_takes_stored_value_and_points_and_the_gateway_the_rest(sto
 
     assert simulate_customer_payment(gateway_ref=gateway.gateway_ref) == "paid"
     order.refresh_from_db()
-    assert order.state == OrderState.READY_FOR_PICKUP
+    assert order.state == OrderState.PAID
 
 
 def test_stored_value_that_covers_the_order_pays_it_at_once(store, member):
@@ -132,7 +132,7 @@ def test_stored_value_that_covers_the_order_pays_it_at_once(store, member):
 
     order.refresh_from_db()
     assert paid["Location"] == reverse("web:shop-order", args=[order.pk])
-    assert order.state == OrderState.READY_FOR_PICKUP and balance(member_id=member.pk).total == D("60.00")
+    assert order.state == OrderState.PAID and balance(member_id=member.pk).total == D("60.00")
     too_much = shop.post(reverse("web:shop-pay-balance", args=[order.pk]), {"wallet_amount": "abc", "token": "t"})
     assert too_much.status_code == 302 and Payment.objects.count() == 1
 

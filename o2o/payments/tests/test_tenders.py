@@ -101,7 +101,7 @@ def test_wallet_points_and_gateway_pay_the_order_when_the_callback_arrives(store
 
     # then: the order is paid, its tenders add up to its total exactly, the books agree
     order.refresh_from_db()
-    assert (outcome, order.state) == ("paid", OrderState.READY_FOR_PICKUP)
+    assert (outcome, order.state) == ("paid", OrderState.PAID)
     assert _tenders(order) == [
         # taken points first, then stored value: the order refunds lock them in (no deadlock)
         ("points", "succeeded", D("20.00"), 2000, D("0.00")),
@@ -399,7 +399,7 @@ def test_an_order_of_nothing_is_paid_at_once_and_opens_no_gateway_payment(store,
 
     # nothing to pay: ready for pickup with its voucher, without waiting for a payment deadline
     order.refresh_from_db()
-    assert order.state == OrderState.READY_FOR_PICKUP and order.paid_at is not None
+    assert order.state == OrderState.PAID and order.paid_at is not None
     assert PickupVoucher.objects.filter(order=order).exists()
     assert response.status_code == 409 and problem_code(response) == "illegal_transition"
     assert not Payment.objects.filter(order=order).exists()

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('pickup', 'pickup at store'), ('delivery', 'delivery')], max_length=10, verbose_name='kind')),
-                ('state', models.CharField(choices=[('to_prepare', 'to prepare'), ('accepted', 'in preparation'), ('ready', 'ready for pickup'), ('packed', 'packed'), ('closed', 'closed')], default='to_prepare', max_length=12, verbose_name='state')),
+                ('state', models.CharField(choices=[('to_prepare', 'to prepare'), ('accepted', 'in preparation'), ('ready', 'ready for pickup'), ('packed', 'packed'), ('closed', 'finished')], default='to_prepare', max_length=12, verbose_name='state')),
                 ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
                 ('due_at', models.DateTimeField(verbose_name='due at')),
                 ('ready_at', models.DateTimeField(blank=True, null=True, verbose_name='ready at')),

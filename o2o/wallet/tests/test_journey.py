@@ -64,7 +64,7 @@ def test_top_up_buy_with_wallet_and_points_return_one_unit(member, store, clerk)
 
     # then it is paid at once; the wallet gave 40.00 in proportion: 36.36 principal + 3.64 bonus
     assert paid.status_code == 201, paid.content
-    assert as_member(member).get(f"orders/{order['id']}").json()["state"] == "ready_for_pickup"
+    assert as_member(member).get(f"orders/{order['id']}").json()["state"] == "paid"
     assert (wallet(member), points(member)) == (("463.64", "46.36"), 1000)
 
     # when one tea (12.50) comes back after pickup

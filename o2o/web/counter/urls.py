@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from o2o.web.counter import aisle, customer, installments, pickup, returns, sale, views
+from o2o.web.counter import aisle, customer, installments, pickup, queue, returns, sale, views
 from o2o.web.counter import coupons as coupon_pages
 from o2o.web.counter import wallet as wallet_pages
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("pickup/lookup/", pickup.lookup, name="counter-pickup-lookup"),
     path("pickup/redeem/", pickup.redeem, name="counter-pickup-redeem"),
     path("pickup/<int:voucher_id>/undo/", pickup.undo, name="counter-pickup-undo"),
+    path("queue/", queue.page, name="counter-queue"),
+    path("queue/badge/", queue.badge, name="counter-queue-badge"),
+    path("queue/<int:preparation_id>/accept/", queue.accept, name="counter-queue-accept"),
+    path("queue/<int:preparation_id>/pick/", queue.pick, name="counter-queue-pick"),
+    path("queue/<int:preparation_id>/shortage/", queue.shortage, name="counter-queue-shortage"),
+    path("queue/<int:preparation_id>/ready/", queue.ready, name="counter-queue-ready"),
+    path("queue/<int:preparation_id>/packed/", queue.packed, name="counter-queue-packed"),
     path("returns/", returns.page, name="counter-returns"),
     path("returns/<int:order_id>/", returns.take_back, name="counter-returns-take-back"),
     path("sale/", sale.page, name="counter-sale"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from o2o.web.manager import cashbook, chains, orders, views
+from o2o.web.manager import cashbook, chains, fulfilment_settings, orders, views
 
 urlpatterns = [
     path("", views.stock_list, name="manager-stock"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="manager-orders"),
     path("orders/<int:order_id>/", orders.order_detail, name="manager-order"),
     path("staff/", views.staff_list, name="manager-staff"),
+    path("fulfilment/", fulfilment_settings.fulfilment_settings, name="manager-fulfilment"),
     path("cashbook/", cashbook.day, name="manager-cashbook"),
     path("cashbook/close/", cashbook.close, name="manager-cashbook-close"),
 ]

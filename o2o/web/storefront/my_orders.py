@@ -17,6 +17,8 @@ from o2o.payments.services import cancel_order
 from o2o.pickup.models import PickupVoucher
 from o2o.pickup.qr import voucher_qr_data_uri
 from o2o.pickup.selectors import voucher_of_order
+from o2o.preparation.models import OPEN_STATES
+from o2o.preparation.selectors import preparation_of_order
 from o2o.web.auth import member_page
 from o2o.web.htmx import is_htmx
 from o2o.web.storefront.pages import render_shop
@@ -93,6 +95,7 @@ def _status_context(order: Order) -> dict:
     return {
         "order": order,
         "badge": STATE_BADGE.get(order.state, ""),
+        "preparation": _preparing(order),
         "voucher": voucher,
         "voucher_qr": voucher_qr_data_uri(voucher) if showing_code else None,
         "pickup_when": pickup_when(order) if order.fulfilment == Fulfilment.PICKUP and order.state in WAITING else "",
@@ -105,6 +108,14 @@ def _status_context(order: Order) -> dict:
         # out for delivery: the run's ETA and the code for the driver, or the courier's ETA
         "delivery": delivery_status(order_id=order.pk) if order.state == OrderState.OUT_FOR_DELIVERY else None,
     }
+
+
+def _preparing(order: Order):
+    """The store's preparation while it is still at work on the paid order (备货中, ready by its due time)."""
+    if order.state != OrderState.PAID or order.on_hold:
+        return None
+    preparation = preparation_of_order(order_id=order.pk)
+    return preparation if preparation is not None and preparation.state in OPEN_STATES else None
 
 
 def seconds_left(order: Order) -> int | None:

@@ -183,7 +183,7 @@ def test_another_stores_clerk_typing_the_code_sees_not_found_and_nothing_changes
         assert voucher.order.number not in page and "Jasmine tea" not in page
     voucher.refresh_from_db()
     voucher.order.refresh_from_db()
-    assert (voucher.state, voucher.order.state) == (PickupVoucher.State.ISSUED, OrderState.READY_FOR_PICKUP)
+    assert (voucher.state, voucher.order.state) == (PickupVoucher.State.ISSUED, OrderState.PAID)
 
 
 def test_a_scanned_qr_of_another_store_names_the_store_to_go_to(voucher, other_store, store):
@@ -409,7 +409,7 @@ def test_an_aisle_pickup_at_another_store_issues_a_code_to_the_member(counter, s
     placed = counter.post(reverse("web:counter-aisle-order"), {**form, "method": "store_qr", "token": token})
 
     order = Order.objects.get()
-    assert (order.state, order.fulfilment_location, order.member) == (OrderState.READY_FOR_PICKUP, other_store, member)
+    assert (order.state, order.fulfilment_location, order.member) == (OrderState.PAID, other_store, member)
     voucher = PickupVoucher.objects.get(order=order)
     assert voucher.location == other_store
     receipt = counter.get(placed["Location"]).content.decode()

@@ -442,13 +442,13 @@ def test_simulated_payment_makes_the_order_ready_and_shows_the_pickup_code(tea, 
     pay_page = client.get(f"/shop/orders/{order.pk}/pay/")
     paid = client.post(f"/shop/orders/{order.pk}/pay/simulate/", {"outcome": "succeeded"})
 
-    # then the pay page showed the amount and a QR; the order is ready for pickup
+    # then the pay page showed the amount and a QR; the order is paid (the store prepares it next)
     assert started.status_code == 302 and started["Location"] == f"/shop/orders/{order.pk}/pay/"
     assert pay_page.status_code == 200
     assert "¥13.00" in pay_page.content.decode() and 'src="data:image/svg+xml' in pay_page.content.decode()
     assert paid.status_code == 302 and paid["Location"] == f"/shop/orders/{order.pk}/"
     order.refresh_from_db()
-    assert order.state == OrderState.READY_FOR_PICKUP
+    assert order.state == OrderState.PAID
 
     # and the order page shows the 12-digit code, its QR and the store
     detail = client.get(f"/shop/orders/{order.pk}/")
@@ -475,7 +475,7 @@ def test_a_failed_simulated_payment_leaves_the_order_unpaid(tea, store, member):
     # and paying again works
     client.post(f"/shop/orders/{order.pk}/pay/simulate/", {"outcome": "succeeded"})
     order.refresh_from_db()
-    assert order.state == OrderState.READY_FOR_PICKUP
+    assert order.state == OrderState.PAID
 
 
 def test_the_pay_page_says_why_an_order_cannot_be_paid(tea, store, member):
@@ -490,23 +490,23 @@ def test_the_pay_page_says_why_an_order_cannot_be_paid(tea, store, member):
 
 
 def test_the_order_page_sees_the_pickup_when_the_clerk_redeems_the_code(tea, store, clerk, member):
-    # given a paid pickup order the page shows as ready
+    # given a paid pickup order the page shows as preparing
     receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     order = paid_pickup_order(member=member, store=store, sku=tea)
     client = shop(member)
     status = f"/shop/orders/{order.pk}/status/"
     page = client.get(f"/shop/orders/{order.pk}/")
-    assert f'hx-get="{status}?seen=ready_for_pickup"' in page.content.decode()
+    assert f'hx-get="{status}?seen=paid"' in page.content.decode()
     assert 'hx-trigger="every 5s"' in page.content.decode()
 
     # while nothing changes, the poll swaps nothing
-    assert client.get(status, {"seen": "ready_for_pickup"}, headers=HTMX).status_code == 204
+    assert client.get(status, {"seen": "paid"}, headers=HTMX).status_code == 204
 
     # when the clerk redeems the code at the counter
     redeem_pickup_voucher(actor=actor_for_user(clerk.user), presented=order.pickup_voucher.code)
 
     # then the next poll brings "picked up" and stops polling
-    polled = client.get(status, {"seen": "ready_for_pickup"}, headers=HTMX)
+    polled = client.get(status, {"seen": "paid"}, headers=HTMX)
     html = polled.content.decode()
     assert polled.status_code == 200
     assert "picked up" in html and "every 5s" not in html and "<html" not in html

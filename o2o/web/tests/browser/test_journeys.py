@@ -20,6 +20,7 @@ from o2o.staff.models import Role
 from o2o.testing.factories import PASSWORD, EmployeeFactory, SKUFactory
 from o2o.testing.journeys import place_counter_sale
 from o2o.testing.outbox import last_code_sent_to
+from o2o.testing.preparation import mark_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,7 +104,9 @@ def test_order_online_and_pick_up_at_the_counter(screens, store, clerk):
 
     # The pickup code: twelve digits in groups of four, and its QR code.
     status = shop.locator("#order-status")
-    expect(status).to_have_attribute("data-state", OrderState.READY_FOR_PICKUP)
+    expect(status).to_have_attribute("data-state", OrderState.PAID)  # 备货中: the store prepares it first
+    mark_ready(Order.objects.get(member__phone="+8613800138000"))  # what the clerk does on /counter/queue/
+    expect(status).to_have_attribute("data-state", OrderState.READY_FOR_PICKUP, timeout=STATUS_POLL_TIMEOUT_MS)
     expect(status.locator(".state")).to_have_text("待自提")
     expect(status.locator("p.code")).to_have_text(re.compile(r"^\d{4} \d{4} \d{4}$"))
     expect(status.locator("img.qr")).to_have_attribute("src", re.compile(r"^data:image/"))

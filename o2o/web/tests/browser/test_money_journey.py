@@ -140,7 +140,7 @@ def test_top_up_pay_with_wallet_and_points_return_one_line(screens, store, membe
     balance_form.locator("button[type=submit]").click()
     shop.wait_for_url(re.compile(r"/shop/orders/\d+/$"))
     status = shop.locator("#order-status")
-    expect(status).to_have_attribute("data-state", OrderState.READY_FOR_PICKUP)
+    expect(status).to_have_attribute("data-state", OrderState.PAID)  # preparing (o2o.preparation)
     expect(status.locator("p.code")).to_have_text(re.compile(r"^\d{4} \d{4} \d{4}$"))
     shown_code = status.locator("p.code").inner_text()
     phone.shot("paid")
