@@ -32,3 +32,6 @@ urlpatterns += service_sla.urlpatterns
 from o2o.web.hq import notification_templates  # noqa: E402
 
 urlpatterns += notification_templates.urlpatterns
+from o2o.web.hq import incidents as incident_pages  # noqa: E402
+
+urlpatterns += incident_pages.urlpatterns

@@ -78,3 +78,10 @@ urlpatterns += [
     path("delivery/plan/", delivery_runs.plan, name="manager-delivery-plan"),
     path("delivery/runs/<int:run_id>/dispatch/", delivery_runs.dispatch, name="manager-delivery-dispatch"),
 ]
+from o2o.web.manager import incidents  # noqa: E402
+
+urlpatterns += [
+    path("incidents/", incidents.incident_list, name="manager-incidents"),
+    path("incidents/<int:incident_id>/", incidents.incident_detail, name="manager-incident"),
+    path("incidents/<int:incident_id>/<slug:action>/", incidents.incident_act, name="manager-incident-act"),
+]
