@@ -177,10 +177,11 @@ def plan_runs(*, actor: Actor, depot_id: int, day: Date, now: datetime | None = 
         raise not_found("location")
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        return _plan(depot, day, now)
+        return plan_within(depot=depot, day=day, now=now)
 
 
-def _plan(depot: Location, day: Date, now: datetime) -> list[DeliveryRun]:
+def plan_within(*, depot: Location, day: Date, now: datetime) -> list[DeliveryRun]:
+    """plan_runs' work inside the caller's transaction, already authorised (the demo generator)."""
     vans = list(Vehicle.objects.select_for_update().filter(depot=depot, is_active=True).order_by("pk"))
     if not vans:
         raise DomainError(ErrorCode.INVALID, "this depot has no active vehicle")

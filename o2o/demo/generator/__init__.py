@@ -21,6 +21,7 @@ from o2o.demo.generator.cashbook import create_cashbook
 from o2o.demo.generator.catalog import create_catalog
 from o2o.demo.generator.commission import create_commission
 from o2o.demo.generator.coupons import create_coupons
+from o2o.demo.generator.delivery import create_delivery
 from o2o.demo.generator.flashsale import create_flash_sales
 from o2o.demo.generator.history import History
 from o2o.demo.generator.knowledge import create_knowledge
@@ -153,6 +154,7 @@ def generate_demo(
         create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
         create_service(run)  # CS agents, tickets, member tags, notes, visits (o2o/demo/generator/service.py)
         create_replenishment(run)  # target levels, proposals, a requested transfer (demo/generator/replenishment.py)
+        create_delivery(run)  # vans, drivers (driver1 at /driver/), today's runs (demo/generator/delivery.py)
         create_preparations(run)  # the queue behind orders still at the stores (demo/generator/preparation.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
