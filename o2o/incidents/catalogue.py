@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Step(models.TextChoices):
-    PREPARATION = "preparation", _("preparation")
+    PREPARATION = "preparation", _("preparing the order")
     PICKUP = "pickup", _("pickup")
     DELIVERY = "delivery", _("delivery")
     PAYMENT = "payment", _("payment")
@@ -31,8 +31,8 @@ class IncidentKind(models.TextChoices):
 
 class RemedyKind(models.TextChoices):
     PARTIAL_REFUND = "partial_refund", _("refund of the line's units")
-    APOLOGY_COUPON = "apology_coupon", _("apology coupon")
-    REDELIVERY = "redelivery", _("re-delivery")
+    APOLOGY_COUPON = "apology_coupon", _("apology coupon for the customer")
+    REDELIVERY = "redelivery", _("deliver again")
     SUBSTITUTE = "substitute", _("substitute with the customer's consent")
     CONTACT_CUSTOMER = "contact_customer", _("contact the customer")
 

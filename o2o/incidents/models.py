@@ -14,13 +14,13 @@ from o2o.incidents.catalogue import IncidentKind, RemedyKind, Step
 
 
 class IncidentState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", _("to be handled")
     REMEDIED = "remedied", _("remedied")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", _("closed out")
 
 
 class Outcome(models.TextChoices):
-    RESOLVED = "resolved", _("resolved")
+    RESOLVED = "resolved", _("resolved for the customer")
     CUSTOMER_DECLINED = "customer_declined", _("customer declined the remedy")
     NO_ACTION_NEEDED = "no_action_needed", _("no action needed")
 
@@ -44,7 +44,7 @@ class Incident(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(_("opened at"))
+    opened_at = models.DateTimeField(_("incident opened at"))
     due_by = models.DateTimeField(_("act by"))
     remedied_at = models.DateTimeField(_("remedied at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -102,7 +102,7 @@ class ActionKind(models.TextChoices):
     SUBSTITUTE_DECLINED = "substitute_declined", _("substitute declined")
     CUSTOMER_CONTACTED = "customer_contacted", _("customer contacted")
     CUSTOMER_TOLD = "customer_told", _("customer told")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", _("closed out")
 
 
 class IncidentAction(models.Model):
