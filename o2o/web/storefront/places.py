@@ -101,3 +101,18 @@ def position_from(params: QueryDict) -> Position:
 
 def is_open_now(location: Location) -> bool:
     return location.is_open_at(timezone.localtime().time())
+
+
+STORE_SESSION_KEY = "shop_store"
+
+
+def current_store(request: HttpRequest) -> Location | None:
+    """The store the shopper chose to shop at (kept in the session), if it still takes online orders."""
+    store_id = request.session.get(STORE_SESSION_KEY)
+    if not isinstance(store_id, int):
+        return None
+    return Location.objects.filter(pk=store_id, kind=Location.Kind.STORE, is_active=True).first()
+
+
+def choose_store(request: HttpRequest, location: Location) -> None:
+    request.session[STORE_SESSION_KEY] = location.pk

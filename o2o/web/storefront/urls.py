@@ -15,6 +15,7 @@ urlpatterns = [
     path("survey/<str:token>/", survey_pages.survey, name="shop-survey"),
     path("p/<int:sku_id>/", views.product, name="shop-product"),
     path("stores/", views.stores, name="shop-stores"),
+    path("stores/<int:location_id>/choose/", views.store_choose, name="shop-store-choose"),
     path("cart/", views.cart, name="shop-cart"),
     path("cart/add/", views.cart_add, name="shop-cart-add"),
     path("cart/<int:sku_id>/", views.cart_line, name="shop-cart-line"),

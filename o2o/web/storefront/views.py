@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,14 +17,14 @@ from o2o.core.ids import is_id
 from o2o.inventory.selectors import available_to_promise
 from o2o.orders.selectors import FULFILMENT_RADIUS_KM, pickup_stores_for, ship_from_for
 from o2o.stores.models import Location
-from o2o.stores.selectors import locations_within
+from o2o.stores.selectors import active_locations, locations_within
 from o2o.web.auth import current_member
 from o2o.web.htmx import is_htmx
 from o2o.web.storefront.cart import CHANNEL, Cart
 from o2o.web.storefront.cart import priced as priced_cart
 from o2o.web.storefront.forms import AddToCartForm, QuantityForm, SearchForm
 from o2o.web.storefront.pages import render_shop
-from o2o.web.storefront.places import districts, is_open_now, position_for
+from o2o.web.storefront.places import choose_store, districts, is_open_now, position_for
 
 PAGE_SIZE = 20
 NEARBY_STORES = 5
@@ -137,6 +139,19 @@ def stores(request: HttpRequest) -> HttpResponse:
         "keep_fields": [("sku", sku.pk if sku else None), ("q", text)],
     }
     return render_shop(request, f"{T}stores.html", context, nav="stores")
+
+
+@require_POST
+def store_choose(request: HttpRequest, location_id: int) -> HttpResponse:
+    """Shop at this store from now on: the storefront shows it at the top (kept in the session)."""
+    store = active_locations().filter(pk=location_id, kind=Location.Kind.STORE).first() if is_id(location_id) else None
+    if store is None:
+        raise Http404
+    choose_store(request, store)
+    messages.success(request, _("You now shop at %(store)s.") % {"store": store.name})
+    target, host = request.POST.get("next", ""), request.get_host()
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={host}, require_https=request.is_secure())
+    return redirect(target if safe else reverse("web:shop-home"))
 
 
 def _sku_from(raw: str) -> SKU | None:
