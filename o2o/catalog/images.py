@@ -2,7 +2,7 @@
 
 Pages never resize on the fly: the storefront's lists load the small square, the product page the
 larger picture. File names are the content's hash, so a new photo is a new URL and every URL can be
-cached for good (docs/catalog_images.md)."""
+cached for good (docs/store_pages.md)."""
 
 import hashlib
 from io import BytesIO
