@@ -133,7 +133,7 @@ def test_return_and_undo_of_one_hand_over_never_deadlock(store, member, tea, man
         # either came first or finds the goods back in the store (409); the books agree
         tally.record(("return", "undo"), outcomes)
         assert outcomes[1].error is None
-        assert Order.objects.get(pk=order.pk).state == OrderState.PAID
+        assert Order.objects.get(pk=order.pk).state == OrderState.READY_FOR_PICKUP
         assert_books_agree()
     tally.report()
 
