@@ -74,5 +74,5 @@ api.add_router("/knowledge", "o2o.api.knowledge.router")  # the knowledge base (
 api.add_router("/me", "o2o.api.notifications.me_router")  # notification preferences and messages
 api.add_router("/notification-templates", "o2o.api.notifications.templates_router")  # docs/notifications.md
 api.add_router("/incidents", "o2o.api.incidents.router")  # incidents and standard remedies (docs/incidents.md)
-api.add_router("/replenishment", "o2o.api.replenishment.router")  # levels, proposals, requests (docs/replenishment.md)
 api.add_router("/delivery", "o2o.api.delivery.router")  # delivery runs, stops and couriers (docs/delivery.md)
+api.add_router("/replenishment", "o2o.api.replenishment.router")  # levels, proposals, requests (docs/replenishment.md)

@@ -1374,6 +1374,24 @@ CASES += [  # SLA targets and reports (docs/service.md)
                           None), asked_at="none", on_orders=False),  # fmt: skip
 ]
 
+def _notification_template(world, target, caller):  # customer notifications (docs/notifications.md)
+    from o2o.notifications.models import NotificationTemplate
+    from o2o.notifications.services import ensure_templates
+
+    ensure_templates()
+    template = NotificationTemplate.objects.get(kind="picked_up", language="en", channel="sms")
+    return f"notification-templates/{template.pk}", {"body": "Order {order_number} picked up."}
+
+
+CASES += [  # notifications: a member's own channels; HQ's texts
+    Case(Operation.SET_NOTIFICATION_PREFERENCES, "PUT /api/v1/me/notification-preferences",
+         lambda w, t, c: ("me/notification-preferences", {"channels": ["sms", "push"], "language": "en"}),
+         asked_at="none", on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_NOTIFICATION_TEMPLATES, "PUT /api/v1/notification-templates/{template_id}",
+         _notification_template, asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _expected(case: Case, caller: Caller, world: World, where: str) -> bool:
     if caller.actor is None:
         return False
@@ -1392,24 +1410,6 @@ def _call(caller: Caller, endpoint: str, path: str, body: dict | None):
     if endpoint.startswith("PATCH "):
         return caller.client._call("patch", path, body)
     return caller.client.post(path, body)
-
-def _notification_template(world, target, caller):  # customer notifications (docs/notifications.md)
-    from o2o.notifications.models import NotificationTemplate
-    from o2o.notifications.services import ensure_templates
-
-    ensure_templates()
-    template = NotificationTemplate.objects.get(kind="picked_up", language="en", channel="sms")
-    return f"notification-templates/{template.pk}", {"body": "Order {order_number} picked up."}
-
-
-CASES += [  # notifications: a member's own channels; HQ's texts
-    Case(Operation.SET_NOTIFICATION_PREFERENCES, "PUT /api/v1/me/notification-preferences",
-         lambda w, t, c: ("me/notification-preferences", {"channels": ["sms", "push"], "language": "en"}),
-         asked_at="none", on_orders=False),  # fmt: skip
-    Case(Operation.MANAGE_NOTIFICATION_TEMPLATES, "PUT /api/v1/notification-templates/{template_id}",
-         _notification_template, asked_at="none", on_orders=False),  # fmt: skip
-]
-
 
 
 # stocktakes (docs/stocktakes.md): one open count per location, so each call gets a fresh one
@@ -1516,8 +1516,77 @@ CASES += [  # replenishment (docs/replenishment.md)
     Case(Operation.REQUEST_STOCK, "POST /api/v1/replenishment/requests", _stock_request, on_orders=False),
     Case(Operation.SHIP_TRANSFER, "POST /api/v1/replenishment/transfers/{transfer_id}/ship", _requested_transfer_from,
          on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/accept",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c)}/accept", None), on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/picks",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='accepted')}/picks", {"sku_id": w.sku_id}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/shortages", _shortage, on_orders=False),
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/ready",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='picked')}/ready", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
+         lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
+         on_orders=False),  # fmt: skip
+    Case(Operation.MANAGE_FULFILMENT_SETTINGS, "PUT /api/v1/preparations/settings/{location_id}",
+         lambda w, t, c: (f"preparations/settings/{t.pk}", {"preparation_minutes": 20, "auto_accept_orders": True}),
+         on_orders=False),  # fmt: skip
 ]
 
+
+
+# incidents (docs/incidents.md): a paid pickup order of two at the target, an incident on it
+def _incident_order(world, target, caller):
+    _stock(world, target)
+    member = _owner(caller, target, world)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=target.pk,
+                           lines=[LineRequest(world.sku_id, 2)])  # fmt: skip
+    return pay_online(place_order(actor=actor_for_member(member), member=member, request=request))
+
+
+def _incident(world, target, caller, *, offered: bool = False) -> int:
+    from o2o.incidents import services as incidents
+
+    order = _incident_order(world, target, caller)
+    incident = incidents.open_automatically(kind="item_missing", order=order, line=order.lines.get(), quantity=1)
+    if offered:
+        incidents.offer_substitute(actor=SYSTEM, incident_id=incident.pk, sku_id=world.sku_id)
+    return incident.pk
+
+
+def _open_incident_body(world, target, caller):
+    order = _incident_order(world, target, caller)
+    return "incidents", {"order_id": order.pk, "kind": "damaged_item", "line_id": order.lines.get().pk, "quantity": 1}
+
+
+def _incident_step(step: str, body: dict | Callable | None, *, offered: bool = False) -> Callable:
+    def prepare(world, target, caller):
+        payload = body() if callable(body) else body
+        return f"incidents/{_incident(world, target, caller, offered=offered)}/{step}", payload
+
+    return prepare
+
+
+CASES += [
+    Case(Operation.VIEW_INCIDENTS, "GET /api/v1/incidents/{incident_id}",
+         lambda w, t, c: (f"incidents/{_incident(w, t, c)}", None), on_orders=False),  # fmt: skip
+    Case(Operation.OPEN_INCIDENT, "POST /api/v1/incidents", _open_incident_body, on_orders=False),
+    Case(Operation.REFUND_MISSING_UNITS, "POST /api/v1/incidents/{incident_id}/refunds",
+         _incident_step("refunds", {"quantity": 1}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/coupons",
+         _incident_step("coupons", lambda: {"template_id": _coupon_template().pk}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/redeliveries",
+         _incident_step("redeliveries", {"note": "补发"}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes",
+         lambda w, t, c: (f"incidents/{_incident(w, t, c)}/substitutes", {"sku_id": w.sku_id}),
+         on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes/answer",
+         _incident_step("substitutes/answer", {"accepted": True}, offered=True), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/contacts",
+         _incident_step("contacts", {"note": "已电话联系"}), on_orders=False),  # fmt: skip
+    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/close",
+         _incident_step("close", {"outcome": "resolved"}), on_orders=False),  # fmt: skip
+]
 
 # delivery runs and couriers (docs/delivery.md): a driver works only the run assigned to them
 def _delivery_run(world, target, caller, *, dispatched=False):
@@ -1597,76 +1666,8 @@ CASES += [
          on_orders=False),  # fmt: skip
     Case(Operation.VIEW_DELIVERY_RUNS, "GET /api/v1/delivery/runs",
          lambda w, t, c: (f"delivery/runs?depot_id={t.pk}&date=2030-01-01", None), on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/accept",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c)}/accept", None), on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/picks",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='accepted')}/picks", {"sku_id": w.sku_id}),
-         on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/shortages", _shortage, on_orders=False),
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/ready",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, step='picked')}/ready", None),
-         on_orders=False),  # fmt: skip
-    Case(Operation.PREPARE_ORDER, "POST /api/v1/preparations/{preparation_id}/packed",
-         lambda w, t, c: (f"preparations/{_preparation(w, t, c, fulfilment='delivery', step='picked')}/packed", None),
-         on_orders=False),  # fmt: skip
-    Case(Operation.MANAGE_FULFILMENT_SETTINGS, "PUT /api/v1/preparations/settings/{location_id}",
-         lambda w, t, c: (f"preparations/settings/{t.pk}", {"preparation_minutes": 20, "auto_accept_orders": True}),
-         on_orders=False),  # fmt: skip
 ]
 
-
-# incidents (docs/incidents.md): a paid pickup order of two at the target, an incident on it
-def _incident_order(world, target, caller):
-    _stock(world, target)
-    member = _owner(caller, target, world)
-    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=target.pk,
-                           lines=[LineRequest(world.sku_id, 2)])  # fmt: skip
-    return pay_online(place_order(actor=actor_for_member(member), member=member, request=request))
-
-
-def _incident(world, target, caller, *, offered: bool = False) -> int:
-    from o2o.incidents import services as incidents
-
-    order = _incident_order(world, target, caller)
-    incident = incidents.open_automatically(kind="item_missing", order=order, line=order.lines.get(), quantity=1)
-    if offered:
-        incidents.offer_substitute(actor=SYSTEM, incident_id=incident.pk, sku_id=world.sku_id)
-    return incident.pk
-
-
-def _open_incident_body(world, target, caller):
-    order = _incident_order(world, target, caller)
-    return "incidents", {"order_id": order.pk, "kind": "damaged_item", "line_id": order.lines.get().pk, "quantity": 1}
-
-
-def _incident_step(step: str, body: dict | Callable | None, *, offered: bool = False) -> Callable:
-    def prepare(world, target, caller):
-        payload = body() if callable(body) else body
-        return f"incidents/{_incident(world, target, caller, offered=offered)}/{step}", payload
-
-    return prepare
-
-
-CASES += [
-    Case(Operation.VIEW_INCIDENTS, "GET /api/v1/incidents/{incident_id}",
-         lambda w, t, c: (f"incidents/{_incident(w, t, c)}", None), on_orders=False),  # fmt: skip
-    Case(Operation.OPEN_INCIDENT, "POST /api/v1/incidents", _open_incident_body, on_orders=False),
-    Case(Operation.REFUND_MISSING_UNITS, "POST /api/v1/incidents/{incident_id}/refunds",
-         _incident_step("refunds", {"quantity": 1}), on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/coupons",
-         _incident_step("coupons", lambda: {"template_id": _coupon_template().pk}), on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/redeliveries",
-         _incident_step("redeliveries", {"note": "补发"}), on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes",
-         lambda w, t, c: (f"incidents/{_incident(w, t, c)}/substitutes", {"sku_id": w.sku_id}),
-         on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes/answer",
-         _incident_step("substitutes/answer", {"accepted": True}, offered=True), on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/contacts",
-         _incident_step("contacts", {"note": "已电话联系"}), on_orders=False),  # fmt: skip
-    Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/close",
-         _incident_step("close", {"outcome": "resolved"}), on_orders=False),  # fmt: skip
-]
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
@@ -1710,3 +1711,4 @@ def test_docs_show_the_table():
     docs = Path(settings.BASE_DIR) / "docs" / "permissions.md"
 
     assert matrix_markdown() in docs.read_text(encoding="utf-8")
+

@@ -154,8 +154,8 @@ def generate_demo(
         create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
         create_service(run)  # CS agents, tickets, member tags, notes, visits (o2o/demo/generator/service.py)
         create_replenishment(run)  # target levels, proposals, a requested transfer (demo/generator/replenishment.py)
-        create_delivery(run)  # vans, drivers (driver1 at /driver/), today's runs (demo/generator/delivery.py)
         create_preparations(run)  # the queue behind orders still at the stores (demo/generator/preparation.py)
+        create_delivery(run)  # vans, drivers (driver1 at /driver/), today's runs (demo/generator/delivery.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
     return DemoSummary(
         stores=stores,
