@@ -91,6 +91,12 @@ def every_url(world) -> list[str]:
         "article_id": 999999,  # a knowledge-base article
         "count_id": 999999,  # a stocktake
         "action": "approve",  # a stocktake's step
+        # store fulfilment: a preparation, proposal, incident, delivery run and stop that do not exist
+        "preparation_id": 999999,
+        "proposal_id": 999999,
+        "incident_id": 999999,
+        "run_id": 999999,
+        "stop_id": 999999,
     }
     urls = [reverse("join", kwargs={"store_code": "NOPE"})]
     for pattern in _patterns(get_resolver(web_urls).url_patterns):

@@ -329,7 +329,7 @@ def _numbers(html: str) -> list[str]:
 def test_orders_are_filtered_by_state_and_scoped_to_the_store(browser, orders):
     everything = browser.get("/manager/orders/").content.decode()
     pending = browser.get("/manager/orders/", {"state": "pending_payment"}).content.decode()
-    ready = browser.get("/manager/orders/", {"state": "ready_for_pickup"}, headers=HTMX).content.decode()
+    ready = browser.get("/manager/orders/", {"state": "paid"}, headers=HTMX).content.decode()
 
     assert _numbers(everything) == [orders["pending"].number, orders["paid"].number]
     assert _numbers(pending) == [orders["pending"].number]
