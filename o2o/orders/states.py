@@ -9,7 +9,8 @@ from o2o.orders.models import OrderState as S
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
     # an in-store sale is handed over at the counter the moment it is paid (paid -> picked up)
-    S.PAID: frozenset({S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY, S.PICKED_UP, S.REFUNDED}),
+    # uncollected from paid too: a pickup the store never marked ready ends when its voucher expires
+    S.PAID: frozenset({S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY, S.PICKED_UP, S.REFUNDED, S.UNCOLLECTED}),
     # nobody came before the voucher expired: stock released, money returned
     S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.REFUNDED, S.UNCOLLECTED}),
     # back to ready: a manager undoes a hand-over booked by mistake

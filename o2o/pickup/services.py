@@ -241,7 +241,9 @@ def _keep_longer(voucher: PickupVoucher, order: Order, now) -> None:
 
 def _expire(voucher: PickupVoucher, order: Order, now) -> None:
     PickupVoucher.objects.filter(pk=voucher.pk).update(state=PickupVoucher.State.EXPIRED)
-    if order.state != OrderState.READY_FOR_PICKUP:
+    # Ready and not collected, or never made ready by the store: either way the goods stay and the
+    # money goes back. An order on hold (its group buy undecided) is settled by the group buy.
+    if order.state not in (OrderState.READY_FOR_PICKUP, OrderState.PAID) or order.on_hold:
         return
     amount = orders.mark_uncollected(order=order, note="pickup voucher expired")
     _tell_customer(

@@ -206,3 +206,19 @@ def test_an_in_store_sale_is_handed_over_at_once_and_completed_after_the_window(
     assert completed == 1
     assert counter.get(f"orders/{sale['id']}").json()["state"] == "completed"
     assert [(name, payload["amount"]) for name, payload in published] == [(events.ORDER_COMPLETED, Decimal("25.00"))]
+
+
+def test_a_pickup_the_store_never_made_ready_is_refunded_when_its_voucher_expires(store, member, tea, gateway):
+    # given a paid pickup order the store never prepared (still "paid", 备货中)
+    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=2)
+    assert order.state == OrderState.PAID
+
+    # when its voucher expires
+    expire_vouchers(now=order.pickup_voucher.expires_at + timedelta(seconds=1))
+
+    # then the money and the stock are not stranded: uncollected, refunded in full, stock free
+    order.refresh_from_db()
+    assert (order.state, order.refunded_total) == (OrderState.UNCOLLECTED, Decimal("25.00"))
+    assert Refund.objects.get().amount == Decimal("25.00")
+    assert stock(store, tea) == (10, 0)
+    assert audit_stock() == []
