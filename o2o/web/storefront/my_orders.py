@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from o2o.core.errors import DomainError
@@ -44,6 +45,18 @@ STATE_BADGE = {
     OrderState.UNCOLLECTED: "bad",
 }
 T = "web/storefront/"
+# The tabs of "My orders", as shoppers know them from the big apps: each a set of order states.
+TABS = {
+    "all": (gettext_lazy("All"), ()),
+    "to-pay": (gettext_lazy("To pay"), (OrderState.PENDING_PAYMENT,)),
+    "preparing": (gettext_lazy("Preparing"), (OrderState.PAID,)),
+    "to-collect": (gettext_lazy("To pick up / on the way"), (OrderState.READY_FOR_PICKUP, OrderState.OUT_FOR_DELIVERY)),
+    "done": (gettext_lazy("Done"), (OrderState.PICKED_UP, OrderState.DELIVERED, OrderState.COMPLETED)),
+    "refunds": (
+        gettext_lazy("Cancelled / refunded"),
+        (OrderState.CANCELLED, OrderState.REFUNDED, OrderState.UNCOLLECTED),
+    ),
+}
 
 
 def order_or_404(request: HttpRequest, order_id: int) -> Order:
@@ -57,7 +70,12 @@ def order_or_404(request: HttpRequest, order_id: int) -> Order:
 
 @member_page
 def order_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab") or "all"
+    if tab not in TABS:
+        raise Http404
     orders = orders_for(actor=request.actor)
+    if states := TABS[tab][1]:
+        orders = orders.filter(state__in=states)
     before = request.GET.get("before", "")
     if is_id(before):
         orders = orders.filter(pk__lt=int(before))
@@ -66,6 +84,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     context = {
         "orders": [(order, STATE_BADGE.get(order.state, "")) for order in page],
         "next_before": page[-1].pk if len(found) > PAGE_SIZE else None,
+        "tab": tab,
+        "tabs": [(key, label) for key, (label, _states) in TABS.items()],
     }
     if is_htmx(request) and before:
         return render_shop(request, f"{T}orders.html#rows", context)
