@@ -24,3 +24,11 @@ def last_code_sent_to(recipient: str) -> str:
     waiting = OutboxMessage.objects.filter(recipient=recipient).exclude(secret="").order_by("pk").last()
     text = waiting.text() if waiting is not None else texts_to(recipient)[-1]
     return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def not_order_notifications():
+    """Outbox rows other than the order notifications (paid, ready...) that every paid order now
+    sends: what a test of another message counts."""
+    from o2o.notifications.models import NotificationMessage
+
+    return OutboxMessage.objects.exclude(pk__in=NotificationMessage.objects.values("message_id"))

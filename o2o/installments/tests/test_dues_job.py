@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from o2o.access.actors import SYSTEM
 from o2o.core import events, periodic
-from o2o.core.models import OutboxMessage
 from o2o.installments import audit as installments_audit
 from o2o.installments.handlers import reduce_plan_when_store_credit_refunded
 from o2o.installments.models import InstallmentDue, InstallmentPlan
@@ -20,6 +19,7 @@ from o2o.staff.models import Role
 from o2o.testing.api import as_member, as_staff
 from o2o.testing.factories import EmployeeFactory, SKUFactory
 from o2o.testing.journeys import payment_code_of, place_counter_sale, place_pickup_order
+from o2o.testing.outbox import not_order_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_a_reminder_is_queued_once_per_due_however_often_the_job_runs(settings, 
 
     # then one message about the first due went out, and its sent marker is set
     assert (first["reminded"], second["reminded"], third["reminded"]) == (1, 0, 0)
-    messages = list(OutboxMessage.objects.filter(recipient=member.phone).values_list("body", flat=True))
+    messages = list(not_order_notifications().filter(recipient=member.phone).values_list("body", flat=True))
     assert len(messages) == 1
     assert "333.33" in messages[0] and plan.order.number in messages[0]
     assert first_due(plan).reminded_at is not None
@@ -67,7 +67,7 @@ def test_no_reminder_before_the_window(settings, plan, member):
     settings.O2O_INSTALLMENT_REMINDER_DAYS = 3
 
     assert run_daily(today=first_due(plan).due_date - timedelta(days=4))["reminded"] == 0
-    assert OutboxMessage.objects.filter(recipient=member.phone).count() == 0
+    assert not_order_notifications().filter(recipient=member.phone).count() == 0
 
 
 def test_a_due_past_its_date_is_overdue_and_paying_catches_up(plan, clerk):
@@ -122,7 +122,7 @@ def test_a_deleted_member_gets_no_reminder_but_the_due_is_marked(settings, plan,
     reminded = run_daily(today=first_due(plan).due_date)["reminded"]
 
     assert reminded == 0
-    assert OutboxMessage.objects.count() == 0
+    assert not_order_notifications().count() == 0
     assert first_due(plan).reminded_at is not None
 
 

@@ -17,6 +17,7 @@ from o2o.orders.services import complete_orders
 from o2o.testing.api import as_staff
 from o2o.testing.factories import MemberFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.outbox import not_order_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_a_completed_order_counts_its_kept_net_towards_the_level(tiers, store, c
     assert (changed, level_code(member)) == (1, "silver")
     change = LevelChange.objects.get()
     assert (change.from_level, change.to_level, change.growth) == (None, tiers["silver"], 1000)
-    message = OutboxMessage.objects.get(recipient=member.phone)
+    message = not_order_notifications().get(recipient=member.phone)
     assert "银卡" in message.body and "1000" in message.body
 
 

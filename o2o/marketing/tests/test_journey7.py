@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from o2o.access.actors import SYSTEM
-from o2o.core.models import OutboxMessage
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.payments.models import Payment
@@ -19,6 +18,7 @@ from o2o.staff.models import Role
 from o2o.testing.api import ApiClient
 from o2o.testing.factories import EmployeeFactory, MemberFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.outbox import not_order_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_journey_7_campaign_segment_grant_broadcast_redeem_online_and_in_store_r
     }), 201)  # fmt: skip
     sent = _ok(marketer.post(f"marketing/broadcasts/{broadcast['id']}/send"))
     messaged = sorted(m.phone for m in treated if m.marketing_consent)
-    assert sorted(OutboxMessage.objects.filter(channel="sms").values_list("recipient", flat=True)) == messaged
+    assert sorted(not_order_notifications().filter(channel="sms").values_list("recipient", flat=True)) == messaged
     assert sent["deliveries"]["skipped_no_consent"] == sum(1 for m in buyers if not m.marketing_consent)
     assert sent["deliveries"]["skipped_control"] == sum(1 for m in control if m.marketing_consent)
 
