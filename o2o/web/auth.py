@@ -38,6 +38,21 @@ def staff_page(*roles: Role) -> Callable[[View], View]:
     return decorate
 
 
+def raise_if_refusal(error: DomainError) -> None:
+    """A refusal the API answers 403/404 is the same page error; any other rule is for the page to
+    show (a form error or a message). Pages that catch DomainError call this first."""
+    if error.code == ErrorCode.FORBIDDEN:
+        raise PermissionDenied from error
+    if error.code == ErrorCode.NOT_FOUND:
+        raise Http404 from error
+
+
+def refusal_or_message(error: DomainError) -> str:
+    """The refusal as 403/404, or the rule's message for the page to show."""
+    raise_if_refusal(error)
+    return error.message
+
+
 def refusals_as_http(view):
     """The services' refusals as HTTP: a role the table does not allow gets 403, a missing row 404
     (under `staff_page`: chain-wide staff pass it, the permission table decides)."""
@@ -47,10 +62,7 @@ def refusals_as_http(view):
         try:
             return view(request, *args, **kwargs)
         except DomainError as error:
-            if error.code == ErrorCode.FORBIDDEN:
-                raise PermissionDenied from error
-            if error.code == ErrorCode.NOT_FOUND:
-                raise Http404 from error
+            raise_if_refusal(error)
             raise
 
     return wrapper

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.errors import DomainError
 from o2o.staff.models import Employee, Role
 from o2o.staffing import selectors, services
 from o2o.staffing.models import MAX_HEADCOUNT, LoanState
-from o2o.web.auth import staff_page
+from o2o.web.auth import raise_if_refusal, staff_page
 from o2o.web.manager.scope import StoreScope, store_scope
 
 ROLES = (Role.STORE_MANAGER, Role.REGIONAL_SUPERVISOR)
@@ -42,14 +41,6 @@ class HoursForm(forms.Form):
     hours = forms.DecimalField(
         label=gettext_lazy("Hours worked"), min_value=0, max_value=9999, max_digits=6, decimal_places=2
     )
-
-
-def _refused(error: DomainError) -> None:
-    """A page answers a refusal the API answers 403/404 with the same page error."""
-    if error.code == ErrorCode.FORBIDDEN:
-        raise PermissionDenied from error
-    if error.code == ErrorCode.NOT_FOUND:
-        raise Http404 from error
 
 
 def _staff_to_lend(scope: StoreScope) -> list[Employee]:
@@ -111,7 +102,7 @@ def support(request: HttpRequest) -> HttpResponse:
         try:
             services.create_request(actor=request.actor, request=asked)
         except DomainError as error:
-            _refused(error)
+            raise_if_refusal(error)
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Your request for help is posted to nearby stores."))
@@ -124,7 +115,7 @@ def _act(request: HttpRequest, action, success: str) -> HttpResponse:
     try:
         action(scope)
     except DomainError as error:
-        _refused(error)
+        raise_if_refusal(error)
         messages.error(request, error.message)
     else:
         messages.success(request, success)

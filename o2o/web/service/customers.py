@@ -21,8 +21,8 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.members.models import NOTE_MAX_LENGTH, TAG_MAX_LENGTH
 from o2o.members.phones import mask_phone
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
-from o2o.web.service.desk import form_message, id_or_404, refusal_or_message
+from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
+from o2o.web.service.desk import form_message, id_or_404
 
 # The 360's readers on the desk: customer service, HQ, and a store's manager and clerks (their store's
 # customers); the permission table decides each write.

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +34,7 @@ from o2o.service.models import RemedyKind, Ticket, TicketChannel, TicketKind, Ti
 from o2o.staff.models import Role, Team
 from o2o.staff.selectors import employee_by_code, employees_at
 from o2o.stores.selectors import active_locations
-from o2o.web.auth import refusals_as_http, staff_page
+from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
 
 DESK_ROLES = (Role.CS_AGENT, Role.HQ)
 PAGE_SIZE = 25
@@ -99,15 +98,6 @@ def new_messages(request: HttpRequest, ticket: Ticket, *, staff: bool, poll_url:
     if not context["conversation"]:
         return HttpResponse(status=204)
     return render(request, f"{T}_conversation.html", {**context, "show_author": staff})
-
-
-def refusal_or_message(error: DomainError) -> str:
-    """A refusal the API answers 403/404 is the same page error; any other rule is shown on the form."""
-    if error.code == ErrorCode.FORBIDDEN:
-        raise PermissionDenied from error
-    if error.code == ErrorCode.NOT_FOUND:
-        raise Http404 from error
-    return error.message
 
 
 def ticket_id_or_404(ticket_id: int) -> int:

@@ -21,8 +21,8 @@ from o2o.aftercare.models import FollowUpChannel, FollowUpVisit, VisitState
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.members.phones import mask_phone
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
-from o2o.web.service.desk import DESK_ROLES, form_message, id_or_404, refusal_or_message
+from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
+from o2o.web.service.desk import DESK_ROLES, form_message, id_or_404
 
 # Customer service and HQ work every visit, a store manager their store's (the selector scopes it).
 FOLLOW_UP_ROLES = (Role.CS_AGENT, Role.HQ, Role.STORE_MANAGER, Role.CLERK)
