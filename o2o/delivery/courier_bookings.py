@@ -12,7 +12,7 @@ from o2o.delivery.models import CourierBooking, CourierEvent, CourierState, RunS
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, OrderState
 from o2o.orders.selectors import get_order_for
-from o2o.orders.services import confirm_delivery, dispatch_order
+from o2o.orders.services import mark_delivered, send_out
 
 
 def _route(order) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -94,11 +94,11 @@ def handle_courier_callback(*, courier_name: str, body: bytes, signature: str) -
 
 
 def _apply(booking: CourierBooking, order, update) -> None:
-    system = SYSTEM  # the courier is no person of ours; its signature proved the call
+    # The courier is no person of ours: its signature proved the call, the order's history names nobody.
     if update.status in (CourierState.OUT_FOR_DELIVERY, CourierState.DELIVERED) and order.state == OrderState.PAID:
-        dispatch_order(actor=system, order=order, eta=booking.eta)
+        send_out(order=order, actor_id=None, eta=booking.eta)
     if update.status == CourierState.DELIVERED:
-        confirm_delivery(actor=system, order=order)
+        mark_delivered(order=order, actor_id=None)
     if update.status == CourierState.FAILED:
         events.publish(events.DELIVERY_FAILED, order=order, reason=f"courier: {update.reason or 'failed'}",
                        actor_id=None)  # fmt: skip

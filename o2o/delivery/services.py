@@ -38,19 +38,12 @@ from o2o.inventory.models import Transfer
 from o2o.inventory.services import ship_requested_transfer
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
-from o2o.orders.services import confirm_delivery, dispatch_order
+from o2o.orders.services import mark_delivered, send_out
 from o2o.staff.models import Employee, Role
 from o2o.stores.models import Location
 
 MAX_CODE_ATTEMPTS = 5  # wrong delivery codes per stop; then only a photo proves the delivery
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-
-
-def on_behalf(actor: Actor) -> Actor:
-    """The order steps of a run (out for delivery, delivered) are authorised by the run's own
-    operations (DISPATCH_DELIVERY_RUN, COMPLETE_DELIVERY_STOP, checked with the actor and the
-    run's driver first); the order's history still records the person."""
-    return Actor(user=actor.user, location_ids=None, system=True)
 
 
 # --- who may see which run ---------------------------------------------------------------------
@@ -319,7 +312,7 @@ def _dispatch_stop(actor: Actor, run: DeliveryRun, stop: RunStop, orders: dict[i
     stop.delivery_code = f"{secrets.randbelow(10_000):04d}"
     stop.save(update_fields=["delivery_code"])
     if order.state == OrderState.PAID:
-        dispatch_order(actor=on_behalf(actor), order=order, eta=stop.planned_arrival)
+        send_out(order=order, actor_id=actor.user_id, eta=stop.planned_arrival)  # authorised as the run's dispatch
 
 
 def _finish_if_done(run_id: int) -> None:
@@ -364,7 +357,7 @@ def deliver_stop(*, actor: Actor, stop_id: int, code: str = "", photo=None) -> R
         if photo is None:
             wrong = _check_code(stop, code)
         if not wrong:
-            _mark_delivered(actor, stop, order, photo)
+            _record_delivery(actor, stop, order, photo)
     if wrong:
         raise DomainError(ErrorCode.INVALID_CODE, "the code does not match", attempts_left=_attempts_left(stop))
     return stop
@@ -387,7 +380,7 @@ def _attempts_left(stop: RunStop) -> int:
     return max(0, MAX_CODE_ATTEMPTS - stop.code_attempts)
 
 
-def _mark_delivered(actor: Actor, stop: RunStop, order: Order | None, photo) -> None:
+def _record_delivery(actor: Actor, stop: RunStop, order: Order | None, photo) -> None:
     now = timezone.now()
     stop.state, stop.completed_at, stop.completed_by_id = StopState.DELIVERED, now, actor.user_id
     stop.proof = Proof.PHOTO if photo is not None else Proof.CODE
@@ -395,7 +388,7 @@ def _mark_delivered(actor: Actor, stop: RunStop, order: Order | None, photo) -> 
         stop.photo.save(f"stop-{stop.pk}.jpg", photo, save=False)
     stop.save(update_fields=["state", "completed_at", "completed_by", "proof", "photo"])
     if order is not None:
-        confirm_delivery(actor=on_behalf(actor), order=order)
+        mark_delivered(order=order, actor_id=actor.user_id)  # authorised as the stop's completion
     _finish_if_done(stop.run_id)
 
 

@@ -436,7 +436,12 @@ def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
 def dispatch_order(*, actor: Actor, order: Order, eta: datetime | None = None) -> Order:
     """The goods leave for the customer; `eta` is when they should arrive (a run's planned arrival)."""
     authorize(actor, Operation.DISPATCH_ORDER, location_id=order.fulfilment_location_id)
-    actor_id = actor.user_id
+    return send_out(order=order, actor_id=actor.user_id, eta=eta)
+
+
+def send_out(*, order: Order, actor_id: int | None, eta: datetime | None = None) -> Order:
+    """dispatch_order's work: out for delivery, the reserved stock leaves. The caller has authorised
+    (a delivery run leaving, or dispatch_order above) and holds the order's lock."""
     transition(order=order, to_state=OrderState.OUT_FOR_DELIVERY, actor_id=actor_id)
     inventory.fulfil_reservations(
         reservations=_active_reservations(order), actor_id=actor_id, reference=f"order:{order.number}"
@@ -448,7 +453,13 @@ def dispatch_order(*, actor: Actor, order: Order, eta: datetime | None = None) -
 @transaction.atomic
 def confirm_delivery(*, actor: Actor, order: Order) -> Order:
     authorize(actor, Operation.CONFIRM_DELIVERY, location_id=order.fulfilment_location_id)
-    transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor.user_id)
+    return mark_delivered(order=order, actor_id=actor.user_id)
+
+
+def mark_delivered(*, order: Order, actor_id: int | None) -> Order:
+    """confirm_delivery's work: out for delivery -> delivered. The caller has authorised (a run's
+    stop delivered, or confirm_delivery above) and holds the order's lock."""
+    transition(order=order, to_state=OrderState.DELIVERED, actor_id=actor_id)
     events.publish(events.ORDER_DELIVERED, order=order)
     return order
 
