@@ -30,12 +30,10 @@ from o2o.core.money import to_money
 from o2o.coupons import services as coupons
 from o2o.incidents.catalogue import CATALOGUE, IncidentKind, RemedyKind
 from o2o.incidents.models import ActionKind, Incident, IncidentAction, IncidentState, Outcome
-from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderLine
 from o2o.orders.states import HANDED_OVER, PAID_NOT_HANDED_OVER
 from o2o.payments import services as payments
-from o2o.payments import tenders
 
 MAX_NOTE = 500
 MAX_KEY = 80
@@ -217,9 +215,9 @@ def _tell_customer(incident: Incident, order: Order, body: str, actor_id: int | 
 
 def refund_units(*, actor: Actor, incident_id: int, quantity: int, key: str | None = None) -> IncidentAction:
     """Money back for `quantity` of the incident's units of its line: before hand-over they are no
-    longer owed (payments.refund_missing_units: the reservation shrinks); after it they come back
-    as a return (payments' tenders, as a counter return). Never more units than the incident
-    concerns, whatever was refunded before (409)."""
+    longer owed (payments.refund_missing_units_locked: the reservation shrinks); after it they come
+    back as a return (payments.refund_goods_locked, as a counter return). Never more units than the
+    incident concerns, whatever was refunded before (409)."""
     key = _key(key)
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise DomainError(ErrorCode.INVALID, "name a positive number of units")
@@ -268,8 +266,9 @@ def _refund(actor: Actor, order: Order, line_id: int, quantity: int, reason: str
         )
     if order.state in HANDED_OVER:
         authorize(actor, Operation.RETURN_GOODS, location_id=order.fulfilment_location_id)
-        amount = orders.refund_goods(order=order, actor_id=actor.user_id, returned={line_id: quantity})
-        return tenders.refund_across_tenders(order=order, amount=amount, reason=reason, actor_id=actor.user_id)
+        return payments.refund_goods_locked(
+            actor_id=actor.user_id, order=order, returned={line_id: quantity}, reason=reason
+        )
     raise DomainError(
         ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} takes no refund", state=order.state
     )

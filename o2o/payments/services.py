@@ -49,6 +49,7 @@ __all__ = [
     "pay_order",
     "record_tender",
     "refund_in_full_what_is_left",
+    "refund_goods_locked",
     "refund_order",
     "start_online_payment",
     "take_in_store_payment",
@@ -593,10 +594,20 @@ def _refund_ids(refunds: list[Refund]) -> dict:
 
 def _refund_order(*, actor: Actor, order_id: int, returned: dict[int, int] | None, reason: str) -> list[Refund]:
     order = lock_order(order_id)
-    amount = orders.refund_goods(order=order, actor_id=actor.user_id, returned=returned)
+    return refund_goods_locked(actor_id=actor.user_id, order=order, returned=returned, reason=reason)
+
+
+def refund_goods_locked(
+    *, actor_id: int | None, order: Order, returned: dict[int, int] | None, reason: str
+) -> list[Refund]:
+    """Goods coming back (all of them when `returned` is None; orders.refund_goods says what they
+    are worth) and their money paid back tender by tender, inside the caller's transaction: the
+    caller authorised the actor and locked `order` first (`lock_order`). The one after-hand-over
+    refund path of a counter return, an incident's remedy and a complaint's remedy."""
+    amount = orders.refund_goods(order=order, actor_id=actor_id, returned=returned)
     if amount <= 0:
         return []
-    return tenders.refund_across_tenders(order=order, amount=amount, reason=reason, actor_id=actor.user_id)
+    return tenders.refund_across_tenders(order=order, amount=amount, reason=reason, actor_id=actor_id)
 
 
 def cancel_order(*, actor: Actor, order: Order, idempotency_key: str | None = None) -> Order:

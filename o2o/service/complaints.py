@@ -17,6 +17,7 @@ remedy and grants or pays nothing a second time.
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,9 +30,8 @@ from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import to_money
 from o2o.coupons import services as coupons
-from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
-from o2o.payments import tenders
+from o2o.payments import services as payments
 from o2o.service.models import (
     AuthorKind,
     Remedy,
@@ -198,17 +198,18 @@ def _coupon(actor: Actor, ticket: Ticket, request: RemedyRequest, key: str):
 
 def _refund(actor: Actor, ticket: Ticket, request: RemedyRequest, note: str):
     """The goods named come back and their money goes back tender by tender, the way a counter
-    return does it (orders.refund_goods, then payments' tenders): what was paid for them is the
+    return does it (payments.refund_goods_locked): what was paid for them is the
     most that can go back, and a refund those apps refuse is their error, with nothing written."""
     if ticket.order_id is None:
         raise DomainError(ErrorCode.INVALID, "a refund needs a ticket about an order")
     order = lock_order(ticket.order_id)
-    amount = orders.refund_goods(order=order, actor_id=actor.user_id, returned=request.lines)
     reason = f"complaint {ticket.number}" + (f": {note}" if note else "")
-    refunds = tenders.refund_across_tenders(order=order, amount=amount, reason=reason[:200], actor_id=actor.user_id)
-    amount = to_money(amount)
-    if amount <= 0 or not refunds:
+    refunds = payments.refund_goods_locked(
+        actor_id=actor.user_id, order=order, returned=request.lines, reason=reason[:200]
+    )
+    if not refunds:
         raise DomainError(ErrorCode.INVALID, "nothing paid for these goods to give back")
+    amount = to_money(sum((refund.amount for refund in refunds), Decimal(0)))
     body = _("A refund of %(amount)s for order %(order)s is on its way back to how you paid.") % {
         "amount": amount,
         "order": order.number,
