@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from django.db.models import F
-
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
@@ -28,7 +26,7 @@ def record_cash_tendered(*, actor: Actor, order: Order, tendered: Decimal) -> De
     tender = Payment.objects.filter(order=order, method=PaymentMethod.CASH, state=Payment.State.SUCCEEDED).first()
     if tender is None:
         raise not_found("cash payment")
-    change = change_due(cash_due=tender.amount, tendered=to_money(tendered))
+    change_due(cash_due=tender.amount, tendered=to_money(tendered))  # refuses too little cash
     Payment.objects.filter(pk=tender.pk, cash_tendered__isnull=True).update(cash_tendered=to_money(tendered))
-    noted = Payment.objects.filter(pk=tender.pk).values_list(F("cash_tendered") - F("amount"), flat=True).get()
-    return to_money(noted) if noted is not None else change
+    tender.refresh_from_db(fields=["cash_tendered"])
+    return to_money(tender.change)

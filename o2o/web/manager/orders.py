@@ -7,7 +7,7 @@ from o2o.members.phones import mask_phone
 from o2o.orders.models import OrderState
 from o2o.orders.selectors import get_order_for, order_history
 from o2o.payments.selectors import tenders_of_order
-from o2o.pickup.models import PickupVoucher
+from o2o.pickup.selectors import voucher_of_order
 from o2o.web.auth import refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
 from o2o.web.manager.views import MANAGER_ROLES, _context
@@ -22,7 +22,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_order_for(actor=request.actor, order_id=order_id)
     if scope.location.pk not in (order.selling_location_id, order.fulfilment_location_id):
         raise Http404  # the same answer as for an order of another store
-    voucher = PickupVoucher.objects.filter(order=order).first()
+    voucher = voucher_of_order(order_id=order.pk)
     history = [
         {"step": step, "label": _STATE_LABELS.get(step.to_state, step.to_state)}
         for step in order_history(order_id=order.pk)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from o2o.core.ids import MAX_ID
+from o2o.core.ids import MAX_ID, is_id
 from o2o.stores.models import Location
 from o2o.stores.selectors import active_locations
 
@@ -106,12 +106,16 @@ def is_open_now(location: Location) -> bool:
 STORE_SESSION_KEY = "shop_store"
 
 
-def current_store(request: HttpRequest) -> Location | None:
-    """The store the shopper chose to shop at (kept in the session), if it still takes online orders."""
-    store_id = request.session.get(STORE_SESSION_KEY)
-    if not isinstance(store_id, int):
+def shop_store(location_id: object) -> Location | None:
+    """An open store a shopper may shop at (not a warehouse), or None."""
+    if not isinstance(location_id, int) or not is_id(location_id):
         return None
-    return Location.objects.filter(pk=store_id, kind=Location.Kind.STORE, is_active=True).first()
+    return active_locations().filter(pk=location_id, kind=Location.Kind.STORE).first()
+
+
+def current_store(request: HttpRequest) -> Location | None:
+    """The store the shopper chose to shop at (kept in the session), if it is still open."""
+    return shop_store(request.session.get(STORE_SESSION_KEY))
 
 
 def choose_store(request: HttpRequest, location: Location) -> None:

@@ -17,14 +17,14 @@ from o2o.core.ids import is_id
 from o2o.inventory.selectors import available_to_promise
 from o2o.orders.selectors import FULFILMENT_RADIUS_KM, pickup_stores_for, ship_from_for
 from o2o.stores.models import Location
-from o2o.stores.selectors import active_locations, locations_within
+from o2o.stores.selectors import locations_within
 from o2o.web.auth import current_member
 from o2o.web.htmx import is_htmx
 from o2o.web.storefront.cart import CHANNEL, Cart
 from o2o.web.storefront.cart import priced as priced_cart
 from o2o.web.storefront.forms import AddToCartForm, QuantityForm, SearchForm
 from o2o.web.storefront.pages import render_shop
-from o2o.web.storefront.places import choose_store, districts, is_open_now, position_for
+from o2o.web.storefront.places import choose_store, districts, is_open_now, position_for, shop_store
 
 PAGE_SIZE = 20
 NEARBY_STORES = 5
@@ -144,7 +144,7 @@ def stores(request: HttpRequest) -> HttpResponse:
 @require_POST
 def store_choose(request: HttpRequest, location_id: int) -> HttpResponse:
     """Shop at this store from now on: the storefront shows it at the top (kept in the session)."""
-    store = active_locations().filter(pk=location_id, kind=Location.Kind.STORE).first() if is_id(location_id) else None
+    store = shop_store(location_id)
     if store is None:
         raise Http404
     choose_store(request, store)
