@@ -642,38 +642,13 @@ def _cancel_order(*, actor: Actor, order_id: int) -> dict:
     return {"order_id": order_id}
 
 
-def refund_missing_units(
-    *,
-    actor: Actor,
-    order: Order,
-    line_id: int,
-    quantity: int,
-    reason: str,
-    idempotency_key: str | None = None,
-) -> list[Refund]:
-    """Units of a line missing before hand-over: no longer owed, their net paid back tender by
-    tender (orders.refund_missing_units says what they are worth). A retry with the same
-    idempotency key returns the first refunds and pays nothing again."""
-    authorize(actor, Operation.REFUND_MISSING_UNITS, location_id=order.fulfilment_location_id)
-    result = run_once(
-        scope=actor.idempotency_scope,
-        operation=f"refund_missing_units:{order.pk}",
-        key=idempotency_key,
-        fingerprint=fingerprint(order=order.pk, line=line_id, quantity=quantity, reason=reason),
-        perform=lambda: _refund_ids(
-            refund_missing_units_locked(
-                actor=actor, order=lock_order(order.pk), line_id=line_id, quantity=quantity, reason=reason
-            )
-        ),
-    )
-    return list(Refund.objects.filter(pk__in=result["refund_ids"]).order_by("pk"))
-
-
 def refund_missing_units_locked(
     *, actor: Actor, order: Order, line_id: int, quantity: int, reason: str
 ) -> list[Refund]:
-    """`refund_missing_units` inside the caller's transaction, which locked `order` first
-    (`lock_order`): for a use case that records its own rows with the refund (an incident's remedy)."""
+    """Units of a line missing before hand-over: no longer owed, their net paid back tender by
+    tender (orders.refund_missing_units says what they are worth), inside the caller's transaction,
+    which locked `order` first (`lock_order`): for a use case that records its own rows with the
+    refund (an incident's remedy)."""
     authorize(actor, Operation.REFUND_MISSING_UNITS, location_id=order.fulfilment_location_id)
     amount = orders.refund_missing_units(order=order, line_id=line_id, quantity=quantity, actor_id=actor.user_id)
     if amount <= 0:
