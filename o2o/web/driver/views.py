@@ -16,7 +16,7 @@ from o2o.delivery import selectors, services
 from o2o.delivery.geo import navigation_url
 from o2o.delivery.models import FailureReason
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
+from o2o.web.auth import raise_if_refusal, refusals_as_http, staff_page
 
 REFUSALS = {
     ErrorCode.INVALID_CODE: gettext_lazy("That is not the customer's code."),
@@ -63,8 +63,7 @@ def dispatch(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         services.dispatch_run(actor=request.actor, run_id=run_id)
     except DomainError as error:
-        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
-            raise
+        raise_if_refusal(error)
         messages.error(request, _refusal(error))
     return redirect("web:driver-today")
 
@@ -81,8 +80,7 @@ def deliver(request: HttpRequest, stop_id: int) -> HttpResponse:
         services.deliver_stop(actor=request.actor, stop_id=stop_id, code=form.cleaned_data["code"] or "",
                               photo=form.cleaned_data["photo"])  # fmt: skip
     except DomainError as error:
-        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
-            raise
+        raise_if_refusal(error)
         messages.error(request, _refusal(error))
     else:
         messages.success(request, _("Delivered."))
@@ -101,8 +99,7 @@ def fail(request: HttpRequest, stop_id: int) -> HttpResponse:
         services.fail_stop(actor=request.actor, stop_id=stop_id, reason=form.cleaned_data["reason"],
                            note=form.cleaned_data["note"])  # fmt: skip
     except DomainError as error:
-        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
-            raise
+        raise_if_refusal(error)
         messages.error(request, _refusal(error))
     else:
         messages.success(request, _("Recorded as not delivered."))

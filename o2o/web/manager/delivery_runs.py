@@ -15,7 +15,7 @@ from o2o.access.permissions import Operation, may
 from o2o.core.errors import DomainError
 from o2o.delivery import selectors, services
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
+from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
 
 RUN_ROLES = (Role.STORE_MANAGER, Role.WAREHOUSE_CLERK)
@@ -56,7 +56,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     try:
         runs = services.plan_runs(actor=request.actor, depot_id=scope.location.pk, day=day)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, refusal_or_message(error))
     else:
         stops = sum(r.stops.count() for r in runs)
         messages.success(request, _("Planned %(stops)d stops on %(runs)d runs.") % {"stops": stops, "runs": len(runs)})
@@ -72,7 +72,7 @@ def dispatch(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         services.dispatch_run(actor=request.actor, run_id=run.pk)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, refusal_or_message(error))
     else:
         messages.success(request, _("The run is on the road."))
     return _back(scope, run.date)
