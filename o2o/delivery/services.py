@@ -18,6 +18,7 @@ from django.utils import timezone
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core import events
+from o2o.core.codes import random_digits
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.delivery import routing
 from o2o.delivery.geo import geocode
@@ -39,6 +40,7 @@ from o2o.inventory.services import ship_requested_transfer
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.orders.services import mark_delivered, send_out
+from o2o.preparation.models import PreparationState
 from o2o.staff.models import Employee, Role
 from o2o.stores.models import Location
 
@@ -114,7 +116,7 @@ def plannable_orders(depot_id: int):
     return (
         Order.objects.filter(fulfilment=Fulfilment.DELIVERY, fulfilment_location_id=depot_id)
         .filter(
-            Q(state=OrderState.PAID, preparation__state="packed", on_hold=False)
+            Q(state=OrderState.PAID, preparation__state=PreparationState.PACKED, on_hold=False)
             | Q(state=OrderState.OUT_FOR_DELIVERY) & (_failed_stop("order") | courier_failed)
         )
         .exclude(_active_stop("order"))
@@ -262,29 +264,23 @@ def assign_driver(*, actor: Actor, run_id: int, driver_id: int) -> DeliveryRun:
 # --- dispatch ----------------------------------------------------------------------------------
 
 
-def _require_own_run(actor: Actor, run: DeliveryRun) -> None:
-    """A driver works only their own run (others answer 404, as if it did not exist)."""
-    if actor.has_role(Role.DRIVER) and run.driver_id != actor.employee.pk:
-        raise not_found("delivery run")
-
-
 def dispatch_run(*, actor: Actor, run_id: int) -> DeliveryRun:
     """The run leaves the depot: each order goes out for delivery with its planned arrival as the
     ETA and a 4-digit code for the customer; each requested transfer is shipped (one the depot
     cannot cover any more stays requested, off the run, for the next plan)."""
-    run = get_run_for(actor=actor, run_id=run_id)
+    run = get_run_for(actor=actor, run_id=run_id)  # a driver sees only their own runs
     authorize(actor, Operation.DISPATCH_DELIVERY_RUN, location_id=run.depot_id)
-    _require_own_run(actor, run)
+    if run.driver_id is None:
+        raise DomainError(ErrorCode.INVALID, "assign a driver to the run first")
     with transaction.atomic(durable=True):
         order_ids = sorted(RunStop.objects.filter(run=run, state=StopState.PENDING, order__isnull=False)
                            .values_list("order_id", flat=True))  # fmt: skip
         orders = {order_id: lock_order(order_id) for order_id in order_ids}
         Vehicle.objects.select_for_update().filter(pk=run.vehicle_id).first()  # no re-plan meanwhile
-        driver_id = run.driver_id or (actor.employee.pk if actor.has_role(Role.DRIVER) else None)
-        if driver_id is None:
-            raise DomainError(ErrorCode.INVALID, "assign a driver to the run first")
+        # a driver is never taken off a run (only changed while planned); the CHECK
+        # deliveryrun_dispatched_has_time_and_driver is the last guard
         left = DeliveryRun.objects.filter(pk=run.pk, state=RunState.PLANNED).update(
-            state=RunState.DISPATCHED, dispatched_at=timezone.now(), driver_id=driver_id
+            state=RunState.DISPATCHED, dispatched_at=timezone.now()
         )
         if not left:
             raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the run has left already", state=run.state)
@@ -309,7 +305,7 @@ def _dispatch_stop(actor: Actor, run: DeliveryRun, stop: RunStop, orders: dict[i
     if booked or order.state not in (OrderState.PAID, OrderState.OUT_FOR_DELIVERY):
         stop.delete()  # cancelled, refunded or given to a courier since the plan
         return
-    stop.delivery_code = f"{secrets.randbelow(10_000):04d}"
+    stop.delivery_code = random_digits(4)
     stop.save(update_fields=["delivery_code"])
     if order.state == OrderState.PAID:
         send_out(order=order, actor_id=actor.user_id, eta=stop.planned_arrival)  # authorised as the run's dispatch
@@ -326,9 +322,8 @@ def _finish_if_done(run_id: int) -> None:
 
 
 def _stop_to_complete(actor: Actor, stop_id: int) -> RunStop:
-    stop = get_stop_for(actor=actor, stop_id=stop_id)
+    stop = get_stop_for(actor=actor, stop_id=stop_id)  # a driver sees only their own runs' stops
     authorize(actor, Operation.COMPLETE_DELIVERY_STOP, location_id=stop.run.depot_id)
-    _require_own_run(actor, stop.run)
     return stop
 
 
