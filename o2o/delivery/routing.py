@@ -153,14 +153,16 @@ def solve_ortools(problem: Problem, distances: list[list[int]], *, time_limit_s:
             previous = node
             served.add(node - 1)
         if route.stops:
-            route.duration_s = route.arrivals[-1] + problem.service_s - _departure(route, travel)
+            route.duration_s = _duration(problem, route, travel)
         routes.append(route)
     unassigned = [i for i in range(len(problem.stops)) if i not in served]
     return Plan(routes=routes, unassigned=unassigned, solver="ortools")
 
 
-def _departure(route: Route, travel: list[list[int]]) -> int:
-    return route.arrivals[0] - travel[0][route.stops[0] + 1]
+def _duration(problem: Problem, route: Route, travel: list[list[int]]) -> int:
+    """From leaving the depot (just in time for the first stop) to the last stop's service end."""
+    departure = route.arrivals[0] - travel[0][route.stops[0] + 1]
+    return route.arrivals[-1] + problem.service_s - departure
 
 
 # --- the fallback: nearest feasible neighbour, then 2-opt ---------------------------------------
@@ -203,7 +205,7 @@ def _greedy_route(problem: Problem, van: Van, left: set[int], distances, travel)
         route.distance_m += distances[node][i + 1]
         node, clock, load = i + 1, arrival, load + problem.stops[i].units
     if route.stops:
-        route.duration_s = route.arrivals[-1] + problem.service_s - _departure(route, travel)
+        route.duration_s = _duration(problem, route, travel)
     return route
 
 
@@ -227,7 +229,7 @@ def _length(order: list[int], distances) -> int:
 
 def _two_opt(problem: Problem, route: Route, distances, travel) -> Route:
     """Reverse segments while that shortens the route and keeps every window."""
-    order, best = list(route.stops), _length(route.stops, distances)
+    order, arrivals, best = list(route.stops), route.arrivals, _length(route.stops, distances)
     improved = True
     while improved:
         improved = False
@@ -235,11 +237,10 @@ def _two_opt(problem: Problem, route: Route, distances, travel) -> Route:
             for j in range(i + 1, len(order)):
                 candidate = order[:i] + order[i : j + 1][::-1] + order[j + 1 :]
                 length = _length(candidate, distances)
-                if length < best and _timed(problem, candidate, travel) is not None:
-                    order, best, improved = candidate, length, True
+                if length < best and (timed := _timed(problem, candidate, travel)) is not None:
+                    order, arrivals, best, improved = candidate, timed, length, True
     if order == route.stops:
         return route
-    arrivals = _timed(problem, order, travel) or route.arrivals
     result = Route(stops=order, arrivals=arrivals, distance_m=best)
-    result.duration_s = arrivals[-1] + problem.service_s - _departure(result, travel)
+    result.duration_s = _duration(problem, result, travel)
     return result
