@@ -6,19 +6,15 @@ Customer service and HQ work any ticket; store staff only one escalated to their
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from o2o.api.auth import actor
-from o2o.api.types import Id, IdempotencyKey, Quantity
-from o2o.core.ids import MAX_ID
+from o2o.api.types import Id, IdempotencyKey, Quantity, StrictId
 from o2o.service import complaints, feedback
-
-# `true` is not template 1
-StrictId = Annotated[StrictInt, Field(gt=0, le=MAX_ID)]
 
 router = Router(tags=["customer service: complaints"])
 

@@ -5,7 +5,7 @@ A store's staff see and work only their store's incidents (another store's answe
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,16 +15,14 @@ from pydantic import Field, StrictBool, StrictInt
 
 from o2o.api.auth import actor
 from o2o.api.pagination import CursorPagination
-from o2o.api.types import Id, IdempotencyKey, Quantity
+from o2o.api.types import Id, IdempotencyKey, Quantity, StrictId
 from o2o.core.errors import DomainError, ErrorCode
-from o2o.core.ids import MAX_ID
 from o2o.incidents import selectors, services
 from o2o.incidents.catalogue import CATALOGUE, IncidentKind
 from o2o.incidents.models import IncidentState, Outcome
 
 router = Router(tags=["incidents"])
 
-StrictId = Annotated[StrictInt, Field(gt=0, le=MAX_ID)]  # `true` is not template 1
 MAX_PERIOD = timedelta(days=366)
 
 
@@ -203,10 +201,6 @@ def incident(request: HttpRequest, incident_id: Id):
     return selectors.get_incident_for(actor=actor(request), incident_id=incident_id)
 
 
-def _detail(request: HttpRequest, incident_id: int):
-    return selectors.get_incident_for(actor=actor(request), incident_id=incident_id)
-
-
 @router.post("", response={201: IncidentDetailOut})
 def open_incident(request: HttpRequest, payload: OpenIn):
     """Open an incident by hand (a wrong or damaged item: name the line and the units); 409 when
@@ -219,7 +213,7 @@ def open_incident(request: HttpRequest, payload: OpenIn):
         quantity=payload.quantity,
         detail=payload.detail,
     )
-    return Status(201, _detail(request, opened.pk))
+    return Status(201, incident(request, opened.pk))
 
 
 @router.post("/{incident_id}/refunds", response={201: ActionOut})
@@ -276,4 +270,4 @@ def close(request: HttpRequest, incident_id: Id, payload: CloseIn):
     closed = services.close_incident(
         actor=actor(request), incident_id=incident_id, outcome=payload.outcome, note=payload.note
     )
-    return _detail(request, closed.pk)
+    return incident(request, closed.pk)

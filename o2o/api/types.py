@@ -19,6 +19,9 @@ Quantity = Annotated[StrictInt, Field(ge=1)]
 StockDelta = Annotated[StrictInt, Field(ge=-MAX_UNITS, le=MAX_UNITS)]
 UnitCount = Annotated[StrictInt, Field(ge=0, le=MAX_UNITS)]
 
+# An id that must be a JSON integer (`true` is not template 1), where `Id`'s lax int would take it.
+StrictId = Annotated[StrictInt, Field(gt=0, le=MAX_ID)]
+
 
 # Amounts of money: a JSON number or a decimal string with at most two decimals; `true`, NaN and
 # 3 decimals are a 422.

@@ -19,6 +19,10 @@ class IncidentState(models.TextChoices):
     CLOSED = "closed", _("closed out")
 
 
+# Not closed yet: an incident that still takes remedies and can be overdue.
+WORKING = (IncidentState.OPEN, IncidentState.REMEDIED)
+
+
 class Outcome(models.TextChoices):
     RESOLVED = "resolved", _("resolved for the customer")
     CUSTOMER_DECLINED = "customer_declined", _("customer declined the remedy")

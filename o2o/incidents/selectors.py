@@ -9,9 +9,7 @@ from django.utils import timezone
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import not_found
-from o2o.incidents.models import Incident, IncidentState
-
-WORKING = (IncidentState.OPEN, IncidentState.REMEDIED)
+from o2o.incidents.models import WORKING, Incident
 
 
 def overdue_q(now: datetime) -> Q:

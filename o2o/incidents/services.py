@@ -29,7 +29,7 @@ from o2o.core.messaging import queue_message
 from o2o.core.money import to_money
 from o2o.coupons import services as coupons
 from o2o.incidents.catalogue import CATALOGUE, IncidentKind, RemedyKind
-from o2o.incidents.models import ActionKind, Incident, IncidentAction, IncidentState, Outcome
+from o2o.incidents.models import WORKING, ActionKind, Incident, IncidentAction, IncidentState, Outcome
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderLine
 from o2o.orders.states import HANDED_OVER, PAID_NOT_HANDED_OVER
@@ -37,7 +37,6 @@ from o2o.payments import services as payments
 
 MAX_NOTE = 500
 MAX_KEY = 80
-WORKING = (IncidentState.OPEN, IncidentState.REMEDIED)
 OPENED_KEY = "opened"  # the OPENED action's key: one per incident, however often the opener runs
 
 
