@@ -9,6 +9,7 @@ step is also a conditional UPDATE on the state the lock saw, so the database kee
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -82,11 +83,10 @@ def _preparation_for(actor: Actor, preparation_id: int) -> Preparation:
     return preparation
 
 
-def _locked(preparation_id: int) -> tuple[Order, Preparation]:
-    """The one lock order: the order row first, then the preparation row."""
-    order_id = Preparation.objects.filter(pk=preparation_id).values_list("order_id", flat=True).get()
-    order = lock_order(order_id)
-    return order, Preparation.objects.select_for_update().get(pk=preparation_id)
+def _locked(preparation: Preparation) -> tuple[Order, Preparation]:
+    """The one lock order: the order row first, then the preparation row (read again under the lock)."""
+    order = lock_order(preparation.order_id)
+    return order, Preparation.objects.select_for_update().get(pk=preparation.pk)
 
 
 def _refuse(preparation: Preparation, message: str) -> DomainError:
@@ -100,12 +100,13 @@ def _require(preparation: Preparation, order: Order, *states: str) -> None:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "this order is on hold", state="on_hold")
 
 
-def summary(preparation: Preparation) -> dict:
+def summary(preparation: Preparation, order: Order) -> dict:
+    """The preparation as the API answers it; `order` is its order (already loaded by the step)."""
     picks = list(preparation.picks.select_related("sku").order_by("line_id"))
     return {
         "id": preparation.pk,
         "order_id": preparation.order_id,
-        "order_number": Order.objects.values_list("number", flat=True).get(pk=preparation.order_id),
+        "order_number": order.number,
         "location_id": preparation.location_id,
         "kind": preparation.kind,
         "state": preparation.state,
@@ -129,30 +130,22 @@ def pick_out(pick: PreparationPick) -> dict:
             "ordered": pick.ordered, "picked": pick.picked_quantity, "short": pick.short_quantity}  # fmt: skip
 
 
-def _once(actor: Actor, operation: str, key: str | None, perform: Callable[[], dict], **request) -> dict:
-    return run_once(scope=f"user:{actor.user_id}", operation=operation, key=key,
-                    fingerprint=fingerprint(**request), perform=perform)  # fmt: skip
-
-
 def accept_preparation(*, actor: Actor, preparation_id: int) -> dict:
     """Take an order from the queue. Of two clerks accepting the same order exactly one wins; the
     other gets 409. The winner asking again gets the same answer."""
-    _preparation_for(actor, preparation_id)
-
-    def perform() -> dict:
-        order, preparation = _locked(preparation_id)
+    found = _preparation_for(actor, preparation_id)
+    with transaction.atomic(durable=True):
+        order, preparation = _locked(found)
         if preparation.state == PreparationState.ACCEPTED and preparation.accepted_by_id == actor.user_id:
-            return summary(preparation)  # a retry of our own accept
+            return summary(preparation, order)  # a retry of our own accept
         _require(preparation, order, PreparationState.TO_PREPARE)
         now = timezone.now()
-        if not Preparation.objects.filter(pk=preparation_id, state=PreparationState.TO_PREPARE).update(
+        if not Preparation.objects.filter(pk=preparation.pk, state=PreparationState.TO_PREPARE).update(
             state=PreparationState.ACCEPTED, accepted_by_id=actor.user_id, accepted_at=now
         ):
             raise _refuse(preparation, "someone accepted this order first")
         preparation.refresh_from_db()
-        return summary(preparation)
-
-    return _once(actor, "accept_preparation", None, perform)
+        return summary(preparation, order)
 
 
 def _sku_for(code: str | None, sku_id: int | None) -> int:
@@ -174,13 +167,13 @@ def pick_line(
     """Add picked units to the line of the scanned SKU (a negative quantity takes a mis-scan
     back). Never more than the line ordered (less what is reported missing): 422. Send an
     Idempotency-Key: a retried scan is then counted once."""
-    _preparation_for(actor, preparation_id)
+    found = _preparation_for(actor, preparation_id)
     if isinstance(quantity, bool) or quantity == 0:
         raise DomainError(ErrorCode.INVALID, "pick a quantity other than 0", field="quantity")
     wanted_sku = _sku_for(code, sku_id)
 
     def perform() -> dict:
-        order, preparation = _locked(preparation_id)
+        order, preparation = _locked(found)
         _require(preparation, order, PreparationState.ACCEPTED)
         pick = preparation.picks.filter(sku_id=wanted_sku).first()
         if pick is None:
@@ -197,22 +190,22 @@ def pick_line(
                 ErrorCode.INVALID, "that is more than the order needs" if quantity > 0 else "that takes back too much",
                 field="quantity", ordered=pick.ordered, picked=pick.picked_quantity, short=pick.short_quantity,
             )  # fmt: skip
-        return summary(preparation)
+        return summary(preparation, order)
 
-    return _once(actor, "pick_line", idempotency_key, perform, preparation_id=preparation_id, sku_id=wanted_sku,
-                 quantity=quantity)  # fmt: skip
+    request = fingerprint(preparation_id=preparation_id, sku_id=wanted_sku, quantity=quantity)
+    return run_once(scope=f"user:{actor.user_id}", operation="pick_line", key=idempotency_key, fingerprint=request,
+                    perform=perform)  # fmt: skip
 
 
 def report_shortage(*, actor: Actor, preparation_id: int, line_id: int, available: int) -> dict:
     """The shelf has only `available` units of the line: the rest is missing. Publishes
     PICK_SHORTAGE (incidents open one and propose the remedy; nothing is refunded here). Once per
     line: the same report again changes nothing; a different one is a 409."""
-    _preparation_for(actor, preparation_id)
+    found = _preparation_for(actor, preparation_id)
     if isinstance(available, bool) or available < 0:
         raise DomainError(ErrorCode.INVALID, "available is 0 or more", field="available")
-
-    def perform() -> dict:
-        order, preparation = _locked(preparation_id)
+    with transaction.atomic(durable=True):
+        order, preparation = _locked(found)
         _require(preparation, order, PreparationState.TO_PREPARE, PreparationState.ACCEPTED)
         pick = preparation.picks.filter(line_id=line_id).select_related("line").first()
         if pick is None:
@@ -221,7 +214,7 @@ def report_shortage(*, actor: Actor, preparation_id: int, line_id: int, availabl
         if missing <= 0:
             raise DomainError(ErrorCode.INVALID, "that is not a shortage", field="available", ordered=pick.ordered)
         if pick.short_quantity == missing:
-            return summary(preparation)  # the same report again
+            return summary(preparation, order)  # the same report again
         if pick.short_quantity:
             raise DomainError(ErrorCode.CONFLICT, "a shortage was reported for this line already",
                               short=pick.short_quantity)  # fmt: skip
@@ -231,20 +224,19 @@ def report_shortage(*, actor: Actor, preparation_id: int, line_id: int, availabl
             raise DomainError(ErrorCode.INVALID, "more than that is picked already; take it back first",
                               field="available", picked=pick.picked_quantity)  # fmt: skip
         events.publish(events.PICK_SHORTAGE, order=order, line=pick.line, missing=missing, actor_id=actor.user_id)
-        return summary(preparation)
-
-    return _once(actor, "report_shortage", None, perform)
+        return summary(preparation, order)
 
 
 def _finish(actor: Actor, preparation_id: int, kind: str, target: str, publish: Callable[[Order], None]) -> dict:
-    _preparation_for(actor, preparation_id)
-
-    def perform() -> dict:
-        order, preparation = _locked(preparation_id)
+    """Ready or packed: every line picked or reported missing, something picked, the order still
+    paid; then `publish` moves the order on and tells the others."""
+    found = _preparation_for(actor, preparation_id)
+    with transaction.atomic(durable=True):
+        order, preparation = _locked(found)
         if preparation.kind != kind:
             raise DomainError(ErrorCode.INVALID, f"this is a {preparation.kind} order", kind=preparation.kind)
         if preparation.state == target:
-            return summary(preparation)  # a retry: already done
+            return summary(preparation, order)  # a retry: already done
         _require(preparation, order, PreparationState.ACCEPTED)
         picks = list(preparation.picks.all())
         unfinished = [pick.line_id for pick in picks if not pick.complete]
@@ -253,23 +245,21 @@ def _finish(actor: Actor, preparation_id: int, kind: str, target: str, publish: 
                               state=preparation.state, lines=unfinished)  # fmt: skip
         if not any(pick.picked_quantity for pick in picks):
             raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "nothing was picked", state=preparation.state)
-        if not Preparation.objects.filter(pk=preparation_id, state=PreparationState.ACCEPTED).update(
+        if order.state != OrderState.PAID:
+            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"the order is {order.state}", state=order.state)
+        if not Preparation.objects.filter(pk=preparation.pk, state=PreparationState.ACCEPTED).update(
             state=target, ready_at=timezone.now()
         ):
             raise _refuse(preparation, "the preparation changed meanwhile; reload it")
         publish(order)
         preparation.refresh_from_db()
-        return summary(preparation)
-
-    return _once(actor, f"finish_preparation_{target}", None, perform)
+        return summary(preparation, order)
 
 
 def mark_ready(*, actor: Actor, preparation_id: int) -> dict:
     """A pickup order is ready at the counter: the order becomes ready_for_pickup."""
 
     def publish(order: Order) -> None:
-        if order.state != OrderState.PAID:
-            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"the order is {order.state}", state=order.state)
         orders.transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor.user_id)
         events.publish(events.ORDER_READY_FOR_PICKUP, order=order)
 
@@ -280,8 +270,6 @@ def mark_packed(*, actor: Actor, preparation_id: int) -> dict:
     """A delivery order is packed: it waits (still paid) for a delivery run or a courier."""
 
     def publish(order: Order) -> None:
-        if order.state != OrderState.PAID:
-            raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"the order is {order.state}", state=order.state)
         events.publish(events.ORDER_PACKED, order=order)
 
     return _finish(actor, preparation_id, PreparationKind.DELIVERY, PreparationState.PACKED, publish)
