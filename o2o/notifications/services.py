@@ -252,8 +252,6 @@ def ensure_templates() -> None:
 def templates_for(*, actor: Actor, kind: str | None = None):
     """The texts HQ edits (a read behind the same operation as the edit)."""
     authorize(actor, Operation.MANAGE_NOTIFICATION_TEMPLATES)
-    if NotificationTemplate.objects.count() < len(all_defaults()):
-        ensure_templates()
     return selectors.templates(kind=kind)
 
 
