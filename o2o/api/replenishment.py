@@ -10,6 +10,7 @@ from pydantic import Field
 
 from o2o.access.permissions import Operation, authorize
 from o2o.api.auth import actor
+from o2o.api.inventory import TransferIn, TransferOut
 from o2o.api.pagination import CursorPagination
 from o2o.api.types import MAX_UNITS, Id, IdempotencyKey, Quantity, UnitCount
 from o2o.core.errors import DomainError, ErrorCode
@@ -77,24 +78,6 @@ class ApprovalOut(Schema):
 
 class RejectionIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
-
-
-class RequestLineIn(Schema):
-    sku_id: Id
-    quantity: Quantity = Field(le=MAX_UNITS)
-
-
-class StockRequestIn(Schema):
-    source_id: Id
-    destination_id: Id
-    lines: list[RequestLineIn] = Field(min_length=1, max_length=200)
-
-
-class TransferOut(Schema):
-    id: int
-    source_id: int
-    destination_id: int
-    state: str
 
 
 class TransferLineOut(Schema):
@@ -173,7 +156,7 @@ def reject(request: HttpRequest, proposal_id: Id, payload: RejectionIn):
 
 
 @router.post("/requests", response={201: TransferOut})
-def request_stock(request: HttpRequest, payload: StockRequestIn, idempotency_key: IdempotencyKey = None):
+def request_stock(request: HttpRequest, payload: TransferIn, idempotency_key: IdempotencyKey = None):
     """A manager asks for stock by hand: a requested transfer from the chosen source."""
     lines: dict[int, int] = {}
     for line in payload.lines:

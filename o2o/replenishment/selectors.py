@@ -14,7 +14,7 @@ from o2o.access.actors import Actor
 from o2o.catalog.selectors import active_skus
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.inventory.models import StockLevel, Transfer
-from o2o.orders.models import OrderLine, OrderState
+from o2o.orders.models import PAID_STATES, OrderLine, OrderState
 from o2o.replenishment.models import Proposal
 from o2o.stores.geo import haversine_km
 from o2o.stores.models import Location
@@ -22,14 +22,7 @@ from o2o.stores.selectors import active_locations, locations_within
 
 # paid orders whose goods were sold (or are about to be handed over); a refunded, cancelled or
 # uncollected order sold nothing
-SOLD_STATES = (
-    OrderState.PAID,
-    OrderState.READY_FOR_PICKUP,
-    OrderState.PICKED_UP,
-    OrderState.OUT_FOR_DELIVERY,
-    OrderState.DELIVERED,
-    OrderState.COMPLETED,
-)
+SOLD_STATES = tuple(s for s in PAID_STATES if s not in (OrderState.REFUNDED, OrderState.UNCOLLECTED))
 
 Forecast = Callable[..., dict[int, Decimal]]
 
@@ -73,6 +66,20 @@ def below_alert(*, location_id: int) -> QuerySet[StockLevel]:
     )
 
 
+def _stores_nearby(destination: Location) -> list[Location]:
+    """Stores within O2O_REPLENISHMENT_NEARBY_KM of `destination` (itself left out), nearest first."""
+    return [
+        n.location
+        for n in locations_within(
+            latitude=destination.latitude,
+            longitude=destination.longitude,
+            radius_km=settings.O2O_REPLENISHMENT_NEARBY_KM,
+            kinds=[Location.Kind.STORE],
+        )
+        if n.location.pk != destination.pk
+    ]
+
+
 @dataclass(frozen=True)
 class SourceOffer:
     location_id: int
@@ -86,16 +93,7 @@ def source_offers(*, destination: Location, sku_ids: set[int]) -> dict[int, list
         active_locations().filter(kind=Location.Kind.WAREHOUSE).exclude(pk=destination.pk),
         key=lambda w: haversine_km(destination.latitude, destination.longitude, w.latitude, w.longitude),
     )
-    stores = [
-        n.location
-        for n in locations_within(
-            latitude=destination.latitude,
-            longitude=destination.longitude,
-            radius_km=settings.O2O_REPLENISHMENT_NEARBY_KM,
-            kinds=[Location.Kind.STORE],
-        )
-        if n.location.pk != destination.pk
-    ]
+    stores = _stores_nearby(destination)
     rows = StockLevel.objects.filter(location_id__in=[loc.pk for loc in warehouses + stores], sku_id__in=sku_ids)
     stock = {(r.location_id, r.sku_id): r for r in rows}
     offers: dict[int, list[SourceOffer]] = {sku_id: [] for sku_id in sku_ids}
@@ -163,17 +161,7 @@ def sources_for(*, destination: Location) -> list[Location]:
     warehouses = list(
         active_locations().filter(kind=Location.Kind.WAREHOUSE).exclude(pk=destination.pk).order_by("code")
     )
-    stores = [
-        n.location
-        for n in locations_within(
-            latitude=destination.latitude,
-            longitude=destination.longitude,
-            radius_km=settings.O2O_REPLENISHMENT_NEARBY_KM,
-            kinds=[Location.Kind.STORE],
-        )
-        if n.location.pk != destination.pk
-    ]
-    return warehouses + stores
+    return warehouses + _stores_nearby(destination)
 
 
 def decided_proposals(*, location_id: int, limit: int = 20) -> list[Proposal]:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from o2o.access.permissions import Operation, may
-from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.incidents import selectors, services
 from o2o.incidents.models import IncidentState, Outcome
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
+from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
+from o2o.web.manager.views import _context
 
 INCIDENT_ROLES = (Role.STORE_MANAGER, Role.CLERK)
 PAGE_SIZE = 30
@@ -69,22 +69,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         actor=request.actor, location_id=scope.location.pk, state=None if state == "all" else state
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page") or 1)
-    return render(
-        request,
-        "web/manager/incidents/list.html",
-        {
-            "scope": scope,
-            "section": "incidents",
-            "page": page,
-            "state": state,
-            "states": STATES,
-            "is_manager": request.actor.has_role(Role.STORE_MANAGER),
-        },
-    )
+    context = _context(request, scope, "incidents", page=page, state=state, states=STATES)
+    return render(request, "web/manager/incidents/list.html", context)
 
 
-def _forms(incident) -> dict:
-    key = new_token()[:40]
+def _forms(incident, key: str) -> dict:
     return {
         "refund_form": RefundForm(
             initial={"key": key, "quantity": max(incident.quantity - incident.refunded_quantity, 1)}
@@ -106,18 +95,10 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         raise Http404
     working = incident.state != IncidentState.CLOSED
     may_work = working and may(request.actor, Operation.WORK_INCIDENTS, location_id=incident.location_id)
-    return render(
-        request,
-        "web/manager/incidents/detail.html",
-        {
-            "scope": scope,
-            "section": "incidents",
-            "incident": incident,
-            "may_work": may_work,
-            "is_manager": request.actor.has_role(Role.STORE_MANAGER),
-            **(_forms(incident) if may_work else {}),
-        },
-    )
+    context = _context(request, scope, "incidents", incident=incident, may_work=may_work)
+    if may_work:
+        context.update(_forms(incident, context["form_key"]))
+    return render(request, "web/manager/incidents/detail.html", context)
 
 
 def _act(actor, incident_id: int, action: str, data) -> None:
@@ -161,9 +142,7 @@ def incident_act(request: HttpRequest, incident_id: int, action: str) -> HttpRes
     try:
         _act(request.actor, incident_id, action, request.POST)
     except DomainError as error:
-        if error.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
-            raise
-        messages.error(request, error.message)
+        messages.error(request, refusal_or_message(error))
     else:
         messages.success(request, _("Done."))
     return redirect(reverse("web:manager-incident", args=[incident_id]) + scope.suffix)

@@ -18,7 +18,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.inventory import services as inventory
 from o2o.replenishment import selectors, services
 from o2o.staff.models import Role
-from o2o.web.auth import refusals_as_http, staff_page
+from o2o.web.auth import raise_if_refusal, refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
 
 ROLES = (Role.STORE_MANAGER, Role.WAREHOUSE_CLERK)
@@ -81,8 +81,7 @@ def _back(scope) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, error: DomainError) -> None:
-    if error.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
-        raise error
+    raise_if_refusal(error)
     messages.error(request, str(REFUSALS.get(error.code, error.message)))
 
 
