@@ -132,6 +132,10 @@ class IncidentAction(models.Model):
             models.UniqueConstraint(
                 fields=["incident", "key"], condition=Q(key__isnull=False), name="incidentaction_key_unique"
             ),
+            # One apology coupon per incident, however many forms asked for one.
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(kind="coupon_granted"), name="incidentaction_one_coupon"
+            ),
         ]
         ordering = ["at", "pk"]
 

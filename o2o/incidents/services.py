@@ -275,7 +275,8 @@ def _refund(actor: Actor, order: Order, line_id: int, quantity: int, reason: str
 
 def grant_apology_coupon(*, actor: Actor, incident_id: int, template_id: int, key: str | None = None) -> IncidentAction:
     """An apology coupon of `template_id` for the order's member (coupons.grant_remedy_coupon, whose
-    reference is the incident: asked twice, one coupon)."""
+    reference is the incident). One per incident: a retry under the same key returns the first
+    action; asked again under another key it is refused (409) and nothing is written."""
     key = _key(key)
     if not isinstance(template_id, int) or isinstance(template_id, bool):
         raise DomainError(ErrorCode.INVALID, "name the coupon template")
@@ -286,6 +287,10 @@ def grant_apology_coupon(*, actor: Actor, incident_id: int, template_id: int, ke
         _working(incident)
         if order.member_id is None:
             raise DomainError(ErrorCode.INVALID, "an apology coupon needs an order of a member")
+        # Once per incident: a second ask under another key (a double click on a fresh form) is
+        # refused before anything is written; the partial UNIQUE index is the last guard.
+        if (granted := incident.actions.filter(kind=ActionKind.COUPON_GRANTED).first()) is not None:
+            raise DomainError(ErrorCode.CONFLICT, "an apology coupon was granted already", action_id=granted.pk)
         coupon = coupons.grant_remedy_coupon(
             actor=actor, template_id=template_id, member_id=order.member_id, reason=f"incident:{incident.pk}"
         )

@@ -125,19 +125,49 @@ def test_a_clerk_sees_the_incident_but_may_not_refund(store, member, tea, clerk)
     assert Refund.objects.count() == 0
 
 
-def test_an_apology_coupon_asked_twice_is_one_coupon(store, member, tea, manager):
+def _apology_template():
+    return create_template(actor=SYSTEM, name="致歉券", kind="threshold", amount=Decimal("5.00"),
+                           min_spend=Decimal("20.00"), valid_days=7)  # fmt: skip
+
+
+def test_an_apology_coupon_retried_under_its_key_is_the_first_action(store, member, tea, manager):
     order = _order(store, member, tea)
     incident = _short(order, 1)
-    template = create_template(actor=SYSTEM, name="致歉券", kind="threshold", amount=Decimal("5.00"),
-                               min_spend=Decimal("20.00"), valid_days=7)  # fmt: skip
+    template = _apology_template()
     staff = as_staff(manager)
+    key = {"Idempotency-Key": "coupon-1"}
 
-    first = staff.post(f"incidents/{incident.pk}/coupons", {"template_id": template.pk})
-    second = staff.post(f"incidents/{incident.pk}/coupons", {"template_id": template.pk})
+    first = staff.post(f"incidents/{incident.pk}/coupons", {"template_id": template.pk}, headers=key)
+    retry = staff.post(f"incidents/{incident.pk}/coupons", {"template_id": template.pk}, headers=key)
 
-    assert [first.status_code, second.status_code] == [201, 201]
+    assert [first.status_code, retry.status_code] == [201, 201]
+    assert first.json() == retry.json()
     assert Coupon.objects.filter(member=member).count() == 1
-    assert first.json()["reference"] == second.json()["reference"]
+    assert IncidentAction.objects.filter(incident=incident, kind="coupon_granted").count() == 1
+    assert IncidentAction.objects.filter(incident=incident, kind="customer_told").count() == 1
+
+
+def test_an_apology_coupon_asked_again_under_another_key_is_a_409_and_writes_nothing(store, member, tea, manager):
+    order = _order(store, member, tea)
+    incident = _short(order, 1)
+    template = _apology_template()
+    staff = as_staff(manager)
+    first = staff.post(
+        f"incidents/{incident.pk}/coupons", {"template_id": template.pk}, headers={"Idempotency-Key": "a"}
+    )
+    actions = list(IncidentAction.objects.order_by("pk").values_list("pk", flat=True))
+
+    second = staff.post(
+        f"incidents/{incident.pk}/coupons", {"template_id": template.pk}, headers={"Idempotency-Key": "b"}
+    )
+    no_key = staff.post(f"incidents/{incident.pk}/coupons", {"template_id": template.pk})
+
+    assert first.status_code == 201
+    assert (second.status_code, problem_code(second)) == (409, "conflict")
+    assert (no_key.status_code, problem_code(no_key)) == (409, "conflict")
+    assert second.json()["action_id"] == first.json()["id"]
+    assert Coupon.objects.filter(member=member).count() == 1
+    assert list(IncidentAction.objects.order_by("pk").values_list("pk", flat=True)) == actions
 
 
 def test_a_closed_incident_takes_no_remedy(store, member, tea, manager):

@@ -10,6 +10,8 @@ from django.db import transaction
 from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.core import events
 from o2o.core.errors import DomainError
+from o2o.coupons.models import Coupon
+from o2o.coupons.services import create_template
 from o2o.incidents import services
 from o2o.incidents.models import Incident, IncidentAction
 from o2o.inventory.models import StockLevel
@@ -75,3 +77,27 @@ def test_managers_racing_to_refund_the_missing_unit_refund_it_once():
     assert OrderLine.objects.get(order=order).returned_quantity == 1
     assert StockLevel.objects.get(location=store, sku=tea).reserved == 2
     print(f"{RUNS} managers refunding one missing unit at once: 1 refund, {elapsed * 1000:.0f} ms")
+
+
+def test_managers_racing_to_grant_an_apology_coupon_grant_one():
+    store = LocationFactory()
+    order, _tea = _paid(store)
+    _shortage(order.pk, 1)
+    incident = Incident.objects.get()
+    template = create_template(actor=SYSTEM, name="致歉券", kind="threshold", amount=Decimal("5.00"),
+                               min_spend=Decimal("20.00"), valid_days=7)  # fmt: skip
+    actors = [actor_for_user(EmployeeFactory(role=Role.STORE_MANAGER, home_location=store).user) for _ in range(RUNS)]
+
+    outcomes = run_together(
+        [
+            lambda a=a, i=i: services.grant_apology_coupon(
+                actor=a, incident_id=incident.pk, template_id=template.pk, key=f"k{i}"
+            )
+            for i, a in enumerate(actors)
+        ]
+    )
+
+    refused = [o.error for o in outcomes if o.error is not None]
+    assert len(refused) == RUNS - 1 and {str(e.code) for e in refused} == {"conflict"}
+    assert Coupon.objects.filter(member=order.member).count() == 1
+    assert IncidentAction.objects.filter(incident=incident, kind="coupon_granted").count() == 1
