@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from o2o.api.auth import actor
-from o2o.api.types import Id
+from o2o.api.types import Id, IdempotencyKey
 from o2o.delivery import courier_bookings, selectors, services
 from o2o.delivery.geo import navigation_url
 from o2o.delivery.models import FailureReason
@@ -157,10 +157,11 @@ def fail(request: HttpRequest, stop_id: Id, payload: FailIn):
 
 
 @router.post("/couriers/bookings", response={201: BookingOut})
-def book_courier(request: HttpRequest, payload: BookingIn):
-    """Hand a paid delivery order to a third-party courier instead of a run."""
+def book_courier(request: HttpRequest, payload: BookingIn, idempotency_key: IdempotencyKey = None):
+    """Hand a paid delivery order to a third-party courier instead of a run. Send an
+    Idempotency-Key: a retry then answers with the same booking instead of a 409."""
     booking = courier_bookings.book_courier(actor=actor(request), order_id=payload.order_id,
-                                            courier_name=payload.courier)  # fmt: skip
+                                            courier_name=payload.courier, idempotency_key=idempotency_key)  # fmt: skip
     return Status(201, booking)
 
 

@@ -6,9 +6,18 @@ from o2o.access.actors import SYSTEM, Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.idempotency import MAX_KEY_LENGTH
 from o2o.delivery.couriers import courier
 from o2o.delivery.geo import geocode
-from o2o.delivery.models import CourierBooking, CourierEvent, CourierState, RunState, RunStop, StopState
+from o2o.delivery.models import (
+    ACTIVE_COURIER_STATES,
+    CourierBooking,
+    CourierEvent,
+    CourierState,
+    RunState,
+    RunStop,
+    StopState,
+)
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, OrderState
 from o2o.orders.selectors import get_order_for
@@ -20,14 +29,75 @@ def _route(order) -> tuple[tuple[float, float], tuple[float, float]]:
     return origin, geocode(order.delivery_address, near=origin)
 
 
-def book_courier(*, actor: Actor, order_id: int, courier_name: str = "simulated") -> CourierBooking:
+def book_courier(
+    *, actor: Actor, order_id: int, courier_name: str = "simulated", idempotency_key: str | None = None
+) -> CourierBooking:
     """A packed delivery order goes with a courier: it leaves any planned (not yet dispatched) run;
-    one already on the road cannot be booked."""
+    one already on the road cannot be booked.
+
+    Three short steps, so that no row stays locked while the courier's service answers: claim the
+    order (a `requested` booking, under the order lock), ask the courier (no transaction), then
+    record its answer. If the courier refuses or fails, the claim is cancelled and the order can be
+    booked or planned again. A retry under the same Idempotency-Key answers with the same booking."""
     order = get_order_for(actor=actor, order_id=order_id)
     authorize(actor, Operation.BOOK_COURIER, location_id=order.fulfilment_location_id)
     backend = courier(courier_name)
+    key = _request_key(idempotency_key)
+    if key and (earlier := CourierBooking.objects.filter(order_id=order.pk, request_key=key).first()):
+        return _replayed(earlier, backend.name)
+    try:
+        claim = _claim(actor, order.pk, backend.name, key)
+    except IntegrityError as exc:
+        # lost a race: another booking of this order (perhaps our own retry) claimed it first
+        earlier = CourierBooking.objects.filter(order_id=order.pk, request_key=key).first() if key else None
+        if earlier is not None:
+            return _replayed(earlier, backend.name)
+        raise DomainError(ErrorCode.CONFLICT, "a courier has this order already") from exc
+    try:
+        origin, destination = _route(get_order_for(actor=SYSTEM, order_id=order.pk))
+        booked = backend.book(reference=order.number, origin=origin, destination=destination)
+    except Exception as exc:
+        # nothing was booked: free the order, and the key, so that a retry asks the courier again
+        CourierBooking.objects.filter(pk=claim.pk, state=CourierState.REQUESTED).update(
+            state=CourierState.CANCELLED, request_key=""
+        )
+        if isinstance(exc, DomainError):
+            raise
+        raise DomainError(ErrorCode.SERVICE_UNAVAILABLE, "the courier did not answer; try again") from exc
     with transaction.atomic(durable=True):
-        order = lock_order(order.pk)
+        still_waiting = lock_order(order.pk).state == OrderState.PAID
+        claimed = CourierBooking.objects.filter(pk=claim.pk, state=CourierState.REQUESTED)
+        if still_waiting:
+            recorded = claimed.update(
+                state=CourierState.BOOKED, external_id=booked.external_id, fee=booked.fee, eta=booked.eta
+            )
+        else:
+            claimed.update(state=CourierState.CANCELLED)
+            recorded = 0
+    if not recorded:  # the order was cancelled or refunded while the courier answered: it must not come
+        backend.cancel(external_id=booked.external_id)
+        raise DomainError(ErrorCode.CONFLICT, "the order changed while the courier answered; nothing is booked")
+    claim.refresh_from_db()
+    return claim
+
+
+def _request_key(key: str | None) -> str:
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise DomainError(ErrorCode.INVALID, f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
+    return key or ""
+
+
+def _replayed(earlier: CourierBooking, courier_name: str) -> CourierBooking:
+    if earlier.courier != courier_name:
+        raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this idempotency key was used for another request")
+    if earlier.state == CourierState.REQUESTED:
+        raise DomainError(ErrorCode.CONFLICT, "this booking is still waiting for the courier's answer; try again")
+    return earlier
+
+
+def _claim(actor: Actor, order_id: int, courier_name: str, key: str) -> CourierBooking:
+    with transaction.atomic(durable=True):
+        order = lock_order(order_id)
         if order.fulfilment != Fulfilment.DELIVERY or order.state != OrderState.PAID:
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION, "only a paid delivery order waiting to leave", state=order.state
@@ -35,18 +105,12 @@ def book_courier(*, actor: Actor, order_id: int, courier_name: str = "simulated"
         on_road = RunStop.objects.filter(order=order, state=StopState.PENDING).exclude(run__state=RunState.PLANNED)
         if on_road.exists():
             raise DomainError(ErrorCode.CONFLICT, "the order is on a run that has left")
+        if CourierBooking.objects.filter(order=order, state__in=ACTIVE_COURIER_STATES).exists():
+            raise DomainError(ErrorCode.CONFLICT, "a courier has this order already")
         RunStop.objects.filter(order=order, state=StopState.PENDING, run__state=RunState.PLANNED).delete()
-        origin, destination = _route(get_order_for(actor=SYSTEM, order_id=order.pk))
-        booked = backend.book(reference=order.number, origin=origin, destination=destination)
-        try:
-            with transaction.atomic():
-                return CourierBooking.objects.create(
-                    order=order, courier=backend.name, external_id=booked.external_id,
-                    fee=booked.fee, eta=booked.eta, booked_by_id=actor.user_id,
-                )  # fmt: skip
-        except IntegrityError as exc:
-            backend.cancel(external_id=booked.external_id)
-            raise DomainError(ErrorCode.CONFLICT, "a courier has this order already") from exc
+        return CourierBooking.objects.create(
+            order=order, courier=courier_name, booked_by_id=actor.user_id, request_key=key
+        )
 
 
 def cancel_courier(*, actor: Actor, booking_id: int) -> CourierBooking:

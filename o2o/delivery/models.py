@@ -175,6 +175,7 @@ class RunStop(models.Model):
 
 
 class CourierState(models.TextChoices):
+    REQUESTED = "requested", _("requested")  # ours, claimed under the order lock; the courier not yet answered
     BOOKED = "booked", _("booked")
     OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery")
     DELIVERED = "delivered", _("delivered")
@@ -182,7 +183,12 @@ class CourierState(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
-ACTIVE_COURIER_STATES = (CourierState.BOOKED, CourierState.OUT_FOR_DELIVERY, CourierState.DELIVERED)
+ACTIVE_COURIER_STATES = (
+    CourierState.REQUESTED,
+    CourierState.BOOKED,
+    CourierState.OUT_FOR_DELIVERY,
+    CourierState.DELIVERED,
+)
 
 
 class CourierBooking(models.Model):
@@ -190,9 +196,11 @@ class CourierBooking(models.Model):
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="courier_bookings")
     courier = models.CharField(_("courier"), max_length=24)
-    external_id = models.CharField(max_length=64)
-    fee = models.DecimalField(_("fee"), **money_field_kwargs())
-    state = models.CharField(_("state"), max_length=18, choices=CourierState.choices, default=CourierState.BOOKED)
+    external_id = models.CharField(max_length=64, blank=True)  # the courier's id; blank until it answers
+    fee = models.DecimalField(_("fee"), **money_field_kwargs(), default=0)
+    state = models.CharField(_("state"), max_length=18, choices=CourierState.choices, default=CourierState.REQUESTED)
+    # the caller's Idempotency-Key: a retried booking of the order answers with this row
+    request_key = models.CharField(max_length=80, blank=True)
     eta = models.DateTimeField(_("ETA"), null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -206,11 +214,20 @@ class CourierBooking(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=CourierState.values), name="courierbooking_state_valid"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="courierbooking_fee_not_negative"),
-            models.UniqueConstraint(fields=["courier", "external_id"], name="courierbooking_external_unique"),
+            models.UniqueConstraint(
+                fields=["courier", "external_id"], condition=~Q(external_id=""), name="courierbooking_external_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="requested") | Q(state="cancelled") | ~Q(external_id=""),
+                name="courierbooking_booked_has_external_id",
+            ),
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(state__in=["booked", "out_for_delivery", "delivered"]),
+                condition=Q(state__in=["requested", "booked", "out_for_delivery", "delivered"]),
                 name="courierbooking_one_active_per_order",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "request_key"], condition=~Q(request_key=""), name="courierbooking_request_key_once"
             ),
         ]
 
