@@ -117,12 +117,27 @@ class AisleSearchForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY, required=False)
 
 
-class AisleOrderForm(CheckoutForm):
+class AisleLineForm(forms.Form):
+    """Add a quantity of a SKU from a source location to the aisle order (add=1), or set the quantity of
+    one of its lines (0 removes the line)."""
+
     sku_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, widget=forms.HiddenInput)
-    location_id = forms.IntegerField(
-        label=_("From"), min_value=1, error_messages={"required": _("Choose the location the goods come from.")}
-    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+    location_id = forms.IntegerField(label=_("From"), min_value=1, required=False)
+    add = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("add") and data.get("location_id") is None:
+            self.add_error("location_id", _("Choose the location the goods come from."))
+        if data.get("add") and data.get("quantity") == 0:
+            self.add_error("quantity", _("Enter a quantity of at least 1."))
+        return data
+
+
+class AisleOrderForm(CheckoutForm):
+    """How the customer gets the aisle order and pays for it; the lines and their location are the list's."""
+
     fulfilment = forms.ChoiceField(
         label=_("How the customer gets it"), choices=AISLE_FULFILMENT_CHOICES, widget=forms.RadioSelect
     )

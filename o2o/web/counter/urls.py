@@ -33,6 +33,7 @@ urlpatterns = [
     path("customer/register/", customer.register, name="counter-customer-register"),
     path("customer/forget/", customer.forget, name="counter-customer-forget"),
     path("aisle/", aisle.page, name="counter-aisle"),
+    path("aisle/lines/", aisle.line, name="counter-aisle-line"),
     path("aisle/order/", aisle.order, name="counter-aisle-order"),
     path("orders/<int:order_id>/receipt/", views.receipt, name="counter-receipt"),
     path("wallet/", wallet_pages.page, name="counter-wallet"),

@@ -371,14 +371,18 @@ def test_the_aisle_lists_other_locations_that_have_the_item(counter, store, othe
     assert response.context["chosen"].here == 9
 
 
+def add_to_aisle(counter, sku, quantity, source):
+    return counter.post(
+        reverse("web:counter-aisle-line"), {"sku_id": sku.pk, "quantity": quantity, "location_id": source.pk, "add": 1}
+    )
+
+
 def test_an_aisle_order_shipped_from_another_location_paid_by_card(counter, store, warehouse, tea, member):
     receive_stock(location_id=warehouse.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     counter.post(reverse("web:counter-customer"), {"phone": member.phone, "back": "aisle"})
-    page = counter.get(reverse("web:counter-aisle"), {"sku": tea.pk, "quantity": 2})
+    add_to_aisle(counter, tea, 2, warehouse)
+    page = counter.get(reverse("web:counter-aisle"))
     form = {
-        "sku_id": tea.pk,
-        "quantity": 2,
-        "location_id": warehouse.pk,
         "fulfilment": "delivery",
         "delivery_address": "Shanghai, Yuyuan Road 100",
         "method": "card",
@@ -398,15 +402,18 @@ def test_an_aisle_order_shipped_from_another_location_paid_by_card(counter, stor
     assert stock(warehouse, tea).reserved == 2
     receipt = counter.get(placed["Location"]).content.decode()
     assert "Delivered from Pudong warehouse" in receipt and "Yuyuan Road 100" in receipt
+    assert counter.get(reverse("web:counter-aisle")).context["aisle"] is None  # the list is empty again
 
 
 def test_an_aisle_pickup_at_another_store_issues_a_code_to_the_member(counter, store, other_store, tea, member):
     receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
     counter.post(reverse("web:counter-customer"), {"phone": member.phone, "back": "aisle"})
-    token = counter.get(reverse("web:counter-aisle"), {"sku": tea.pk}).context["token"]
-    form = {"sku_id": tea.pk, "quantity": 1, "location_id": other_store.pk, "fulfilment": "pickup"}
+    add_to_aisle(counter, tea, 1, other_store)
+    token = counter.get(reverse("web:counter-aisle")).context["token"]
 
-    placed = counter.post(reverse("web:counter-aisle-order"), {**form, "method": "store_qr", "token": token})
+    placed = counter.post(
+        reverse("web:counter-aisle-order"), {"fulfilment": "pickup", "method": "store_qr", "token": token}
+    )
 
     order = Order.objects.get()
     assert (order.state, order.fulfilment_location, order.member) == (OrderState.PAID, other_store, member)
@@ -419,7 +426,8 @@ def test_an_aisle_pickup_at_another_store_issues_a_code_to_the_member(counter, s
 
 def test_an_aisle_pickup_needs_a_member_and_a_delivery_needs_an_address(counter, other_store, tea):
     receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
-    form = {"sku_id": tea.pk, "quantity": 1, "location_id": other_store.pk, "method": "cash", "token": "t" * 20}
+    add_to_aisle(counter, tea, 1, other_store)
+    form = {"method": "cash", "token": counter.get(reverse("web:counter-aisle")).context["token"]}
 
     pickup = counter.post(reverse("web:counter-aisle-order"), {**form, "fulfilment": "pickup"})
     delivery = counter.post(reverse("web:counter-aisle-order"), {**form, "fulfilment": "delivery"})
