@@ -25,6 +25,7 @@ class Operation(StrEnum):
     CANCEL_UNPAID_ORDER = "cancel_unpaid_order"
     CANCEL_PAID_ORDER = "cancel_paid_order"  # paid, goods still in the store: a full refund
     RETURN_GOODS = "return_goods"  # after hand-over: goods back, money back
+    EXCHANGE_GOODS = "exchange_goods"  # after hand-over: a unit swapped for another variant, same price
     DISPATCH_ORDER = "dispatch_order"
     CONFIRM_DELIVERY = "confirm_delivery"
     # delivery runs and couriers (docs/delivery.md)
@@ -45,6 +46,8 @@ class Operation(StrEnum):
     START_STOCK_COUNT = "start_stock_count"  # a stocktake session: freezes the book, or cancels it
     SCAN_STOCK_COUNT = "scan_stock_count"  # count by scanning, and hand the count in
     APPROVE_STOCK_COUNT = "approve_stock_count"  # post a count's variances to the book, or send it back
+    SET_STOCK_AISLE = "set_stock_aisle"  # where a SKU is shelved in the store (a count can cover one aisle)
+    VIEW_SHRINKAGE = "view_shrinkage"  # a read: counts, variances and adjustments by reason across stores
     SEND_TRANSFER = "send_transfer"
     RECEIVE_TRANSFER = "receive_transfer"
     VIEW_STOCK = "view_stock"  # a read, kept here so the list and the pages ask the same table
@@ -180,6 +183,7 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.CANCEL_UNPAID_ORDER: _STORE_COUNTER | {Role.HQ, Role.ONLINE_OPERATOR, Role.CS_AGENT, MEMBER},
     Operation.CANCEL_PAID_ORDER: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT, MEMBER}),
     Operation.RETURN_GOODS: frozenset({Role.STORE_MANAGER, Role.HQ, Role.CS_AGENT}),
+    Operation.EXCHANGE_GOODS: frozenset({Role.STORE_MANAGER}),  # at the counter, goods in hand: no clerk, as returns
     Operation.DISPATCH_ORDER: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
     Operation.CONFIRM_DELIVERY: _STORE_COUNTER | {Role.WAREHOUSE_CLERK, Role.HQ},
     # the depot's stock keepers plan and hand to couriers; a driver dispatches and completes only
@@ -200,6 +204,8 @@ PERMISSIONS: dict[Operation, frozenset[str]] = {
     Operation.START_STOCK_COUNT: _STOCK_KEEPERS,
     Operation.SCAN_STOCK_COUNT: _STOCK_KEEPERS | {Role.CLERK},
     Operation.APPROVE_STOCK_COUNT: frozenset({Role.STORE_MANAGER, Role.HQ}),
+    Operation.SET_STOCK_AISLE: frozenset({Role.STORE_MANAGER}),  # the shelf plan is the store's own
+    Operation.VIEW_SHRINKAGE: frozenset({Role.HQ, Role.REGIONAL_SUPERVISOR}),  # as HQ's other store reports
     Operation.SEND_TRANSFER: _STOCK_KEEPERS,
     Operation.RECEIVE_TRANSFER: _STOCK_KEEPERS | {Role.CLERK},
     Operation.VIEW_STOCK: frozenset(Role),  # every staff role, within the locations it sees
@@ -332,10 +338,12 @@ AT_OWN_LOCATION = frozenset(
         Operation.TAKE_COUNTER_PAYMENT,
         Operation.REDEEM_PICKUP_VOUCHER,
         Operation.UNDO_HAND_OVER,
+        Operation.EXCHANGE_GOODS,
         Operation.REGISTER_MEMBER_AT_COUNTER,
         Operation.SET_UP_INSTALLMENT_PLAN,
         Operation.TAKE_INSTALLMENT_REPAYMENT,
         Operation.TOP_UP_AT_COUNTER,
+        Operation.SET_STOCK_AISLE,
     }
 )
 

@@ -1,6 +1,6 @@
 """Stocktakes (docs/stocktakes.md): count sessions at a location, scans, approval."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
@@ -19,6 +19,7 @@ router = Router(tags=["stocktakes"])
 class CountIn(Schema):
     location_id: Id
     category_id: Id | None = None
+    aisle: str | None = Field(None, max_length=10, description="count one aisle of the store's shelf plan")
     note: str = Field("", max_length=200)
 
 
@@ -26,6 +27,7 @@ class CountOut(Schema):
     id: int
     location_id: int
     category_id: int | None
+    aisle: str
     state: str
     lines: int
 
@@ -34,6 +36,7 @@ class CountRowOut(Schema):
     id: int
     location_id: int
     category_id: int | None
+    aisle: str
     state: str
     note: str
     started_at: datetime
@@ -86,7 +89,7 @@ def start(request: HttpRequest, payload: CountIn, idempotency_key: IdempotencyKe
     """Open a count at a location (all of it, or one category) and freeze the book; one open
     count per location (409)."""
     started = services.start_count(actor=actor(request), location_id=payload.location_id,
-                                   category_id=payload.category_id, note=payload.note,
+                                   category_id=payload.category_id, aisle=payload.aisle, note=payload.note,
                                    idempotency_key=idempotency_key)  # fmt: skip
     return Status(201, started)
 
@@ -95,6 +98,58 @@ def start(request: HttpRequest, payload: CountIn, idempotency_key: IdempotencyKe
 @paginate(CursorPagination, ordering=("-started_at", "-id"))
 def counts_at(request: HttpRequest, location_id: Id):
     return selectors.counts_at(actor=actor(request), location_id=location_id)
+
+
+class AisleIn(Schema):
+    aisle: str = Field(max_length=10, description="e.g. A3; empty takes the SKU off the shelf plan")
+
+
+class AisleOut(Schema):
+    location_id: int
+    sku_id: int
+    aisle: str
+
+
+@router.put("/locations/{location_id}/aisles/{sku_id}", response=AisleOut)
+def set_aisle(request: HttpRequest, location_id: Id, sku_id: Id, payload: AisleIn):
+    """Where the store shelves a SKU it holds (the store's manager)."""
+    return services.set_aisle(actor=actor(request), location_id=location_id, sku_id=sku_id, aisle=payload.aisle)
+
+
+class ReasonOut(Schema):
+    reason: str
+    units: int
+    value: Decimal
+
+
+class StoreShrinkageOut(Schema):
+    location_id: int | None
+    name: str
+    counts_approved: int
+    variance_units: int
+    variance_value: Decimal
+    by_reason: list[ReasonOut]
+
+
+class ShrinkageOut(Schema):
+    since: datetime
+    until: datetime
+    stores: list[StoreShrinkageOut]
+    totals: StoreShrinkageOut
+
+
+def _store_out(row: selectors.StoreShrinkage) -> dict:
+    reasons = [{"reason": reason, "units": units, "value": value} for reason, (units, value) in row.by_reason.items()]
+    return {**row.__dict__, "by_reason": reasons}
+
+
+@router.get("/shrinkage", response=ShrinkageOut)
+def shrinkage(request: HttpRequest, since: date | None = None, until: date | None = None):
+    """Counts approved, their variances and the stock corrections by reason per store, for the
+    days since..until (both included; the last 30 days by default)."""
+    report = selectors.shrinkage(actor=actor(request), first=since, last=until)
+    return {"since": report.since, "until": report.until, "stores": [_store_out(row) for row in report.stores],
+            "totals": _store_out(report.totals)}  # fmt: skip
 
 
 @router.get("/{count_id}", response=ReportOut)

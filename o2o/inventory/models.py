@@ -14,6 +14,9 @@ class StockLevel(models.Model):
     alert_level = models.PositiveIntegerField(_("low-stock alert level"), default=0)
     # what a replenishment proposal fills the shelf up to; 0: no target (docs/replenishment.md)
     target_level = models.PositiveIntegerField(_("replenishment target level"), default=0)
+    # where the SKU sits in this store ("A3"); each store shelves it its own way. A count can
+    # cover one aisle (docs/stocktakes.md). Empty: not placed yet.
+    aisle = models.CharField(_("aisle"), max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = _("stock level")

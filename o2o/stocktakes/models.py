@@ -18,13 +18,16 @@ OPEN_STATES = (CountState.COUNTING, CountState.SUBMITTED)
 
 
 class StockCount(models.Model):
-    """One count session at one location: everything there, or one category (and its children)."""
+    """One count session at one location: everything there, one category (and its children), or
+    one aisle."""
 
     location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="stock_counts")
     category = models.ForeignKey(
         "catalog.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text=_("Empty: a full count of the location."),
     )  # fmt: skip
+    # a count of one aisle: the stock levels shelved there when the count started
+    aisle = models.CharField(_("aisle"), max_length=10, blank=True, default="")
     state = models.CharField(_("state"), max_length=10, choices=CountState.choices, default=CountState.COUNTING)
     note = models.CharField(_("note"), max_length=200, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -44,6 +47,8 @@ class StockCount(models.Model):
             models.UniqueConstraint(
                 fields=["location"], condition=Q(state__in=OPEN_STATES), name="stockcount_one_open_per_location"
             ),
+            # one scope: a count by category and by aisle at once would leave its lines ambiguous
+            models.CheckConstraint(condition=Q(aisle="") | Q(category__isnull=True), name="stockcount_one_scope"),
             models.CheckConstraint(
                 condition=Q(state__in=OPEN_STATES) | Q(decided_at__isnull=False, decided_by__isnull=False),
                 name="stockcount_decided_has_who_and_when",

@@ -6,6 +6,7 @@ step is a conditional UPDATE on the count's state, so two people approving, or a
 the submit, cannot both win.
 """
 
+import re
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -26,6 +27,8 @@ from o2o.stores.selectors import get_location
 
 MAX_SCAN = 100_000
 MAX_CODE = 40
+# an aisle as stores label them: "A3", "12", "B-04"; upper case so "a3" and "A3" are one aisle
+AISLE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,9}")
 
 
 def _once(actor: Actor, operation: Operation, key: str | None, perform: Callable[[], dict], **request) -> dict:
@@ -52,33 +55,69 @@ def _locked(count_id: int, *states: str) -> StockCount:
 
 def _summary(count: StockCount) -> dict:
     return {"id": count.pk, "location_id": count.location_id, "category_id": count.category_id,
-            "state": count.state, "lines": count.lines.count()}  # fmt: skip
+            "aisle": count.aisle, "state": count.state, "lines": count.lines.count()}  # fmt: skip
+
+
+def aisle_code(aisle: str) -> str:
+    """The aisle as stored, or a 422 naming the field."""
+    code = aisle.strip().upper()
+    if not AISLE.fullmatch(code):
+        raise DomainError(ErrorCode.INVALID, "an aisle is 1 to 10 letters, digits or dashes, e.g. A3", field="aisle")
+    return code
+
+
+def set_aisle(*, actor: Actor, location_id: int, sku_id: int, aisle: str) -> dict:
+    """Shelve a SKU the store holds in one of its aisles (an empty aisle takes it off the shelf
+    plan). Setting a value twice is harmless, so no idempotency key. The stock level is
+    inventory's row, but only its shelf place changes here: never a quantity."""
+    authorize(actor, Operation.SET_STOCK_AISLE, location_id=location_id)
+    get_location(location_id=location_id)
+    code = aisle_code(aisle) if aisle.strip() else ""
+    changed = StockLevel.objects.filter(location_id=location_id, sku_id=sku_id).update(aisle=code)
+    if not changed:
+        raise DomainError(ErrorCode.INVALID, "this store holds no stock of this SKU", field="sku_id")
+    return {"location_id": location_id, "sku_id": sku_id, "aisle": code}
+
+
+def _scope(location_id: int, category_id: int | None, aisle: str | None) -> str:
+    """Check the count's scope; the aisle code to store ("" when not by aisle)."""
+    if category_id is not None and aisle is not None:
+        raise DomainError(ErrorCode.INVALID, "count one category or one aisle, not both", field="aisle")
+    if category_id is not None and not Category.objects.filter(pk=category_id).exists():
+        raise DomainError(ErrorCode.INVALID, "no such category", field="category_id")
+    if aisle is None:
+        return ""
+    code = aisle_code(aisle)
+    if not StockLevel.objects.filter(location_id=location_id, aisle=code).exists():
+        raise DomainError(ErrorCode.INVALID, "nothing is shelved in this aisle at this store", field="aisle")
+    return code
 
 
 def start_count(
-    *, actor: Actor, location_id: int, category_id: int | None = None, note: str = "",
+    *, actor: Actor, location_id: int, category_id: int | None = None, aisle: str | None = None, note: str = "",
     idempotency_key: str | None = None,
 ) -> dict:  # fmt: skip
     """Open a count and freeze the book: one line per SKU with stock at the location (in the
-    category and its children, when given), holding the on-hand quantity of this moment."""
+    category and its children, or shelved in the aisle, when given), holding the on-hand
+    quantity of this moment."""
     authorize(actor, Operation.START_STOCK_COUNT, location_id=location_id)
     get_location(location_id=location_id)
-    if category_id is not None and not Category.objects.filter(pk=category_id).exists():
-        raise DomainError(ErrorCode.INVALID, "no such category", field="category_id")
+    code = _scope(location_id, category_id, aisle)
     if len(note) > 200:
         raise DomainError(ErrorCode.INVALID, "a note has at most 200 characters", field="note")
 
     def perform() -> dict:
         try:
             with transaction.atomic():
-                count = StockCount.objects.create(
-                    location_id=location_id, category_id=category_id, note=note.strip(), started_by_id=actor.user_id
-                )
+                count = StockCount.objects.create(location_id=location_id, category_id=category_id, aisle=code,
+                                                  note=note.strip(), started_by_id=actor.user_id)  # fmt: skip
         except IntegrityError:
             raise DomainError(ErrorCode.CONFLICT, "a count is already open at this location") from None
         levels = StockLevel.objects.filter(location_id=location_id)
         if category_id is not None:
             levels = levels.filter(sku__product__category_id__in=category_subtree_ids(category_id))
+        if code:
+            levels = levels.filter(aisle=code)
         StockCountLine.objects.bulk_create(
             StockCountLine(count=count, sku_id=sku_id, book_quantity=on_hand)
             for sku_id, on_hand in levels.values_list("sku_id", "on_hand")
@@ -86,7 +125,7 @@ def start_count(
         return _summary(count)
 
     return _once(actor, Operation.START_STOCK_COUNT, idempotency_key, perform, location_id=location_id,
-                 category_id=category_id, note=note)  # fmt: skip
+                 category_id=category_id, aisle=code, note=note)  # fmt: skip
 
 
 def _sku_for(code: str) -> SKU:
@@ -97,6 +136,12 @@ def _sku_for(code: str) -> SKU:
     if sku is None:
         raise DomainError(ErrorCode.UNKNOWN_SKU, "no SKU has this barcode or code", field="code")
     return sku
+
+
+def _in_aisle(count: StockCount, sku_id: int) -> bool:
+    """On the count's sheet since the start, or shelved in its aisle since (moved there during the count)."""
+    shelved = StockLevel.objects.filter(location_id=count.location_id, sku_id=sku_id, aisle=count.aisle)
+    return count.lines.filter(sku_id=sku_id).exists() or shelved.exists()
 
 
 def record_scan(
@@ -114,6 +159,8 @@ def record_scan(
     sku = _sku_for(code)
     if count.category_id is not None and sku.product.category_id not in category_subtree_ids(count.category_id):
         raise DomainError(ErrorCode.INVALID, "this SKU is not in the category being counted", field="code")
+    if count.aisle and not _in_aisle(count, sku.pk):
+        raise DomainError(ErrorCode.INVALID, "this SKU is not shelved in the aisle being counted", field="code")
 
     def perform() -> dict:
         _locked(count_id, CountState.COUNTING)
