@@ -1458,6 +1458,19 @@ CASES += [
 ]
 
 
+def _shelve(world, target, caller):
+    _stock(world, target)
+    return f"stock-counts/locations/{target.pk}/aisles/{world.sku_id}", {"aisle": "A3"}
+
+
+CASES += [  # the shelf plan and HQ's shrinkage (docs/stocktakes.md)
+    Case(Operation.SET_STOCK_AISLE, "PUT /api/v1/stock-counts/locations/{location_id}/aisles/{sku_id}", _shelve,
+         on_orders=False),  # fmt: skip
+    Case(Operation.VIEW_SHRINKAGE, "GET /api/v1/stock-counts/shrinkage",
+         lambda w, t, c: ("stock-counts/shrinkage", None), asked_at="none", on_orders=False),  # fmt: skip
+]
+
+
 def _replenishment_proposal(world, target, caller) -> int:
     """An open proposal at the target for a fresh SKU, from the other store."""
     from django.utils import timezone
@@ -1667,6 +1680,18 @@ CASES += [
     Case(Operation.VIEW_DELIVERY_RUNS, "GET /api/v1/delivery/runs",
          lambda w, t, c: (f"delivery/runs?depot_id={t.pk}&date=2030-01-01", None), on_orders=False),  # fmt: skip
 ]
+
+
+def _exchange(world, target, caller):
+    """A handed-over line, and another variant of its product at the same price on the target's shelf."""
+    order = _handed_over(world, target, caller)
+    line = order.lines.get()
+    variant = SKUFactory(product=line.sku.product, price=line.unit_price)
+    receive_stock(actor=SYSTEM, location_id=target.pk, sku_id=variant.pk, quantity=1)
+    return f"orders/{order.pk}/exchanges", {"line_id": line.pk, "to_sku_id": variant.pk, "quantity": 1}
+
+
+CASES += [Case(Operation.EXCHANGE_GOODS, "POST /api/v1/orders/{order_id}/exchanges", _exchange)]
 
 
 @pytest.fixture(autouse=True)
