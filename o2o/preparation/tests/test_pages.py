@@ -1,5 +1,6 @@
 """The counter's preparation queue page and the customer's order page: 备货中 -> 待自提."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -60,6 +61,25 @@ def test_the_clerk_prepares_an_order_on_the_queue_page(store, member, sku, clerk
     order.refresh_from_db()
     assert order.state == OrderState.READY_FOR_PICKUP
     assert 'data-count="0"' in counter.get("/counter/queue/badge/").content.decode()
+
+
+def test_a_tap_sent_twice_from_one_board_counts_one_unit(store, member, sku, clerk):
+    order = paid_pickup_order(member=member, store=store, sku=sku, quantity=2)
+    preparation = Preparation.objects.get(order=order)
+    counter = _signed_in(clerk)
+    counter.post(f"/counter/queue/{preparation.pk}/accept/", **HTMX)
+    board = counter.get("/counter/queue/").content.decode()
+    key = re.search(r'name="key" value="([^"]+)"', board).group(1)
+    tap = {"sku_id": sku.pk, "quantity": 1, "key": key}
+    first = counter.post(f"/counter/queue/{preparation.pk}/pick/", tap, **HTMX)
+    again = counter.post(f"/counter/queue/{preparation.pk}/pick/", tap, **HTMX)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert preparation.picks.get().picked_quantity == 1
+    # the board the answer drew carries a new key: the next tap counts
+    fresh = re.search(r'name="key" value="([^"]+)"', again.content.decode()).group(1)
+    assert fresh != key
+    counter.post(f"/counter/queue/{preparation.pk}/pick/", {**tap, "key": fresh}, **HTMX)
+    assert preparation.picks.get().picked_quantity == 2
 
 
 def test_another_stores_clerk_cannot_touch_the_order(store, other_store, member, sku):

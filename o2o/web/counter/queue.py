@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.idempotency import MAX_KEY_LENGTH
 from o2o.preparation import selectors, services
 from o2o.preparation.models import PreparationState
-from o2o.web.auth import refusals_as_http
+from o2o.web.auth import raise_if_refusal, refusals_as_http
 from o2o.web.counter.errors import explain
 from o2o.web.counter.pages import counter_page, respond
 from o2o.web.htmx import is_htmx
@@ -29,6 +31,8 @@ class PickForm(forms.Form):
     code = forms.CharField(max_length=services.MAX_CODE, required=False)
     sku_id = forms.IntegerField(min_value=1, required=False)
     quantity = forms.IntegerField(min_value=-999, max_value=999, initial=1)
+    # new on every render of the board: a tap sent twice (a retry, a double tap) counts once
+    key = forms.CharField(max_length=MAX_KEY_LENGTH, required=False)
 
 
 class ShortageForm(forms.Form):
@@ -43,7 +47,7 @@ def _board(request: HttpRequest, *, status: int = 200, error: str = "", focus: i
         name = {PreparationState.TO_PREPARE: "waiting", PreparationState.ACCEPTED: "working"}.get(row.state, "done")
         columns[name].append(row)
     context = {"store": request.store, "columns": columns, "error": error, "focus": focus,
-               "waiting_count": len(columns["waiting"])}  # fmt: skip
+               "waiting_count": len(columns["waiting"]), "form_key": new_token()[:40]}  # fmt: skip
     return respond(request, TEMPLATE, context, partial="board", status=status)
 
 
@@ -65,8 +69,7 @@ def _after(request: HttpRequest, preparation_id: int, step) -> HttpResponse:
     try:
         step()
     except DomainError as error:
-        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
-            raise  # refusals_as_http: 404 / 403
+        raise_if_refusal(error)
         return _board(request, status=422, error=_error(error), focus=preparation_id)
     if not is_htmx(request):
         return redirect("web:counter-queue")
@@ -107,7 +110,7 @@ def pick(request: HttpRequest, preparation_id: int) -> HttpResponse:
     data = form.cleaned_data
     return _after(request, preparation_id, lambda: services.pick_line(
         actor=request.actor, preparation_id=preparation_id, quantity=data["quantity"],
-        code=data["code"] or None, sku_id=None if data["code"] else data["sku_id"],
+        code=data["code"] or None, sku_id=None if data["code"] else data["sku_id"], idempotency_key=data["key"] or None,
     ))  # fmt: skip
 
 
