@@ -36,6 +36,7 @@ DEBUG = env_bool("DEBUG", False)
 PRODUCTION = not DEVELOPMENT and not DEBUG  # HTTPS enforced, simulator off by default
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 DEV_GATEWAY_SECRET = "dev-gateway-secret"
+DEV_COURIER_SECRET = "dev-courier-secret"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -355,7 +356,7 @@ O2O_ROUTING_TIME_LIMIT_SECONDS = env_int("O2O_ROUTING_TIME_LIMIT_SECONDS", 5)
 O2O_DELIVERY_DAY_START = env_str("O2O_DELIVERY_DAY_START", "09:00")
 O2O_DELIVERY_DAY_END = env_str("O2O_DELIVERY_DAY_END", "21:00")
 O2O_DELIVERY_SPEED_KMH = env_int("O2O_DELIVERY_SPEED_KMH", 25)
-O2O_COURIER_SECRET = env_str("O2O_COURIER_SECRET", "dev-courier-secret")
+O2O_COURIER_SECRET = env_str("O2O_COURIER_SECRET", DEV_COURIER_SECRET)
 # Replenishment (docs/replenishment.md): the days of sales the moving average looks back on, the
 # days until the next delivery run a proposal covers, how far a store may be to give its surplus,
 # and the demand forecast a proposal asks (dotted path; the forecasting work may replace it).

@@ -3,7 +3,8 @@ the WSGI entry point and `o2o serve` run.
 
 With DEBUG off and outside O2O_ENV=development, the payment simulator (anyone could pay any
 order for free), the development SECRET_KEY (anyone could forge sessions and sign-in code
-hashes) and the development gateway secret (anyone could forge payment callbacks) are errors.
+hashes), the development gateway secret (anyone could forge payment callbacks) and the
+development courier secret (anyone could mark a courier's order delivered) are errors.
 In development mode (the embedded demo, the tests) they are warnings."""
 
 import sys
@@ -29,6 +30,14 @@ def _unsafe_defaults() -> list[tuple[str, str, str]]:
                 "o2o.E003",
                 "O2O_GATEWAY_SECRET is the development default",
                 "set O2O_GATEWAY_SECRET (or O2O_GATEWAY_SECRET_FILE)",
+            )
+        )
+    if settings.O2O_COURIER_SECRET == settings.DEV_COURIER_SECRET:
+        found.append(
+            (
+                "o2o.E004",
+                "O2O_COURIER_SECRET is the development default",
+                "set O2O_COURIER_SECRET (or O2O_COURIER_SECRET_FILE)",
             )
         )
     return found

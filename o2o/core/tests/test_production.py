@@ -17,6 +17,7 @@ from django.test import Client
 PRODUCTION_SECRETS = {
     "SECRET_KEY": "k3P9-zq7Lw2xV0bN5mR8tY1uI4oE6aS-dF3gH7jK9lZ2xC5vB8nM0qW4eR7tY1u",
     "O2O_GATEWAY_SECRET": "gw-9f8e7d6c5b4a3928-live",
+    "O2O_COURIER_SECRET": "cr-1a2b3c4d5e6f7a8b-live",
     "ALLOWED_HOSTS": "shop.example.com",
 }
 
@@ -45,7 +46,7 @@ def test_check_deploy_fails_on_every_development_default_in_production():
     result = _manage("check", "--deploy", O2O_PAYMENT_SIMULATOR="1")
 
     assert result.returncode == 1
-    for check_id in ("o2o.E001", "o2o.E002", "o2o.E003"):
+    for check_id in ("o2o.E001", "o2o.E002", "o2o.E003", "o2o.E004"):
         assert check_id in result.stderr
 
 
