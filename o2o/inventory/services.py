@@ -315,6 +315,25 @@ def return_stock(*, location_id: int, sku_id: int, quantity: int, actor_id: int 
                  actor_id=actor_id, reference=reference)  # fmt: skip
 
 
+def exchange_stock(
+    *, location_id: int, from_sku_id: int, to_sku_id: int, quantity: int, actor_id: int | None, reference: str
+) -> None:
+    """An exchange at the counter, inside the exchange's transaction (the caller asked the permission
+    table for EXCHANGE_GOODS and locked the order first): the handed-back units are on the shelf again
+    (a return), the replacement units leave it (a sale, from what is not reserved for orders).
+    Stock rows in SKU order; not enough of the replacement raises INSUFFICIENT_STOCK."""
+    _positive(quantity)
+    moves = {from_sku_id: quantity, to_sku_id: -quantity}
+    for sku_id in sorted(moves):
+        if moves[sku_id] > 0:
+            _add_on_hand(location_id=location_id, sku_id=sku_id, quantity=quantity, kind=MoveKind.RETURN,
+                         actor_id=actor_id, reference=reference)  # fmt: skip
+        else:
+            _move(location_id=location_id, sku_id=sku_id, on_hand=-quantity,
+                  only_if=Q(on_hand__gte=F("reserved") + quantity), kind=MoveKind.SALE, actor_id=actor_id,
+                  reference=reference)  # fmt: skip
+
+
 def adjust_stock(
     *,
     actor: Actor,

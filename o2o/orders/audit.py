@@ -7,7 +7,8 @@ wrote; this one recomputes on-hand stock from what happened in the business inst
     on hand = receipts + adjustments + stocktakes   (facts only the ledger records)
             - transfers sent + transfers received    (transfer lines and their states)
             - units that left with customers          (order lines of orders handed over,
-                                                       minus the units returned)
+                                                       minus the units returned; exchanges swap
+                                                       the handed-back SKU for the replacement)
 
 so a sale booked twice, a return put on the shelf twice, or a hand-over undone with the units
 the customer had already returned shows up as a difference.
@@ -21,7 +22,7 @@ from django.db.models import F, Q, Sum
 from o2o.core.findings import Finding
 from o2o.core.money import to_money
 from o2o.inventory.models import MoveKind, Reservation, StockLevel, StockMove, Transfer, TransferLine
-from o2o.orders.models import Order, OrderLine, OrderState
+from o2o.orders.models import Exchange, Order, OrderLine, OrderState
 
 # Orders whose goods are with the customer (returned units came back to the fulfilment location).
 # A refunded order has every unit returned (or never handed over): nothing of it is out.
@@ -29,7 +30,6 @@ GOODS_OUT = (OrderState.PICKED_UP, OrderState.OUT_FOR_DELIVERY, OrderState.DELIV
 # Orders that still hold stock for the customer.
 NEEDS_RESERVATION = (OrderState.PENDING_PAYMENT, OrderState.PAID, OrderState.READY_FOR_PICKUP)
 LEDGER_ONLY_FACTS = (MoveKind.RECEIPT, MoveKind.ADJUSTMENT, MoveKind.COUNT)
-
 
 
 def _add(totals: dict, rows, sign: int) -> None:
@@ -71,6 +71,16 @@ def stock_from_business_facts() -> list[Finding]:
         .values_list("order__fulfilment_location_id", "sku_id", "total"),
         -1,
     )
+    # Exchanges (orders.exchanges): the handed-back variant came in again, the replacement left.
+    swaps = Exchange.objects.filter(order__state__in=GOODS_OUT)
+    for sku_field, sign in (("from_sku_id", +1), ("to_sku_id", -1)):
+        _add(
+            expected,
+            swaps.values("order__fulfilment_location_id", sku_field)
+            .annotate(total=Sum("quantity"))
+            .values_list("order__fulfilment_location_id", sku_field, "total"),
+            sign,
+        )
     findings = []
     book = dict(
         ((loc, sku), on_hand)

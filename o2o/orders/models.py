@@ -148,10 +148,17 @@ class OrderLine(models.Model):
     discount_total = models.DecimalField(_("discounts"), default=0, **money_field_kwargs())
     net_amount = models.DecimalField(_("net amount"), **money_field_kwargs())  # what the customer pays for it
     returned_quantity = models.PositiveIntegerField(_("returned"), default=0)
+    # Units swapped at the counter for another variant (Exchange): the customer keeps those, so
+    # they can no longer come back as this line's SKU.
+    exchanged_quantity = models.PositiveIntegerField(_("exchanged"), default=0)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(exchanged_quantity__lte=F("quantity") - F("returned_quantity")),
+                name="orderline_exchange_within_kept",
+            ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
             models.CheckConstraint(
                 condition=Q(returned_quantity__lte=F("quantity")), name="orderline_return_within_sold"
@@ -172,6 +179,32 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku_id}"
+
+
+class Exchange(models.Model):
+    """换货: units of a handed-over line swapped at the counter for another variant (another SKU of
+    the same product) at the same unit price; no money moves."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="exchanges")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="exchanges")
+    from_sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    to_sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=80)  # the request's: one exchange per key and order
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exchange")
+        verbose_name_plural = _("exchanges")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="exchange_quantity_positive"),
+            models.CheckConstraint(condition=~Q(from_sku=F("to_sku")), name="exchange_to_another_sku"),
+            models.UniqueConstraint(fields=["order", "idempotency_key"], name="exchange_one_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.from_sku_id} -> {self.to_sku_id}"
 
 
 class OrderLineDiscount(models.Model):

@@ -552,7 +552,7 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
         )
     lines = {line.pk: line for line in order.lines.all()}
     if returned is None:
-        returned = {pk: line.quantity - line.returned_quantity for pk, line in lines.items()}
+        returned = {pk: line.quantity - line.returned_quantity - line.exchanged_quantity for pk, line in lines.items()}
         returned = {pk: q for pk, q in returned.items() if q > 0}
     if not returned or any(pk not in lines or q <= 0 for pk, q in returned.items()):
         raise DomainError(ErrorCode.INVALID, "name the order lines and positive quantities to return")
@@ -560,7 +560,9 @@ def refund_goods(*, order: Order, actor_id: int | None, returned: dict[int, int]
     returned_lines = []
     for pk, quantity in sorted(returned.items(), key=lambda item: (lines[item[0]].sku_id, item[0])):
         line = lines[pk]
-        if not OrderLine.objects.filter(pk=pk, returned_quantity__lte=F("quantity") - quantity).update(
+        # Units exchanged for another variant stay with the customer: they cannot come back as this SKU.
+        kept = F("quantity") - F("exchanged_quantity") - quantity
+        if not OrderLine.objects.filter(pk=pk, returned_quantity__lte=kept).update(
             returned_quantity=F("returned_quantity") + quantity
         ):
             raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than was sold", line_id=pk)

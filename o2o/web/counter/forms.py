@@ -5,9 +5,12 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from o2o.orders.models import Fulfilment
+from o2o.catalog.selectors import active_skus
+from o2o.orders.models import Fulfilment, Order, OrderLine
 from o2o.orders.services import MAX_LINE_QUANTITY
 from o2o.payments.models import PaymentMethod
+from o2o.stores.models import Location
+from o2o.web.counter import basket
 
 IN_STORE_METHOD_CHOICES = [
     (PaymentMethod.CASH.value, PaymentMethod.CASH.label),
@@ -148,3 +151,37 @@ class AisleOrderForm(CheckoutForm):
         if data.get("fulfilment") == Fulfilment.DELIVERY and not data.get("delivery_address", "").strip():
             self.add_error("delivery_address", _("Type the address to deliver to."))
         return data
+
+
+class ExchangeForm(forms.Form):
+    """换货: a line, how many of its units, and the variant they become; a key so a double submit swaps once."""
+
+    line = forms.TypedChoiceField(label=_("Item handed back"), coerce=int)
+    quantity = forms.IntegerField(label=_("Units"), min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
+    to_sku = forms.TypedChoiceField(label=_("Exchanged for"), coerce=int)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+    def __init__(self, *args, order: Order, store: Location, **kwargs):
+        super().__init__(*args, **kwargs)
+        lines = [line for line in order.lines.all() if line.quantity - line.returned_quantity - line.exchanged_quantity]
+        self.fields["line"].choices = [(line.pk, f"{line.sku.name} ({line.sku.code})") for line in lines]
+        self.fields["to_sku"].choices = _variants(lines, store)
+
+    @property
+    def offered(self) -> bool:
+        """Something to exchange: a line with units still with the customer, and a variant on the shelf."""
+        return bool(self.fields["line"].choices and self.fields["to_sku"].choices)
+
+
+def _variants(lines: list[OrderLine], store: Location) -> list[tuple[int, str]]:
+    """The lines' products' other active variants on this store's shelf, with their counter price.
+    Whether a variant fits the chosen line (same product, same price) the exchange service decides."""
+    products, sold = {line.sku.product_id for line in lines}, {line.sku_id for line in lines}
+    skus = list(active_skus().filter(product_id__in=products).exclude(pk__in=sold).order_by("product_id", "code"))
+    prices = basket.counter_prices({s.pk for s in skus}, store.pk)
+    shelf = basket.shelf_stock(store, set(prices))
+    return [
+        (sku.pk, f"{sku.name} ({sku.code}) · ¥{prices[sku.pk]} · {shelf[sku.pk]}")
+        for sku in skus
+        if shelf.get(sku.pk, 0) > 0
+    ]

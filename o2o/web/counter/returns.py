@@ -18,6 +18,7 @@ from o2o.orders.states import HANDED_OVER
 from o2o.payments import services as payments
 from o2o.web.counter.display import Customer
 from o2o.web.counter.errors import explain
+from o2o.web.counter.forms import ExchangeForm
 from o2o.web.counter.pages import counter_page, respond
 
 TEMPLATE = "web/counter/returns.html"
@@ -47,7 +48,10 @@ class ReturnForm(forms.Form):
 
     def rows(self) -> list[tuple]:
         """Each line with its quantity field and how many units may still come back."""
-        return [(line, self[f"line-{line.pk}"], line.quantity - line.returned_quantity) for line in self.lines]
+        return [
+            (line, self[f"line-{line.pk}"], line.quantity - line.returned_quantity - line.exchanged_quantity)
+            for line in self.lines
+        ]
 
 
 def _may_return(request: HttpRequest) -> None:
@@ -55,7 +59,7 @@ def _may_return(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _order_here(request: HttpRequest, **lookup) -> Order:
+def order_here(request: HttpRequest, **lookup) -> Order:
     """An order this store handed over (or sold at the counter); another store's is not found here."""
     try:
         order = orders.get_order_for(actor=request.actor, **lookup)
@@ -84,10 +88,13 @@ def _return_error(error: DomainError) -> str:
     return messages_by_code.get(error.code) or explain(error)
 
 
-def _panel(request: HttpRequest, status: int = 200, **context) -> HttpResponse:
+def panel(request: HttpRequest, status: int = 200, **context) -> HttpResponse:
     order = context.get("order")
     if order is not None and "form" not in context:
         context["form"] = ReturnForm(order=order, initial={"key": uuid.uuid4().hex})
+    may_exchange = may(request.actor, Operation.EXCHANGE_GOODS, location_id=request.location_id)
+    if order is not None and may_exchange and "exchange_form" not in context:
+        context["exchange_form"] = ExchangeForm(order=order, store=request.store, initial={"key": uuid.uuid4().hex})
     context = {
         "store": request.store,
         "order": None,
@@ -104,25 +111,25 @@ def page(request: HttpRequest) -> HttpResponse:
     """The number field; with ?number= the order, its lines and the return form."""
     _may_return(request)
     if "number" not in request.GET:
-        return _panel(request)
+        return panel(request)
     find = FindForm(request.GET)
     if not find.is_valid():
-        return _panel(request, 422, find=find)
-    order = _order_here(request, number=find.cleaned_data["number"].strip())
-    return _panel(request, find=find, order=order)
+        return panel(request, 422, find=find)
+    order = order_here(request, number=find.cleaned_data["number"].strip())
+    return panel(request, find=find, order=order)
 
 
 @counter_page
 @require_POST
 def take_back(request: HttpRequest, order_id: int) -> HttpResponse:
     _may_return(request)
-    order = _order_here(request, order_id=order_id)
+    order = order_here(request, order_id=order_id)
     form = ReturnForm(request.POST, order=order)
     if not form.is_valid():
-        return _panel(request, 422, order=order, form=form)
+        return panel(request, 422, order=order, form=form)
     if not form.returned():
         form.add_error(None, _("Enter the quantity to take back of at least one line."))
-        return _panel(request, 422, order=order, form=form)
+        return panel(request, 422, order=order, form=form)
     try:
         refunds = payments.refund_order(
             actor=request.actor,
@@ -133,7 +140,7 @@ def take_back(request: HttpRequest, order_id: int) -> HttpResponse:
         )
     except DomainError as error:
         form.add_error(None, _return_error(error))
-        return _panel(request, 422, order=order, form=form)
-    order = _order_here(request, order_id=order_id)
+        return panel(request, 422, order=order, form=form)
+    order = order_here(request, order_id=order_id)
     paid_back = [(refund, refund.payment.get_method_display()) for refund in refunds]
-    return _panel(request, order=order, refunds=paid_back, refunded=sum(r.amount for r in refunds))
+    return panel(request, order=order, refunds=paid_back, refunded=sum(r.amount for r in refunds))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from o2o.web.counter import aisle, customer, installments, pickup, queue, returns, sale, views
+from o2o.web.counter import aisle, customer, exchanges, installments, pickup, queue, returns, sale, views
 from o2o.web.counter import coupons as coupon_pages
 from o2o.web.counter import wallet as wallet_pages
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("queue/<int:preparation_id>/packed/", queue.packed, name="counter-queue-packed"),
     path("returns/", returns.page, name="counter-returns"),
     path("returns/<int:order_id>/", returns.take_back, name="counter-returns-take-back"),
+    path("returns/<int:order_id>/exchange/", exchanges.exchange, name="counter-returns-exchange"),
     path("sale/", sale.page, name="counter-sale"),
     path("sale/scan/", sale.scan, name="counter-sale-scan"),
     path("sale/lines/", sale.line, name="counter-sale-line"),
