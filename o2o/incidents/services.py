@@ -12,6 +12,7 @@ Idempotency-Key already used on the incident returns the first action and does n
 refunded units can never pass the incident's units (conditional UPDATE + CHECK).
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,11 +26,11 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import SKU
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode, not_found
-from o2o.core.messaging import queue_message
 from o2o.core.money import to_money
 from o2o.coupons import services as coupons
 from o2o.incidents.catalogue import CATALOGUE, IncidentKind, RemedyKind
 from o2o.incidents.models import WORKING, ActionKind, Incident, IncidentAction, IncidentState, Outcome
+from o2o.notifications.services import notify_incident
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderLine
 from o2o.orders.states import HANDED_OVER, PAID_NOT_HANDED_OVER
@@ -193,19 +194,19 @@ def _remedied(incident: Incident, now: datetime) -> None:
     )
 
 
-def _tell_customer(incident: Incident, order: Order, body: str, actor_id: int | None) -> None:
-    """A transactional message to the member's phone through the outbox (sent after commit),
-    recorded on the incident. An order without a member (a walk-in) has nobody to text."""
-    member = order.member
-    if member is None or not member.phone:
+def _tell_customer(incident: Incident, order: Order, action: IncidentAction, remedy: Callable[[], str]) -> None:
+    """Tell the member what was done through their notifications (their language and channels, sent
+    after commit; once per action), recorded on the incident. A walk-in's order or an anonymised
+    member has nobody to tell: nothing is sent or recorded."""
+    notification = notify_incident(order=order, reference=f"incident-action:{action.pk}", remedy=remedy)
+    if notification is None:
         return
-    message = queue_message(channel="sms", recipient=member.phone, body=body)
     IncidentAction.objects.create(
         incident=incident,
         kind=ActionKind.CUSTOMER_TOLD,
-        actor_id=actor_id,
-        reference=f"outbox:{message.pk}",
-        note=body[:MAX_NOTE],
+        actor_id=action.actor_id,
+        reference=f"notification:{notification.pk}",
+        note=notification.text[:MAX_NOTE],
     )
 
 
@@ -249,11 +250,14 @@ def refund_units(*, actor: Actor, incident_id: int, quantity: int, key: str | No
             key=key,
         )
         _remedied(incident, action.at)
-        body = _(
-            "Order %(order)s: %(units)s unit(s) could not be supplied; %(amount)s is on its way back to how you paid."
-        )
         _tell_customer(
-            incident, order, body % {"order": order.number, "units": quantity, "amount": amount}, actor.user_id
+            incident,
+            order,
+            action,
+            lambda: (
+                _("%(units)s unit(s) could not be supplied; %(amount)s is on its way back to how you paid.")
+                % {"units": quantity, "amount": amount}
+            ),
         )
         return action
 
@@ -302,8 +306,9 @@ def grant_apology_coupon(*, actor: Actor, incident_id: int, template_id: int, ke
             key=key,
         )
         _remedied(incident, action.at)
-        body = _("Sorry about order %(order)s: an apology coupon has been added to your account.")
-        _tell_customer(incident, order, body % {"order": order.number}, actor.user_id)
+        _tell_customer(
+            incident, order, action, lambda: _("We are sorry: an apology coupon has been added to your account.")
+        )
         return action
 
 
@@ -321,7 +326,7 @@ def arrange_redelivery(*, actor: Actor, incident_id: int, note: str, key: str | 
         key=key,
         note=note,
         remedy=True,
-        body=_("We will deliver order %(order)s to you again."),
+        tell=lambda: _("We will deliver it to you again."),
     )
 
 
@@ -361,8 +366,14 @@ def record_substitute_answer(*, actor: Actor, incident_id: int, accepted: bool, 
         )
         if accepted:
             _remedied(incident, action.at)
-            body = _("Order %(order)s: we will hand over %(sku)s in place of the missing item, as you agreed.")
-            _tell_customer(incident, order, body % {"order": order.number, "sku": last.sku.name}, actor.user_id)
+            _tell_customer(
+                incident,
+                order,
+                action,
+                lambda: (
+                    _("We will hand over %(sku)s in place of the missing item, as you agreed.") % {"sku": last.sku.name}
+                ),
+            )
         return action
 
 
@@ -387,7 +398,7 @@ def _record(
     sku: SKU | None = None,
     remedy: bool = False,
     needs_line: bool = False,
-    body: str = "",
+    tell: Callable[[], str] | None = None,
 ) -> IncidentAction:
     with transaction.atomic(durable=True):
         order, incident = _locked(actor, incident_id, Operation.WORK_INCIDENTS)
@@ -407,8 +418,8 @@ def _record(
         )
         if remedy:
             _remedied(incident, action.at)
-        if body:
-            _tell_customer(incident, order, body % {"order": order.number}, actor.user_id)
+        if tell is not None:
+            _tell_customer(incident, order, action, tell)
         return action
 
 

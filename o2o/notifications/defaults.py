@@ -16,6 +16,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     Kind.OUT_FOR_DELIVERY: _ORDER | {"eta"},
     Kind.DELIVERED: _ORDER,
     Kind.REFUNDED: _ORDER | {"amount"},
+    Kind.INCIDENT_UPDATE: _ORDER | {"remedy"},  # remedy: what was done, in the member's language
     Kind.MARKETING: frozenset({"name", "content"}),
 }
 
@@ -50,6 +51,8 @@ TEXTS: dict[tuple[str, str], str] = {
     (Kind.DELIVERED, Language.EN): "Order {order_number} was delivered. Thank you.",
     (Kind.REFUNDED, Language.ZH_HANS): "订单{order_number}已退款{amount}元，将原路退回。",
     (Kind.REFUNDED, Language.EN): "Order {order_number}: {amount} yuan refunded to how you paid.",
+    (Kind.INCIDENT_UPDATE, Language.ZH_HANS): "订单{order_number}：{remedy}",
+    (Kind.INCIDENT_UPDATE, Language.EN): "Order {order_number}: {remedy}",
     (Kind.MARKETING, Language.ZH_HANS): "{name}您好，{content} 回复TD退订",
     (Kind.MARKETING, Language.EN): "Hello {name}, {content} Reply STOP to opt out.",
 }

@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery")
     DELIVERED = "delivered", _("delivered")
     REFUNDED = "refunded", _("refunded")
+    INCIDENT_UPDATE = "incident_update", _("incident remedy")
     MARKETING = "marketing", _("marketing")
 
 
@@ -96,7 +97,7 @@ class NotificationPreference(models.Model):
 
 
 class Notification(models.Model):
-    """One member told once about one state change (or one marketing message)."""
+    """One member told once about one state change, or one incident remedy (or one marketing message)."""
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -109,6 +110,9 @@ class Notification(models.Model):
     text = models.TextField(_("text"))
     # Which insert won: the writer compares it with its own after ON CONFLICT DO NOTHING.
     claim = models.CharField(max_length=32, editable=False)
+    # What an incident update is about (the incident action it tells of, "incident-action:<id>"):
+    # an order can have several, each told once. Empty for every other kind.
+    reference = models.CharField(max_length=80, blank=True, default="")
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -117,8 +121,16 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "kind"],
-                condition=Q(order__isnull=False) & ~Q(kind="pickup_reminder"),
+                condition=Q(order__isnull=False) & ~Q(kind__in=["pickup_reminder", "incident_update"]),
                 name="notification_once_per_order_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "reference"],
+                condition=Q(kind="incident_update"),
+                name="notification_incident_update_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="incident_update") | ~Q(reference=""), name="notification_incident_has_reference"
             ),
             models.UniqueConstraint(
                 fields=["voucher"], condition=Q(kind="pickup_reminder"), name="notification_reminder_once_per_voucher"

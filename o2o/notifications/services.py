@@ -7,13 +7,14 @@ and is inserted with ON CONFLICT DO NOTHING in the transaction of the change. Th
 payment callback, a second worker) finds another claim and sends nothing. The outbox then
 delivers each message at least once, never twice at the same time (core.messaging)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
@@ -70,6 +71,20 @@ def notify_paid(*, order: Order) -> Notification | None:
     return notify_order(order=order, kind=Kind.PAID_PICKUP if order.fulfilment == Fulfilment.PICKUP else Kind.PAID)
 
 
+def notify_incident(*, order: Order, reference: str, remedy: Callable[[], str]) -> Notification | None:
+    """Tell the order's member what was done about a failure of their order (a refund, an apology
+    coupon, a re-delivery...), once per `reference` (the incident action told of), in the member's
+    language on their channels. Transactional: no marketing consent asked. `remedy` gives the
+    sentence; it is called in the member's language. Inside the remedy's transaction. None when
+    there is nobody to tell (a walk-in, an anonymised member) or this action was told already."""
+    member = _member_of(order)
+    if member is None:
+        return None
+    with translation.override(selectors.preferences_of(member_id=member.pk).language):
+        text = str(remedy())
+    return _tell(member, Kind.INCIDENT_UPDATE, order=order, remedy=text, reference=reference)
+
+
 def remind_pickups(*, now: datetime | None = None, batch: int = 500) -> int:
     """The sweep: every voucher still issued that expires within O2O_PICKUP_REMINDER_HOURS gets one
     reminder (one transaction per voucher, the order locked first); returns how many were sent."""
@@ -114,9 +129,20 @@ def _member_of(order: Order) -> Member | None:
     return Member.objects.filter(pk=order.member_id, anonymised_at__isnull=True).first()
 
 
-def _tell(member: Member, kind: str, *, order=None, voucher=None, eta=None, content: str = "") -> Notification | None:
+def _tell(
+    member: Member,
+    kind: str,
+    *,
+    order=None,
+    voucher=None,
+    eta=None,
+    content: str = "",
+    remedy: str = "",
+    reference: str = "",
+) -> Notification | None:
     prefs = selectors.preferences_of(member_id=member.pk)
     context = _context(member, prefs.language, order=order, voucher=voucher, eta=eta, content=content)
+    context["remedy"] = remedy
     texts = {ch: selectors.template_text(kind=kind, language=prefs.language, channel=ch) for ch in prefs.channels}
     code = voucher.display_code if voucher is not None else ""
     masked = f"**** **** {voucher.code[-4:]}" if voucher is not None else ""
@@ -133,6 +159,7 @@ def _tell(member: Member, kind: str, *, order=None, voucher=None, eta=None, cont
             language=prefs.language,
             text=render(shown, {**context, "pickup_code": masked}),
             claim=uuid4().hex,
+            reference=reference,
         )
     )
     if notification is None:
@@ -158,6 +185,10 @@ def _claim(notification: Notification) -> Notification | None:
     Notification.objects.bulk_create([notification], ignore_conflicts=True)
     if notification.kind == Kind.PICKUP_REMINDER:
         row = Notification.objects.filter(voucher=notification.voucher, kind=notification.kind).first()
+    elif notification.kind == Kind.INCIDENT_UPDATE:
+        row = Notification.objects.filter(
+            order=notification.order, kind=notification.kind, reference=notification.reference
+        ).first()
     else:
         row = Notification.objects.filter(order=notification.order, kind=notification.kind).first()
     return row if row is not None and row.claim == notification.claim else None

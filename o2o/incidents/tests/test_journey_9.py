@@ -15,6 +15,7 @@ from o2o.core.models import OutboxMessage
 from o2o.incidents.models import Incident, IncidentAction
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import receive_stock
+from o2o.notifications.models import Notification
 from o2o.orders.models import OrderLine
 from o2o.payments.gateways import SIGNATURE_HEADER
 from o2o.payments.models import Payment, Refund
@@ -84,9 +85,11 @@ def test_item_missing_at_pick_is_refunded_told_and_closed(store, clerk, member):
     assert again.status_code == 422 and problem_code(again) == "return_exceeds_sold"
     assert Refund.objects.count() == 1 and IncidentAction.objects.filter(kind="refunded").count() == 1
 
-    # the customer is told, through the outbox, to their phone
+    # the customer is told through their notifications (SMS by default), to their phone
     told_ref = IncidentAction.objects.get(incident=incident, kind="customer_told").reference
-    told = OutboxMessage.objects.get(pk=int(told_ref.removeprefix("outbox:")))
+    notification = Notification.objects.get(pk=int(told_ref.removeprefix("notification:")))
+    assert (notification.kind, notification.member_id) == ("incident_update", member.pk)
+    told = OutboxMessage.objects.get(pk=notification.messages.get(channel="sms").message_id)
     assert told.recipient == member.phone
     assert order["number"] in told.body and "6.50" in told.body
 

@@ -88,7 +88,7 @@ def test_every_kind_language_and_channel_has_a_seeded_template(hq):
     listed = as_staff(hq).get("notification-templates")
 
     assert listed.status_code == 200, listed.content
-    assert len(listed.json()) == 9 * 2 * 3
+    assert len(listed.json()) == 10 * 2 * 3
     ready = as_staff(hq).get("notification-templates", kind="ready_for_pickup").json()
     assert {(t["language"], t["channel"]) for t in ready} == {
         (lang, ch) for lang in ("zh-hans", "en") for ch in ("sms", "wechat", "push")
