@@ -25,6 +25,7 @@ from o2o.members.models import Member, OneTimeCode
 from o2o.orders.models import Order, OrderState, OrderTransition
 from o2o.payments.models import Payment, Refund
 from o2o.pickup.models import PickupVoucher
+from o2o.privacy import messages_and_incidents
 from o2o.privacy.models import DataRightsEvent, MarketingConsentRecord
 from o2o.privacy.registry import Blocker, register_blocker, register_eraser, register_section
 from o2o.wallet import selectors as wallets
@@ -411,6 +412,8 @@ register_section("level_history", levels)
 register_section("installment_plans", installment_plans)
 register_section("leads_about_me", leads.leads_about)  # what employees noted about the member
 register_section("tags_and_notes", member_notes.tags_and_notes_about)  # chain tags, staff notes
+register_section("notifications", messages_and_incidents.notifications)
+register_section("incidents", messages_and_incidents.incidents)  # failures of the member's orders
 
 register_blocker("open_orders", open_orders)
 register_blocker("wallet_principal", wallet_principal)
@@ -424,3 +427,7 @@ register_eraser(
     lambda m: lead_services.forget_member(member_id=m.pk, phone=m.phone, placeholder=placeholder_phone(m.pk)),
 )
 register_eraser("tags_and_notes", lambda m: member_services.forget_tags_and_notes(member_id=m.pk))
+register_eraser(
+    "notifications",
+    lambda m: messages_and_incidents.erase_notifications(m, placeholder=placeholder_phone(m.pk)),
+)
