@@ -45,7 +45,7 @@ class CountRowOut(Schema):
 
 
 class ScanIn(Schema):
-    code: str = Field(min_length=1, max_length=services.MAX_CODE)
+    code: str = Field(min_length=1, max_length=selectors.MAX_CODE)
     quantity: StrictInt = Field(1, ge=-services.MAX_SCAN, le=services.MAX_SCAN)
     replace: StrictBool = False
 

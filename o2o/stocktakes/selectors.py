@@ -5,18 +5,31 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
-from o2o.catalog.models import Channel, Price
+from o2o.catalog.models import SKU, Channel, Price
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.money import to_money
 from o2o.inventory.models import AdjustmentReason, MoveKind, StockLevel, StockMove
 from o2o.stocktakes.models import CountState, StockCount, StockCountLine
 from o2o.stores.models import Location
+
+MAX_CODE = 40
+
+
+def sku_by_code(code: str) -> SKU:
+    """The SKU with this barcode or SKU code (what a scanner or a person types), or a 422 naming the field."""
+    code = code.strip()
+    if not code or len(code) > MAX_CODE:
+        raise DomainError(ErrorCode.INVALID, "scan a barcode or type a SKU code", field="code")
+    sku = SKU.objects.filter(Q(barcode=code) | Q(code=code)).select_related("product").first()
+    if sku is None:
+        raise DomainError(ErrorCode.UNKNOWN_SKU, "no SKU has this barcode or code", field="code")
+    return sku
 
 
 def counts_at(*, actor: Actor, location_id: int) -> QuerySet[StockCount]:

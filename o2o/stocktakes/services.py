@@ -10,23 +10,23 @@ import re
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
-from o2o.catalog.models import SKU, Category
+from o2o.catalog.models import Category
 from o2o.catalog.selectors import category_subtree_ids
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.inventory.models import StockLevel
 from o2o.inventory.services import post_count_variances
 from o2o.stocktakes.models import OPEN_STATES, CountState, StockCount, StockCountLine
+from o2o.stocktakes.selectors import sku_by_code
 from o2o.stores.selectors import get_location
 
 MAX_SCAN = 100_000
-MAX_CODE = 40
 # an aisle as stores label them: "A3", "12", "B-04"; upper case so "a3" and "A3" are one aisle
 AISLE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,9}")
 
@@ -128,16 +128,6 @@ def start_count(
                  category_id=category_id, aisle=code, note=note)  # fmt: skip
 
 
-def _sku_for(code: str) -> SKU:
-    code = code.strip()
-    if not code or len(code) > MAX_CODE:
-        raise DomainError(ErrorCode.INVALID, "scan a barcode or type a SKU code", field="code")
-    sku = SKU.objects.filter(Q(barcode=code) | Q(code=code)).select_related("product").first()
-    if sku is None:
-        raise DomainError(ErrorCode.UNKNOWN_SKU, "no SKU has this barcode or code", field="code")
-    return sku
-
-
 def _in_aisle(count: StockCount, sku_id: int) -> bool:
     """On the count's sheet since the start, or shelved in its aisle since (moved there during the count)."""
     shelved = StockLevel.objects.filter(location_id=count.location_id, sku_id=sku_id, aisle=count.aisle)
@@ -156,7 +146,7 @@ def record_scan(
         raise DomainError(ErrorCode.INVALID, "scan a quantity other than 0", field="quantity")
     if replace and quantity < 0:
         raise DomainError(ErrorCode.INVALID, "a count cannot be negative", field="quantity")
-    sku = _sku_for(code)
+    sku = sku_by_code(code)
     if count.category_id is not None and sku.product.category_id not in category_subtree_ids(count.category_id):
         raise DomainError(ErrorCode.INVALID, "this SKU is not in the category being counted", field="code")
     if count.aisle and not _in_aisle(count, sku.pk):

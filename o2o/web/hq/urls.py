@@ -35,3 +35,6 @@ urlpatterns += notification_templates.urlpatterns
 from o2o.web.hq import incidents as incident_pages  # noqa: E402
 
 urlpatterns += incident_pages.urlpatterns
+from o2o.web.hq import shrinkage as shrinkage_pages  # noqa: E402
+
+urlpatterns += shrinkage_pages.urlpatterns

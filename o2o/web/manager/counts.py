@@ -38,19 +38,44 @@ REFUSALS = {
 }
 
 
+# The shelf plan form's refusals by the field the service names (an unknown code: REFUSALS).
+SHELF_REFUSALS = {
+    "aisle": gettext_lazy("An aisle is 1 to 10 letters, digits or dashes, e.g. A3."),
+    "sku_id": gettext_lazy("This store holds no stock of this product."),
+}
+
+
 class StartForm(forms.Form):
     category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int, required=False, empty_value=None)
+    aisle = forms.ChoiceField(label=gettext_lazy("Aisle"), required=False)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, aisles: list[tuple[str, int]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [(c.pk, c.name) for c in categories()]
         self.fields["category"].choices = [("", _("Everything in the store")), *choices]
+        self.fields["aisle"].choices = [("", _("Every aisle")),
+                                        *((code, _("%(aisle)s (%(skus)d products)") % {"aisle": code, "skus": n})
+                                          for code, n in aisles)]  # fmt: skip
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("category") is not None and data.get("aisle"):
+            raise forms.ValidationError(_("Count one category or one aisle, not both."))
+        return data
+
+
+class AisleForm(forms.Form):
+    """Shelve a product in an aisle of the store (the manager's shelf plan)."""
+
+    code = forms.CharField(label=gettext_lazy("Barcode or SKU code"), max_length=selectors.MAX_CODE)
+    aisle = forms.CharField(label=gettext_lazy("Aisle"), max_length=10, required=False,
+                            help_text=gettext_lazy("e.g. A3; empty takes the product off the shelf plan"))  # fmt: skip
 
 
 class ScanForm(forms.Form):
-    code = forms.CharField(label=gettext_lazy("Barcode or SKU code"), max_length=services.MAX_CODE)
+    code = forms.CharField(label=gettext_lazy("Barcode or SKU code"), max_length=selectors.MAX_CODE)
     quantity = forms.IntegerField(label=gettext_lazy("Quantity"), initial=1,
                                   min_value=-services.MAX_SCAN, max_value=services.MAX_SCAN)  # fmt: skip
     replace = forms.BooleanField(label=gettext_lazy("Set the count to this quantity"), required=False)
@@ -61,16 +86,26 @@ def _refusal(error: DomainError) -> str:
     return str(REFUSALS.get(error.code, error.message))
 
 
+def _list(request: HttpRequest, scope, form: StartForm | None = None, aisle_form: AisleForm | None = None,
+          status: int = 200) -> HttpResponse:  # fmt: skip
+    """The counts page: the counts, the start form and, for the store's manager, the shelf plan form."""
+    at = scope.location.pk
+    counts = selectors.counts_at(actor=request.actor, location_id=at).select_related("category")
+    page = Paginator(counts, COUNTS_PAGE).get_page(request.GET.get("page") or 1)
+    aisles = selectors.aisles_at(actor=request.actor, location_id=at)
+    if form is None and may(request.actor, Operation.START_STOCK_COUNT, location_id=at):
+        form = StartForm(initial={"idempotency_key": new_token()[:40]}, aisles=aisles)
+    if aisle_form is None and may(request.actor, Operation.SET_STOCK_AISLE, location_id=at):
+        aisle_form = AisleForm()
+    return render(request, "web/manager/counts/list.html",
+                  {"scope": scope, "section": "counts", "page": page, "form": form, "aisle_form": aisle_form,
+                   "aisles": aisles, "is_manager": request.actor.has_role(Role.STORE_MANAGER)},
+                  status=status)  # fmt: skip
+
+
 @staff_page(*COUNT_ROLES)
 def count_list(request: HttpRequest) -> HttpResponse:
-    scope = store_scope(request)
-    counts = selectors.counts_at(actor=request.actor, location_id=scope.location.pk).select_related("category")
-    page = Paginator(counts, COUNTS_PAGE).get_page(request.GET.get("page") or 1)
-    may_start = may(request.actor, Operation.START_STOCK_COUNT, location_id=scope.location.pk)
-    form = StartForm(initial={"idempotency_key": new_token()[:40]}) if may_start else None
-    return render(request, "web/manager/counts/list.html",
-                  {"scope": scope, "section": "counts", "page": page, "form": form,
-                   "is_manager": request.actor.has_role(Role.STORE_MANAGER)})  # fmt: skip
+    return _list(request, store_scope(request))
 
 
 @require_POST
@@ -78,13 +113,14 @@ def count_list(request: HttpRequest) -> HttpResponse:
 @refusals_as_http
 def start(request: HttpRequest) -> HttpResponse:
     scope = store_scope(request)
-    form = StartForm(request.POST)
+    aisles = selectors.aisles_at(actor=request.actor, location_id=scope.location.pk)
+    form = StartForm(request.POST, aisles=aisles)
     if not form.is_valid():
-        messages.error(request, _("Choose a category from the list, and a note of at most 200 characters."))
-        return redirect(reverse("web:manager-counts") + scope.suffix)
+        return _list(request, scope, form=form, status=422)
     try:
         count = services.start_count(actor=request.actor, location_id=scope.location.pk,
-                                     category_id=form.cleaned_data["category"], note=form.cleaned_data["note"],
+                                     category_id=form.cleaned_data["category"],
+                                     aisle=form.cleaned_data["aisle"] or None, note=form.cleaned_data["note"],
                                      idempotency_key=form.cleaned_data["idempotency_key"])  # fmt: skip
     except DomainError as error:
         if error.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
@@ -92,6 +128,30 @@ def start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _refusal(error))
         return redirect(reverse("web:manager-counts") + scope.suffix)
     return redirect(reverse("web:manager-count", args=[count["id"]]) + scope.suffix)
+
+
+@require_POST
+@staff_page(Role.STORE_MANAGER)
+@refusals_as_http
+def shelve(request: HttpRequest) -> HttpResponse:
+    """Set a product's aisle at this store; a bad code or aisle is a form error on the page."""
+    scope = store_scope(request)
+    form = AisleForm(request.POST)
+    if form.is_valid():
+        try:
+            sku = selectors.sku_by_code(form.cleaned_data["code"])
+            shelved = services.set_aisle(actor=request.actor, location_id=scope.location.pk, sku_id=sku.pk,
+                                         aisle=form.cleaned_data["aisle"])  # fmt: skip
+        except DomainError as error:
+            if error.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
+                raise
+            field = error.extra.get("field")
+            form.add_error("aisle" if field == "aisle" else "code", str(SHELF_REFUSALS.get(field, _refusal(error))))
+        else:
+            messages.success(request, _("%(sku)s: aisle %(aisle)s.")
+                             % {"sku": sku.code, "aisle": shelved["aisle"] or "—"})  # fmt: skip
+            return redirect(reverse("web:manager-counts") + scope.suffix)
+    return _list(request, scope, aisle_form=form, status=422)
 
 
 def _sheet(request: HttpRequest, count_id: int, scan_form: ScanForm | None = None, **extra) -> dict:

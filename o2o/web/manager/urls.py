@@ -55,6 +55,7 @@ from o2o.web.manager import counts  # noqa: E402
 urlpatterns += [
     path("counts/", counts.count_list, name="manager-counts"),
     path("counts/start/", counts.start, name="manager-counts-start"),
+    path("counts/aisles/", counts.shelve, name="manager-counts-aisle"),
     path("counts/<int:count_id>/", counts.count_page, name="manager-count"),
     path("counts/<int:count_id>/scan/", counts.scan, name="manager-count-scan"),
     path("counts/<int:count_id>/<slug:action>/", counts.step, name="manager-count-step"),
