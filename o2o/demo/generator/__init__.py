@@ -15,6 +15,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from o2o.demo.generator.aisles import create_aisles
 from o2o.demo.generator.attribution import create_attribution
 from o2o.demo.generator.base import Output, Run, explicit_timestamps
 from o2o.demo.generator.cashbook import create_cashbook
@@ -154,6 +155,7 @@ def generate_demo(
         create_knowledge(run)  # knowledge-base articles and versions (o2o/demo/generator/knowledge.py)
         create_service(run)  # CS agents, tickets, member tags, notes, visits (o2o/demo/generator/service.py)
         create_replenishment(run)  # target levels, proposals, a requested transfer (demo/generator/replenishment.py)
+        create_aisles(run)  # the stores' shelf plans, so a count can cover one aisle (demo/generator/aisles.py)
         create_preparations(run)  # the queue behind orders still at the stores (demo/generator/preparation.py)
         create_delivery(run)  # vans, drivers (driver1 at /driver/), today's runs (demo/generator/delivery.py)
     run.say("rows: " + ", ".join(f"{n} {name}" for name, n in written.items()))
