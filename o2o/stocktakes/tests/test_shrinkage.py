@@ -15,6 +15,7 @@ from o2o.staff.models import Role
 from o2o.stocktakes import services
 from o2o.stocktakes.models import StockCount
 from o2o.stocktakes.selectors import shrinkage
+from o2o.testing.api import as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, LocationFactory, RegionFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +130,18 @@ def test_the_queries_do_not_grow_with_the_stores(hq, two_stores, django_assert_n
 
     assert len(report.stores) == 5
     assert StockCount.objects.count() == 6
+
+
+def test_the_api_answers_the_same_figures_and_refuses_a_bad_period(two_stores):
+    store, _ = two_stores
+    client = as_staff(EmployeeFactory(role=Role.HQ, home_location=None))
+
+    response = client.get("stock-counts/shrinkage")
+    reversed_period = client.get("stock-counts/shrinkage", since="2030-02-01", until="2030-01-01")
+
+    assert response.status_code == 200
+    rows = {row["location_id"]: row for row in response.json()["stores"]}
+    assert rows[store.pk]["variance_value"] == "-25.00"
+    assert {r["reason"]: r["units"] for r in rows[store.pk]["by_reason"]}["theft"] == -1
+    assert response.json()["totals"]["counts_approved"] == 3
+    assert reversed_period.status_code == 422 and problem_code(reversed_period) == "invalid"
