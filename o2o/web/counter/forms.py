@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from o2o.catalog.selectors import active_skus
@@ -181,7 +182,10 @@ def _variants(lines: list[OrderLine], store: Location) -> list[tuple[int, str]]:
     prices = basket.counter_prices({s.pk for s in skus}, store.pk)
     shelf = basket.shelf_stock(store, set(prices))
     return [
-        (sku.pk, f"{sku.name} ({sku.code}) · ¥{prices[sku.pk]} · {shelf[sku.pk]}")
+        (
+            sku.pk,
+            f"{sku.name} ({sku.code}) · ¥{prices[sku.pk]} · " + gettext("%(n)s on the shelf") % {"n": shelf[sku.pk]},
+        )
         for sku in skus
         if shelf.get(sku.pk, 0) > 0
     ]
