@@ -127,7 +127,7 @@ class AisleLineForm(forms.Form):
 
     sku_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
-    location_id = forms.IntegerField(label=_("From"), min_value=1, required=False)
+    location_id = forms.IntegerField(label=_("Ships from"), min_value=1, required=False)
     add = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict:

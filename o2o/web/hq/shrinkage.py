@@ -19,8 +19,12 @@ from o2o.web.auth import refusals_as_http, staff_page
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=gettext_lazy("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 def _report(request: HttpRequest, form: PeriodForm) -> selectors.ShrinkageReport | None:
