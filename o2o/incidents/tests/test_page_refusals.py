@@ -1,27 +1,20 @@
 """Who the incident and replenishment pages turn away before anything is written: a visitor who is
 not signed in goes to the sign-in page; a warehouse clerk may not approve a store's proposals (403)."""
 
-from decimal import Decimal
-
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from o2o.access.actors import SYSTEM
-from o2o.core import events
 from o2o.incidents.models import ActionKind, Incident, IncidentAction
 from o2o.inventory.models import StockLevel, Transfer
 from o2o.inventory.services import receive_stock
-from o2o.orders.locks import lock_order
-from o2o.orders.models import OrderLine
 from o2o.payments.models import Refund
 from o2o.replenishment.models import Proposal
 from o2o.replenishment.services import propose_replenishment
 from o2o.staff.models import Role
 from o2o.stores.models import Location
 from o2o.testing.factories import EmployeeFactory, LocationFactory, SKUFactory
-from o2o.testing.journeys import paid_pickup_order
 
 pytestmark = pytest.mark.django_db
 
@@ -34,19 +27,6 @@ ACTIONS = {
     "answer": {"accepted": "yes", "note": ""},
     "close": {"outcome": "resolved", "note": ""},
 }
-
-
-@pytest.fixture
-def incident(store, member) -> Incident:
-    tea = SKUFactory(name="乌龙茶 500ml", price=Decimal("6.50"))
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
-    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=3)
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        events.publish(
-            events.PICK_SHORTAGE, order=locked, line=OrderLine.objects.get(order=locked), missing=1, actor_id=None
-        )
-    return Incident.objects.get()
 
 
 def _to_sign_in(response) -> bool:

@@ -4,19 +4,12 @@ HQ's counts (/hq/incidents/). Another store's incident is a 404; a clerk sees bu
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
-from o2o.access.actors import SYSTEM
-from o2o.core import events
 from o2o.incidents.models import Incident
-from o2o.inventory.services import receive_stock
-from o2o.orders.locks import lock_order
-from o2o.orders.models import OrderLine
 from o2o.payments.models import Refund
 from o2o.staff.models import Role
-from o2o.testing.factories import EmployeeFactory, SKUFactory
-from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,19 +18,6 @@ def _signed_in(employee) -> Client:
     client = Client()
     client.force_login(employee.user)
     return client
-
-
-@pytest.fixture
-def incident(store, member) -> Incident:
-    tea = SKUFactory(name="乌龙茶 500ml", price=Decimal("6.50"))
-    receive_stock(location_id=store.pk, sku_id=tea.pk, quantity=5, actor=SYSTEM)
-    order = paid_pickup_order(member=member, store=store, sku=tea, quantity=3)
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        events.publish(
-            events.PICK_SHORTAGE, order=locked, line=OrderLine.objects.get(order=locked), missing=1, actor_id=None
-        )
-    return Incident.objects.get()
 
 
 def test_the_manager_refunds_and_closes_from_the_page(store, incident):
