@@ -31,6 +31,7 @@ from o2o.coupons import services as coupons
 from o2o.incidents.catalogue import CATALOGUE, IncidentKind, RemedyKind
 from o2o.incidents.models import WORKING, ActionKind, Incident, IncidentAction, IncidentState, Outcome
 from o2o.notifications.services import notify_incident
+from o2o.orders.exchanges import substitute_missing_units
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderLine
 from o2o.orders.states import HANDED_OVER, PAID_NOT_HANDED_OVER
@@ -228,6 +229,8 @@ def refund_units(*, actor: Actor, incident_id: int, quantity: int, key: str | No
         _working(incident)
         if incident.line_id is None:
             raise DomainError(ErrorCode.INVALID, "this incident concerns no line to refund")
+        if incident.actions.filter(kind=ActionKind.SUBSTITUTE_ACCEPTED).exists():
+            raise DomainError(ErrorCode.CONFLICT, "the customer took a substitute for these units")
         if not Incident.objects.filter(pk=incident.pk, refunded_quantity__lte=F("quantity") - quantity).update(
             refunded_quantity=F("refunded_quantity") + quantity
         ):
@@ -365,6 +368,7 @@ def record_substitute_answer(*, actor: Actor, incident_id: int, accepted: bool, 
             note=note,
         )
         if accepted:
+            _swap_in_substitute(actor, order, incident, action, last.sku_id)
             _remedied(incident, action.at)
             _tell_customer(
                 incident,
@@ -375,6 +379,15 @@ def record_substitute_answer(*, actor: Actor, incident_id: int, accepted: bool, 
                 ),
             )
         return action
+
+
+def _swap_in_substitute(actor: Actor, order: Order, incident: Incident, action: IncidentAction, sku_id: int) -> None:
+    """Before hand-over the units not refunded go out as the substitute: its stock is held in their
+    place (orders.exchanges); after hand-over the store hands it over by hand and records it here."""
+    units = incident.quantity - incident.refunded_quantity
+    if order.state in PAID_NOT_HANDED_OVER and incident.line_id is not None and units > 0:
+        substitute_missing_units(order=order, line_id=incident.line_id, quantity=units, sku_id=sku_id,
+                                 actor_id=actor.user_id, key=f"incident-{incident.pk}-{action.pk}")  # fmt: skip
 
 
 SUBSTITUTE_KINDS = (ActionKind.SUBSTITUTE_OFFERED, ActionKind.SUBSTITUTE_ACCEPTED, ActionKind.SUBSTITUTE_DECLINED)
@@ -407,6 +420,8 @@ def _record(
         _working(incident)
         if needs_line and incident.line_id is None:
             raise DomainError(ErrorCode.INVALID, "this incident concerns no line")
+        if sku is not None and OrderLine.objects.filter(pk=incident.line_id, sku=sku).exists():
+            raise DomainError(ErrorCode.INVALID, "offer another product than the one missing", field="sku_id")
         action = IncidentAction.objects.create(
             incident=incident,
             kind=kind,

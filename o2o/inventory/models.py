@@ -125,8 +125,10 @@ class Reservation(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["active", "released", "fulfilled"]), name="reservation_state_valid"
             ),
+            # one live hold per line and product: a line's units and the substitute agreed for some of
+            # them (orders.exchanges.substitute_missing_units) are held side by side
             models.UniqueConstraint(
-                fields=["order_line"], condition=Q(state="active"), name="reservation_one_active_per_line"
+                fields=["order_line", "sku"], condition=Q(state="active"), name="reservation_one_active_per_line_sku"
             ),
         ]
         indexes = [models.Index(fields=["location", "sku", "state"], name="reservation_location_sku_state")]

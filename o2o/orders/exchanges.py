@@ -19,9 +19,10 @@ from o2o.catalog.selectors import skus_by_id, unit_prices
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.inventory import services as inventory
+from o2o.inventory.models import Reservation
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Exchange, Order, OrderLine, OrderTransition
-from o2o.orders.states import HANDED_OVER
+from o2o.orders.states import HANDED_OVER, PAID_NOT_HANDED_OVER
 
 
 def exchange_goods(
@@ -95,4 +96,50 @@ def _exchange(*, actor: Actor, order_id: int, line_id: int, to_sku_id: int, quan
         order=order, from_state=order.state, to_state=order.state, actor_id=actor.user_id,
         note=f"exchanged {quantity} x {line.sku.code} for {to_sku.code}",
     )  # fmt: skip
+    return exchange
+
+
+def substitute_missing_units(
+    *, order: Order, line_id: int, quantity: int, sku_id: int, actor_id: int | None, key: str
+) -> Exchange:
+    """Before hand-over, units of a line the store lacks go out as another product the customer
+    agreed to, at the line's price (no money moves: an incident's remedy). The line's reservation
+    shrinks by `quantity` and the substitute is reserved in its place at the order's store (a 409
+    INSUFFICIENT_STOCK when it is not there); the Exchange row records the swap, so the stock audit
+    counts those units as the substitute and returns refuse them, as for an exchange at the counter.
+    The caller authorised and holds the order's lock; stock rows are touched in SKU order."""
+    if order.state not in PAID_NOT_HANDED_OVER:
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, f"an order that is {order.state} is handed over or closed",
+                          state=order.state)  # fmt: skip
+    line = OrderLine.objects.filter(order=order, pk=line_id).first()
+    if line is None or line.sku_id == sku_id:
+        raise DomainError(ErrorCode.INVALID, "substitute another product for a line of this order", line_id=line_id)
+    still_kept = F("quantity") - F("returned_quantity") - quantity
+    if not OrderLine.objects.filter(pk=line.pk, exchanged_quantity__lte=still_kept).update(
+        exchanged_quantity=F("exchanged_quantity") + quantity
+    ):
+        raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more units than the line still holds", line_id=line.pk)
+    held = list(Reservation.objects.filter(order_line=line, sku_id=line.sku_id, state=Reservation.State.ACTIVE))
+    left = sum(r.quantity for r in held) - quantity
+    if left < 0:
+        raise DomainError(ErrorCode.RESERVATION_NOT_ACTIVE, "those units are not held for the order", line_id=line.pk)
+    at = order.fulfilment_location_id
+
+    def shrink_line() -> None:
+        inventory.release_reservations(reservations=held)
+        if left:
+            inventory.reserve_stock(requests=[inventory.StockRequest(at, line.sku_id, left, line.pk)], online=False,
+                                    expires_at=None)  # fmt: skip
+
+    def hold_substitute() -> None:
+        inventory.reserve_stock(requests=[inventory.StockRequest(at, sku_id, quantity, line.pk)], online=False,
+                                expires_at=None)  # fmt: skip
+
+    steps = {line.sku_id: shrink_line, sku_id: hold_substitute}
+    for sku in sorted(steps):
+        steps[sku]()
+    exchange = Exchange.objects.create(order=order, line=line, from_sku_id=line.sku_id, to_sku_id=sku_id,
+                                       quantity=quantity, actor_id=actor_id, idempotency_key=key)  # fmt: skip
+    OrderTransition.objects.create(order=order, from_state=order.state, to_state=order.state, actor_id=actor_id,
+                                   note=f"substitute for {quantity} missing of line {line.pk}")  # fmt: skip
     return exchange

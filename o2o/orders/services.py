@@ -23,7 +23,7 @@ from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
 from o2o.orders.locks import lock_order
-from o2o.orders.models import Fulfilment, Order, OrderLine, OrderLineDiscount, OrderState, OrderTransition
+from o2o.orders.models import Exchange, Fulfilment, Order, OrderLine, OrderLineDiscount, OrderState, OrderTransition
 from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
 from o2o.pricing.allocation import share_of_units
 from o2o.pricing.cart import ZERO, CartLine, PricedCart, price_cart
@@ -418,7 +418,11 @@ def hand_over(*, order: Order, actor_id: int | None) -> Order:
 
 def undo_hand_over(*, order: Order, actor_id: int | None, reason: str) -> Order:
     """The goods are back in the store, waiting for pickup again: only the units the customer did
-    not return meanwhile are reserved again (returned ones are on the shelf already)."""
+    not return meanwhile are reserved again (returned ones are on the shelf already). An order with
+    an exchange or a substitute is not undone: its goods come back as a return."""
+    if Exchange.objects.filter(order=order).exists():
+        raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "goods of this order were exchanged; use a return",
+                          state=order.state)  # fmt: skip
     transition(order=order, to_state=OrderState.READY_FOR_PICKUP, actor_id=actor_id, note=reason)
     kept = dict(OrderLine.objects.filter(order=order).values_list("pk", F("quantity") - F("returned_quantity")))
     fulfilled = [r for r in _reservations(order) if r.state == Reservation.State.FULFILLED]
@@ -611,7 +615,9 @@ def refund_missing_units(*, order: Order, line_id: int, quantity: int, actor_id:
     line = OrderLine.objects.filter(pk=line_id, order=order).first()
     if line is None:
         raise DomainError(ErrorCode.INVALID, "that line is not on this order", line_id=line_id)
-    if not OrderLine.objects.filter(pk=line.pk, returned_quantity__lte=F("quantity") - quantity).update(
+    # units substituted by another product (exchanged_quantity) go out as that product: not missing
+    still_held = F("quantity") - F("exchanged_quantity") - quantity
+    if not OrderLine.objects.filter(pk=line.pk, returned_quantity__lte=still_held).update(
         returned_quantity=F("returned_quantity") + quantity
     ):
         raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more units than the line still holds", line_id=line.pk)
@@ -620,8 +626,8 @@ def refund_missing_units(*, order: Order, line_id: int, quantity: int, actor_id:
             ErrorCode.ILLEGAL_TRANSITION, "nothing of the order would be left; cancel the order", state=order.state
         )
     amount = share_of_units(line.net_amount, line.quantity, line.returned_quantity, quantity)
-    left = line.quantity - line.returned_quantity - quantity
-    active = [r for r in _active_reservations(order) if r.order_line_id == line.pk]
+    left = line.quantity - line.returned_quantity - line.exchanged_quantity - quantity
+    active = [r for r in _active_reservations(order) if r.order_line_id == line.pk and r.sku_id == line.sku_id]
     inventory.release_reservations(reservations=active)
     if active and left > 0:
         # the rest of the line stays held: its units were reserved a moment ago, so this cannot fail

@@ -1562,8 +1562,10 @@ def _incident(world, target, caller, *, offered: bool = False) -> int:
 
     order = _incident_order(world, target, caller)
     incident = incidents.open_automatically(kind="item_missing", order=order, line=order.lines.get(), quantity=1)
-    if offered:
-        incidents.offer_substitute(actor=SYSTEM, incident_id=incident.pk, sku_id=world.sku_id)
+    if offered:  # another product, on the target's shelf
+        substitute = SKUFactory()
+        receive_stock(actor=SYSTEM, location_id=target.pk, sku_id=substitute.pk, quantity=5)
+        incidents.offer_substitute(actor=SYSTEM, incident_id=incident.pk, sku_id=substitute.pk)
     return incident.pk
 
 
@@ -1591,7 +1593,7 @@ CASES += [
     Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/redeliveries",
          _incident_step("redeliveries", {"note": "补发"}), on_orders=False),  # fmt: skip
     Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes",
-         lambda w, t, c: (f"incidents/{_incident(w, t, c)}/substitutes", {"sku_id": w.sku_id}),
+         lambda w, t, c: (f"incidents/{_incident(w, t, c)}/substitutes", {"sku_id": SKUFactory().pk}),
          on_orders=False),  # fmt: skip
     Case(Operation.WORK_INCIDENTS, "POST /api/v1/incidents/{incident_id}/substitutes/answer",
          _incident_step("substitutes/answer", {"accepted": True}, offered=True), on_orders=False),  # fmt: skip
