@@ -61,7 +61,7 @@ def test_the_manager_shelves_products_and_counts_one_aisle(store, manager):
     assert sorted(StockCountLine.objects.filter(count=count).values_list("sku_id", "book_quantity")) == sorted(
         [(a.pk, 5), (b.pk, 3)]
     )
-    assert "Aisle A3" in manager.get(f"/manager/counts/{count.pk}/").content.decode()
+    assert "货道 A3" in manager.get(f"/manager/counts/{count.pk}/").content.decode()
 
 
 @pytest.mark.parametrize(
