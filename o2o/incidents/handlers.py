@@ -6,6 +6,7 @@ from typing import Any
 from o2o.core import events
 from o2o.incidents import services
 from o2o.incidents.catalogue import IncidentKind
+from o2o.orders.models import OrderState
 
 
 @events.subscribe(events.PICK_SHORTAGE)
@@ -22,4 +23,7 @@ def open_delivery_failed(*, order: Any, reason: str = "", actor_id: int | None =
 
 @events.subscribe(events.ORDER_UNCOLLECTED)
 def open_no_show(*, order: Any, **_: Any) -> None:
-    services.open_automatically(kind=IncidentKind.NO_SHOW, order=order)
+    """The customer did not come for a ready order; an order the store never made ready is the
+    store's failure (late preparation), not the customer's."""
+    was_ready = order.transitions.filter(to_state=OrderState.READY_FOR_PICKUP).exists()
+    services.open_automatically(kind=IncidentKind.NO_SHOW if was_ready else IncidentKind.LATE_PREPARATION, order=order)

@@ -22,6 +22,7 @@ from o2o.staff.models import Role
 from o2o.testing.api import as_staff, problem_code
 from o2o.testing.factories import EmployeeFactory, SKUFactory
 from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.preparation import mark_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -236,13 +237,21 @@ def test_opening_by_hand_twice_is_a_409(store, member, tea, manager):
 
 
 def test_an_uncollected_pickup_and_a_failed_delivery_open_their_incidents(store, member, tea):
-    order = _order(store, member, tea)
+    order = mark_ready(_order(store, member, tea))
+    never_ready = _order(store, member, tea)
     with transaction.atomic():
         events.publish(events.ORDER_UNCOLLECTED, order=lock_order(order.pk), amount=Decimal("9.99"))
         events.publish(events.DELIVERY_FAILED, order=order, reason="nobody home", actor_id=None)
+    with transaction.atomic():
+        events.publish(events.ORDER_UNCOLLECTED, order=lock_order(never_ready.pk), amount=Decimal("9.99"))
 
-    kinds = dict(Incident.objects.values_list("kind", "remedy"))
-    assert kinds == {"no_show": "contact_customer", "delivery_failed": "redelivery"}
+    kinds = sorted(Incident.objects.values_list("order_id", "kind", "remedy"))
+    assert kinds == [
+        (order.pk, "delivery_failed", "redelivery"),
+        (order.pk, "no_show", "contact_customer"),
+        # the store never made it ready: its failure, not the customer's
+        (never_ready.pk, "late_preparation", "apology_coupon"),
+    ]
 
 
 def test_hq_counts_by_type_store_and_step_with_the_overdue(store, other_store, member, tea):
