@@ -232,3 +232,17 @@ def test_two_simultaneous_exchanges_of_the_last_unit_one_wins(store, member, man
     assert Exchange.objects.count() == 1
     assert (on_hand(store, shirts["M"]), on_hand(store, shirts["L"])) == (5, 4)
     assert audit_stock() == []
+
+
+def test_a_hand_over_with_an_exchange_is_not_undone(store, member, shirts, manager):
+    order = handed_over(store, member, shirts["M"])
+    exchange_goods(actor=actor_for_user(manager.user), order=order, line_id=order.lines.get().pk,
+                   to_sku_id=shirts["L"].pk, quantity=1)  # fmt: skip
+    voucher = PickupVoucher.objects.get(order=order)
+
+    undone = ApiClient(user=manager.user).post(f"pickup/vouchers/{voucher.pk}/undo", {"reason": "wrong customer"})
+
+    assert (undone.status_code, problem_code(undone)) == (409, "illegal_transition")
+    assert Order.objects.get(pk=order.pk).state == order.state
+    assert (on_hand(store, shirts["M"]), on_hand(store, shirts["L"])) == (4, 4)
+    assert audit_stock() == [] and stock_from_business_facts() == []
