@@ -145,9 +145,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS"):
-    # Server-side binding with prepared statements: about a third less PostgreSQL CPU per order
-    # (bench/README.md). Off by default: PgBouncer in transaction mode needs 1.21+ for it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", True):
+    # Server-side binding with prepared statements: PostgreSQL parses and plans each statement of a
+    # connection once, not on every execution (2.4x less PostgreSQL CPU per order, bench/README.md).
+    # Behind PgBouncer in transaction mode use 1.21+ with max_prepared_statements set, or set
+    # DB_PREPARED_STATEMENTS=0 (docs/operations.md).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 1}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
