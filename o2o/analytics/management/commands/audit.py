@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from o2o.analytics import audit as analytics_audit
 from o2o.attribution import audit as attribution_audit
 from o2o.cashbook import audit as cashbook_audit
 from o2o.commission import audit as commission_audit
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         "Check the books: stock against its ledger and against business facts (receipts, transfers, "
         "order lines handed over and returned), reservations against the orders that hold them, "
         "money (payments minus refunds against order totals, stuck payments and refunds) and pickup "
-        "vouchers against paid orders. Prints every finding; exits non-zero if there is any."
+        "vouchers against paid orders, the daily sales rollups against the orders. Prints every finding; "
+        "exits non-zero if there is any."
     )
 
     def handle(self, *args, **options) -> None:
@@ -38,6 +40,7 @@ class Command(BaseCommand):
             *(str(f) for f in attribution_audit.run()),
             *(str(f) for f in commission_audit.run()),
             *(str(f) for f in red_packets_against_shares()),
+            *(str(f) for f in analytics_audit.run()),
         ]
         for line in findings:
             self.stdout.write(line)
