@@ -36,7 +36,8 @@ from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import to_money
-from o2o.orders.models import Fulfilment, Order, OrderLine
+from o2o.orders.models import Fulfilment, Order
+from o2o.orders.selectors import lines_of
 from o2o.pricing.allocation import share_of_units
 from o2o.staffing.selectors import active_loan
 from o2o.stores.models import Location
@@ -193,8 +194,22 @@ FACT_FIELDS = (
 
 
 def _facts_of(order: Order) -> dict:
-    """The order's parties and places in one query."""
-    return Order.objects.filter(pk=order.pk).values(*FACT_FIELDS).get()
+    """The order's parties and places in one query, or none when the order was read with its member
+    and store and has no clerk (an online order as the payment callback locks it)."""
+    loaded = (order.member_id is None or Order.member.is_cached(order)) and Order.fulfilment_location.is_cached(order)
+    if not loaded or order.placed_by_id is not None:
+        return Order.objects.filter(pk=order.pk).values(*FACT_FIELDS).get()
+    location = order.fulfilment_location
+    return {
+        "referrer_id": order.referrer_id,
+        "selling_location_id": order.selling_location_id,
+        "fulfilment_location_id": order.fulfilment_location_id,
+        "fulfilment_location__ownership": location.ownership,
+        "fulfilment_location__franchise_share_percent": location.franchise_share_percent,
+        "member__acquiring_employee_id": order.member.acquiring_employee_id if order.member_id else None,
+        "placed_by__employee__id": None,
+        "placed_by__employee__home_location_id": None,
+    }
 
 
 def _lending_location(*, cashier_id: int, location_id: int, at) -> int | None:
@@ -316,7 +331,7 @@ def credits_of(
     version_id = shares[0].rule.version_id
     slots = _split(shares, recipients)
     if lines is None:
-        lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("pk").values("pk", "quantity", "net_amount"))
+        lines = [{"pk": line.pk, "quantity": line.quantity, "net_amount": line.net_amount} for line in lines_of(order)]
     credits = []
     for line in lines:
         amounts = _cumulative(line["net_amount"], [slot.percent for slot in slots])

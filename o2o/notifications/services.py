@@ -58,7 +58,7 @@ def notify_order(*, order: Order, kind: Kind, eta: datetime | None = None) -> No
     member = _member_of(order)
     if member is None:
         return None
-    voucher = PickupVoucher.objects.filter(order_id=order.pk).first() if "pickup_code" in PLACEHOLDERS[kind] else None
+    voucher = _voucher_of(order) if "pickup_code" in PLACEHOLDERS[kind] else None
     return _tell(member, kind, order=order, voucher=voucher, eta=eta)
 
 
@@ -127,6 +127,13 @@ def _member_of(order: Order) -> Member | None:
     if order.member_id is None:
         return None  # an order has no phone of its own: a walk-in without membership is not told
     return Member.objects.filter(pk=order.member_id, anonymised_at__isnull=True).first()
+
+
+def _voucher_of(order: Order) -> PickupVoucher | None:
+    """The order's pickup voucher: the one issue_voucher left on the order in this transaction, or read."""
+    if Order.pickup_voucher.is_cached(order):
+        return order.pickup_voucher
+    return PickupVoucher.objects.filter(order_id=order.pk).first()
 
 
 def _tell(

@@ -7,7 +7,7 @@ from o2o.access.actors import Actor
 from o2o.core.errors import DomainError, not_found
 from o2o.inventory.selectors import Supply, nearby_supply
 from o2o.members.phones import normalize_phone
-from o2o.orders.models import Order, OrderTransition
+from o2o.orders.models import Order, OrderLine, OrderTransition
 from o2o.stores.models import Location
 
 
@@ -75,6 +75,12 @@ def matching_orders(
     if placed_to:
         orders = orders.filter(created_at__lt=_local_midnight(placed_to + timedelta(days=1)))
     return orders
+
+
+def lines_of(order: Order) -> list[OrderLine]:
+    """The order's lines, oldest first: those read with the order when they were (`mark_paid` reads
+    them once for every reaction to the payment), else one query."""
+    return sorted(order.lines.all(), key=lambda line: line.pk)
 
 
 def order_history(*, order_id: int) -> list[OrderTransition]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -402,6 +402,7 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
         )
     else:
         inventory.keep_reservations_of_order(order_id=order.pk)
+    prefetch_related_objects([order], "lines")  # read once for every reaction (preparation, attribution)
     events.publish(events.ORDER_PAID, order=order)
     return order
 

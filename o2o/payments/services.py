@@ -58,7 +58,6 @@ __all__ = [
 logger = logging.getLogger("o2o.payments")
 
 
-
 def _overdue(order: Order) -> bool:
     return bool(order.payment_deadline and order.payment_deadline < timezone.now())
 
@@ -214,6 +213,8 @@ def _lock_order_paid_by(gateway_name: str, gateway_ref: str) -> Order | None:
     found through the payment in the same statement."""
     return (
         Order.objects.select_for_update(of=("self",))
+        # read now, not by each reaction to the payment (the message, the preparation queue)
+        .select_related("member", "fulfilment_location")
         .filter(payments__gateway=gateway_name, payments__gateway_ref=gateway_ref)
         .first()
     )

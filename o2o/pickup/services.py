@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +18,8 @@ from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
 from o2o.pickup import slots
 from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code, parse_short_number
-from o2o.pickup.models import MAX_SHORT_NUMBER, PickupNumberCounter, PickupVoucher, VoucherAttempt
+from o2o.pickup.models import PickupVoucher, VoucherAttempt
+from o2o.pickup.numbers import draw_short_number
 
 VOUCHER_VALID_FOR = timedelta(days=7)
 _FAILURES = "pickup-voucher-failures"
@@ -27,18 +27,16 @@ Result = VoucherAttempt.Result
 
 
 def issue_voucher(*, order: Order) -> PickupVoucher | None:
-    """Runs in the payment's transaction. Valid from the chosen pickup slot (or now) for
-    VOUCHER_VALID_FOR, with the store's next short number of that local day. A code collision
-    (1 in 10^12 per live voucher) draws again: ON CONFLICT DO NOTHING keeps the transaction usable
-    without a savepoint."""
+    """Runs in the payment's transaction (once per order: only the move to paid calls it). Valid
+    from the chosen pickup slot (or now) for VOUCHER_VALID_FOR, with the store's next short number
+    of that local day. A code collision (1 in 10^12 per live voucher) draws again: ON CONFLICT DO
+    NOTHING keeps the transaction usable without a savepoint. The voucher is left on the order
+    (`order.pickup_voucher`), so the paid message reads it without a query."""
     if order.fulfilment != Fulfilment.PICKUP:
         return None
-    existing = PickupVoucher.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
     valid_from = order.pickup_at or timezone.now()
     day = slots.local_day(valid_from)
-    number = _draw_short_number(location_id=order.fulfilment_location_id, day=day)
+    number = draw_short_number(location_id=order.fulfilment_location_id, day=day)
     for _attempt in range(5):
         voucher = PickupVoucher(
             order=order,
@@ -52,22 +50,9 @@ def issue_voucher(*, order: Order) -> PickupVoucher | None:
         PickupVoucher.objects.bulk_create([voucher], ignore_conflicts=True)
         issued = PickupVoucher.objects.filter(order=order).first()
         if issued is not None:
+            order.pickup_voucher = issued
             return issued  # ours, or one issued before for this order
     raise DomainError(ErrorCode.INVALID, "could not draw a unique pickup code")
-
-
-def _draw_short_number(*, location_id: int, day) -> int | None:
-    """The store's next number of the day: the counter row is created once (ON CONFLICT DO
-    NOTHING) and moved by `last = last + 1`; our UPDATE holds its row lock until commit, so the
-    value read back is ours. None once the day's 25,974 numbers are used up (the 12-digit code
-    still works)."""
-    PickupNumberCounter.objects.bulk_create(
-        [PickupNumberCounter(location_id=location_id, day=day)], ignore_conflicts=True
-    )
-    counter = PickupNumberCounter.objects.filter(location_id=location_id, day=day)
-    if not counter.filter(last__lt=MAX_SHORT_NUMBER).update(last=F("last") + 1):
-        return None
-    return counter.values_list("last", flat=True).get()
 
 
 def revoke_voucher(*, order: Order) -> None:

@@ -21,7 +21,8 @@ from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
-from o2o.orders.models import Fulfilment, Order, OrderLine, OrderState
+from o2o.orders.models import Fulfilment, Order, OrderState
+from o2o.orders.selectors import lines_of
 from o2o.preparation.models import Preparation, PreparationKind, PreparationPick, PreparationState
 from o2o.stores.models import Location
 
@@ -55,7 +56,7 @@ def open_preparation(*, order: Order) -> Preparation | None:
     )  # fmt: skip
     PreparationPick.objects.bulk_create(
         PreparationPick(preparation=preparation, line=line, sku_id=line.sku_id, ordered=line.quantity)
-        for line in OrderLine.objects.filter(order=order).order_by("pk")
+        for line in lines_of(order)
     )
     return preparation
 
