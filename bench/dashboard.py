@@ -1,0 +1,171 @@
+"""HQ dashboard benchmark: server time of `dashboard()` (and the page's trend line) on the big demo chain,
+counted live from the orders ("before") and from the daily rollups ("after"), for HQ and a regional
+supervisor, today / 7 days / 30 days.
+
+    psql -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE DATABASE o2o_dash_bench'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/o2o_dash_bench .venv/bin/python bench/dashboard.py
+
+The first run migrates and seeds the demo (`o2o demo --stores 1000 --days 90 --orders-per-store-day 30`,
+~2.7 M orders, about 25 minutes on 2 CPUs); later runs reuse it (the database is not wiped). Each run
+applies new migrations, ANALYZEs, rolls the closed days up, checks that both paths give the same
+numbers, then times them. Refuses a database whose name does not contain "bench".
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]  # bench/http.py shadows http
+sys.path.insert(0, str(REPO))
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=20, help="timed calls per case (default 20)")
+    parser.add_argument("--stores", type=int, default=1000, help="stores when seeding (default 1000)")
+    parser.add_argument("--days", type=int, default=90, help="days of history when seeding (default 90)")
+    parser.add_argument("--orders-per-store-day", type=float, default=30, help="when seeding (default 30)")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each query of one call")
+    return parser.parse_args(argv)
+
+
+def seed_if_empty(args: argparse.Namespace) -> None:
+    from o2o.stores.models import Location
+
+    if Location.objects.exists():
+        return
+    log(f"seeding: {args.stores} stores, {args.days} days, {args.orders_per_store_day:g} orders a store a day ...")
+    subprocess.run(
+        [
+            str(REPO / ".venv/bin/o2o"),
+            "demo",
+            f"--stores={args.stores}",
+            f"--days={args.days}",
+            f"--orders-per-store-day={args.orders_per_store_day:g}",
+        ],
+        check=True,
+    )
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(call, calls: int) -> tuple[float, float, int]:
+    """p50 and p99 in ms of `calls` calls after one warm-up call, and the statements of one call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), percentile(times, 99), len(captured.captured_queries)
+
+
+def explain(call) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            plan = [row[0] for row in cursor.fetchall()]
+            log(f"\n-- {query['sql'][:300]}\n" + "\n".join(plan))
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    url = os.environ.get("DATABASE_URL", "")
+    db_name = urlparse(url).path.lstrip("/")
+    if not url.startswith(("postgres://", "postgresql://")) or "bench" not in db_name:
+        log(
+            "dashboard bench: set DATABASE_URL to a PostgreSQL database whose name contains 'bench', e.g.\n"
+            "  DATABASE_URL=postgres://postgres@127.0.0.1:5433/o2o_dash_bench .venv/bin/python bench/dashboard.py"
+        )
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2o.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from o2o.access.actors import actor_for_user
+    from o2o.analytics.selectors import Period, dashboard, dashboard_scope, period_bounds
+    from o2o.analytics.services import roll_up_closed_days
+    from o2o.analytics.trends import sales_trend
+    from o2o.orders.models import Order
+    from o2o.staff.models import Employee, Role
+
+    call_command("migrate", verbosity=0)
+    seed_if_empty(args)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # fresh statistics and visibility map after a bulk seed
+    started = time.perf_counter()
+    days = roll_up_closed_days()
+    days += roll_up_closed_days()  # days seen for the first time are rolled up by the second run
+    log(f"rollup: {len(days)} day(s) rolled up in {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE analytics_dailysales")
+        cursor.execute("VACUUM ANALYZE analytics_salesday")
+
+    supervisor = Employee.objects.filter(role=Role.REGIONAL_SUPERVISOR, user__is_active=True).order_by("pk").first()
+    scopes = {"HQ (all stores)": None}
+    if supervisor:
+        region = dashboard_scope(actor_for_user(supervisor.user))
+        scopes[f"regional supervisor ({len(region)} stores)"] = region
+    log(f"database {db_name}: {Order.objects.count():,} orders; {args.calls} timed calls per case\n")
+
+    header = f"{'scope':<34} {'period':<6} {'what':<16} {'before p50/p99 ms':>18} {'q':>3}   "
+    header += f"{'after p50/p99 ms':>17} {'q':>3}"
+    log(header)
+    log("-" * len(header))
+    for label, scope in scopes.items():
+        for period in Period:
+            start, end = period_bounds(period)
+            live = asdict(dashboard(location_ids=scope, start=start, end=end, rollups=False))
+            rolled = asdict(dashboard(location_ids=scope, start=start, end=end))
+            trend_live = sales_trend(location_ids=scope, start=start, end=end, rollups=False)
+            trend_rolled = sales_trend(location_ids=scope, start=start, end=end)
+            if live != rolled or trend_live != trend_rolled:
+                log(f"DIFFERENT NUMBERS: {label} {period}")
+                return 1
+            cases = {
+                "dashboard()": partial(dashboard, location_ids=scope, start=start, end=end),
+                "sales_trend()": partial(sales_trend, location_ids=scope, start=start, end=end),
+            }
+            for what, call in cases.items():
+                b50, b99, bq = timed(partial(call, rollups=False), args.calls)
+                a50, a99, aq = timed(partial(call, rollups=True), args.calls)
+                log(
+                    f"{label:<34} {period.value:<6} {what:<16} {b50:>8.1f} /{b99:>7.1f}  {bq:>3}   "
+                    f"{a50:>7.1f} /{a99:>7.1f}  {aq:>3}"
+                )
+                if args.explain:
+                    explain(partial(call, rollups=True))
+    log("\nsame numbers (to the fen) from both paths in every case")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
