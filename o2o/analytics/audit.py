@@ -6,34 +6,33 @@ that bypasses the order services and their events), or a rollup row edited by ha
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from o2o.analytics.models import SalesDay
+from o2o.analytics.models import CHANNEL_KEYS, FULFILMENT_KEYS, SalesDay, orders_column, sales_column
 from o2o.analytics.selectors import MONEY, NOT_SALES, rolled_up_sales
-from o2o.analytics.services import day_bounds
+from o2o.analytics.services import day_bounds, store_day_rows
 from o2o.core.findings import Finding
 from o2o.core.money import to_money
 from o2o.orders.models import Order
 
 LIMIT = 1000
-Key = tuple[date, int, str, str]
+FIELDS = ["orders", "sales", *(f(k) for k in (*CHANNEL_KEYS, *FULFILMENT_KEYS) for f in (orders_column, sales_column))]
 
 
 def rollups_against_orders() -> list[Finding]:
-    """Compare the rollup rows of every fresh day with the orders paid that day, key by key."""
+    """Compare the rollup rows of every fresh day with the orders paid that day, store by store, field by field."""
     days = sorted(SalesDay.objects.filter(fresh=True).values_list("day", flat=True))
     if not days:
         return []
-    rolled: dict[Key, tuple[Decimal, int]] = {
-        (r.day_id, r.selling_location_id, r.channel, r.fulfilment): (r.sales, r.orders)
-        for r in rolled_up_sales(None, days)
+    rolled = {
+        (r["day_id"], r["selling_location_id"]): r
+        for r in rolled_up_sales(None, days).values("day_id", "selling_location_id", *FIELDS)
     }
     (start, _), (_, end) = day_bounds(days[0]), day_bounds(days[-1])
-    live: dict[Key, tuple[Decimal, int]] = defaultdict(lambda: (Decimal(0), 0))
+    by_day: dict[date, list[dict]] = defaultdict(list)
     rows = (
         Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
         .exclude(state__in=NOT_SALES)
@@ -42,24 +41,28 @@ def rollups_against_orders() -> list[Finding]:
         .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
         .order_by()
     )
-    fresh = set(days)
     for r in rows:
-        if r["day"] in fresh:
-            live[r["day"], r["selling_location_id"], r["channel"], r["fulfilment"]] = (r["sales"], r["orders"])
+        by_day[r["day"]].append(r)
+    fresh = set(days)
+    live = {(day, r["selling_location_id"]): r for day in fresh for r in store_day_rows(by_day.get(day, []))}
     findings = []
     for key in sorted({*rolled, *live}):
-        book, orders = rolled.get(key, (Decimal(0), 0)), live.get(key, (Decimal(0), 0))
-        if book != orders:
-            day, location_id, channel, fulfilment = key
+        book, orders = rolled.get(key, {}), live.get(key, {})
+        wrong = [f for f in FIELDS if (book.get(f) or 0) != (orders.get(f) or 0)]
+        if wrong:
+            day, location_id = key
             findings.append(
                 Finding(
                     "sales_rollup",
-                    f"{day} location {location_id} {channel}/{fulfilment}",
-                    f"rollup {to_money(book[0])} in {book[1]} orders, "
-                    f"orders {to_money(orders[0])} in {orders[1]} orders",
+                    f"{day} location {location_id}",
+                    ", ".join(f"{f} rollup {_shown(f, book.get(f))} orders {_shown(f, orders.get(f))}" for f in wrong),
                 )
             )
     return findings[:LIMIT]
+
+
+def _shown(field: str, value) -> str:
+    return str(to_money(value or 0)) if field.startswith("sales") else str(value or 0)
 
 
 def run() -> list[Finding]:

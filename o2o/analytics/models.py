@@ -7,7 +7,8 @@ dashboard then counts that day live from the orders until the rollup task rolls 
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from o2o.catalog.models import Channel
@@ -38,29 +39,69 @@ class SalesDay(models.Model):
         return f"{self.day} ({'fresh' if self.fresh else 'stale'})"
 
 
+# The columns of a DailySales row: orders and sales by channel and by fulfilment type. Adding a channel or
+# a fulfilment type adds two columns here (a migration); the check constraints keep every row whole.
+CHANNEL_KEYS = (Channel.APP, Channel.H5, Channel.SHARE_LINK, Channel.POS)
+FULFILMENT_KEYS = (Fulfilment.PICKUP, Fulfilment.DELIVERY, Fulfilment.IN_STORE)
+
+
+def orders_column(key: str) -> str:
+    return f"orders_{key}"
+
+
+def sales_column(key: str) -> str:
+    return f"sales_{key}"
+
+
+def _money(verbose_name: str) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=0)
+
+
+def _adds_up(keys: tuple[str, ...]) -> Q:
+    """The row's orders and sales are the sums of these columns. ROUND: SQLite adds decimals as floats."""
+    return Q(
+        orders=sum((F(orders_column(k)) for k in keys[1:]), F(orders_column(keys[0]))),
+        sales=Round(sum((F(sales_column(k)) for k in keys[1:]), F(sales_column(keys[0]))), 2),
+    )
+
+
 class DailySales(models.Model):
-    """Net sales and order count of one (local day, selling store, channel, fulfilment), as the
-    dashboard counts them: orders paid that day, not pending or cancelled, total less refunds so far."""
+    """Net sales and order count of one (local day, selling store), in all and by channel and by
+    fulfilment type, as the dashboard counts them: orders paid that day, not pending or cancelled,
+    total less refunds so far.
+
+    One row per store and day (not per channel and fulfilment): the dashboard shows channels and
+    fulfilment types only each on its own, and a row per store-day keeps a 30-day sum at 30 rows a store."""
 
     day = models.ForeignKey(SalesDay, on_delete=models.CASCADE, related_name="rows", db_column="day")
     selling_location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
     orders = models.PositiveIntegerField(_("orders"))
-    sales = models.DecimalField(_("sales"), max_digits=14, decimal_places=2)
+    sales = _money(_("sales"))
+    orders_app = models.PositiveIntegerField(default=0)
+    sales_app = _money("app")
+    orders_h5 = models.PositiveIntegerField(default=0)
+    sales_h5 = _money("H5")
+    orders_share_link = models.PositiveIntegerField(default=0)
+    sales_share_link = _money("share link")
+    orders_pos = models.PositiveIntegerField(default=0)
+    sales_pos = _money("POS")
+    orders_pickup = models.PositiveIntegerField(default=0)
+    sales_pickup = _money("pickup")
+    orders_delivery = models.PositiveIntegerField(default=0)
+    sales_delivery = _money("delivery")
+    orders_in_store = models.PositiveIntegerField(default=0)
+    sales_in_store = _money("in store")
 
     class Meta:
         verbose_name = _("daily sales")
         verbose_name_plural = _("daily sales")
         constraints = [
-            models.UniqueConstraint(
-                fields=["day", "selling_location", "channel", "fulfilment"], name="dailysales_one_row_per_key"
-            ),
-            # Only keys with orders get a row; refunds never exceed the total, so sales are never negative.
+            models.UniqueConstraint(fields=["day", "selling_location"], name="dailysales_one_row_per_store_day"),
+            # Only stores with orders get a row; refunds never exceed the total, so sales are never negative.
             models.CheckConstraint(condition=Q(orders__gt=0, sales__gte=0), name="dailysales_counts_positive"),
-            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="dailysales_channel_valid"),
-            models.CheckConstraint(condition=Q(fulfilment__in=Fulfilment.values), name="dailysales_fulfilment_valid"),
+            models.CheckConstraint(condition=_adds_up(CHANNEL_KEYS), name="dailysales_channels_add_up"),
+            models.CheckConstraint(condition=_adds_up(FULFILMENT_KEYS), name="dailysales_fulfilments_add_up"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day_id} {self.selling_location_id} {self.channel}/{self.fulfilment}"
+        return f"{self.day_id} {self.selling_location_id}"

@@ -15,7 +15,14 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from o2o.access.actors import Actor
-from o2o.analytics.models import DailySales, SalesDay
+from o2o.analytics.models import (
+    CHANNEL_KEYS,
+    FULFILMENT_KEYS,
+    DailySales,
+    SalesDay,
+    orders_column,
+    sales_column,
+)
 from o2o.catalog.models import Channel
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
@@ -62,7 +69,7 @@ def dashboard_scope(actor: Actor) -> frozenset[int] | None:
 
 @dataclass(frozen=True)
 class Totals:
-    """Sales are paid orders net of refunds (exactly: `_sales_rows`); the average is sales / orders."""
+    """Sales are paid orders net of refunds (exactly: `live_sales_rows`); the average is sales / orders."""
 
     sales: Decimal
     orders: int
@@ -148,26 +155,51 @@ def _grouped(orders: QuerySet[Order]) -> list[dict]:
     )
 
 
-def _sales_rows(
-    location_ids: frozenset[int] | None, start: datetime, end: datetime, *, rollups: bool = True
-) -> list[dict]:
-    """`live_sales_rows`, with the fresh rolled-up days of [start, end) read from DailySales and only
-    the other hours (today, stale or not yet rolled-up days, partial days) counted from the orders.
-    The rows may repeat a key (one from each source): callers add them up."""
-    if not rollups:
-        return live_sales_rows(location_ids, start, end)
-    split = rollup_split(start, end)
-    rows = []
-    if split.days:
-        rows += list(
-            rolled_up_sales(location_ids, split.days)
-            .values("selling_location_id", "channel", "fulfilment")
-            .annotate(sales=Sum("sales"), orders=Sum("orders"))
-            .order_by()
-        )
+Sums = tuple[dict[tuple, Decimal], dict[tuple, int]]
+
+
+def _sales_sums(location_ids: frozenset[int] | None, start: datetime, end: datetime, *, rollups: bool = True) -> Sums:
+    """Net sales and order counts of [start, end) per ("store", id), ("channel", key), ("group", key),
+    ("fulfilment", key) and ("all", None): the fresh rolled-up days read from DailySales (one row per
+    store and day), only the other hours (today, stale or not yet rolled-up days, partial days) counted
+    from the orders. `rollups=False`: everything from the orders (`live_sales_rows`)."""
+    sales: dict[tuple, Decimal] = defaultdict(Decimal)
+    orders: dict[tuple, int] = defaultdict(int)
+
+    def add(keys: list[tuple], amount: Decimal | None, count: int) -> None:
+        for key in keys:
+            sales[key] += amount or Decimal(0)
+            orders[key] += count
+
+    split = rollup_split(start, end) if rollups else RollupSplit(days=[], live=Q(paid_at__gte=start, paid_at__lt=end))
     if split.live is not None:
-        rows += _grouped(live_sales_orders(location_ids, split.live))
-    return rows
+        for row in _grouped(live_sales_orders(location_ids, split.live)):
+            channel, fulfilment = row["channel"], row["fulfilment"]
+            keys = [("channel", channel), ("group", channel_group(channel)), ("fulfilment", fulfilment)]
+            add([("store", row["selling_location_id"]), ("all", None), *keys], row["sales"], row["orders"])
+    if split.days:
+        for row in _rolled_up_by_store(location_ids, split.days):
+            add([("store", row["selling_location_id"]), ("all", None)], row["sales"], row["orders"])
+            for channel in CHANNEL_KEYS:
+                keys = [("channel", channel), ("group", channel_group(channel))]
+                add(keys, row[sales_column(channel)], row[orders_column(channel)])
+            for fulfilment in FULFILMENT_KEYS:
+                add([("fulfilment", fulfilment)], row[sales_column(fulfilment)], row[orders_column(fulfilment)])
+    return sales, orders
+
+
+def _rolled_up_by_store(location_ids: frozenset[int] | None, days: list[date]) -> list[dict]:
+    columns = [
+        "orders",
+        "sales",
+        *(f(k) for k in (*CHANNEL_KEYS, *FULFILMENT_KEYS) for f in (orders_column, sales_column)),
+    ]
+    return list(
+        rolled_up_sales(location_ids, days)
+        .values("selling_location_id")
+        .annotate(**{column: Sum(column) for column in columns})
+        .order_by()
+    )
 
 
 def live_sales_orders(location_ids: frozenset[int] | None, paid: Q) -> QuerySet[Order]:
@@ -283,29 +315,15 @@ def dashboard(
 ) -> Dashboard:
     """Sales, orders, members and pickups of the locations in scope (None: every location) in [start, end).
 
-    Sales: see `_sales_rows`. New members: members who joined in the period, credited to their
-    acquiring store (members who joined online with no store count only chain-wide, in a row with
-    no location). Pickups waiting and overdue are the state now, whatever the period.
+    Sales: see `live_sales_rows` (read through the daily rollups: `_sales_sums`). New members: members
+    who joined in the period, credited to their acquiring store (members who joined online with no
+    store count only chain-wide, in a row with no location). Pickups waiting and overdue are the state
+    now, whatever the period.
     `rollups=False` counts every sale from the orders (the benchmark's "before"; the same numbers).
     """
-    sales_rows = _sales_rows(location_ids, start, end, rollups=rollups)
+    sales, orders = _sales_sums(location_ids, start, end, rollups=rollups)
     members = _members_by_location(location_ids, start, end)
     waiting, overdue = _pickups_by_location(location_ids)
-
-    # Fold the few dozen grouped rows into sums per store, channel, channel group and fulfilment type.
-    sales: dict[tuple, Decimal] = defaultdict(Decimal)
-    orders: dict[tuple, int] = defaultdict(int)
-    for row in sales_rows:
-        channel, fulfilment = row["channel"], row["fulfilment"]
-        for key in (
-            ("store", row["selling_location_id"]),
-            ("channel", channel),
-            ("group", channel_group(channel)),
-            ("fulfilment", fulfilment),
-            ("all", None),
-        ):
-            sales[key] += row["sales"] or Decimal(0)
-            orders[key] += row["orders"]
 
     store_sales = {k[1]: v for k, v in sales.items() if k[0] == "store"}
     store_orders = {k[1]: v for k, v in orders.items() if k[0] == "store"}

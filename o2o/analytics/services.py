@@ -15,11 +15,19 @@ started (`roll_up_closed_days` creates the rows of the coming days well ahead).
 """
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from o2o.analytics.models import DailySales, SalesDay
+from o2o.analytics.models import (
+    CHANNEL_KEYS,
+    FULFILMENT_KEYS,
+    DailySales,
+    SalesDay,
+    orders_column,
+    sales_column,
+)
 from o2o.analytics.selectors import live_sales_rows
 
 SETTLE = timedelta(minutes=15)
@@ -54,21 +62,32 @@ def roll_up_day(*, day: date) -> int:
     written. The day's SalesDay row must exist (committed) before: see the module docstring."""
     SalesDay.objects.select_for_update().get(day=day)
     start, end = day_bounds(day)
-    rows = live_sales_rows(None, start, end)
+    rows = store_day_rows(live_sales_rows(None, start, end))
     DailySales.objects.filter(day_id=day).delete()
-    DailySales.objects.bulk_create(
-        DailySales(
-            day_id=day,
-            selling_location_id=r["selling_location_id"],
-            channel=r["channel"],
-            fulfilment=r["fulfilment"],
-            orders=r["orders"],
-            sales=r["sales"],
-        )
-        for r in rows
-    )
+    DailySales.objects.bulk_create(DailySales(day_id=day, **row) for row in rows)
     SalesDay.objects.filter(day=day).update(fresh=True, rolled_up_at=timezone.now())
     return len(rows)
+
+
+def store_day_rows(rows: list[dict]) -> list[dict]:
+    """Live rows (one per store, channel and fulfilment) folded into DailySales fields, one per store."""
+    by_store: dict[int, dict] = {}
+    for r in rows:
+        row = by_store.setdefault(r["selling_location_id"], _empty_row(r["selling_location_id"]))
+        sales = r["sales"] or Decimal(0)
+        for key in (r["channel"], r["fulfilment"]):
+            row[orders_column(key)] += r["orders"]
+            row[sales_column(key)] += sales
+        row["orders"] += r["orders"]
+        row["sales"] += sales
+    return [by_store[k] for k in sorted(by_store)]
+
+
+def _empty_row(location_id: int) -> dict:
+    row: dict = {"selling_location_id": location_id, "orders": 0, "sales": Decimal(0)}
+    for key in (*CHANNEL_KEYS, *FULFILMENT_KEYS):
+        row[orders_column(key)], row[sales_column(key)] = 0, Decimal(0)
+    return row
 
 
 def roll_up_closed_days(*, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> list[date]:

@@ -118,18 +118,33 @@ def test_rollup_rows_hold_the_days_sales(history):
         _rolled_up()
 
     rows = {
-        (r.day_id, r.selling_location_id, r.channel, r.fulfilment): (r.sales, r.orders)
+        (r.day_id, r.selling_location_id): (
+            r.sales,
+            r.orders,
+            r.sales_pos,
+            r.sales_app,
+            r.sales_in_store,
+            r.sales_pickup,
+        )
         for r in DailySales.objects.all()
     }
     store, other = history["store"].pk, history["other_store"].pk
+    zero = Decimal("0.00")
     assert rows == {
-        (date(2026, 2, 5), store, "pos", "in_store"): (Decimal("12.50"), 1),
-        (date(2026, 3, 1), other, "pos", "in_store"): (Decimal("37.50"), 1),
-        (date(2026, 3, 7), store, "app", "pickup"): (Decimal("0.00"), 1),  # refunded in full: an order, no sales
-        (date(2026, 3, 9), store, "pos", "in_store"): (Decimal("12.50"), 1),
-        (date(2026, 3, 9), store, "app", "pickup"): (Decimal("50.00"), 1),
-        (date(2026, 3, 9), other, "pos", "in_store"): (Decimal("12.50"), 1),
+        (date(2026, 2, 5), store): (Decimal("12.50"), 1, Decimal("12.50"), zero, Decimal("12.50"), zero),
+        (date(2026, 3, 1), other): (Decimal("37.50"), 1, Decimal("37.50"), zero, Decimal("37.50"), zero),
+        (date(2026, 3, 7), store): (zero, 1, zero, zero, zero, zero),  # refunded in full: an order, no sales
+        (date(2026, 3, 9), store): (
+            Decimal("62.50"),
+            2,
+            Decimal("12.50"),
+            Decimal("50.00"),
+            Decimal("12.50"),
+            Decimal("50.00"),
+        ),
+        (date(2026, 3, 9), other): (Decimal("12.50"), 1, Decimal("12.50"), zero, Decimal("12.50"), zero),
     }
+    assert DailySales.objects.get(day=date(2026, 3, 7)).orders_app == 1
     assert not SalesDay.objects.filter(day=TODAY, fresh=True).exists()  # today is always live
 
 
@@ -164,7 +179,8 @@ def test_a_refund_of_a_past_days_order_shows_at_once(history):
         assert roll_up_closed_days() == [date(2026, 3, 9)]  # the next run rolls the day up again
         rolled, live = _both(None, Period.LAST_7_DAYS)
     assert asdict(rolled) == asdict(live)
-    assert DailySales.objects.get(day=date(2026, 3, 9), channel="app").sales == Decimal("0.00")
+    row = DailySales.objects.get(day=date(2026, 3, 9), selling_location=history["store"])
+    assert (row.sales, row.sales_app, row.orders_app) == (Decimal("12.50"), Decimal("0.00"), 1)
 
 
 def test_a_refund_of_todays_order_touches_no_rollup(history):
@@ -192,11 +208,11 @@ def test_a_day_is_rolled_up_only_once_it_has_settled(history):
 def test_the_job_is_idempotent(history):
     with _on(TODAY):
         _rolled_up()
-        before = sorted(DailySales.objects.values_list("day", "selling_location", "channel", "fulfilment", "sales"))
+        before = sorted(DailySales.objects.values_list("day", "selling_location", "orders", "sales"))
 
         assert roll_up_closed_days() == []
 
-    after = sorted(DailySales.objects.values_list("day", "selling_location", "channel", "fulfilment", "sales"))
+    after = sorted(DailySales.objects.values_list("day", "selling_location", "orders", "sales"))
     assert after == before
 
 
@@ -204,15 +220,19 @@ def test_the_audit_finds_a_tampered_rollup(history):
     with _on(TODAY):
         _rolled_up()
         assert audit.run() == []
-        DailySales.objects.filter(day=date(2026, 3, 1)).update(sales=Decimal("37.49"))
+        wrong = Decimal("37.49")  # the constraints keep a row whole: every sum is changed with it
+        DailySales.objects.filter(day=date(2026, 3, 1)).update(sales=wrong, sales_pos=wrong, sales_in_store=wrong)
         DailySales.objects.filter(day=date(2026, 2, 5)).delete()  # a missing row of a fresh day
 
         findings = audit.run()
 
     other, store = history["other_store"].pk, history["store"].pk
     assert [str(f) for f in findings] == [
-        f"sales_rollup: 2026-02-05 location {store} pos/in_store: rollup 0.00 in 0 orders, orders 12.50 in 1 orders",
-        f"sales_rollup: 2026-03-01 location {other} pos/in_store: rollup 37.49 in 1 orders, orders 37.50 in 1 orders",
+        f"sales_rollup: 2026-02-05 location {store}: orders rollup 0 orders 1, sales rollup 0.00 orders 12.50, "
+        "orders_pos rollup 0 orders 1, sales_pos rollup 0.00 orders 12.50, "
+        "orders_in_store rollup 0 orders 1, sales_in_store rollup 0.00 orders 12.50",
+        f"sales_rollup: 2026-03-01 location {other}: sales rollup 37.49 orders 37.50, "
+        "sales_pos rollup 37.49 orders 37.50, sales_in_store rollup 37.49 orders 37.50",
     ]
 
 
@@ -224,7 +244,7 @@ def test_the_audit_finds_an_order_changed_behind_the_rollups_back(history):
         findings = audit.run()
 
     assert [f.check for f in findings] == ["sales_rollup"]
-    assert "orders 40.00 in 1 orders" in findings[0].detail
+    assert findings[0].detail.startswith("sales rollup 62.50 orders 52.50, sales_app rollup 50.00 orders 40.00")
 
 
 def test_a_regional_supervisor_sees_their_region_from_the_rollups(history):
