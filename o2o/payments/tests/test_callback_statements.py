@@ -1,0 +1,86 @@
+"""The gateway's paid callback of an online pickup order is the hot path's longest step: every
+reaction to the payment (points, voucher, preparation queue, message, attribution) runs in it.
+Its statements are listed here so that a change that adds one is a decision, not an accident
+(bench/README.md has the figures)."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from o2o.access.actors import SYSTEM, actor_for_member
+from o2o.inventory.services import receive_stock
+from o2o.members.models import Member
+from o2o.orders.models import OrderState
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.payments.gateways import SimulatedGateway
+from o2o.payments.services import handle_gateway_callback, start_online_payment
+from o2o.payments.simulator import signed_callback
+from o2o.pickup.models import PickupVoucher
+from o2o.preparation.models import Preparation
+from o2o.testing.factories import MemberFactory, SKUFactory
+
+pytestmark = pytest.mark.django_db  # (on_commit work does not run: the callback's own transaction is listed)
+
+
+_SHAPE = re.compile(
+    r'\s*(?:(SELECT|DELETE)\b.*?"(\w+)"\."|(INSERT)(?: OR IGNORE)? INTO "?(\w+)|(UPDATE) "?(\w+))', re.S
+)
+
+
+def _tables(captured) -> list[str]:
+    """ "SELECT orders_order", "INSERT pickup_pickupnumbercounter"...: the verb and its table (a
+    SELECT's first column's); not BEGIN, COMMIT or the test's savepoints."""
+    found = (_SHAPE.match(q["sql"]) for q in captured)
+    return [" ".join(part for part in m.groups() if part) for m in found if m]
+
+
+def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
+    sku = SKUFactory(price=Decimal("12.50"))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
+    member = Member.objects.get(pk=MemberFactory().pk)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
+                           lines=[LineRequest(sku.pk, 1)])  # fmt: skip
+    order = place_order(actor=actor_for_member(member), member=member, request=request)
+    payment, _url = start_online_payment(actor=SYSTEM, order=order)
+    body, signature = signed_callback(payment)
+
+    with CaptureQueriesContext(connection) as captured:
+        outcome = handle_gateway_callback(gateway_name=SimulatedGateway.name, body=body, signature=signature)
+
+    assert outcome == "paid"
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    voucher = PickupVoucher.objects.get(order=order)
+    assert voucher.short_number == 1 and Preparation.objects.filter(order=order).count() == 1
+    assert _tables(captured) == [
+        # the order locked with its member and store (read once, for every reaction below)
+        "SELECT orders_order",
+        "SELECT payments_payment",
+        "UPDATE payments_payment",
+        "UPDATE orders_order",
+        "INSERT orders_ordertransition",
+        "UPDATE inventory_reservation",  # kept: no longer expires
+        "SELECT orders_orderline",  # the lines, for the preparation and the attribution
+        "SELECT orders_orderline",  # loyalty: the lines with their points rules
+        "INSERT loyalty_pointsearning",
+        "INSERT pickup_pickupnumbercounter",  # the short number: one upsert
+        "INSERT pickup_pickupvoucher",
+        "SELECT pickup_pickupvoucher",  # ours, or a code collision drew again
+        "SELECT preparation_preparation",
+        "INSERT preparation_preparation",
+        "INSERT preparation_preparationpick",
+        "SELECT members_member",  # not anonymised meanwhile
+        "SELECT notifications_notificationpreference",
+        "SELECT notifications_notificationtemplate",
+        "INSERT notifications_notification",
+        "SELECT notifications_notification",  # our claim, or told already
+        "INSERT core_outboxmessage",
+        "INSERT notifications_notificationmessage",
+        "SELECT attribution_linecredit",  # credited already?
+        "SELECT attribution_touchpointshare",
+        "INSERT attribution_linecredit",
+        "INSERT payments_gatewaycallback",
+    ]  # (then, after commit, the message is sent: o2o.core.messaging)
