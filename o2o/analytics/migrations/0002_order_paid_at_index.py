@@ -1,8 +1,8 @@
 """An index on orders.paid_at for the dashboard's live part (today, and days not rolled up).
 
-Kept here, in raw SQL, rather than in orders.Order.Meta.indexes, because the orders app is being
-reworked by another change at the same time; it can move there later (SeparateDatabaseAndState with
-the same name). Partial: unpaid orders are never in it, so placing an order does not maintain it."""
+The dashboard owns it: it is created here, in SQL, so the orders model stays as it is (it can move
+to orders.Order.Meta.indexes with SeparateDatabaseAndState under the same name).
+Partial: unpaid orders are never in it, so placing an order does not maintain it."""
 
 from django.db import migrations
 

@@ -2,8 +2,8 @@
 
 Without it both counts walk every voucher ever issued (~1 M at 1,000 stores: 180 ms for the overdue
 one). Partial: a voucher enters it when issued and is never added again (a redeemed, expired or
-revoked voucher's new row version is not in it). Raw SQL here rather than in pickup.PickupVoucher.Meta
-for the same reason as 0002 (the pickup app is being reworked at the same time)."""
+revoked voucher's new row version is not in it). SQL here, as 0002 does, for the
+dashboard that needs it."""
 
 from django.db import migrations
 
