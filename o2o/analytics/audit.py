@@ -7,19 +7,15 @@ that bypasses the order services and their events), or a rollup row edited by ha
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Q
 
-from o2o.analytics.models import CHANNEL_KEYS, FULFILMENT_KEYS, SalesDay, orders_column, sales_column
-from o2o.analytics.selectors import MONEY, NOT_SALES, rolled_up_sales
+from o2o.analytics.models import FIGURES, SalesDay
+from o2o.analytics.selectors import live_sales_orders, rolled_up_sales, sales_by_day
 from o2o.analytics.services import day_bounds, store_day_rows
 from o2o.core.findings import Finding
 from o2o.core.money import to_money
-from o2o.orders.models import Order
 
 LIMIT = 1000
-FIELDS = ["orders", "sales", *(f(k) for k in (*CHANNEL_KEYS, *FULFILMENT_KEYS) for f in (orders_column, sales_column))]
 
 
 def rollups_against_orders() -> list[Finding]:
@@ -29,26 +25,18 @@ def rollups_against_orders() -> list[Finding]:
         return []
     rolled = {
         (r["day_id"], r["selling_location_id"]): r
-        for r in rolled_up_sales(None, days).values("day_id", "selling_location_id", *FIELDS)
+        for r in rolled_up_sales(None, days).values("day_id", "selling_location_id", *FIGURES)
     }
     (start, _), (_, end) = day_bounds(days[0]), day_bounds(days[-1])
     by_day: dict[date, list[dict]] = defaultdict(list)
-    rows = (
-        Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
-        .exclude(state__in=NOT_SALES)
-        .annotate(day=TruncDate("paid_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "selling_location_id", "channel", "fulfilment")
-        .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
-        .order_by()
-    )
-    for r in rows:
+    for r in sales_by_day(live_sales_orders(None, Q(paid_at__gte=start, paid_at__lt=end))):
         by_day[r["day"]].append(r)
     fresh = set(days)
     live = {(day, r["selling_location_id"]): r for day in fresh for r in store_day_rows(by_day.get(day, []))}
     findings = []
     for key in sorted({*rolled, *live}):
         book, orders = rolled.get(key, {}), live.get(key, {})
-        wrong = [f for f in FIELDS if (book.get(f) or 0) != (orders.get(f) or 0)]
+        wrong = [f for f in FIGURES if (book.get(f) or 0) != (orders.get(f) or 0)]
         if wrong:
             day, location_id = key
             findings.append(

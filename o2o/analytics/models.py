@@ -53,6 +53,10 @@ def sales_column(key: str) -> str:
     return f"sales_{key}"
 
 
+# Every figure of a DailySales row: the totals, then orders and sales of each channel and fulfilment type.
+FIGURES = ("orders", "sales", *(f(k) for k in (*CHANNEL_KEYS, *FULFILMENT_KEYS) for f in (orders_column, sales_column)))
+
+
 def _money(verbose_name: str) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=0)
 

@@ -12,11 +12,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.analytics.models import (
     CHANNEL_KEYS,
+    FIGURES,
     FULFILMENT_KEYS,
     DailySales,
     SalesDay,
@@ -147,12 +149,18 @@ def live_sales_rows(location_ids: frozenset[int] | None, start: datetime, end: d
     return _grouped(sales_orders(location_ids, start, end))
 
 
-def _grouped(orders: QuerySet[Order]) -> list[dict]:
+def _grouped(orders: QuerySet[Order], *by: str) -> list[dict]:
+    """Net sales and order count per (`by`..., selling store, channel, fulfilment)."""
     return list(
-        orders.values("selling_location_id", "channel", "fulfilment")
+        orders.values(*by, "selling_location_id", "channel", "fulfilment")
         .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
         .order_by()
     )
+
+
+def sales_by_day(orders: QuerySet[Order]) -> list[dict]:
+    """`_grouped` per local day of payment too (key `day`): what a day's rollup rows are made of."""
+    return _grouped(orders.annotate(day=TruncDate("paid_at", tzinfo=timezone.get_current_timezone())), "day")
 
 
 Sums = tuple[dict[tuple, Decimal], dict[tuple, int]]
@@ -189,15 +197,10 @@ def _sales_sums(location_ids: frozenset[int] | None, start: datetime, end: datet
 
 
 def _rolled_up_by_store(location_ids: frozenset[int] | None, days: list[date]) -> list[dict]:
-    columns = [
-        "orders",
-        "sales",
-        *(f(k) for k in (*CHANNEL_KEYS, *FULFILMENT_KEYS) for f in (orders_column, sales_column)),
-    ]
     return list(
         rolled_up_sales(location_ids, days)
         .values("selling_location_id")
-        .annotate(**{column: Sum(column) for column in columns})
+        .annotate(**{figure: Sum(figure) for figure in FIGURES})
         .order_by()
     )
 
