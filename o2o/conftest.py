@@ -13,6 +13,15 @@ def _isolated_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_sampled_counter_purge(monkeypatch):
+    """spend() purges old counters one time in a hundred, at random: off in tests, so a statement
+    count never meets it (o2o/core/tests/test_ratelimits.py turns it on where it tests it)."""
+    from o2o.core import ratelimits
+
+    monkeypatch.setattr(ratelimits, "PURGE_PROBABILITY", 0)
+
+
+@pytest.fixture(autouse=True)
 def _captured_messages(settings):
     """Messages go to an in-memory inbox (o2o.testing.outbox) instead of the console."""
     from o2o.testing import outbox

@@ -74,8 +74,7 @@ def test_reset_gives_the_whole_budget_back(clock):
     assert RateLimitCounter.objects.count() == 1
 
 
-def test_counters_past_their_windows_are_purged(clock, monkeypatch):
-    monkeypatch.setattr(ratelimits, "PURGE_PROBABILITY", 0)  # no sampled purge inside spend(): we purge below
+def test_counters_past_their_windows_are_purged(clock):
     spend("2/minute", "old")
     clock[0] = START + 121  # two windows on: the old counter no longer counts
     spend("2/minute", "new")
