@@ -108,8 +108,6 @@ class Notification(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=Language.choices)
     # What the member reads in their list: the text of the first channel, the pickup code masked.
     text = models.TextField(_("text"))
-    # Which insert won: the writer compares it with its own after ON CONFLICT DO NOTHING.
-    claim = models.CharField(max_length=32, editable=False)
     # What an incident update is about (the incident action it tells of, "incident-action:<id>"):
     # an order can have several, each told once. Empty for every other kind.
     reference = models.CharField(max_length=80, blank=True, default="")

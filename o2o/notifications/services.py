@@ -2,14 +2,13 @@
 marketing message (only with consent), a member's preferences, HQ's template texts.
 
 Exactly once: the Notification row is unique per (order, kind) — per voucher for the reminder —
-and is inserted with ON CONFLICT DO NOTHING in the transaction of the change. The writer whose
-`claim` is on the row queues the outbox messages; anyone else (a replayed event, a retried
-payment callback, a second worker) finds another claim and sends nothing. The outbox then
+and is inserted with ON CONFLICT DO NOTHING RETURNING in the transaction of the change. The writer
+whose insert went in queues the outbox messages; anyone else (a replayed event, a retried payment
+callback, a second worker) inserts nothing and sends nothing. The outbox then
 delivers each message at least once, never twice at the same time (core.messaging)."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils import timezone, translation
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode
+from o2o.core.inserts import insert_unless_conflicting
 from o2o.core.messaging import queue_message
 from o2o.members.models import Member
 from o2o.notifications import selectors
@@ -165,7 +165,6 @@ def _tell(
             voucher=voucher if kind == Kind.PICKUP_REMINDER else None,
             language=prefs.language,
             text=render(shown, {**context, "pickup_code": masked}),
-            claim=uuid4().hex,
             reference=reference,
         )
     )
@@ -185,20 +184,12 @@ def _tell(
 
 
 def _claim(notification: Notification) -> Notification | None:
-    """Insert unless this change was told already; the row back only to the writer that inserted it."""
+    """Insert unless this change was told already (a unique constraint per order, voucher or
+    incident update says so): the row back only to the writer that inserted it."""
     if notification.kind == Kind.MARKETING:
         notification.save()
         return notification
-    Notification.objects.bulk_create([notification], ignore_conflicts=True)
-    if notification.kind == Kind.PICKUP_REMINDER:
-        row = Notification.objects.filter(voucher=notification.voucher, kind=notification.kind).first()
-    elif notification.kind == Kind.INCIDENT_UPDATE:
-        row = Notification.objects.filter(
-            order=notification.order, kind=notification.kind, reference=notification.reference
-        ).first()
-    else:
-        row = Notification.objects.filter(order=notification.order, kind=notification.kind).first()
-    return row if row is not None and row.claim == notification.claim else None
+    return notification if insert_unless_conflicting(notification) else None
 
 
 def _context(member: Member, language: str, *, order, voucher, eta, content: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.inserts import insert_unless_conflicting
 from o2o.core.messaging import queue_message
 from o2o.core.ratelimits import is_exhausted, spend
 from o2o.members.models import Member
@@ -27,11 +28,12 @@ Result = VoucherAttempt.Result
 
 
 def issue_voucher(*, order: Order) -> PickupVoucher | None:
-    """Runs in the payment's transaction (once per order: only the move to paid calls it). Valid
-    from the chosen pickup slot (or now) for VOUCHER_VALID_FOR, with the store's next short number
-    of that local day. A code collision (1 in 10^12 per live voucher) draws again: ON CONFLICT DO
-    NOTHING keeps the transaction usable without a savepoint. The voucher is left on the order
-    (`order.pickup_voucher`), so the paid message reads it without a query."""
+    """Runs in the payment's transaction. Valid from the chosen pickup slot (or now) for
+    VOUCHER_VALID_FOR, with the store's next short number of that local day. One INSERT … ON
+    CONFLICT DO NOTHING RETURNING says whether the code went in, without a savepoint; when it did
+    not, the order has its voucher already (a replayed event: that one) or the code collided (1 in
+    10^12 per live voucher: draw again). The voucher is left on the order (`order.pickup_voucher`),
+    so the paid message reads it without a query."""
     if order.fulfilment != Fulfilment.PICKUP:
         return None
     valid_from = order.pickup_at or timezone.now()
@@ -47,11 +49,11 @@ def issue_voucher(*, order: Order) -> PickupVoucher | None:
             pickup_day=day if number else None,
             short_number=number,
         )
-        PickupVoucher.objects.bulk_create([voucher], ignore_conflicts=True)
-        issued = PickupVoucher.objects.filter(order=order).first()
-        if issued is not None:
-            order.pickup_voucher = issued
-            return issued  # ours, or one issued before for this order
+        if not insert_unless_conflicting(voucher):
+            voucher = PickupVoucher.objects.filter(order=order).first()  # issued before (a replay)?
+        if voucher is not None:
+            order.pickup_voucher = voucher
+            return voucher
     raise DomainError(ErrorCode.INVALID, "could not draw a unique pickup code")
 
 

@@ -19,6 +19,7 @@ from o2o.catalog.models import SKU
 from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
+from o2o.core.inserts import insert_unless_conflicting
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
@@ -41,19 +42,19 @@ def due_at_for(order: Order) -> datetime:
 
 def open_preparation(*, order: Order) -> Preparation | None:
     """A paid pickup or delivery order joins its store's queue (accepted at once when the store
-    accepts orders automatically). Idempotent: a second call finds the first row."""
+    accepts orders automatically). One preparation per order, by the table's constraint: a replayed
+    event finds the first one (read only then)."""
     if order.fulfilment not in PREPARED_FULFILMENTS:
         return None
-    existing = Preparation.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
     location = order.fulfilment_location
     now = timezone.now()
     auto = location.auto_accept_orders
-    preparation = Preparation.objects.create(
+    preparation = Preparation(
         order=order, location=location, kind=PreparationKind(order.fulfilment), due_at=due_at_for(order),
         state=PreparationState.ACCEPTED if auto else PreparationState.TO_PREPARE, accepted_at=now if auto else None,
     )  # fmt: skip
+    if not insert_unless_conflicting(preparation):
+        return Preparation.objects.get(order=order)
     PreparationPick.objects.bulk_create(
         PreparationPick(preparation=preparation, line=line, sku_id=line.sku_id, ordered=line.quantity)
         for line in lines_of(order)

@@ -67,16 +67,13 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "SELECT orders_orderline",  # loyalty: the lines with their points rules
         "INSERT loyalty_pointsearning",
         "INSERT pickup_pickupnumbercounter",  # the short number: one upsert
-        "INSERT pickup_pickupvoucher",
-        "SELECT pickup_pickupvoucher",  # ours, or a code collision drew again
-        "SELECT preparation_preparation",
+        "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
         "INSERT preparation_preparation",
         "INSERT preparation_preparationpick",
         "SELECT members_member",  # not anonymised meanwhile
         "SELECT notifications_notificationpreference",
         "SELECT notifications_notificationtemplate",
-        "INSERT notifications_notification",
-        "SELECT notifications_notification",  # our claim, or told already
+        "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
         "INSERT notifications_notificationmessage",
         "SELECT attribution_linecredit",  # credited already?
