@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from o2o.core.errors import not_found
+from o2o.members.models import Member
 from o2o.notifications.defaults import default_body
 from o2o.notifications.models import Channel, Language, Notification, NotificationPreference, NotificationTemplate
 
@@ -19,7 +20,17 @@ DEFAULT_PREFERENCES = Preferences(channels=(Channel.SMS.value,), language=Langua
 
 
 def preferences_of(*, member_id: int) -> Preferences:
-    row = NotificationPreference.objects.filter(member_id=member_id).first()
+    return _preferences(NotificationPreference.objects.filter(member_id=member_id).first())
+
+
+def preferences_for(member: Member) -> Preferences:
+    """The member's preferences: the row read with the member (`select_related`), or read now."""
+    if not Member.notification_preference.is_cached(member):
+        return preferences_of(member_id=member.pk)
+    return _preferences(getattr(member, "notification_preference", None))  # None: the member has no row
+
+
+def _preferences(row: NotificationPreference | None) -> Preferences:
     if row is None:
         return DEFAULT_PREFERENCES
     return Preferences(channels=tuple(row.channels), language=row.language)

@@ -80,7 +80,7 @@ def notify_incident(*, order: Order, reference: str, remedy: Callable[[], str]) 
     member = _member_of(order)
     if member is None:
         return None
-    with translation.override(selectors.preferences_of(member_id=member.pk).language):
+    with translation.override(selectors.preferences_for(member).language):
         text = str(remedy())
     return _tell(member, Kind.INCIDENT_UPDATE, order=order, remedy=text, reference=reference)
 
@@ -126,7 +126,8 @@ def send_marketing(*, member_id: int, content: str) -> Notification | None:
 def _member_of(order: Order) -> Member | None:
     if order.member_id is None:
         return None  # an order has no phone of its own: a walk-in without membership is not told
-    return Member.objects.filter(pk=order.member_id, anonymised_at__isnull=True).first()
+    live = Member.objects.filter(pk=order.member_id, anonymised_at__isnull=True)
+    return live.select_related("notification_preference").first()  # with the channels and language
 
 
 def _voucher_of(order: Order) -> PickupVoucher | None:
@@ -147,7 +148,7 @@ def _tell(
     remedy: str = "",
     reference: str = "",
 ) -> Notification | None:
-    prefs = selectors.preferences_of(member_id=member.pk)
+    prefs = selectors.preferences_for(member)
     context = _context(member, prefs.language, order=order, voucher=voucher, eta=eta, content=content)
     context["remedy"] = remedy
     texts = {ch: selectors.template_text(kind=kind, language=prefs.language, channel=ch) for ch in prefs.channels}

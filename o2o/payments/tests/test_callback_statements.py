@@ -70,8 +70,7 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
         "INSERT preparation_preparation",
         "INSERT preparation_preparationpick",
-        "SELECT members_member",  # not anonymised meanwhile
-        "SELECT notifications_notificationpreference",
+        "SELECT members_member",  # not anonymised meanwhile; with the channels and language
         "SELECT notifications_notificationtemplate",
         "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
