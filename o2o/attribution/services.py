@@ -35,6 +35,7 @@ from o2o.catalog.models import Channel
 from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
+from o2o.core.inserts import insert_all_unless_conflicting
 from o2o.core.money import to_money
 from o2o.orders.models import Fulfilment, Order
 from o2o.orders.selectors import lines_of
@@ -268,11 +269,11 @@ def _cumulative(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
 
 def attribute_order(*, order: Order) -> list[LineCredit]:
     """Credit the paid order's lines by the matrix version in force on the paid date (local), then
-    publish LINES_CREDITED. Runs inside the paying transaction; a second call writes nothing."""
-    if LineCredit.objects.filter(order_id=order.pk, kind=CreditKind.CREDIT).exists():
-        return []
+    publish LINES_CREDITED. Runs inside the paying transaction; a second call (a replayed event)
+    finds its credits held by the one-credit-per-line constraint, writes nothing and says []."""
     credits = credits_of(order=order, facts=_facts_of(order), shares_for=_shares_or_seed)
-    LineCredit.objects.bulk_create(credits)
+    if not insert_all_unless_conflicting(credits):
+        return []
     events.publish(events.LINES_CREDITED, order=order, credits=credits)
     return credits
 

@@ -75,8 +75,7 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
         "INSERT notifications_notificationmessage",
-        "SELECT attribution_linecredit",  # credited already?
         "SELECT attribution_touchpointshare",
-        "INSERT attribution_linecredit",
+        "INSERT attribution_linecredit",  # RETURNING: in, or credited already
         "INSERT payments_gatewaycallback",
     ]  # (then, after commit, the message is sent: o2o.core.messaging)
