@@ -93,7 +93,7 @@ def _shape(sql: str) -> str:
     verb = sql.split(" ", 1)[0].upper()
     if verb in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:
         return verb
-    tables = re.findall(r'(?:FROM|INTO|UPDATE|JOIN) "([a-z_]+)"', sql)
+    tables = re.findall(r'(?:FROM|INTO|UPDATE|JOIN) "?([a-z_]+)\b"?', sql)  # raw SQL may leave names unquoted
     where = re.search(r" WHERE (.*?)(?: ORDER BY| LIMIT| RETURNING|$)", sql)
     detail = _SHAPE_LITERALS.sub("?", where.group(1))[:90] if where else ""
     return f"{verb} {'+'.join(dict.fromkeys(tables))}" + (f" WHERE {detail}" if detail else "")
