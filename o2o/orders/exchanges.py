@@ -67,6 +67,15 @@ def _replacement(line: OrderLine, to_sku_id: int, location_id: int) -> SKU:
     return to_sku
 
 
+def _count_exchanged(line: OrderLine, quantity: int) -> bool:
+    """`quantity` more units of the line swapped, unless that is more than the customer still
+    keeps (neither returned nor swapped before): one conditional UPDATE, so two racing swaps
+    never take the same units."""
+    still_kept = F("quantity") - F("returned_quantity") - quantity
+    swapped = OrderLine.objects.filter(pk=line.pk, exchanged_quantity__lte=still_kept)
+    return bool(swapped.update(exchanged_quantity=F("exchanged_quantity") + quantity))
+
+
 def _exchange(*, actor: Actor, order_id: int, line_id: int, to_sku_id: int, quantity: int, key: str) -> Exchange:
     # Lock order: the order row, then its line (the conditional UPDATE), then stock rows in SKU order.
     order = lock_order(order_id)
@@ -80,9 +89,7 @@ def _exchange(*, actor: Actor, order_id: int, line_id: int, to_sku_id: int, quan
     to_sku = _replacement(line, to_sku_id, order.fulfilment_location_id)
     if Exchange.objects.filter(order=order, idempotency_key=key).exists():  # another actor's request, same key
         raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "this key was used for another exchange")
-    still_kept = F("quantity") - F("returned_quantity") - quantity
-    swapped = OrderLine.objects.filter(pk=line.pk, exchanged_quantity__lte=still_kept)
-    if not swapped.update(exchanged_quantity=F("exchanged_quantity") + quantity):
+    if not _count_exchanged(line, quantity):
         raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more than the customer still has", line_id=line.pk)
     inventory.exchange_stock(
         location_id=order.fulfilment_location_id, from_sku_id=line.sku_id, to_sku_id=to_sku.pk, quantity=quantity,
@@ -114,10 +121,7 @@ def substitute_missing_units(
     line = OrderLine.objects.filter(order=order, pk=line_id).first()
     if line is None or line.sku_id == sku_id:
         raise DomainError(ErrorCode.INVALID, "substitute another product for a line of this order", line_id=line_id)
-    still_kept = F("quantity") - F("returned_quantity") - quantity
-    if not OrderLine.objects.filter(pk=line.pk, exchanged_quantity__lte=still_kept).update(
-        exchanged_quantity=F("exchanged_quantity") + quantity
-    ):
+    if not _count_exchanged(line, quantity):
         raise DomainError(ErrorCode.RETURN_EXCEEDS_SOLD, "more units than the line still holds", line_id=line.pk)
     held = list(Reservation.objects.filter(order_line=line, sku_id=line.sku_id, state=Reservation.State.ACTIVE))
     left = sum(r.quantity for r in held) - quantity

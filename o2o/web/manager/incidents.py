@@ -19,7 +19,7 @@ from o2o.incidents.models import IncidentState, Outcome
 from o2o.staff.models import Role
 from o2o.web.auth import refusal_or_message, refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
-from o2o.web.manager.views import _context
+from o2o.web.manager.views import page_context
 
 INCIDENT_ROLES = (Role.STORE_MANAGER, Role.CLERK)
 PAGE_SIZE = 30
@@ -69,7 +69,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         actor=request.actor, location_id=scope.location.pk, state=None if state == "all" else state
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page") or 1)
-    context = _context(request, scope, "incidents", page=page, state=state, states=STATES)
+    context = page_context(request, scope, "incidents", page=page, state=state, states=STATES)
     return render(request, "web/manager/incidents/list.html", context)
 
 
@@ -95,7 +95,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         raise Http404
     working = incident.state != IncidentState.CLOSED
     may_work = working and may(request.actor, Operation.WORK_INCIDENTS, location_id=incident.location_id)
-    context = _context(request, scope, "incidents", incident=incident, may_work=may_work)
+    context = page_context(request, scope, "incidents", incident=incident, may_work=may_work)
     if may_work:
         context.update(_forms(incident, context["form_key"]))
     return render(request, "web/manager/incidents/detail.html", context)

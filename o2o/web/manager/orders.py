@@ -10,7 +10,7 @@ from o2o.payments.selectors import tenders_of_order
 from o2o.pickup.selectors import voucher_of_order
 from o2o.web.auth import refusals_as_http, staff_page
 from o2o.web.manager.scope import store_scope
-from o2o.web.manager.views import MANAGER_ROLES, _context
+from o2o.web.manager.views import MANAGER_ROLES, page_context
 
 _STATE_LABELS = dict(OrderState.choices)
 
@@ -27,7 +27,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         {"step": step, "label": _STATE_LABELS.get(step.to_state, step.to_state)}
         for step in order_history(order_id=order.pk)
     ]
-    context = _context(
+    context = page_context(
         request,
         scope,
         "orders",

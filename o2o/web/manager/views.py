@@ -29,7 +29,7 @@ STOCK_PAGE = 50
 ORDERS_PAGE = 30
 
 
-def _context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> dict:
+def page_context(request: HttpRequest, scope: StoreScope, section: str, **extra) -> dict:
     """What every manager page shows; the actions offered are the ones the permission table allows.
 
     `form_key` is new on every render: each form built from it sends its own idempotency key
@@ -65,7 +65,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
     carried.pop("page", None)
     if scope.explicit:
         carried["location"] = scope.location.pk
-    context = _context(request, scope, "stock", filters=filters, page=page, carried=carried.urlencode())
+    context = page_context(request, scope, "stock", filters=filters, page=page, carried=carried.urlencode())
     template = "web/manager/stock.html"
     if is_htmx(request):
         template += "#stock-page" if page.number > 1 else "#stock-table"
@@ -114,7 +114,7 @@ def stock_adjust(request: HttpRequest, sku_id: int) -> HttpResponse:
     change = form.cleaned_data.get("delta") if saved else None
     if saved:
         form = AdjustmentForm(auto_id=f"id_%s_{sku_id}")
-    context = _context(request, scope, "stock", level=level, form=form, saved=saved, change=change, open=not saved)
+    context = page_context(request, scope, "stock", level=level, form=form, saved=saved, change=change, open=not saved)
     if is_htmx(request):
         # 200 even for a refused form: htmx swaps only 2xx responses, and the row shows the errors.
         return render(request, "web/manager/stock.html#stock-row", context)
@@ -140,14 +140,15 @@ def stock_history(request: HttpRequest, sku_id: int) -> HttpResponse:
         raise Http404 from error
     moves = stock.moves_of(location_id=scope.location.pk, sku_id=sku_id).select_related("actor")
     page = Paginator(moves, HISTORY_PAGE).get_page(request.GET.get("page") or 1)
-    return render(request, "web/manager/stock_history.html", _context(request, scope, "stock", level=level, page=page))
+    context = page_context(request, scope, "stock", level=level, page=page)
+    return render(request, "web/manager/stock_history.html", context)
 
 
 @staff_page(*MANAGER_ROLES)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     scope = store_scope(request)
     transfers = stock.incoming_transfers_with_lines(location_id=scope.location.pk)
-    return render(request, "web/manager/transfers.html", _context(request, scope, "transfers", transfers=transfers))
+    return render(request, "web/manager/transfers.html", page_context(request, scope, "transfers", transfers=transfers))
 
 
 TRANSFER_ERRORS = {
@@ -177,7 +178,7 @@ def transfer_receive(request: HttpRequest, transfer_id: int) -> HttpResponse:
         transfer.refresh_from_db()
         error_message = TRANSFER_ERRORS.get(error.code, _("The transfer could not be received."))
     if is_htmx(request):
-        context = _context(request, scope, "transfers", transfer=transfer, error=error_message)
+        context = page_context(request, scope, "transfers", transfer=transfer, error=error_message)
         return render(request, "web/manager/transfers.html#transfer", context)
     if error_message:
         messages.error(request, error_message)
@@ -206,7 +207,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             found = found.filter(pk__lt=before)
         orders = list(found[: ORDERS_PAGE + 1])
         more, orders = len(orders) > ORDERS_PAGE, orders[:ORDERS_PAGE]
-    context = _context(request, scope, "orders", filters=filters, orders=orders, more=more)
+    context = page_context(request, scope, "orders", filters=filters, orders=orders, more=more)
     if is_htmx(request):
         part = "#order-rows" if request.GET.get("before") else "#order-list"
         return render(request, "web/manager/orders.html" + part, context)
@@ -221,4 +222,4 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     for employee in employees_at(location_ids=frozenset({scope.location.pk})):
         url = join_url(store_code=scope.location.code, employee_code=employee.code, request=request)
         people.append({"employee": employee, "join_url": url, "qr": qr_data_uri(url) if employee.is_active else ""})
-    return render(request, "web/manager/staff.html", _context(request, scope, "staff", people=people))
+    return render(request, "web/manager/staff.html", page_context(request, scope, "staff", people=people))
