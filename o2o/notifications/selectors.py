@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from o2o.core.errors import not_found
@@ -36,13 +37,25 @@ def _preferences(row: NotificationPreference | None) -> Preferences:
     return Preferences(channels=tuple(row.channels), language=row.language)
 
 
+# How long a process may keep a template's text: HQ's edit reaches every process within this
+# (at once with a shared cache, CACHE_LOCATION). Each message of each paid order reads it.
+TEMPLATE_CACHE_SECONDS = 60
+
+
+def template_key(*, kind: str, language: str, channel: str) -> str:
+    return f"o2o:template:{kind}:{language}:{channel}"
+
+
 def template_text(*, kind: str, language: str, channel: str) -> tuple[str, str]:
     """(body, WeChat template id) of a kind in a language on a channel; the built-in default when
-    HQ has no row for it."""
-    row = NotificationTemplate.objects.filter(kind=kind, language=language, channel=channel).first()
-    if row is None:
-        return default_body(kind, language, channel), ""
-    return row.body, row.wechat_template_id
+    HQ has no row for it. Read through the cache (update_template clears its key)."""
+    key = template_key(kind=kind, language=language, channel=channel)
+    found = cache.get(key)
+    if found is None:
+        row = NotificationTemplate.objects.filter(kind=kind, language=language, channel=channel).first()
+        found = (row.body, row.wechat_template_id) if row is not None else (default_body(kind, language, channel), "")
+        cache.set(key, found, TEMPLATE_CACHE_SECONDS)
+    return found
 
 
 def notifications_of(*, member_id: int) -> QuerySet[Notification]:

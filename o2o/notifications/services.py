@@ -9,8 +9,10 @@ delivers each message at least once, never twice at the same time (core.messagin
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
@@ -296,5 +298,8 @@ def update_template(
     if wechat_template_id is not None:
         changes["wechat_template_id"] = wechat_template_id.strip()
     NotificationTemplate.objects.filter(pk=template.pk).update(**changes)
+    key = selectors.template_key(kind=template.kind, language=template.language, channel=template.channel)
+    cache.delete(key)  # this process reads the new text now
+    transaction.on_commit(partial(cache.delete, key))  # and no reader keeps the old one it read meanwhile
     template.refresh_from_db()
     return template

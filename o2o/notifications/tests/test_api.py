@@ -1,6 +1,8 @@
 """The API as an attacker would use it: another member's messages, unknown channels, HQ's texts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from o2o.notifications.models import Notification, NotificationPreference, NotificationTemplate
 from o2o.staff.models import Role
@@ -107,6 +109,21 @@ def test_hq_rewords_a_template_and_the_next_message_uses_it(hq, store, member, s
     order = paid_pickup_order(member=member, store=store, sku=sku)
     text = Notification.objects.get(order=order).text
     assert text.startswith(f"{member.name}，订单{order.number}付好了，取货码**** **** ")
+
+
+def test_the_text_is_read_once_for_many_messages_and_a_rewording_applies_at_once(hq, store, member, sku):
+    with CaptureQueriesContext(connection) as first_two:
+        paid_pickup_order(member=member, store=store, sku=sku)
+        paid_pickup_order(member=member, store=store, sku=sku)
+    # counted now: a request (the PUT below) empties the query log
+    template_reads = sum("notifications_notificationtemplate" in q["sql"] for q in first_two)
+    path = f"notification-templates/{_template('paid_pickup').pk}"
+    assert _put(as_staff(hq), path, {"body": "改过了{order_number}"}).status_code == 200
+
+    order = paid_pickup_order(member=member, store=store, sku=sku)
+
+    assert template_reads == 1
+    assert Notification.objects.get(order=order).text == f"改过了{order.number}"
 
 
 @pytest.mark.parametrize(

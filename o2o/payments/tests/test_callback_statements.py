@@ -71,7 +71,7 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "INSERT preparation_preparation",
         "INSERT preparation_preparationpick",
         "SELECT members_member",  # not anonymised meanwhile; with the channels and language
-        "SELECT notifications_notificationtemplate",
+        "SELECT notifications_notificationtemplate",  # the first message of its kind in a minute only
         "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
         "INSERT notifications_notificationmessage",
