@@ -31,8 +31,18 @@ def _captured_messages(settings):
 
 
 @pytest.fixture(autouse=True)
-def _promotions_from_the_cache_only(request, settings):
-    """The cache starts empty. One process: promotion changes arrive through the cache, so a statement count never meets
+def _empty_cache(request):
+    """A database test starts with an empty cache: nothing cached from an earlier test's rolled-back
+    writes (a template text, a promotions version)."""
+    if request.node.get_closest_marker("django_db") is not None:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _promotions_from_the_cache_only(request, settings, _empty_cache):
+    """One process: promotion changes arrive through the cache, so a statement count never meets
     the once-a-second look at the version row (o2o/promotions/cache.py tests it on purpose).
 
     A database test starts from a snapshot of its own database: one cached by an earlier test may
@@ -40,11 +50,8 @@ def _promotions_from_the_cache_only(request, settings):
     would discount this test's orders."""
     settings.O2O_PROMOTIONS_RECHECK_SECONDS = None
     if request.node.get_closest_marker("django_db") is not None:
-        from django.core.cache import cache as shared
-
         from o2o.promotions import cache
 
-        shared.clear()  # e.g. a template text cached from an earlier test's rolled-back edit
         cache.refresh()
 
 
