@@ -2,9 +2,11 @@
 packs the order from its queue, the manager plans the day's run, the driver takes it out and hands it
 over against the customer's code; the customer is told each step once."""
 
+from datetime import datetime, time
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -28,6 +30,15 @@ pytestmark = pytest.mark.django_db
 def _quick_solver(settings):
     settings.O2O_ROUTING_TIME_LIMIT_SECONDS = 1
     settings.O2O_ONLINE_SAFETY_BUFFER = 0
+
+
+@pytest.fixture(autouse=True)
+def _within_the_delivery_day():
+    """The journey plans today's run, which holds nothing once today's delivery hours are over:
+    the clock runs from ten in the morning, whatever the hour the suite runs at."""
+    morning = datetime.combine(timezone.localdate(), time(10), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(morning, tick=True):
+        yield
 
 
 def _order_page(member, order_id: int) -> str:
