@@ -41,17 +41,20 @@ def _empty_cache(request):
 
 
 @pytest.fixture(autouse=True)
-def _promotions_from_the_cache_only(request, settings, _empty_cache):
-    """One process: promotion changes arrive through the cache, so a statement count never meets
-    the once-a-second look at the version row (o2o/promotions/cache.py tests it on purpose).
+def _reference_data_from_the_cache_only(request, settings, _empty_cache):
+    """One process: changes of promotions and of the attribution matrix arrive through the cache,
+    so a statement count never meets the once-a-second look at their version rows
+    (o2o/core/versioned.py; its tests turn that look on on purpose).
 
-    A database test starts from a snapshot of its own database: one cached by an earlier test may
+    A database test starts from snapshots of its own database: one cached by an earlier test may
     hold promotions that test rolled back (its commit hooks ran inside its transaction), which
-    would discount this test's orders."""
-    settings.O2O_PROMOTIONS_RECHECK_SECONDS = None
+    would discount this test's orders, or a matrix a flushed database no longer holds."""
+    settings.O2O_PROMOTIONS_RECHECK_SECONDS = settings.O2O_REFERENCE_RECHECK_SECONDS = None
     if request.node.get_closest_marker("django_db") is not None:
+        from o2o.core.versioned import forget_all
         from o2o.promotions import cache
 
+        forget_all()  # the attribution matrix too: a flushed database holds none of a cached one
         cache.refresh()
 
 

@@ -161,6 +161,8 @@ if cache_url := env_str("CACHE_LOCATION"):
 # Without a shared cache, how often a worker process looks at the promotions' version row for
 # changes made by another process (seconds; o2o/promotions/cache.py).
 O2O_PROMOTIONS_RECHECK_SECONDS = float(env_str("O2O_PROMOTIONS_RECHECK_SECONDS", "1.0"))
+# The same for the other reference data cached per process (the attribution matrix; o2o/core/versioned.py).
+O2O_REFERENCE_RECHECK_SECONDS = float(env_str("O2O_REFERENCE_RECHECK_SECONDS", "1.0"))
 # Rate limits: `database` (shared by every process), redis://..., or memory:// (one process only).
 O2O_RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "database")
 # Sign-in and code-sending budgets ("5/10minute"): the defaults live beside the rules that spend

@@ -2,9 +2,9 @@
 and reversing credits when units come back. docs/attribution.md tells the rules.
 
 The crediting runs inside the paying transaction (an ORDER_PAID handler, under the order's lock),
-so it costs few statements: one read of the order's facts, one of its lines, one of the matrix
-shares in force, (for a POS sale by an employee away from home) one loan look-up, one existence
-check and one bulk INSERT.
+so it costs few statements: the order's facts and lines read with the order, the matrix kept per
+process (read again only when a version is published), (for a POS sale by an employee away from
+home) one loan look-up, and one bulk INSERT that a replay finds done.
 """
 
 from collections.abc import Callable
@@ -13,8 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from o2o.access.actors import Actor
@@ -36,7 +37,9 @@ from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.inserts import insert_all_unless_conflicting
+from o2o.core.models import ReferenceVersion
 from o2o.core.money import to_money
+from o2o.core.versioned import VersionedSnapshot
 from o2o.orders.models import Fulfilment, Order
 from o2o.orders.selectors import lines_of
 from o2o.pricing.allocation import share_of_units
@@ -138,6 +141,7 @@ def publish_matrix_version(
             version = MatrixVersion.objects.create(effective_from=effective_from, note=note, created_by=actor.user)
         except IntegrityError as error:  # a racing publish for the same date won
             raise DomainError(ErrorCode.CONFLICT, "a version takes effect on that date already") from error
+        _matrix.bump()
         for rule_in in rules:
             rule = TouchpointRule.objects.create(version=version, touchpoint=rule_in.touchpoint, lead=rule_in.lead)
             TouchpointShare.objects.bulk_create(
@@ -169,6 +173,7 @@ def seed_default_matrix() -> MatrixVersion:
             effective_from=DEFAULT_EFFECTIVE_FROM, defaults={"note": "default matrix"}
         )
         if created:
+            _matrix.bump()
             for touchpoint, (lead, shares) in DEFAULT_MATRIX.items():
                 rule = TouchpointRule.objects.create(version=version, touchpoint=touchpoint, lead=lead)
                 TouchpointShare.objects.bulk_create(
@@ -218,14 +223,32 @@ def _lending_location(*, cashier_id: int, location_id: int, at) -> int | None:
     return loan.lending_location_id if loan is not None else None
 
 
+def _read_matrix() -> list[tuple[date, dict[str, list[TouchpointShare]]]]:
+    """Every version's shares by touchpoint, owner first; the latest version first."""
+    versions: dict[date, dict[str, list[TouchpointShare]]] = {}
+    for share in TouchpointShare.objects.select_related("rule__version").order_by("-is_owner", "pk"):
+        by_touchpoint = versions.setdefault(share.rule.version.effective_from, {})
+        by_touchpoint.setdefault(share.rule.touchpoint, []).append(share)
+    return sorted(versions.items(), key=lambda version: version[0], reverse=True)
+
+
+# Versions are never edited, but one published for today changes today's matrix: kept per
+# process, read again when a publication bumps the version row (o2o/core/versioned.py).
+_matrix = VersionedSnapshot(
+    model=ReferenceVersion,
+    pk="attribution_matrix",
+    read=_read_matrix,
+    recheck_seconds=lambda: settings.O2O_REFERENCE_RECHECK_SECONDS,
+)
+
+
 def _shares_in_force(*, day: date, touchpoint: str) -> list[TouchpointShare]:
-    """The shares of the touchpoint in the version in force on `day`, owner first (one query)."""
-    in_force = MatrixVersion.objects.filter(effective_from__lte=day).order_by("-effective_from").values("pk")[:1]
-    return list(
-        TouchpointShare.objects.filter(rule__version_id=Subquery(in_force), rule__touchpoint=touchpoint)
-        .select_related("rule")
-        .order_by("-is_owner", "pk")
-    )
+    """The shares of the touchpoint in the version in force on `day`, owner first (no query while
+    the matrix has not changed)."""
+    for effective_from, by_touchpoint in _matrix.get():
+        if effective_from <= day:
+            return list(by_touchpoint.get(touchpoint, []))
+    return []
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,14 @@ class SchedulerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheduler} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ReferenceVersion(models.Model):
+    """One row per kind of reference data cached in each process (`o2o.core.versioned`): bumped in
+    the transaction of every write of that data, so every process knows its snapshot is stale."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -128,6 +128,9 @@ def send_marketing(*, member_id: int, content: str) -> Notification | None:
 def _member_of(order: Order) -> Member | None:
     if order.member_id is None:
         return None  # an order has no phone of its own: a walk-in without membership is not told
+    if Order.member.is_cached(order) and Member.notification_preference.is_cached(order.member):
+        # read with the order in this transaction (the paid callback's lock): no second look
+        return None if order.member.anonymised_at else order.member
     live = Member.objects.filter(pk=order.member_id, anonymised_at__isnull=True)
     return live.select_related("notification_preference").first()  # with the channels and language
 

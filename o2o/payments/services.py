@@ -214,7 +214,7 @@ def _lock_order_paid_by(gateway_name: str, gateway_ref: str) -> Order | None:
     return (
         Order.objects.select_for_update(of=("self",))
         # read now, not by each reaction to the payment (the message, the preparation queue)
-        .select_related("member", "fulfilment_location")
+        .select_related("member__notification_preference", "fulfilment_location")
         .filter(payments__gateway=gateway_name, payments__gateway_ref=gateway_ref)
         .first()
     )

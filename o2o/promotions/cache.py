@@ -1,33 +1,18 @@
-"""The active promotions, cached in-process so pricing a cart costs no query when nothing changed.
-
-Every promotion write bumps the `PromotionsVersion` row in its transaction (`bump`), and after
-commit puts the new version under one key of Django's cache (Redis when CACHE_LOCATION is set:
-every process sees it at once). A reader compares that key with the version of its snapshot:
-equal, no query; different or missing, it reads the committed promotions again (a handful of
-queries, once per change). Without a shared cache (the in-process memory cache) another worker
-process's change cannot arrive that way, so a reader also compares the version row itself at most
-every O2O_PROMOTIONS_RECHECK_SECONDS (one small query a second per process, not per order).
-
-A transaction that wrote promotions reads them itself straight from the database, uncached, until
-it ends (so a preview or a test sees its own writes and a rollback leaves no stale snapshot).
+"""The active promotions, cached in-process so pricing a cart costs no query when nothing changed:
+every promotion write bumps the `PromotionsVersion` row in its transaction (`bump`); how the
+snapshot stays fresh across processes is told in o2o/core/versioned.py.
 """
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from o2o.core.versioned import VersionedSnapshot
 from o2o.promotions.models import Promotion, PromotionsVersion
-
-KEY = "o2o:promotions:version"
 
 
 @dataclass(frozen=True)
@@ -63,82 +48,7 @@ class Snapshot:
         return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
 
 
-@dataclass
-class _Loaded:
-    version: int
-    promotions: tuple[Snapshot, ...]
-    checked_at: float = field(default_factory=time.monotonic)
-
-
-_lock = threading.Lock()
-_loaded: _Loaded | None = None
-_writing: dict[str, object] = {}  # connection alias -> the outermost atomic block that wrote promotions
-
-
-def active() -> tuple[Snapshot, ...]:
-    """The active promotions not ended yet, in the order they apply (priority, then id)."""
-    global _loaded
-    if _wrote_in_this_transaction():
-        return _read()[1]
-    shared = cache.get(KEY)
-    loaded = _loaded
-    if loaded is not None and shared == loaded.version and _still_fresh(loaded):
-        return loaded.promotions
-    version, promotions = _read()
-    with _lock:
-        _loaded = _Loaded(version, promotions)
-    if shared is None or version > shared:  # never put back an older version than a writer set
-        cache.set(KEY, version, timeout=None)
-    return promotions
-
-
-def _still_fresh(loaded: _Loaded) -> bool:
-    """True without a query while the cache is shared or the last look at the version row is recent."""
-    every = settings.O2O_PROMOTIONS_RECHECK_SECONDS
-    shared = not isinstance(caches["default"], LocMemCache)
-    if every is None or shared or time.monotonic() - loaded.checked_at < every:
-        return True
-    version = PromotionsVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
-    if version != loaded.version:
-        return False
-    loaded.checked_at = time.monotonic()
-    return True
-
-
-def bump() -> None:
-    """Mark the promotions changed: in the writer's transaction, before it commits."""
-    PromotionsVersion.objects.bulk_create([PromotionsVersion(pk=1, version=0)], ignore_conflicts=True)
-    PromotionsVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    if connection.in_atomic_block:
-        _writing[connection.alias] = connection.atomic_blocks[0]
-    transaction.on_commit(_published)
-
-
-def refresh() -> None:
-    """Read the committed promotions now and publish their version (after migrations, in tests)."""
-    global _loaded
-    version, promotions = _read()
-    with _lock:
-        _loaded = _Loaded(version, promotions)
-    cache.set(KEY, version, timeout=None)
-
-
-def _published() -> None:
-    global _loaded
-    _writing.pop(connection.alias, None)
-    version = PromotionsVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
-    with _lock:
-        _loaded = None
-    cache.set(KEY, version, timeout=None)
-
-
-def _wrote_in_this_transaction() -> bool:
-    block = _writing.get(connection.alias)
-    return block is not None and bool(connection.atomic_blocks) and connection.atomic_blocks[0] is block
-
-
-def _read() -> tuple[int, tuple[Snapshot, ...]]:
-    version = PromotionsVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+def _read() -> tuple[Snapshot, ...]:
     rows = (
         Promotion.objects.filter(is_active=True)
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()))
@@ -148,7 +58,27 @@ def _read() -> tuple[int, tuple[Snapshot, ...]]:
     )
     rows = list(rows)
     descendants = category_descendants() if any(row.categories.all() for row in rows) else {}
-    return version, tuple(snapshot(row, descendants) for row in rows)
+    return tuple(snapshot(row, descendants) for row in rows)
+
+
+_active = VersionedSnapshot(
+    model=PromotionsVersion, pk=1, read=_read, recheck_seconds=lambda: settings.O2O_PROMOTIONS_RECHECK_SECONDS
+)
+
+
+def active() -> tuple[Snapshot, ...]:
+    """The active promotions not ended yet, in the order they apply (priority, then id)."""
+    return _active.get()
+
+
+def bump() -> None:
+    """Mark the promotions changed: in the writer's transaction, before it commits."""
+    _active.bump()
+
+
+def refresh() -> None:
+    """Read the committed promotions now and publish their version (after migrations, in tests)."""
+    _active.refresh()
 
 
 def category_descendants() -> dict[int, set[int]]:

@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from o2o.access.actors import actor_for_user
@@ -60,6 +62,25 @@ def test_a_version_takes_effect_from_its_date_and_never_rewrites_credits(clerk, 
     ]
 
 
+def test_the_matrix_is_read_once_per_process_and_again_when_a_version_is_published(
+    clerk, tea, hq, django_capture_on_commit_callbacks
+):
+    # given: a process that credited a sale already
+    counter_sale(clerk, tea)
+
+    # when: it credits another, then HQ's publication of a version from today commits
+    with CaptureQueriesContext(connection) as crediting:
+        counter_sale(clerk, tea)
+    with django_capture_on_commit_callbacks(execute=True):
+        today_version = _publish(hq, store_sale=[("cashier", "100", True)])
+    after = counter_sale(clerk, tea)
+
+    # then: the second sale read no matrix; the sale after the publication follows the new version
+    assert not [q for q in crediting if "attribution_touchpoint" in q["sql"]]
+    assert {c.version_id for c in LineCredit.objects.filter(order=after)} == {today_version.pk}
+    assert rows(after) == [("cashier", "", clerk.pk, None, "100.00", "9.99")]
+
+
 def test_an_order_paid_on_a_later_date_uses_the_version_of_that_date(clerk, tea, hq, unattributed):
     tomorrow = _publish(hq, days=1, store_sale=[("cashier", "100", True)])
     order = counter_sale(clerk, tea)
@@ -88,7 +109,8 @@ def test_a_missing_owner_s_share_goes_to_the_selling_store(store, tea, hq):
 def test_crediting_a_counter_sale_costs_five_statements(store, clerk, tea, unattributed, django_assert_max_num_queries):
     order = counter_sale(clerk, tea, quantity=2, member=MemberFactory(acquiring_employee=EmployeeFactory()))
 
-    # exists?, the order's facts, the shares in force, the lines, one INSERT
+    # the order's facts, the lines, the matrix (its version row and shares: the process's first
+    # order), one INSERT
     with django_assert_max_num_queries(5):
         credits = services.attribute_order(order=order)
 
