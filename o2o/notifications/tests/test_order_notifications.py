@@ -22,7 +22,7 @@ from o2o.payments.simulator import SimulatedGateway, signed_callback
 from o2o.pickup.models import PickupVoucher
 from o2o.testing.api import as_member, as_staff
 from o2o.testing.factories import EmployeeFactory, LocationFactory, SKUFactory
-from o2o.testing.journeys import paid_pickup_order, place_counter_sale, place_pickup_order
+from o2o.testing.journeys import paid_pickup_order, pay_online, place_counter_sale, place_pickup_order
 from o2o.testing.preparation import mark_ready
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +224,17 @@ def test_an_anonymised_member_is_not_told(store, sku):
     Member.objects.filter(pk=member.pk).update(anonymised_at=timezone.now())
     with transaction.atomic():
         events.publish(events.ORDER_DELIVERED, order=order)
+    assert Notification.objects.count() == 0
+
+
+def test_a_member_anonymised_before_the_gateway_s_callback_is_not_told_of_the_payment(store, sku):
+    member = Member.objects.create(phone="+8613900000002", registration_channel="h5")
+    order = place_pickup_order(member=member, store=store, sku=sku)
+    Member.objects.filter(pk=member.pk).update(anonymised_at=timezone.now())
+
+    paid = pay_online(order)  # the callback reads the member with the order it locks
+
+    assert paid.state == "paid" and PickupVoucher.objects.filter(order=order).exists()
     assert Notification.objects.count() == 0
 
 
