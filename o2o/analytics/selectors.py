@@ -170,37 +170,52 @@ def _sales_sums(location_ids: frozenset[int] | None, start: datetime, end: datet
     """Net sales and order counts of [start, end) per ("store", id), ("channel", key), ("group", key),
     ("fulfilment", key) and ("all", None): the fresh rolled-up days read from DailySales (one row per
     store and day), only the other hours (today, stale or not yet rolled-up days, partial days) counted
-    from the orders. `rollups=False`: everything from the orders (`live_sales_rows`)."""
+    from the orders. `rollups=False`: everything from the orders (`live_sales_rows`).
+
+    Thousands of rows come back at a big chain's HQ: each adds to its store, channel and fulfilment
+    only, as tuples; the groups and the whole are the channels' sums, made once at the end."""
     sales: dict[tuple, Decimal] = defaultdict(Decimal)
     orders: dict[tuple, int] = defaultdict(int)
-
-    def add(keys: list[tuple], amount: Decimal | None, count: int) -> None:
-        for key in keys:
-            sales[key] += amount or Decimal(0)
-            orders[key] += count
-
     split = rollup_split(start, end) if rollups else RollupSplit(days=[], live=Q(paid_at__gte=start, paid_at__lt=end))
     if split.live is not None:
-        for row in _grouped(live_sales_orders(location_ids, split.live)):
-            channel, fulfilment = row["channel"], row["fulfilment"]
-            keys = [("channel", channel), ("group", channel_group(channel)), ("fulfilment", fulfilment)]
-            add([("store", row["selling_location_id"]), ("all", None), *keys], row["sales"], row["orders"])
+        rows = (
+            live_sales_orders(location_ids, split.live)
+            .values_list("selling_location_id", "channel", "fulfilment")
+            .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
+            .order_by()
+        )
+        for store, channel, fulfilment, amount, count in rows:
+            for key in (("store", store), ("channel", channel), ("fulfilment", fulfilment)):
+                sales[key] += amount or 0
+                orders[key] += count
     if split.days:
-        for row in _rolled_up_by_store(location_ids, split.days):
-            add([("store", row["selling_location_id"]), ("all", None)], row["sales"], row["orders"])
-            for channel in CHANNEL_KEYS:
-                keys = [("channel", channel), ("group", channel_group(channel))]
-                add(keys, row[sales_column(channel)], row[orders_column(channel)])
-            for fulfilment in FULFILMENT_KEYS:
-                add([("fulfilment", fulfilment)], row[sales_column(fulfilment)], row[orders_column(fulfilment)])
+        totals = dict.fromkeys(FIGURES, 0)
+        for store, *figures in _rolled_up_by_store(location_ids, split.days):
+            by_figure = dict(zip(FIGURES, figures, strict=True))
+            sales[("store", store)] += by_figure["sales"] or 0
+            orders[("store", store)] += by_figure["orders"] or 0
+            for figure, value in by_figure.items():
+                totals[figure] += value or 0
+        for key in CHANNEL_KEYS:
+            sales[("channel", key)] += totals[sales_column(key)]
+            orders[("channel", key)] += totals[orders_column(key)]
+        for key in FULFILMENT_KEYS:
+            sales[("fulfilment", key)] += totals[sales_column(key)]
+            orders[("fulfilment", key)] += totals[orders_column(key)]
+    for (kind, channel), amount in list(sales.items()):
+        if kind == "channel":
+            for key in (("group", channel_group(channel)), ("all", None)):
+                sales[key] += amount
+                orders[key] += orders[(kind, channel)]
     return sales, orders
 
 
-def _rolled_up_by_store(location_ids: frozenset[int] | None, days: list[date]) -> list[dict]:
-    return list(
+def _rolled_up_by_store(location_ids: frozenset[int] | None, days: list[date]) -> QuerySet:
+    """(selling store, *FIGURES summed over the days) tuples."""
+    return (
         rolled_up_sales(location_ids, days)
-        .values("selling_location_id")
-        .annotate(**{figure: Sum(figure) for figure in FIGURES})
+        .values_list("selling_location_id")
+        .annotate(**{f"total_{figure}": Sum(figure) for figure in FIGURES})
         .order_by()
     )
 
@@ -370,17 +385,17 @@ def _stores(location_ids, sales, orders, members, waiting, overdue) -> list[Stor
     ).order_by("code")
     rows = [
         StoreFigures(
-            location_id=loc.pk,
-            code=loc.code,
-            name=loc.name,
-            sales=to_money(sales.get(loc.pk, 0)),
-            orders=orders.get(loc.pk, 0),
-            average_order_value=_average(sales.get(loc.pk, Decimal(0)), orders.get(loc.pk, 0)),
-            new_members=members.get(loc.pk, 0),
-            pickups_waiting=waiting.get(loc.pk, 0),
-            pickups_overdue=overdue.get(loc.pk, 0),
+            location_id=pk,
+            code=code,
+            name=name,
+            sales=to_money(sales.get(pk, 0)),
+            orders=orders.get(pk, 0),
+            average_order_value=_average(sales.get(pk, Decimal(0)), orders.get(pk, 0)),
+            new_members=members.get(pk, 0),
+            pickups_waiting=waiting.get(pk, 0),
+            pickups_overdue=overdue.get(pk, 0),
         )
-        for loc in locations.only("pk", "code", "name")
+        for pk, code, name in locations.values_list("pk", "code", "name")  # tuples: a thousand stores at HQ
     ]
     if members.get(None):
         rows.append(StoreFigures(None, "", "", to_money(0), 0, to_money(0), members[None], 0, 0))
