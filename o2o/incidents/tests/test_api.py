@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from o2o.access.actors import SYSTEM
 from o2o.core import events
@@ -256,13 +257,15 @@ def test_an_uncollected_pickup_and_a_failed_delivery_open_their_incidents(store,
 
 def test_hq_counts_by_type_store_and_step_with_the_overdue(store, other_store, member, tea):
     late = _short(_order(store, member, tea), 1)
-    Incident.objects.filter(pk=late.pk).update(opened_at=late.opened_at.replace(year=2026, month=1, day=1),
-                                               due_by=late.opened_at.replace(year=2026, month=1, day=1))  # fmt: skip
+    long_ago = timezone.now() - timedelta(days=200)
+    Incident.objects.filter(pk=late.pk).update(opened_at=long_ago, due_by=long_ago)
     receive_stock(location_id=other_store.pk, sku_id=tea.pk, quantity=10, actor=SYSTEM)
     _short(paid_pickup_order(member=member, store=other_store, sku=tea, quantity=2), 1)
     hq = as_staff(EmployeeFactory(role=Role.HQ, home_location=None))
 
-    counts = hq.get("incidents/counts", since="2025-12-01T00:00:00+08:00", until="2026-12-01T00:00:00+08:00").json()
+    since = (timezone.now() - timedelta(days=300)).isoformat()
+    until = (timezone.now() + timedelta(days=1)).isoformat()  # the second incident opened just now
+    counts = hq.get("incidents/counts", since=since, until=until).json()
 
     assert (counts["total"], counts["overdue"]) == (2, 1)
     assert [(r["key"], r["total"], r["overdue"]) for r in counts["by_kind"]] == [("item_missing", 2, 1)]
@@ -272,7 +275,7 @@ def test_hq_counts_by_type_store_and_step_with_the_overdue(store, other_store, m
     ]
     assert [(r["key"], r["open"]) for r in counts["by_step"]] == [("preparation", 2)]
     clerk = as_staff(EmployeeFactory(role=Role.CLERK, home_location=store))
-    assert clerk.get("incidents/counts", since="2025-12-01T00:00:00+08:00").json()["total"] == 1  # their store only
+    assert clerk.get("incidents/counts", since=since).json()["total"] == 1  # their store only
 
 
 def test_the_sweep_opens_late_preparations_once(store, member, tea):
