@@ -149,11 +149,16 @@ def live_sales_rows(location_ids: frozenset[int] | None, start: datetime, end: d
     return _grouped(sales_orders(location_ids, start, end))
 
 
+def _net_sales_and_orders() -> dict:
+    """An order's net sales (total less what was refunded) and the order count, to annotate a group with."""
+    return {"sales": Sum(F("total") - F("refunded_total"), output_field=MONEY), "orders": Count("pk")}
+
+
 def _grouped(orders: QuerySet[Order], *by: str) -> list[dict]:
     """Net sales and order count per (`by`..., selling store, channel, fulfilment)."""
     return list(
         orders.values(*by, "selling_location_id", "channel", "fulfilment")
-        .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
+        .annotate(**_net_sales_and_orders())
         .order_by()
     )
 
@@ -181,7 +186,7 @@ def _sales_sums(location_ids: frozenset[int] | None, start: datetime, end: datet
         rows = (
             live_sales_orders(location_ids, split.live)
             .values_list("selling_location_id", "channel", "fulfilment")
-            .annotate(sales=Sum(F("total") - F("refunded_total"), output_field=MONEY), orders=Count("pk"))
+            .annotate(**_net_sales_and_orders())
             .order_by()
         )
         for store, channel, fulfilment, amount, count in rows:
