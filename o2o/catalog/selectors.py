@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from o2o.catalog.models import SKU, Category, Channel, Price
 from o2o.core.errors import DomainError, ErrorCode
@@ -106,3 +106,12 @@ def category_subtree_ids(category_id: int) -> set[int]:
         found |= level
         level = set(Category.objects.filter(parent_id__in=level).values_list("pk", flat=True)) - found
     return found
+
+
+def sku_categories(sku: str) -> dict[str, F]:
+    """Annotations for rows that point at a SKU through `sku`: its product's category and that
+    category's parent (rules set on a category apply to its sub-categories that have none)."""
+    return {
+        "sku_category_id": F(f"{sku}__product__category_id"),
+        "sku_parent_category_id": F(f"{sku}__product__category__parent_id"),
+    }

@@ -1,8 +1,9 @@
 """Loyalty's reactions to order events. They run inside the publisher's transaction, which holds
 the order's lock, and use only what the payload carries (loyalty never imports orders).
 
-ORDER_PAID is on every order's payment path: for a member it costs one SELECT of the lines (with
-the level and category multipliers) and one INSERT; for an order without a member, nothing."""
+ORDER_PAID is on every order's payment path: for a member it costs one INSERT (the lines with
+their categories and the member's level come with the paid order, the category rules are kept per
+process); for an order without a member, nothing."""
 
 from decimal import Decimal
 from typing import Any

@@ -27,15 +27,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Now
+from django.db.models import F
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Category
+from o2o.catalog.selectors import sku_categories
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.models import ReferenceVersion
 from o2o.core.money import CENT
+from o2o.core.versioned import VersionedSnapshot
 from o2o.loyalty.models import (
     CategoryPointsRule,
     EntryKind,
@@ -236,15 +239,48 @@ def refund_points(*, spend_reference: str, points: int, refund_reference: str) -
 # --- earning: pending on paid, available on completion, reversed on returns and cancellations ----
 
 
-def _category_multiplier() -> Coalesce:
-    def rule_for(category_ref: str) -> Subquery:
-        rules = CategoryPointsRule.objects.filter(category_id=OuterRef(category_ref)).values("multiplier")[:1]
-        return Subquery(rules)
+def _read_category_rules() -> dict[int, Decimal]:
+    return dict(CategoryPointsRule.objects.values_list("category_id", "multiplier"))
 
+
+# Read on every paid order of a member, changed by HQ now and then: kept per process.
+_category_rules = VersionedSnapshot(
+    model=ReferenceVersion,
+    pk="loyalty_category_rules",
+    read=_read_category_rules,
+    recheck_seconds=lambda: settings.O2O_REFERENCE_RECHECK_SECONDS,
+)
+
+
+def _category_multiplier(line: Any, rules: dict[int, Decimal]) -> Decimal:
     # A sub-category without a rule of its own takes its parent's.
-    return Coalesce(
-        rule_for("sku__product__category_id"), rule_for("sku__product__category__parent_id"), Value(Decimal(1))
-    )
+    for category_id in (line.sku_category_id, line.sku_parent_category_id):
+        if category_id in rules:
+            return rules[category_id]
+    return Decimal(1)
+
+
+def _level_multiplier(order: Any) -> Decimal:
+    """The member's level multiplier: from the member and level read with the locked order (the
+    gateway's callback reads them), else one query."""
+    member_field = order._meta.get_field("member")
+    if member_field.is_cached(order):
+        member = order.member
+        if member.level_id is None:
+            return Decimal(1)
+        if Member._meta.get_field("level").is_cached(member):
+            return member.level.points_multiplier
+    multiplier = Member.objects.filter(pk=order.member_id).values_list("level__points_multiplier", flat=True).first()
+    return Decimal(1) if multiplier is None else multiplier
+
+
+def _lines_with_categories(order: Any) -> list[Any]:
+    """The order's lines, oldest first, each with its SKU's category and that category's parent:
+    as the payment read them for every reaction, else one query."""
+    read = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    if read is None or not all(hasattr(line, "sku_category_id") for line in read):
+        read = order.lines.annotate(**sku_categories("sku"))
+    return sorted(read, key=lambda line: line.pk)
 
 
 def split_points(exact: list[Decimal]) -> list[int]:
@@ -258,24 +294,20 @@ def split_points(exact: list[Decimal]) -> list[int]:
 
 
 def record_pending_points(*, order: Any) -> int:
-    """On ORDER_PAID: what each line earns, pending. Two statements: one SELECT of the lines with
-    their multipliers, one INSERT. No member: nothing. Returns the points."""
+    """On ORDER_PAID: what each line earns, pending. One INSERT when the payment read the lines,
+    the member's level and the category rules (kept per process); no member: nothing. Returns
+    the points."""
     if order.member_id is None:
         return 0
-    lines = list(
-        order.lines.order_by("pk").values_list(
-            "pk",
-            "quantity",
-            "net_amount",
-            Coalesce(F("order__member__level__points_multiplier"), Value(Decimal(1))),
-            _category_multiplier(),
-        )
-    )
-    rate = Decimal(settings.O2O_POINTS_PER_YUAN)
-    shares = split_points([Decimal(net) * rate * Decimal(level) * Decimal(cat) for _, _, net, level, cat in lines])
+    lines = _lines_with_categories(order)
+    rules = _category_rules.get()
+    per_yuan = Decimal(settings.O2O_POINTS_PER_YUAN) * _level_multiplier(order)
+    shares = split_points([line.net_amount * per_yuan * _category_multiplier(line, rules) for line in lines])
     earnings = [
-        PointsEarning(member_id=order.member_id, order_id=order.pk, line_id=line_id, quantity=quantity, points=share)
-        for (line_id, quantity, *_), share in zip(lines, shares, strict=True)
+        PointsEarning(
+            member_id=order.member_id, order_id=order.pk, line_id=line.pk, quantity=line.quantity, points=share
+        )
+        for line, share in zip(lines, shares, strict=True)
         if share > 0
     ]
     if earnings:
@@ -431,6 +463,7 @@ def set_category_rule(*, actor: Actor, category_id: int, multiplier: Decimal | N
         raise not_found("category")
     if multiplier is None:
         CategoryPointsRule.objects.filter(category_id=category_id).delete()
+        _category_rules.bump()
         return None
     if (
         not multiplier.is_finite()
@@ -439,4 +472,5 @@ def set_category_rule(*, actor: Actor, category_id: int, multiplier: Decimal | N
     ):
         raise DomainError(ErrorCode.INVALID, "the multiplier must be from 0 to 10 with at most two decimals")
     rule, _ = CategoryPointsRule.objects.update_or_create(category_id=category_id, defaults={"multiplier": multiplier})
+    _category_rules.bump()
     return rule

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
-from o2o.catalog.selectors import sellable_skus_with_prices
+from o2o.catalog.selectors import sellable_skus_with_prices, sku_categories
 from o2o.core import events
 from o2o.core.codes import random_readable
 from o2o.core.errors import DomainError, ErrorCode
@@ -402,7 +402,8 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
         )
     else:
         inventory.keep_reservations_of_order(order_id=order.pk)
-    prefetch_related_objects([order], "lines")  # read once for every reaction (preparation, attribution)
+    # Read once for every reaction (preparation, attribution, loyalty's category rules).
+    prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.annotate(**sku_categories("sku"))))
     events.publish(events.ORDER_PAID, order=order)
     return order
 

@@ -213,8 +213,8 @@ def _lock_order_paid_by(gateway_name: str, gateway_ref: str) -> Order | None:
     found through the payment in the same statement."""
     return (
         Order.objects.select_for_update(of=("self",))
-        # read now, not by each reaction to the payment (the message, the preparation queue)
-        .select_related("member__notification_preference", "fulfilment_location")
+        # read now, not by each reaction to the payment (the message, the preparation queue, points)
+        .select_related("member__notification_preference", "member__level", "fulfilment_location")
         .filter(payments__gateway=gateway_name, payments__gateway_ref=gateway_ref)
         .first()
     )

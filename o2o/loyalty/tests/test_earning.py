@@ -5,15 +5,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from o2o.catalog.selectors import sku_categories
 from o2o.core.events import ORDER_PAID, _handlers
 from o2o.loyalty import handlers, services
 from o2o.loyalty.models import CategoryPointsRule, EntryKind, PointsAccount, PointsEarning, PointsEntry, PointsLot
 from o2o.loyalty.selectors import points_balance
 from o2o.members.models import MemberLevel
-from o2o.orders.models import Order
+from o2o.orders.models import Order, OrderLine
 from o2o.orders.services import complete_orders
 from o2o.testing.api import as_staff
 from o2o.testing.factories import CategoryFactory, ProductFactory, SKUFactory
@@ -54,20 +56,44 @@ def test_a_paid_order_earns_pending_points_per_yuan_of_net_rounded_down(member, 
     assert not PointsAccount.objects.exists()  # created when points first become available
 
 
-def test_the_paid_handler_costs_two_statements_for_a_member_and_none_without(member, store, tea, clerk):
+def test_the_paid_handler_costs_one_insert_when_the_payment_read_the_order_and_none_without_member(
+    member, store, tea, clerk
+):
     assert handlers.earn_pending_points in _handlers[ORDER_PAID]
     order = place_pickup_order(member=member, store=store, sku=tea, quantity=2)
+    categorised = OrderLine.objects.annotate(**sku_categories("sku"))
+    as_paid = Order.objects.select_related("member__level").prefetch_related(Prefetch("lines", categorised))
+    bare = Order.objects.get(pk=order.pk)
     anonymous = Order.objects.get(pk=order.pk)
     anonymous.member_id = None
+    services.record_pending_points(order=as_paid.get(pk=order.pk))  # the category rules, read once
 
-    with CaptureQueriesContext(connection) as with_member:
-        handlers.earn_pending_points(order=Order.objects.get(pk=order.pk))
+    with CaptureQueriesContext(connection) as read_with_the_order:
+        handlers.earn_pending_points(order=as_paid.get(pk=order.pk))
+    with CaptureQueriesContext(connection) as bare_order:
+        handlers.earn_pending_points(order=bare)
     with CaptureQueriesContext(connection) as without_member:
         handlers.earn_pending_points(order=anonymous)
 
-    assert len(with_member.captured_queries) - 1 == 2  # minus the Order.objects.get above
+    assert len(read_with_the_order.captured_queries) - 2 == 1  # minus the order and its lines above
+    assert len(bare_order.captured_queries) == 3  # the lines, the member's level, the INSERT
     assert len(without_member.captured_queries) == 0
     assert PointsEarning.objects.get().points == 25
+
+
+def test_a_category_rule_hq_sets_or_removes_applies_to_the_next_paid_order(member, store, tea, hq):
+    def rule(multiplier):
+        body = {"category_id": tea.product.category_id, "multiplier": multiplier}
+        response = as_staff(hq).post("loyalty/category-rules", body)
+        assert response.status_code == 200, response.content
+
+    paid_pickup_order(member=member, store=store, sku=tea, quantity=2)  # 25.00 x 1; the rules are kept now
+    rule("2.00")
+    paid_pickup_order(member=member, store=store, sku=tea, quantity=2)  # x 2
+    rule(None)
+    paid_pickup_order(member=member, store=store, sku=tea, quantity=2)  # x 1 again
+
+    assert list(PointsEarning.objects.order_by("pk").values_list("points", flat=True)) == [25, 50, 25]
 
 
 def test_completion_makes_them_available_expiring_at_the_end_of_next_year(member, store, tea, clerk):

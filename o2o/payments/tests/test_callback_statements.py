@@ -54,7 +54,7 @@ def _paid_by_gateway(store, sku, captured=None) -> Order:
 def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
     sku = SKUFactory(price=Decimal("12.50"))
     receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
-    _paid_by_gateway(store, sku)  # the process's first: it reads the message's text and the matrix
+    _paid_by_gateway(store, sku)  # the process's first: reads the message's text, the matrix, points rules
     captured = CaptureQueriesContext(connection)
 
     order = _paid_by_gateway(store, sku, captured)
@@ -63,16 +63,15 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
     voucher = PickupVoucher.objects.get(order=order)
     assert voucher.short_number == 2 and Preparation.objects.filter(order=order).count() == 1
     assert _tables(captured) == [
-        # the order locked with its member (and their notification channels) and store: read once,
-        # for every reaction below
+        # the order locked with its member (their level and notification channels) and store: read
+        # once, for every reaction below
         "SELECT orders_order",
         "SELECT payments_payment",
         "UPDATE payments_payment",
         "UPDATE orders_order",
         "INSERT orders_ordertransition",
         "UPDATE inventory_reservation",  # kept: no longer expires
-        "SELECT orders_orderline",  # the lines, for the preparation and the attribution
-        "SELECT orders_orderline",  # loyalty: the lines with their points rules
+        "SELECT orders_orderline",  # the lines with their categories: preparation, attribution, points
         "INSERT loyalty_pointsearning",
         "INSERT pickup_pickupnumbercounter",  # the short number: one upsert
         "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
