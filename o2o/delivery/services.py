@@ -183,10 +183,14 @@ def plan_within(*, depot: Location, day: Date, now: datetime) -> list[DeliveryRu
     on_road = set(DeliveryRun.objects.filter(date=day, vehicle__in=vans).exclude(state=RunState.PLANNED)
                   .values_list("vehicle_id", flat=True))  # fmt: skip
     vans = [v for v in vans if v.pk not in on_road]
-    RunStop.objects.filter(run__depot=depot, run__date=day, run__state=RunState.PLANNED).delete()
     start, end = day_window(day)
     start = max(start, now)
-    loads = _loads(depot, (start, end)) if start < end else []
+    if start >= end:
+        # Refused before the day's planned stops are dropped: they stay for the manager to see.
+        raise DomainError(ErrorCode.CONFLICT, "the delivery hours of this day are over; plan another day",
+                          day=day.isoformat(), day_end=settings.O2O_DELIVERY_DAY_END)  # fmt: skip
+    RunStop.objects.filter(run__depot=depot, run__date=day, run__state=RunState.PLANNED).delete()
+    loads = _loads(depot, (start, end))
     if not vans:
         if loads:
             raise DomainError(ErrorCode.CONFLICT, "every vehicle of this depot is on the road today")

@@ -1,8 +1,9 @@
 """Delivery runs through the API, as a depot's manager, its drivers and outsiders would use it."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from o2o.access.actors import SYSTEM, actor_for_member
@@ -88,6 +89,24 @@ def test_planning_twice_gives_the_same_stops_never_a_second_copy(depot, sku, van
     # then still one run with one stop per order
     assert DeliveryRun.objects.count() == 1
     assert sorted(RunStop.objects.values_list("order_id", flat=True)) == first == sorted(o.pk for o in orders)
+
+
+def test_planning_a_day_whose_delivery_hours_are_over_is_409_and_keeps_its_planned_stops(
+    depot, sku, van, driver, manager, tomorrow
+):
+    packed_order(depot, sku, ADDRESSES[0])
+    assert _plan(manager, depot, tomorrow).status_code == 200
+    planned = list(RunStop.objects.values_list("pk", "order_id"))
+    late_evening = datetime.combine(tomorrow, time(22, 0), tzinfo=timezone.get_current_timezone())
+
+    with time_machine.travel(late_evening):
+        too_late = _plan(manager, depot, tomorrow)
+        yesterday = _plan(manager, depot, tomorrow - timedelta(days=1))
+
+    assert too_late.status_code == yesterday.status_code == 409
+    assert problem_code(too_late) == problem_code(yesterday) == "conflict"
+    assert too_late.json()["day_end"] == "21:00"
+    assert list(RunStop.objects.values_list("pk", "order_id")) == planned
 
 
 def test_an_order_not_yet_packed_is_not_planned(depot, sku, van, driver, manager, tomorrow):
