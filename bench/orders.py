@@ -177,7 +177,7 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
             placed_at, timings = traced_one()
             statements = tracer.statements[before:]
             at = next(i for i, s in enumerate(statements)
-                      if s[0] == "place" and s[1].startswith('UPDATE "inventory_stocklevel"'))
+                      if s[0] == "place" and _shape(s[1]).startswith("UPDATE inventory_stocklevel"))
             update = statements[at]
             after = [s for s in statements[at + 1:] if s[0] == "place"]
             commit = next(c for c in reversed(tracer.commit_times) if c[0] == "place")

@@ -17,6 +17,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.selectors import skus_by_id
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
+from o2o.inventory import sql
 from o2o.inventory.models import (
     HAND_ADJUSTMENT_REASONS,
     AdjustmentReason,
@@ -122,8 +123,9 @@ def reserve_stock(
                 "this location does not take online orders",
                 location_id=request.location_id,
             )
-        _move(location_id=request.location_id, sku_id=request.sku_id, reserved=request.quantity,
-              only_if=Q(on_hand__gte=F("reserved") + request.quantity + keep_back))  # fmt: skip
+        if not sql.reserve_units(location_id=request.location_id, sku_id=request.sku_id, quantity=request.quantity,
+                                 keep_back=keep_back):  # fmt: skip
+            raise _insufficient(request.location_id, request.sku_id)
         reservations.append(
             Reservation(
                 order_line_id=request.order_line_id,
@@ -186,7 +188,7 @@ def unfulfil_reservations(
 
 def keep_reservations_of_order(*, order_id: int) -> None:
     """A paid order's reservations no longer expire (one UPDATE)."""
-    Reservation.objects.filter(order_line__order_id=order_id, state=Reservation.State.ACTIVE).update(expires_at=None)
+    sql.keep_reservations_of_order(order_id)
 
 
 def _add_on_hand(

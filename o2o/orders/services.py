@@ -22,6 +22,7 @@ from o2o.core.money import to_money
 from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
+from o2o.orders import sql
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Exchange, Fulfilment, Order, OrderLine, OrderLineDiscount, OrderState, OrderTransition
 from o2o.orders.states import HANDED_OVER, IN_RETURN_WINDOW, PAID_NOT_HANDED_OVER, can_transition
@@ -366,7 +367,9 @@ def advance(*, order: Order, path: list[str], actor_id: int | None = None, note:
         changes["paid_at"] = now
     if path[-1] in CLOSING_STATES:
         changes["closed_at"] = now
-    if not Order.objects.filter(pk=order.pk, state=order.state).update(**changes):
+    moved = sql.move_order(order_id=order.pk, from_state=order.state, to_state=path[-1],
+                           paid_at=changes.get("paid_at"), closed_at=changes.get("closed_at"))  # fmt: skip
+    if not moved:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=order.state)
     OrderTransition.objects.bulk_create(
         OrderTransition(order=order, from_state=a, to_state=b, actor_id=actor_id, note=note) for a, b in steps

@@ -24,7 +24,7 @@ from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Order, OrderState
 from o2o.orders.states import PAID_NOT_HANDED_OVER
-from o2o.payments import tenders
+from o2o.payments import sql, tenders
 from o2o.payments.gateways import CallbackEvent, PaymentGateway, SimulatedGateway, get_gateway
 from o2o.payments.models import (
     IN_STORE_METHODS,
@@ -252,7 +252,7 @@ def _settle(payment: Payment, payments: list[Payment], event: CallbackEvent) -> 
     fits = order.state == OrderState.PENDING_PAYMENT and before + payment.amount <= order.total
     state = Payment.State.SUCCEEDED if fits else Payment.State.RETURNED
     now = timezone.now()
-    Payment.objects.filter(pk=payment.pk).update(state=state, gateway_txn_id=event.txn_id, succeeded_at=now)
+    sql.settle_payment(payment_id=payment.pk, state=state, gateway_txn_id=event.txn_id, at=now)
     payment.state, payment.gateway_txn_id, payment.succeeded_at = state, event.txn_id, now
     if not fits:
         tenders.refund_tender(

@@ -12,6 +12,7 @@ from o2o.inventory.services import receive_stock
 from o2o.members.models import Member, MemberLevel
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.testing.statements import tables_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,7 @@ def statements_to_place(member_id: int, store, sku) -> list[str]:
                            lines=[LineRequest(sku.pk, 1)])  # fmt: skip
     with CaptureQueriesContext(connection) as captured:
         place_order(actor=actor_for_member(member), member=member, request=request)
-    verbs = ("SELECT", "INSERT", "UPDATE", "DELETE")  # not the test's savepoints
-    return [q["sql"].split(" ", 1)[0] + " " + q["sql"].split('"')[1] for q in captured if q["sql"].startswith(verbs)]
+    return tables_of(captured)
 
 
 def test_an_order_without_discounts_takes_six_statements_and_a_discount_two_more(store):

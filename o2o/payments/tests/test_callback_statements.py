@@ -3,7 +3,6 @@ reaction to the payment (points, voucher, preparation queue, message, attributio
 Its statements are listed here so that a change that adds one is a decision, not an accident
 (bench/README.md has the figures)."""
 
-import re
 from contextlib import nullcontext
 from decimal import Decimal
 
@@ -22,20 +21,9 @@ from o2o.payments.simulator import signed_callback
 from o2o.pickup.models import PickupVoucher
 from o2o.preparation.models import Preparation
 from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.testing.statements import tables_of
 
 pytestmark = pytest.mark.django_db  # (on_commit work does not run: the callback's own transaction is listed)
-
-
-_SHAPE = re.compile(
-    r'\s*(?:(SELECT|DELETE)\b.*?"(\w+)"\."|(INSERT)(?: OR IGNORE)? INTO "?(\w+)|(UPDATE) "?(\w+))', re.S
-)
-
-
-def _tables(captured) -> list[str]:
-    """ "SELECT orders_order", "INSERT pickup_pickupnumbercounter"...: the verb and its table (a
-    SELECT's first column's); not BEGIN, COMMIT or the test's savepoints."""
-    found = (_SHAPE.match(q["sql"]) for q in captured)
-    return [" ".join(part for part in m.groups() if part) for m in found if m]
 
 
 def _paid_by_gateway(store, sku, captured=None) -> Order:
@@ -62,7 +50,7 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
     assert order.state == OrderState.PAID
     voucher = PickupVoucher.objects.get(order=order)
     assert voucher.short_number == 2 and Preparation.objects.filter(order=order).count() == 1
-    assert _tables(captured) == [
+    assert tables_of(captured) == [
         # the order locked with its member (their level and notification channels) and store: read
         # once, for every reaction below
         "SELECT orders_order",
