@@ -122,7 +122,7 @@ def start_online_payment(
     authorize(actor, Operation.PAY_ONLINE, location_id=order.selling_location_id)
     _payable(order)
     gateway = get_gateway(gateway_name)
-    payments = list(Payment.objects.filter(order=order, state__in=[Payment.State.PENDING, Payment.State.SUCCEEDED]))
+    payments = tenders.tenders_of(order)
     rest = order.total - tenders.covered(payments)
     if rest <= 0:  # an order of 0.00 (free goods, a discount of everything): no gateway payment of 0
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "nothing is left to pay at the gateway")

@@ -24,6 +24,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
 from o2o.loyalty import services as loyalty
 from o2o.orders.models import Order
+from o2o.payments import sql
 from o2o.payments.models import REFUND_ORDER, Payment, PaymentMethod, Refund
 from o2o.wallet import services as wallet
 
@@ -53,7 +54,7 @@ def refund_reference(refund: Refund) -> str:
 
 def tenders_of(order: Order) -> list[Payment]:
     """Every tender of the order, oldest first (one statement), each pointing at this order."""
-    payments = list(Payment.objects.filter(order_id=order.pk).order_by("pk"))
+    payments = sql.tenders_of_order(order.pk)
     for payment in payments:
         payment.order = order
     return payments
