@@ -1,10 +1,14 @@
 """Short-cuts through the service layer for tests and benchmarks: a paid pickup order in one call."""
 
+from decimal import Decimal
+
 from o2o.access.actors import SYSTEM, actor_for_member, actor_for_user
+from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.payments.services import start_online_payment
 from o2o.payments.simulator import simulate_customer_payment
+from o2o.testing.factories import SKUFactory
 
 
 def place_pickup_order(*, member, store, sku, quantity: int = 1, channel: str = "app") -> Order:
@@ -48,3 +52,10 @@ def payment_code_of(member) -> str:
 
     code, _row = issue_payment_code(actor=actor_for_member(member))
     return code
+
+
+def stocked_sku(store, *, price: str = "12.50", quantity: int = 50):
+    """A SKU at `price` with `quantity` units on hand at the store."""
+    sku = SKUFactory(price=Decimal(price))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=quantity, actor=SYSTEM)
+    return sku

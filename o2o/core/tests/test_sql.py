@@ -4,22 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from o2o.access.actors import SYSTEM
 from o2o.core.sql import columns_of, fetch_models
-from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order
 from o2o.payments.models import GatewayCallback, Payment
-from o2o.testing.factories import SKUFactory
-from o2o.testing.journeys import paid_pickup_order
+from o2o.testing.journeys import paid_pickup_order, stocked_sku
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tea(store):
-    sku = SKUFactory(price=Decimal("12.50"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
-    return sku
+    return stocked_sku(store)
 
 
 @pytest.mark.parametrize("model", [Order, Payment, GatewayCallback])  # money, times, JSON, nulls
