@@ -244,7 +244,7 @@ def _settle(payment: Payment, payments: list[Payment], event: CallbackEvent) -> 
     if event.amount != payment.amount:
         return _amount_mismatch(payment, event)
     if payment.state not in (Payment.State.PENDING, Payment.State.FAILED):
-        return "already_settled"
+        return "already_settled"  # as read under the order's lock; the UPDATE below checks it again
     # The order decides: the gateway tender succeeds only while the order waits for payment and
     # the tenders still fit its total; otherwise the money is returned.
     order = payment.order
@@ -252,7 +252,8 @@ def _settle(payment: Payment, payments: list[Payment], event: CallbackEvent) -> 
     fits = order.state == OrderState.PENDING_PAYMENT and before + payment.amount <= order.total
     state = Payment.State.SUCCEEDED if fits else Payment.State.RETURNED
     now = timezone.now()
-    sql.settle_payment(payment_id=payment.pk, state=state, gateway_txn_id=event.txn_id, at=now)
+    if not sql.settle_payment(payment_id=payment.pk, state=state, gateway_txn_id=event.txn_id, at=now):
+        return "already_settled"
     payment.state, payment.gateway_txn_id, payment.succeeded_at = state, event.txn_id, now
     if not fits:
         tenders.refund_tender(

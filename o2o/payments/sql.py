@@ -7,12 +7,16 @@ from o2o.payments.models import Payment
 
 _TENDERS_OF_ORDER = f"SELECT {columns_of(Payment)} FROM payments_payment WHERE order_id = %s ORDER BY id"
 
-_SETTLE = "UPDATE payments_payment SET state = %s, gateway_txn_id = %s, succeeded_at = %s WHERE id = %s"
+# Conditional: only a payment still waiting for the gateway (or failed, money arriving late).
+_SETTLE = """UPDATE payments_payment SET state = %s, gateway_txn_id = %s, succeeded_at = %s
+WHERE id = %s AND state IN (%s, %s)"""
 
 
-def settle_payment(*, payment_id: int, state: str, gateway_txn_id: str, at: datetime) -> None:
-    """The gateway took the money: the payment succeeded (or is to be returned), with its transaction."""
-    execute(_SETTLE, [state, gateway_txn_id, moment(at), payment_id])
+def settle_payment(*, payment_id: int, state: str, gateway_txn_id: str, at: datetime) -> bool:
+    """The gateway took the money: the payment succeeded (or is to be returned), with its
+    transaction; False if it was settled already."""
+    unsettled = [Payment.State.PENDING.value, Payment.State.FAILED.value]
+    return execute(_SETTLE, [state, gateway_txn_id, moment(at), payment_id, *unsettled]) == 1
 
 
 def tenders_of_order(order_id: int) -> list[Payment]:
