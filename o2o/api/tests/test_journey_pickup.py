@@ -65,6 +65,7 @@ def test_member_buys_online_and_picks_up_at_the_nearest_store(store, other_store
     callback = ApiClient().post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: signature})
     assert callback.json() == {"outcome": "paid"}
     assert customer.get(f"orders/{order['id']}").json()["state"] == "paid"  # 备货中: the store prepares it
+    assert customer.get("loyalty/me").json()["pending"] == 13  # 13.00 yuan: points pending until completion
 
     # the store's clerk takes it from the preparation queue, scans both units and marks it ready
     preparing = as_staff(clerk)
