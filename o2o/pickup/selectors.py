@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from o2o.pickup.models import PickupVoucher
@@ -27,10 +27,35 @@ def voucher_with_lines(*, voucher_id: int) -> PickupVoucher:
     return with_lines(PickupVoucher.objects.filter(pk=voucher_id)).get()
 
 
-def overdue_pickups(*, location_ids: frozenset[int] | None, older_than_hours: int = 48) -> QuerySet[PickupVoucher]:
-    cutoff = timezone.now() - timedelta(hours=older_than_hours)
-    vouchers = PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED, issued_at__lt=cutoff)
+OVERDUE_AFTER_HOURS = 48
+
+
+def overdue_pickups(
+    *, location_ids: frozenset[int] | None, older_than_hours: int = OVERDUE_AFTER_HOURS
+) -> QuerySet[PickupVoucher]:
+    return _issued(location_ids).filter(issued_at__lt=_overdue_cutoff(older_than_hours))
+
+
+def waiting_and_overdue_by_location(*, location_ids: frozenset[int] | None) -> dict[int, tuple[int, int]]:
+    """Per location: vouchers issued and not yet redeemed, and how many of them are overdue (as
+    `overdue_pickups`), counted in one pass over the waiting vouchers."""
+    overdue = Q(issued_at__lt=_overdue_cutoff(OVERDUE_AFTER_HOURS))
+    rows = (
+        _issued(location_ids)
+        .values_list("location_id")
+        .annotate(waiting=Count("pk"), overdue=Count("pk", filter=overdue))
+        .order_by()
+    )
+    return {location_id: (waiting, overdue) for location_id, waiting, overdue in rows}
+
+
+def _issued(location_ids: frozenset[int] | None) -> QuerySet[PickupVoucher]:
+    vouchers = PickupVoucher.objects.filter(state=PickupVoucher.State.ISSUED)
     return vouchers if location_ids is None else vouchers.filter(location_id__in=location_ids)
+
+
+def _overdue_cutoff(hours: int):
+    return timezone.now() - timedelta(hours=hours)
 
 
 def recent_redemptions(*, location_id: int, within_minutes: int) -> QuerySet[PickupVoucher]:

@@ -159,6 +159,7 @@ def test_an_empty_period_has_zeros_and_every_store():
 
 
 def test_the_dashboard_takes_a_handful_of_queries_however_many_orders(chain, django_assert_max_num_queries):
+    # sales per store and per channel, members x2, pickups, stores
     with django_assert_max_num_queries(6):
         dashboard(location_ids=None, **_now_window())
 
