@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 
+from o2o.catalog import sql
 from o2o.catalog.models import SKU, Category, Channel, Price
 from o2o.core.errors import DomainError, ErrorCode
 
@@ -44,14 +45,9 @@ def sellable_skus_with_prices(
     """The SKUs and their prices for an order, in one query when all is well (the order path counts
     its statements): active SKUs sold on the channel, each with the location's price, else the
     chain-wide one. Raises as `skus_by_id`, then NOT_SOLD_ON_CHANNEL, then `unit_prices` would."""
-    rows = (
-        Price.objects.filter(sku_id__in=sku_ids, channel=channel, sku__is_active=True, sku__product__is_active=True)
-        .filter(Q(location_id__isnull=True) | Q(location_id=location_id))
-        .select_related("sku__product")
-    )
     skus: dict[int, SKU] = {}
     prices: dict[int, Decimal] = {}
-    for price in rows:
+    for price in sql.prices_with_skus(sku_ids=sku_ids, channel=channel, location_id=location_id):
         skus[price.sku_id] = price.sku
         if price.location_id is not None or price.sku_id not in prices:
             prices[price.sku_id] = price.amount

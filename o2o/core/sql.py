@@ -32,27 +32,47 @@ def moment(value: datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def columns_of(model: type[Model]) -> str:
-    """Every column of the model's table, in the order `fetch_models` reads them."""
-    return ", ".join(f'"{field.column}"' for field in model._meta.concrete_fields)
+def columns_of(model: type[Model], table: str | None = None) -> str:
+    """Every column of the model's table (qualified by `table`, an alias in a join), in the order
+    `fetch_models` and `fetch_joined` read them."""
+    prefix = f'"{table}".' if table else ""
+    return ", ".join(f'{prefix}"{field.column}"' for field in model._meta.concrete_fields)
 
 
 def fetch_models(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     """The rows `sql` selects (`SELECT <columns_of(model)> ...`) as instances of `model`, their
     values converted as the ORM converts them (`Model.from_db`)."""
+    return [instance for (instance,) in fetch_joined([model], sql, params)]
+
+
+def fetch_joined(models: Sequence[type[Model]], sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows `sql` selects (`SELECT <columns_of(A, "a")>, <columns_of(B, "b")> ... FROM ... JOIN ...`)
+    as a tuple of instances each, one per model in turn (None where an outer join found no row). The
+    caller links them (`price.sku = sku`), as `select_related` would."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    names = [field.attname for field in model._meta.concrete_fields]
-    converters = _converters_of(model)
-    instances = []
+    readers = [_reader_of(model) for model in models]
+    found = []
     for row in rows:
-        values = list(row)
-        for i, functions, column in converters:
-            for convert in functions:
-                values[i] = convert(values[i], column, connection)
-        instances.append(model.from_db(connection.alias, names, values))
-    return instances
+        at, instances = 0, []
+        for model, (names, converters, pk_index) in zip(models, readers, strict=True):
+            values = list(row[at : at + len(names)])
+            at += len(names)
+            if values[pk_index] is None:
+                instances.append(None)
+                continue
+            for i, functions, column in converters:
+                for convert in functions:
+                    values[i] = convert(values[i], column, connection)
+            instances.append(model.from_db(connection.alias, names, values))
+        found.append(tuple(instances))
+    return found
+
+
+def _reader_of(model: type[Model]) -> tuple[list[str], _Converters, int]:
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], _converters_of(model), fields.index(model._meta.pk)
 
 
 def _converters_of(model: type[Model]) -> _Converters:

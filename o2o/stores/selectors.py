@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from o2o.core.errors import not_found
+from o2o.stores import sql
 from o2o.stores.geo import bounding_box, haversine_km
 from o2o.stores.models import Location
 
@@ -18,7 +19,7 @@ def active_locations() -> QuerySet[Location]:
 
 
 def get_location(*, location_id: int) -> Location:
-    location = active_locations().filter(pk=location_id).first()
+    location = sql.active_location(location_id)
     if location is None:
         raise not_found("location")
     return location
