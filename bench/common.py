@@ -22,6 +22,8 @@ RESULTS_DIR = REPO / "bench" / "results"
 MAX_ORDERS_PER_CLIENT = 200_000
 READY_TIMEOUT_S = 180
 WARMUP_ORDERS = 1
+PRODUCTION_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+IMMEDIATE_TASKS_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 
 
 def bench_env() -> None:
@@ -32,6 +34,10 @@ def bench_env() -> None:
     # plain-HTTP requests): it runs in development mode, like the test suite.
     os.environ.setdefault("O2O_ENV", "development")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Tasks are queued as production queues them (one row each, for `o2o worker`); the bench runs no
+    # worker, so what a worker later does (sending the paid message) is not in its figures.
+    # run.py --immediate-tasks: the development backend, which runs each task inside the request.
+    os.environ.setdefault("TASKS_BACKEND", PRODUCTION_TASKS_BACKEND)
 
 
 def database_url_problem(url: str | None) -> str | None:

@@ -39,13 +39,13 @@ def o2o_tables() -> list[str]:
     from django.contrib.auth import get_user_model
 
     tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True)
-              if m._meta.app_config.name.startswith("o2o.")}
+              if m._meta.app_config.name.startswith(("o2o.", "django_tasks_db"))}  # and the queued tasks
     tables.add(get_user_model()._meta.db_table)
     return sorted(tables)
 
 
 def reset() -> None:
-    """TRUNCATE every O2O table (and auth users, for the bench clerks), restarting the ids."""
+    """TRUNCATE every O2O table (and auth users, for the bench clerks, and queued tasks), restarting the ids."""
     from django.db import connection
 
     names = ", ".join(connection.ops.quote_name(t) for t in o2o_tables())

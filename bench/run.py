@@ -49,6 +49,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quiet-wait", type=float, default=30.0,
                         help="before each level, wait up to this many seconds for the CPUs to be <25%% busy "
                              "(other jobs on a shared machine); 0: do not wait")
+    parser.add_argument("--immediate-tasks", action="store_true",
+                        help="the development task backend: tasks run inside the request (default: queued, as in "
+                             "production)")
     parser.add_argument("--prepared", action="store_true",
                         help="experiment: psycopg server-side binding + prepared statements in the bench's own "
                              "processes (service layer, profile, vouchers, nearby; not gunicorn)")
@@ -97,7 +100,7 @@ def _meta(args: argparse.Namespace, db_name: str) -> dict:
         "database": db_name, "git": commit,
         "git_uncommitted_in_o2o": [line.strip() for line in dirty if line.strip()], "start_method": args.start_method,
         "safety_buffer": os.environ.get("O2O_ONLINE_SAFETY_BUFFER"),
-        "prepared_statements_experiment": args.prepared,
+        "prepared_statements_experiment": args.prepared, "tasks_backend": os.environ.get("TASKS_BACKEND"),
     }
 
 
@@ -167,7 +170,13 @@ def results_table(results: dict) -> list[str]:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    from bench.common import RESULTS_DIR, database_url_problem, setup_django, wait_for_quiet
+    from bench.common import (
+        IMMEDIATE_TASKS_BACKEND,
+        RESULTS_DIR,
+        database_url_problem,
+        setup_django,
+        wait_for_quiet,
+    )
 
     url = os.environ.get("DATABASE_URL")
     if problem := database_url_problem(url):
@@ -182,6 +191,8 @@ def main(argv: list[str]) -> int:
         return 2
     if args.prepared:
         os.environ["BENCH_PREPARED_STATEMENTS"] = "1"
+    if args.immediate_tasks:
+        os.environ["TASKS_BACKEND"] = IMMEDIATE_TASKS_BACKEND
     setup_django()
     from django.core.management import call_command
 
