@@ -88,6 +88,11 @@ def insert_models(objs: Sequence[M]) -> list[M]:
     return list(objs)
 
 
+def insert_model(obj: M) -> M:
+    """Insert one new row as `insert_models` does (`Model.objects.create` without its signals)."""
+    return insert_models([obj])[0]
+
+
 @dataclass
 class _InsertPlan:
     """The columns a model's INSERT writes and reads back, and its statement per row count."""
