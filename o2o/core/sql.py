@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, router
 from django.db.models import Field, Model
+from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=Model)
 
@@ -71,20 +72,11 @@ def insert_models(objs: Sequence[M]) -> list[M]:
     own placeholders; a database without INSERT ... RETURNING), it is `bulk_create`."""
     if not objs:
         return []
-    model = type(objs[0])
-    plan = _insert_plan(model, keyed=_keyed(objs))
+    db = connections[DEFAULT_DB_ALIAS]
+    plan, rows = _prepared(db, objs, ignore_conflicts=False)
     if plan is None:
-        return model._base_manager.bulk_create(objs)
-    rows = []
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert_models")
-        values = [f.pre_save(obj, True) for f in plan.fields]
-        if any(hasattr(value, "resolve_expression") for value in values):
-            return model._base_manager.bulk_create(objs)
-        rows.append([f.get_db_prep_save(value, connection) for f, value in zip(plan.fields, values, strict=True)])
-    batch = connection.ops.bulk_batch_size(plan.fields, objs) or len(objs)
-    for start in range(0, len(objs), batch):
-        _insert_batch(plan, objs[start : start + batch], rows[start : start + batch])
+        return type(objs[0])._base_manager.bulk_create(objs)
+    _saved(db, plan, objs, _run(db, plan, rows))
     return list(objs)
 
 
@@ -93,20 +85,61 @@ def insert_model(obj: M) -> M:
     return insert_models([obj])[0]
 
 
+def insert_models_unless_conflicting(objs: Sequence[Model]) -> bool:
+    """Insert rows of one model as `insert_models` does and say True; or say False and leave them
+    unsaved when unique constraints already hold every one of them (a replay). Some but not all is
+    an IntegrityError, which rolls the caller back. The statement is the ORM's
+    `bulk_create(ignore_conflicts=True)` one with RETURNING (PostgreSQL: ON CONFLICT DO NOTHING;
+    SQLite: INSERT OR IGNORE), so it says what went in and needs no savepoint."""
+    if not objs:
+        return True
+    db = connections[DEFAULT_DB_ALIAS]
+    plan, rows = _prepared(db, objs, ignore_conflicts=True)
+    if plan is None:
+        return _insert_by_orm_unless_conflicting(objs)
+    returned = _run(db, plan, rows)
+    if not returned:
+        return False
+    if len(returned) != len(objs):
+        raise IntegrityError(f"{len(objs) - len(returned)} of {len(objs)} {objs[0]._meta.label} rows existed already")
+    _saved(db, plan, objs, returned)
+    return True
+
+
 @dataclass
 class _InsertPlan:
     """The columns a model's INSERT writes and reads back, and its statement per row count."""
 
     head: str  # INSERT INTO <table> (<columns>) VALUES
     fields: list[Field]
-    returning: str  # RETURNING <columns>
+    tail: str  # [ON CONFLICT DO NOTHING] RETURNING <columns>
     returned: list[Field]
     converters: _Converters
     statements: dict[int, str]  # by row count
 
 
-# per connection and (model, whether the rows have their keys)
-_plans: WeakKeyDictionary[Any, dict[tuple[type[Model], bool], _InsertPlan | None]] = WeakKeyDictionary()
+# per connection and (model, whether the rows have their keys, whether conflicts are ignored)
+_plans: WeakKeyDictionary[Any, dict[tuple[type[Model], bool, bool], _InsertPlan | None]] = WeakKeyDictionary()
+
+
+def _prepared(db: Any, objs: Sequence[Model], *, ignore_conflicts: bool) -> tuple[_InsertPlan | None, list[list]]:
+    """The plan and each row's values as the ORM would send them; no plan when the ORM must insert."""
+    model = type(objs[0])
+    by_model = _plans.setdefault(db, {})
+    key = (model, _keyed(objs), ignore_conflicts)
+    if key not in by_model:
+        by_model[key] = _new_plan(db, *key)
+    plan = by_model[key]
+    if plan is None:
+        return None, []
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert_models")
+        values = [f.pre_save(obj, True) for f in plan.fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            return None, []
+        rows.append([f.get_db_prep_save(value, db) for f, value in zip(plan.fields, values, strict=True)])
+    return plan, rows
 
 
 def _keyed(objs: Sequence[Model]) -> bool:
@@ -121,47 +154,82 @@ def _keyed(objs: Sequence[Model]) -> bool:
     return keyed.pop()
 
 
-def _insert_plan(model: type[Model], *, keyed: bool) -> _InsertPlan | None:
-    by_model = _plans.setdefault(connections[connection.alias], {})
-    if (model, keyed) not in by_model:
-        by_model[model, keyed] = _new_plan(model, keyed=keyed)
-    return by_model[model, keyed]
-
-
-def _new_plan(model: type[Model], *, keyed: bool) -> _InsertPlan | None:
+def _new_plan(db: Any, model: type[Model], keyed: bool, ignore_conflicts: bool) -> _InsertPlan | None:
     opts = model._meta
     fields = [f for f in opts.concrete_fields if keyed or f is not opts.auto_field]
     plain = not opts.parents and not any(f.generated or hasattr(f, "get_placeholder") for f in fields)
-    if not plain or not connection.features.can_return_rows_from_bulk_insert:
+    if not plain or not db.features.can_return_rows_from_bulk_insert:
         return None
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     returned = list(opts.db_returning_fields)
+    suffix = db.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
     return _InsertPlan(
-        head=f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
+        head=f"{db.ops.insert_statement(on_conflict=on_conflict)} {quote(opts.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES ",
         fields=fields,
-        returning=f" RETURNING {', '.join(quote(f.column) for f in returned)}",
+        tail=f"{' ' + suffix if suffix else ''} RETURNING {', '.join(quote(f.column) for f in returned)}",
         returned=returned,
         converters=_converters_for(model, returned),
         statements={},
     )
 
 
-def _insert_batch(plan: _InsertPlan, objs: Sequence[Model], rows: list[list[Any]]) -> None:
-    if len(objs) not in plan.statements:
+def _run(db: Any, plan: _InsertPlan, rows: list[list]) -> list[tuple]:
+    """The returned rows of the inserts, one statement per batch of rows."""
+    batch = db.ops.bulk_batch_size(plan.fields, rows) if len(rows) > 1 else 1
+    returned = []
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            cursor.execute(_statement(plan, len(chunk)), [value for row in chunk for value in row])
+            returned += cursor.fetchall()
+    return returned
+
+
+def _statement(plan: _InsertPlan, rows: int) -> str:
+    if rows not in plan.statements:
         row = f"({', '.join(['%s'] * len(plan.fields))})"
-        plan.statements[len(objs)] = plan.head + ", ".join([row] * len(objs)) + plan.returning
-    with connection.cursor() as cursor:
-        cursor.execute(plan.statements[len(objs)], [value for row in rows for value in row])
-        returned = cursor.fetchall()
+        plan.statements[rows] = plan.head + ", ".join([row] * rows) + plan.tail
+    return plan.statements[rows]
+
+
+def _saved(db: Any, plan: _InsertPlan, objs: Sequence[Model], returned: list[tuple]) -> None:
+    """Set what the database returned on the instances, converted as the ORM converts it."""
     for obj, row in zip(objs, returned, strict=True):
         values = list(row)
         for i, functions, column in plan.converters:
             for convert in functions:
-                values[i] = convert(values[i], column, connection)
+                values[i] = convert(values[i], column, db)
         for f, value in zip(plan.returned, values, strict=True):
             setattr(obj, f.attname, value)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
+
+
+def _insert_by_orm_unless_conflicting(rows: Sequence[Model]) -> bool:
+    """`insert_models_unless_conflicting` through the ORM's own insert."""
+    model = type(rows[0])
+    opts = model._meta
+    keyed = rows[0].pk is not None
+    fields = [f for f in opts.local_concrete_fields if not f.generated and (keyed or f is not opts.auto_field)]
+    using = router.db_for_write(model, instance=rows[0])
+    returning = opts.db_returning_fields
+    # The call Model.save() and bulk_create() make to insert, with the conflict clause kept.
+    returned = model._base_manager.using(using)._insert(
+        list(rows), fields=fields, returning_fields=returning, using=using, on_conflict=OnConflict.IGNORE
+    )
+    inserted = [values for values in returned if values is not None]  # one row: [None] when it conflicted
+    if not inserted:
+        return False
+    if len(inserted) != len(rows):
+        raise IntegrityError(f"{len(rows) - len(inserted)} of {len(rows)} {opts.label} rows existed already")
+    for row, values in zip(rows, inserted, strict=True):
+        for value, field in zip(values, returning, strict=True):
+            setattr(row, field.attname, value)
+        row._state.adding = False
+        row._state.db = using
+    return True
 
 
 def _converters_of(model: type[Model]) -> _Converters:

@@ -8,7 +8,7 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from o2o.core.models import OutboxMessage
-from o2o.core.sql import columns_of, fetch_models, insert_models
+from o2o.core.sql import columns_of, fetch_models, insert_models, insert_models_unless_conflicting
 from o2o.inventory.models import Reservation
 from o2o.orders.models import Order, OrderLine, OrderState, OrderTransition
 from o2o.payments.models import GatewayCallback, Payment
@@ -178,3 +178,19 @@ def test_a_value_left_to_the_database_goes_through_bulk_create(context):
 
     assert message.pk and not message._state.adding
     assert OutboxMessage.objects.get(pk=message.pk).next_attempt_at == message.next_attempt_at is not None
+
+
+def test_unless_conflicting_says_whether_the_rows_went_in(context):
+    first = [_callback(context, 10), _callback(context, 11)]
+    again = [_callback(context, 10), _callback(context, 11)]
+    partly = [_callback(context, 11), _callback(context, 12)]
+
+    assert insert_models_unless_conflicting(first) is True
+    assert insert_models_unless_conflicting(again) is False
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_models_unless_conflicting(partly)
+
+    assert all(c.pk and not c._state.adding for c in first)
+    assert all(c.pk is None and c._state.adding for c in again)
+    stored = GatewayCallback.objects.filter(event_id__startswith="ev-1").order_by("pk")
+    assert [(c.pk, c.event_id, c.payload) for c in stored] == [(c.pk, c.event_id, c.payload) for c in first]
