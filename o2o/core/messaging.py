@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from o2o.core.models import OutboxMessage
+from o2o.core.sql import insert_model
 
 logger = logging.getLogger("o2o.messaging")
 
@@ -44,13 +45,15 @@ def queue_message(*, channel: str, recipient: str, body: str, subject: str = "",
     """Queue a message; a one-time code goes in `secret` and stands as {secret} in the body."""
     from o2o.core.tasks import deliver_message
 
-    message = OutboxMessage.objects.create(
-        channel=channel,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        secret=secret,
-        next_attempt_at=timezone.now(),
+    message = insert_model(
+        OutboxMessage(
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            secret=secret,
+            next_attempt_at=timezone.now(),
+        )
     )
     transaction.on_commit(partial(deliver_message.enqueue, message_id=message.pk))
     return message

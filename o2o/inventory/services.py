@@ -17,6 +17,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.selectors import skus_by_id
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
+from o2o.core.sql import insert_models
 from o2o.inventory import sql
 from o2o.inventory.models import (
     HAND_ADJUSTMENT_REASONS,
@@ -135,7 +136,7 @@ def reserve_stock(
                 expires_at=expires_at,
             )
         )
-    return Reservation.objects.bulk_create(reservations)
+    return insert_models(reservations)
 
 
 def _close_reservations(reservations: Iterable[Reservation], state: str) -> list[Reservation]:

@@ -22,6 +22,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.inserts import insert_unless_conflicting
 from o2o.core.messaging import queue_message
+from o2o.core.sql import insert_model
 from o2o.members.models import Member
 from o2o.notifications import selectors
 from o2o.notifications.channels import recipient_for
@@ -185,7 +186,7 @@ def _tell(
             body=for_channel(channel, render(body, {**context, "pickup_code": SECRET})),
             secret=code if uses_code else "",
         )
-        NotificationMessage.objects.create(notification=notification, channel=channel, message=message)
+        insert_model(NotificationMessage(notification=notification, channel=channel, message=message))
     return notification
 
 

@@ -19,6 +19,7 @@ from o2o.core import events
 from o2o.core.codes import random_readable
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
+from o2o.core.sql import insert_model, insert_models
 from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
@@ -196,26 +197,28 @@ def _place(
     _check_fulfilment(request, location)
     selling_location_id = _selling_location_id(request, actor)
     priced = _price(request, wanted, member, selling_location_id)
-    order = Order.objects.create(
-        number=_new_number(),
-        member=member,
-        channel=request.channel,
-        fulfilment=request.fulfilment,
-        selling_location_id=selling_location_id,
-        fulfilment_location=location,
-        placed_by=actor.user if actor.is_staff else None,
-        referrer=request.referrer,
-        offer=request.offer,
-        delivery_address=request.delivery_address.strip(),
-        pickup_at=request.pickup_at,
-        subtotal=priced.subtotal,
-        discount_total=priced.discount_total,
-        delivery_fee=priced.delivery_fee,
-        total=priced.payable,
-        payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
-        idempotency_scope=scope if idempotency_key else "",
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
+    order = insert_model(
+        Order(
+            number=_new_number(),
+            member=member,
+            channel=request.channel,
+            fulfilment=request.fulfilment,
+            selling_location_id=selling_location_id,
+            fulfilment_location=location,
+            placed_by=actor.user if actor.is_staff else None,
+            referrer=request.referrer,
+            offer=request.offer,
+            delivery_address=request.delivery_address.strip(),
+            pickup_at=request.pickup_at,
+            subtotal=priced.subtotal,
+            discount_total=priced.discount_total,
+            delivery_fee=priced.delivery_fee,
+            total=priced.payable,
+            payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
+            idempotency_scope=scope if idempotency_key else "",
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+        )
     )
     lines = _create_lines(order, priced)
     claim_offers(
@@ -283,17 +286,19 @@ def _price(
 
 
 def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
-    lines = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            sku_id=line.sku_id,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            line_total=line.gross,
-            discount_total=line.discount_total,
-            net_amount=line.net,
-        )
-        for line in priced.lines
+    lines = insert_models(
+        [
+            OrderLine(
+                order=order,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.gross,
+                discount_total=line.discount_total,
+                net_amount=line.net,
+            )
+            for line in priced.lines
+        ]
     )
     discounts = [
         OrderLineDiscount(
@@ -371,8 +376,8 @@ def advance(*, order: Order, path: list[str], actor_id: int | None = None, note:
                            paid_at=changes.get("paid_at"), closed_at=changes.get("closed_at"))  # fmt: skip
     if not moved:
         raise DomainError(ErrorCode.ILLEGAL_TRANSITION, "the order changed meanwhile; reload it", state=order.state)
-    OrderTransition.objects.bulk_create(
-        OrderTransition(order=order, from_state=a, to_state=b, actor_id=actor_id, note=note) for a, b in steps
+    insert_models(
+        [OrderTransition(order=order, from_state=a, to_state=b, actor_id=actor_id, note=note) for a, b in steps]
     )
     for field, value in changes.items():
         setattr(order, field, value)

@@ -19,6 +19,7 @@ from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.money import to_money
+from o2o.core.sql import insert_model
 from o2o.loyalty import services as loyalty
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
@@ -135,10 +136,10 @@ def start_online_payment(
         return payment, payment_url(payment)
     try:
         with transaction.atomic():
-            payment = Payment.objects.create(
+            payment = insert_model(Payment(
                 order=order, method=PaymentMethod.ONLINE_QR, amount=rest, gateway=gateway.name,
                 gateway_ref=new_token()[:32], **terms,
-            )  # fmt: skip
+            ))  # fmt: skip
     except IntegrityError:
         payment = Payment.objects.get(order=order, state=Payment.State.PENDING)  # a double tap a moment ago
     return payment, payment_url(payment)
@@ -164,10 +165,10 @@ def _open_gateway_tender(
         if (pending.amount, pending.installment_periods, pending.gateway) == (rest, periods, gateway.name):
             return pending
         tenders.fail_pending(pending)
-    return Payment.objects.create(
+    return insert_model(Payment(
         order=order, method=PaymentMethod.ONLINE_QR, amount=rest, gateway=gateway.name,
         gateway_ref=new_token()[:32], **_installment_terms(order, periods, rest, gateway),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -> str:
@@ -202,9 +203,7 @@ def _apply_callback(gateway_name: str, event: CallbackEvent) -> str:
         outcome = _settle(paid, payments, event)
     # Recorded last, with its outcome: a second delivery of the same event fails on the unique
     # (gateway, event id) here and rolls back whatever it did.
-    GatewayCallback.objects.create(
-        gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome=outcome
-    )
+    insert_model(GatewayCallback(gateway=gateway_name, event_id=event.event_id, payload=event.payload, outcome=outcome))
     return outcome
 
 

@@ -20,6 +20,7 @@ from o2o.core import events
 from o2o.core.errors import DomainError, ErrorCode, not_found
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.inserts import insert_unless_conflicting
+from o2o.core.sql import insert_models
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
@@ -55,9 +56,11 @@ def open_preparation(*, order: Order) -> Preparation | None:
     )  # fmt: skip
     if not insert_unless_conflicting(preparation):
         return Preparation.objects.get(order=order)
-    PreparationPick.objects.bulk_create(
-        PreparationPick(preparation=preparation, line=line, sku_id=line.sku_id, ordered=line.quantity)
-        for line in lines_of(order)
+    insert_models(
+        [
+            PreparationPick(preparation=preparation, line=line, sku_id=line.sku_id, ordered=line.quantity)
+            for line in lines_of(order)
+        ]
     )
     return preparation
 
