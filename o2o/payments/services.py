@@ -210,13 +210,8 @@ def _apply_callback(gateway_name: str, event: CallbackEvent) -> str:
 def _lock_order_paid_by(gateway_name: str, gateway_ref: str) -> Order | None:
     """The order the gateway payment belongs to, locked as `lock_order` does (the order row first),
     found through the payment in the same statement."""
-    return (
-        Order.objects.select_for_update(of=("self",))
-        # read now, not by each reaction to the payment (the message, the preparation queue, points)
-        .select_related("member__notification_preference", "member__level", "fulfilment_location")
-        .filter(payments__gateway=gateway_name, payments__gateway_ref=gateway_ref)
-        .first()
-    )
+    # read now, not by each reaction to the payment (the message, the preparation queue, points)
+    return sql.lock_order_paid_by(gateway_name, gateway_ref)
 
 
 def _alert(**fields) -> PaymentAlert:

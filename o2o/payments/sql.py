@@ -2,8 +2,13 @@
 
 from datetime import datetime
 
-from o2o.core.sql import columns_of, execute, fetch_models, moment
+from django.db import connection
+
+from o2o.core.sql import columns_of, execute, fetch_joined, fetch_models, moment
+from o2o.members.models import Member, MemberLevel
+from o2o.orders.models import Order
 from o2o.payments.models import Payment
+from o2o.stores.models import Location
 
 _TENDERS_OF_ORDER = f"SELECT {columns_of(Payment)} FROM payments_payment WHERE order_id = %s ORDER BY id"
 
@@ -22,3 +27,49 @@ def settle_payment(*, payment_id: int, state: str, gateway_txn_id: str, at: date
 def tenders_of_order(order_id: int) -> list[Payment]:
     """Every payment of the order, oldest first."""
     return fetch_models(Payment, _TENDERS_OF_ORDER, [order_id])
+
+
+# A member's channels and language (notifications' model, reached through the relation: payments
+# sit below notifications and do not import it).
+NotificationPreference = Member.notification_preference.related.related_model
+
+# The order a gateway payment belongs to, with what every reaction to the payment reads (member,
+# level, notification preference, fulfilment location). The order row is locked (PostgreSQL),
+# as `orders.locks.lock_order` locks it; the joined rows are not.
+_ORDER_PAID_BY = f"""
+SELECT {columns_of(Order, "orders_order")}, {columns_of(Member, "members_member")},
+       {columns_of(MemberLevel, "members_memberlevel")},
+       {columns_of(NotificationPreference, "notifications_notificationpreference")},
+       {columns_of(Location, "stores_location")}
+FROM orders_order
+JOIN payments_payment ON payments_payment.order_id = orders_order.id
+JOIN stores_location ON stores_location.id = orders_order.fulfilment_location_id
+LEFT JOIN members_member ON members_member.id = orders_order.member_id
+LEFT JOIN members_memberlevel ON members_memberlevel.id = members_member.level_id
+LEFT JOIN notifications_notificationpreference
+       ON notifications_notificationpreference.member_id = members_member.id
+WHERE payments_payment.gateway = %s AND payments_payment.gateway_ref = %s
+ORDER BY orders_order.id
+LIMIT 1
+"""
+
+
+def lock_order_paid_by(gateway: str, gateway_ref: str) -> Order | None:
+    """The order the gateway payment belongs to, its row locked, with its member (and the member's
+    level and notification preference, None when missing) and fulfilment location set as
+    `select_related` sets them: the reactions to the payment read none of them again."""
+    sql = _ORDER_PAID_BY
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF orders_order"
+    found = fetch_joined([Order, Member, MemberLevel, NotificationPreference, Location], sql, [gateway, gateway_ref])
+    if not found:
+        return None
+    order, member, level, preference, location = found[0]
+    order.fulfilment_location = location
+    order.member = member
+    if member is not None:
+        member.level = level
+        Member.notification_preference.related.set_cached_value(member, preference)
+        if preference is not None:
+            Member.notification_preference.related.field.set_cached_value(preference, member)
+    return order
