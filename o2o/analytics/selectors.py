@@ -304,14 +304,6 @@ def _members_by_employee(location_ids: frozenset[int] | None, start: datetime, e
     ]
 
 
-def _pickups_by_location(location_ids: frozenset[int] | None) -> tuple[dict[int, int], dict[int, int]]:
-    """Vouchers issued and not yet redeemed, now (not for the period); overdue ones are older than 48 hours."""
-    counts = waiting_and_overdue_by_location(location_ids=location_ids)
-    waiting = {location_id: n for location_id, (n, _) in counts.items()}
-    overdue = {location_id: n for location_id, (_, n) in counts.items() if n}
-    return waiting, overdue
-
-
 def _slices(kind: str, keys: list[str], sales: dict[tuple, Decimal], orders: dict[tuple, int]) -> list[Slice]:
     return [Slice(key=str(k), sales=to_money(sales.get((kind, k), 0)), orders=orders.get((kind, k), 0)) for k in keys]
 
@@ -333,7 +325,7 @@ def dashboard(
     """
     sales, orders = _sales_sums(location_ids, start, end, rollups=rollups)
     members = _members_by_location(location_ids, start, end)
-    waiting, overdue = _pickups_by_location(location_ids)
+    waiting, overdue = waiting_and_overdue_by_location(location_ids=location_ids)  # now, not for the period
 
     store_sales = {k[1]: v for k, v in sales.items() if k[0] == "store"}
     store_orders = {k[1]: v for k, v in orders.items() if k[0] == "store"}

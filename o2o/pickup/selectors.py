@@ -36,17 +36,22 @@ def overdue_pickups(
     return _issued(location_ids).filter(issued_at__lt=_overdue_cutoff(older_than_hours))
 
 
-def waiting_and_overdue_by_location(*, location_ids: frozenset[int] | None) -> dict[int, tuple[int, int]]:
-    """Per location: vouchers issued and not yet redeemed, and how many of them are overdue (as
-    `overdue_pickups`), counted in one pass over the waiting vouchers."""
-    overdue = Q(issued_at__lt=_overdue_cutoff(OVERDUE_AFTER_HOURS))
+def waiting_and_overdue_by_location(*, location_ids: frozenset[int] | None) -> tuple[dict[int, int], dict[int, int]]:
+    """Per location: vouchers issued and not yet redeemed, and those of them overdue (as
+    `overdue_pickups`; only locations that have any), counted in one pass over the waiting vouchers."""
+    is_late = Q(issued_at__lt=_overdue_cutoff(OVERDUE_AFTER_HOURS))
     rows = (
         _issued(location_ids)
         .values_list("location_id")
-        .annotate(waiting=Count("pk"), overdue=Count("pk", filter=overdue))
+        .annotate(waiting=Count("pk"), overdue=Count("pk", filter=is_late))
         .order_by()
     )
-    return {location_id: (waiting, overdue) for location_id, waiting, overdue in rows}
+    waiting, overdue = {}, {}
+    for location_id, issued, late in rows:
+        waiting[location_id] = issued
+        if late:
+            overdue[location_id] = late
+    return waiting, overdue
 
 
 def _issued(location_ids: frozenset[int] | None) -> QuerySet[PickupVoucher]:
