@@ -126,7 +126,14 @@ class Dashboard:
 
 
 def _in_scope(field: str, location_ids: frozenset[int] | None) -> Q:
-    return Q() if location_ids is None else Q(**{f"{field}__in": location_ids})
+    """Rows whose `field` is a location in scope, the ids asked for through the locations table.
+
+    Not `field IN (ids)`: once PostgreSQL runs a prepared statement under a generic plan it checks a
+    list of parameters element by element on every row (64 ms for a region's 167 stores over a
+    day's 29,000 orders), where it hashes the rows of a subquery (12-20 ms)."""
+    if location_ids is None:
+        return Q()
+    return Q(**{f"{field}__in": Location.objects.filter(pk__in=location_ids).values("pk")})
 
 
 def sales_orders(location_ids: frozenset[int] | None, start: datetime, end: datetime) -> QuerySet[Order]:
@@ -368,7 +375,7 @@ def _stores(location_ids, sales, orders, members, waiting, overdue) -> list[Stor
     # and send than the few other locations (warehouses, closed stores) cost to read.
     locations = [
         (pk, code, name)
-        for pk, code, name, is_store in Location.objects.filter(_in_scope("pk", location_ids))
+        for pk, code, name, is_store in Location.objects.filter(Q() if location_ids is None else Q(pk__in=location_ids))
         .annotate(is_store=Q(kind=Location.Kind.STORE, is_active=True))
         .values_list("pk", "code", "name", "is_store")
         .order_by("code")
