@@ -75,6 +75,16 @@ def fetch_joined(models: Sequence[type[Model]], sql: str, params: Sequence[Any])
     return found
 
 
+def cache_related_rows(instance: Model, name: str, rows: list[Model]) -> None:
+    """Keep `rows` as what `instance.<name>.all()` returns, as `prefetch_related` keeps the rows it
+    read (for rows read here instead, e.g. with `fetch_joined`)."""
+    rows_of = getattr(instance, name).all()
+    rows_of._result_cache, rows_of._prefetch_done = rows, True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = rows_of
+
+
 def _reader_of(model: type[Model]) -> tuple[list[str], _Converters, int]:
     fields = model._meta.concrete_fields
     return [f.attname for f in fields], _converters_of(model), fields.index(model._meta.pk)

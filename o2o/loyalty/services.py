@@ -36,6 +36,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Category
 from o2o.catalog.selectors import sku_categories
 from o2o.core.errors import DomainError, ErrorCode, not_found
+from o2o.core.inserts import insert_all_unless_conflicting
 from o2o.core.models import ReferenceVersion
 from o2o.core.money import CENT
 from o2o.core.versioned import VersionedSnapshot
@@ -310,9 +311,9 @@ def record_pending_points(*, order: Any) -> int:
         for line, share in zip(lines, shares, strict=True)
         if share > 0
     ]
-    if earnings:
-        # A second ORDER_PAID for the same order (it cannot happen today) would change nothing.
-        PointsEarning.objects.bulk_create(earnings, ignore_conflicts=True)
+    # A second ORDER_PAID for the same order (it cannot happen today) changes nothing. An order's
+    # earnings are written together, so finding only some of them is an error that rolls back.
+    insert_all_unless_conflicting(earnings)
     return sum(shares)
 
 

@@ -8,18 +8,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import F
 from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
 from o2o.catalog.models import Channel
-from o2o.catalog.selectors import sellable_skus_with_prices, sku_categories
+from o2o.catalog.selectors import sellable_skus_with_prices
 from o2o.core import events
 from o2o.core.codes import random_readable
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
-from o2o.core.sql import insert_model, insert_models
+from o2o.core.sql import cache_related_rows, insert_model, insert_models
 from o2o.inventory import services as inventory
 from o2o.inventory.models import Reservation
 from o2o.members.models import Member
@@ -411,7 +411,7 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
     else:
         inventory.keep_reservations_of_order(order_id=order.pk)
     # Read once for every reaction (preparation, attribution, loyalty's category rules).
-    prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.annotate(**sku_categories("sku"))))
+    cache_related_rows(order, "lines", sql.lines_with_categories(order))
     events.publish(events.ORDER_PAID, order=order)
     return order
 

@@ -2,7 +2,9 @@
 
 from datetime import datetime
 
-from o2o.core.sql import execute, moment
+from o2o.catalog.models import Category
+from o2o.core.sql import columns_of, execute, fetch_joined, moment
+from o2o.orders.models import Order, OrderLine
 
 # Conditional: only while the order is still in the state its caller saw. A time left NULL in
 # the parameters keeps the one the order has.
@@ -18,3 +20,26 @@ def move_order(
 ) -> bool:
     """Move the order from `from_state` to `to_state`; False if another request moved it first."""
     return execute(_MOVE, [to_state, moment(paid_at), moment(closed_at), order_id, from_state]) == 1
+
+
+# Every product has a category (a required key), so the joins drop no line.
+_LINES_WITH_CATEGORIES = f"""
+SELECT {columns_of(OrderLine, "orders_orderline")}, {columns_of(Category, "catalog_category")}
+FROM orders_orderline
+JOIN catalog_sku ON catalog_sku.id = orders_orderline.sku_id
+JOIN catalog_product ON catalog_product.id = catalog_sku.product_id
+JOIN catalog_category ON catalog_category.id = catalog_product.category_id
+WHERE orders_orderline.order_id = %s
+ORDER BY orders_orderline.id
+"""
+
+
+def lines_with_categories(order: Order) -> list[OrderLine]:
+    """The order's lines, oldest first, each pointing at `order` and with the annotations
+    `catalog.selectors.sku_categories("sku")` gives: its SKU's category and that category's parent."""
+    lines = []
+    for line, category in fetch_joined([OrderLine, Category], _LINES_WITH_CATEGORIES, [order.pk]):
+        line.order = order
+        line.sku_category_id, line.sku_parent_category_id = category.pk, category.parent_id
+        lines.append(line)
+    return lines
