@@ -18,6 +18,7 @@ from o2o.access.permissions import Operation, authorize
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
+from o2o.core.inserts import insert_unless_conflicting
 from o2o.core.money import to_money
 from o2o.core.sql import insert_model
 from o2o.loyalty import services as loyalty
@@ -134,14 +135,14 @@ def start_online_payment(
     if payment is not None or rest != order.total:
         payment = _replace_gateway_payment(actor=actor, order_id=order.pk, gateway=gateway, periods=installment_periods)
         return payment, payment_url(payment)
-    try:
-        with transaction.atomic():
-            payment = insert_model(Payment(
-                order=order, method=PaymentMethod.ONLINE_QR, amount=rest, gateway=gateway.name,
-                gateway_ref=new_token()[:32], **terms,
-            ))  # fmt: skip
-    except IntegrityError:
-        payment = Payment.objects.get(order=order, state=Payment.State.PENDING)  # a double tap a moment ago
+    payment = Payment(
+        order=order, method=PaymentMethod.ONLINE_QR, amount=rest, gateway=gateway.name,
+        gateway_ref=new_token()[:32], **terms,
+    )  # fmt: skip
+    # One statement, its own transaction: a pending payment the unique index finds already is a
+    # double tap a moment ago, and needs neither a savepoint nor BEGIN ... COMMIT around it.
+    if not insert_unless_conflicting(payment):
+        payment = Payment.objects.get(order=order, state=Payment.State.PENDING)
     return payment, payment_url(payment)
 
 

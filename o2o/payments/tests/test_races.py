@@ -126,3 +126,23 @@ def test_ten_clerks_taking_payment_for_one_counter_order_at_once_take_it_once(st
     assert list(StockMove.objects.filter(kind=MoveKind.SALE).values_list("quantity", flat=True)) == [-1]
     assert list(StockLevel.objects.values_list("on_hand", "reserved")) == [(4, 0)]
     assert audit_stock() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_taps_on_pay_at_once_open_one_gateway_payment(store, member, tea):
+    # given an order waiting for payment
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
+                           lines=[LineRequest(sku_id=tea.pk, quantity=1)])  # fmt: skip
+    order = place_order(actor=actor_for_member(member), member=member, request=request)
+
+    # when the customer's pay button sends ten requests at the same moment
+    outcomes = run_together(
+        [lambda: start_online_payment(actor=actor_for_member(member), order=Order.objects.get(pk=order.pk))] * 10
+    )
+
+    # then every request answers with the same pending payment of the whole total
+    assert domain_errors(outcomes) == []
+    assert len({payment.pk for payment, _url in values(outcomes)}) == 1
+    assert list(Payment.objects.filter(order=order).values_list("state", "amount")) == [
+        (Payment.State.PENDING, order.total)
+    ]
