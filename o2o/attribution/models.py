@@ -132,11 +132,12 @@ class LineCredit(models.Model):
     version = models.ForeignKey(MatrixVersion, on_delete=models.PROTECT, related_name="+")
     party = models.CharField(_("party"), max_length=24, choices=Party.choices)
     redirected_from = models.CharField(_("share of"), max_length=24, choices=Party.choices, blank=True)
+    # Indexed first in (employee, occurred_at) and (location, occurred_at) below: no index of their own.
     employee = models.ForeignKey(
-        "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="line_credits"
+        "staff.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="line_credits", db_index=False
     )
     location = models.ForeignKey(
-        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="line_credits"
+        "stores.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="line_credits", db_index=False
     )
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
     amount = models.DecimalField(_("amount"), **money_field_kwargs())
