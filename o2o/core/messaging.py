@@ -8,15 +8,14 @@ between the commit and the delivery loses nothing. The secret is wiped once sent
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from o2o.core.enqueue import enqueue_on_commit
 from o2o.core.models import OutboxMessage
 from o2o.core.sql import insert_model
 
@@ -55,7 +54,7 @@ def queue_message(*, channel: str, recipient: str, body: str, subject: str = "",
             next_attempt_at=timezone.now(),
         )
     )
-    transaction.on_commit(partial(deliver_message.enqueue, message_id=message.pk))
+    enqueue_on_commit(deliver_message, message_id=message.pk)
     return message
 
 

@@ -12,14 +12,13 @@ gateway and the counter): see docs/money.md.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
-from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
 from o2o.core import events
+from o2o.core.enqueue import enqueue_on_commit
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.money import to_money
 from o2o.loyalty import services as loyalty
@@ -142,7 +141,7 @@ def refund_tender(
         )
         from o2o.payments.tasks import send_refund
 
-        transaction.on_commit(partial(send_refund.enqueue, refund_id=refund.pk))
+        enqueue_on_commit(send_refund, refund_id=refund.pk)
     else:
         if payment.method == PaymentMethod.POINTS:
             points = points or _points_left(payment)
