@@ -78,10 +78,11 @@ def fetch_joined(models: Sequence[type[Model]], sql: str, params: Sequence[Any])
 def cache_related_rows(instance: Model, name: str, rows: list[Model]) -> None:
     """Keep `rows` as what `instance.<name>.all()` returns, as `prefetch_related` keeps the rows it
     read (for rows read here instead, e.g. with `fetch_joined`)."""
-    rows_of = getattr(instance, name).all()
-    rows_of._result_cache, rows_of._prefetch_done = rows, True
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache.pop(name, None)  # a new QuerySet, not the one kept before
+    rows_of = getattr(instance, name).all()
+    rows_of._result_cache, rows_of._prefetch_done = rows, True
     instance._prefetched_objects_cache[name] = rows_of
 
 

@@ -59,3 +59,14 @@ def test_cached_lines_are_what_the_order_gives_without_a_query(two_line_order):
 
 def test_an_order_without_lines_reads_none(two_line_order):
     assert sql.lines_with_categories(Order(pk=two_line_order.pk + 1000)) == []
+
+
+def test_caching_again_replaces_the_rows_and_leaves_an_earlier_result_alone(two_line_order):
+    order = Order.objects.prefetch_related("lines").get(pk=two_line_order.pk)
+    earlier = order.lines.all()
+    first, second = sql.lines_with_categories(order)
+
+    cache_related_rows(order, "lines", [second])
+
+    assert list(order.lines.all()) == [second]
+    assert [line.pk for line in earlier] == [first.pk, second.pk]
