@@ -308,6 +308,10 @@ def _shares_or_seed(day: date, touchpoint: str) -> list[TouchpointShare]:
         # the default matrix again. A published version always lists every touchpoint.
         seed_default_matrix()
         shares = _shares_in_force(day=day, touchpoint=touchpoint)
+    if not shares:
+        # Another request seeded it: committed, but not yet published to this process's snapshot.
+        _matrix.refresh()
+        shares = _shares_in_force(day=day, touchpoint=touchpoint)
     return shares
 
 

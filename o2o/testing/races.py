@@ -6,6 +6,7 @@ it at the end, so the test database can be flushed and dropped afterwards.
 """
 
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,5 +75,7 @@ def values(outcomes: list[Outcome]) -> list[Any]:
 def domain_errors(outcomes: list[Outcome]) -> list[DomainError]:
     """The calls refused with a DomainError; fails the test on any other exception (a 500 in the API)."""
     unexpected = [o.error for o in outcomes if o.error is not None and not isinstance(o.error, DomainError)]
-    assert unexpected == [], f"racing calls raised more than DomainError: {unexpected!r}"
+    assert unexpected == [], f"racing calls raised more than DomainError: {unexpected!r}\n" + "".join(
+        traceback.format_exception(unexpected[0])
+    )
     return [o.error for o in outcomes if isinstance(o.error, DomainError)]

@@ -91,8 +91,8 @@ def test_the_ten_winners_pay_and_collect_while_latecomers_are_turned_away(store,
     )
 
     # then every winner walks out with the goods, every latecomer is refused, the books balance
-    assert [outcome.value for outcome in outcomes[:10]] == ["redeemed"] * 10
     assert Counter(error.code for error in domain_errors(outcomes)) == {ErrorCode.INSUFFICIENT_STOCK: 10}
+    assert [outcome.value for outcome in outcomes[:10]] == ["redeemed"] * 10
     assert Order.objects.count() == 10
     assert Order.objects.filter(state=OrderState.PICKED_UP).count() == 10
     assert list(StockMove.objects.filter(kind=MoveKind.SALE).values_list("quantity", flat=True)) == [-1] * 10
