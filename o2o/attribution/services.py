@@ -180,6 +180,10 @@ def seed_default_matrix() -> MatrixVersion:
                     TouchpointShare(rule=rule, party=party, percent=Decimal(percent), is_owner=owner)
                     for party, percent, owner in shares
                 )
+        else:
+            # The winner has committed (get_or_create waited for it), but this process's snapshot may
+            # not show its version yet: read the committed matrix now.
+            _matrix.refresh()
     return version
 
 
@@ -307,10 +311,6 @@ def _shares_or_seed(day: date, touchpoint: str) -> list[TouchpointShare]:
         # No version at all (a database emptied after the migrations, as transactional tests do):
         # the default matrix again. A published version always lists every touchpoint.
         seed_default_matrix()
-        shares = _shares_in_force(day=day, touchpoint=touchpoint)
-    if not shares:
-        # Another request seeded it: committed, but not yet published to this process's snapshot.
-        _matrix.refresh()
         shares = _shares_in_force(day=day, touchpoint=touchpoint)
     return shares
 
