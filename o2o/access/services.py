@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from o2o.access import sql
 from o2o.access.actors import Actor, actor_for_member, actor_for_user
 from o2o.access.models import ApiToken
 from o2o.core.codes import new_token
@@ -91,16 +92,13 @@ def join_and_sign_in(
 
 
 def actor_for_token(token: str) -> Actor | None:
-    row = (
-        ApiToken.objects.select_related("user", "member")
-        .filter(key_hash=_digest(token), expires_at__gt=timezone.now())
-        .first()
-    )
-    if row is None:
+    owner = sql.token_owner(key_hash=_digest(token), now=timezone.now())
+    if owner is None:
         return None
-    if row.member is not None:  # a deleted account's tokens are gone; refuse any that slipped through
-        return actor_for_member(row.member) if row.member.anonymised_at is None else None
-    return actor_for_user(row.user) if row.user.is_active else None
+    user, member = owner
+    if member is not None:  # a deleted account's tokens are gone; refuse any that slipped through
+        return actor_for_member(member) if member.anonymised_at is None else None
+    return actor_for_user(user) if user.is_active else None
 
 
 def revoke_token(token: str) -> None:

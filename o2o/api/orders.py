@@ -232,7 +232,7 @@ def place_order(
     order = orders.place_order(
         actor=who, member=member, request=_order_request(payload), idempotency_key=idempotency_key
     )
-    return Status(201, selectors.get_order_for(actor=who, order_id=order.pk))
+    return Status(201, selectors.get_order_with_lines_for(actor=who, order_id=order.pk))
 
 
 @router.get("", response=list[OrderOut])
@@ -243,7 +243,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]):
 
 @router.get("/{order_id}", response=OrderOut)
 def get_order(request: HttpRequest, order_id: Id):
-    return selectors.get_order_for(actor=actor(request), order_id=order_id)
+    return selectors.get_order_with_lines_for(actor=actor(request), order_id=order_id)
 
 
 @router.post("/{order_id}/cancel", response=OrderOut)

@@ -10,7 +10,7 @@ from o2o.api.auth import actor
 from o2o.api.types import Id, IdempotencyKey, Money
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.site import absolute_url
-from o2o.orders.selectors import get_order_for
+from o2o.orders.selectors import get_order_for, get_order_row_for
 from o2o.payments import services as payments
 from o2o.payments.gateways import SIGNATURE_HEADER
 from o2o.payments.models import PaymentMethod
@@ -72,7 +72,7 @@ def start_online_payment(request: HttpRequest, order_id: Id, installment_periods
     """Start QR pay at the gateway for what is left to pay; the gateway confirms by a signed callback.
     `installment_periods` (3, 6 or 12) asks for the gateway's installment product (big orders only)."""
     who = actor(request)
-    order = get_order_for(actor=who, order_id=order_id)
+    order = get_order_row_for(actor=who, order_id=order_id)
     payment, pay_url = payments.start_online_payment(actor=who, order=order, installment_periods=installment_periods)
     return Status(201, {"payment": payment, "pay_url": absolute_url(pay_url, request)})
 

@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.core.errors import DomainError, not_found
+from o2o.core.sql import cache_related_rows
 from o2o.inventory.selectors import Supply, nearby_supply
 from o2o.members.phones import normalize_phone
+from o2o.orders import sql
 from o2o.orders.models import Order, OrderLine, OrderTransition
 from o2o.stores.models import Location
 
@@ -24,6 +26,13 @@ def _visible_orders(actor: Actor) -> QuerySet[Order]:
     )
 
 
+def _one_visible(orders: QuerySet[Order], *, order_id: int | None, number: str | None) -> Order:
+    found = orders.filter(pk=order_id) if order_id is not None else orders.filter(number=number)
+    for order in found[:1]:  # a key finds one row at most: no ORDER BY to build
+        return order
+    raise not_found("order")
+
+
 def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | None = None) -> Order:
     """The order if the actor may see it; the same 404 whether it is missing or not theirs."""
     orders = (
@@ -31,13 +40,31 @@ def get_order_for(*, actor: Actor, order_id: int | None = None, number: str | No
         .select_related("member", "selling_location", "fulfilment_location")
         .prefetch_related("lines__sku")
     )
-    order = orders.filter(pk=order_id).first() if order_id is not None else orders.filter(number=number).first()
-    if order is None:
-        raise not_found("order")
+    order = _one_visible(orders, order_id=order_id, number=number)
+    _read_discounts(order)
+    return order
+
+
+def get_order_row_for(*, actor: Actor, order_id: int) -> Order:
+    """The order alone (none of its lines or related rows), if the actor may see it, with the same
+    404 as `get_order_for`: for operations that read only the order's own columns."""
+    return _one_visible(_visible_orders(actor), order_id=order_id, number=None)
+
+
+def get_order_with_lines_for(*, actor: Actor, order_id: int) -> Order:
+    """The order with its lines and their SKUs (and their discounts where a line has some), if the
+    actor may see it, with the same 404 as `get_order_for`: what an answer about an order shows, in
+    two statements. Its member and locations are not read."""
+    order = get_order_row_for(actor=actor, order_id=order_id)
+    cache_related_rows(order, "lines", sql.lines_with_skus(order))
+    _read_discounts(order)
+    return order
+
+
+def _read_discounts(order: Order) -> None:
     # Discount rows only when a line has some: an order without discounts costs no query for them.
     if discounted := [line for line in order.lines.all() if line.discount_total]:
         prefetch_related_objects(discounted, "discounts")
-    return order
 
 
 def orders_for(*, actor: Actor, state: str | None = None, location_id: int | None = None) -> QuerySet[Order]:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from o2o.catalog.models import Category
+from o2o.catalog.models import SKU, Category
 from o2o.core.sql import columns_of, execute, fetch_joined, moment
 from o2o.orders.models import Order, OrderLine
 
@@ -41,5 +41,24 @@ def lines_with_categories(order: Order) -> list[OrderLine]:
     for line, category in fetch_joined([OrderLine, Category], _LINES_WITH_CATEGORIES, [order.pk]):
         line.order = order
         line.sku_category_id, line.sku_parent_category_id = category.pk, category.parent_id
+        lines.append(line)
+    return lines
+
+
+_LINES_WITH_SKUS = f"""
+SELECT {columns_of(OrderLine, "orders_orderline")}, {columns_of(SKU, "catalog_sku")}
+FROM orders_orderline
+JOIN catalog_sku ON catalog_sku.id = orders_orderline.sku_id
+WHERE orders_orderline.order_id = %s
+ORDER BY orders_orderline.id
+"""
+
+
+def lines_with_skus(order: Order) -> list[OrderLine]:
+    """The order's lines, oldest first, each pointing at `order` and with its SKU, as
+    `prefetch_related("lines__sku")` reads them (what an order's answer shows of a line)."""
+    lines = []
+    for line, sku in fetch_joined([OrderLine, SKU], _LINES_WITH_SKUS, [order.pk]):
+        line.order, line.sku = order, sku
         lines.append(line)
     return lines

@@ -70,3 +70,19 @@ def test_caching_again_replaces_the_rows_and_leaves_an_earlier_result_alone(two_
 
     assert list(order.lines.all()) == [second]
     assert [line.pk for line in earlier] == [first.pk, second.pk]
+
+
+def test_lines_with_skus_equal_the_orms_lines_and_skus_field_by_field(two_line_order):
+    order = Order.objects.get(pk=two_line_order.pk)
+
+    read = sql.lines_with_skus(order)
+    expected = list(OrderLine.objects.filter(order=order).select_related("sku").order_by("pk"))
+
+    def fields_of(instance) -> list:
+        return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
+
+    assert len(read) == 2
+    assert [fields_of(line) for line in read] == [fields_of(line) for line in expected]
+    assert [fields_of(line.sku) for line in read] == [fields_of(line.sku) for line in expected]
+    assert all(line.order is order for line in read)
+    assert sql.lines_with_skus(Order(pk=two_line_order.pk + 1000)) == []

@@ -1,0 +1,66 @@
+"""The token's named SQL finds its owner as the ORM's select_related read does, on both databases."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from o2o.access import sql
+from o2o.access.actors import Actor
+from o2o.access.models import ApiToken
+from o2o.access.services import _digest, actor_for_token, issue_token
+from o2o.members.models import Member
+from o2o.testing.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields_of(instance) -> list:
+    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
+
+
+def test_a_members_token_finds_the_member_field_by_field(member):
+    token = issue_token(member=member)
+
+    user, found = sql.token_owner(key_hash=_digest(token), now=timezone.now())
+
+    assert user is None
+    assert fields_of(found) == fields_of(Member.objects.get(pk=member.pk))
+
+
+def test_a_staff_token_finds_the_user_field_by_field():
+    staff = UserFactory()
+    token = issue_token(user=staff)
+
+    found, member = sql.token_owner(key_hash=_digest(token), now=timezone.now())
+
+    assert member is None
+    assert fields_of(found) == fields_of(type(staff).objects.get(pk=staff.pk))
+
+
+def test_an_expired_or_unknown_token_finds_nobody(member):
+    token = issue_token(member=member)
+    expires_at = ApiToken.objects.get(key_hash=_digest(token)).expires_at
+
+    assert sql.token_owner(key_hash=_digest(token), now=expires_at) is None  # expiry is exclusive
+    assert sql.token_owner(key_hash=_digest(token), now=expires_at - timedelta(seconds=1)) is not None
+    assert sql.token_owner(key_hash=_digest("not-a-token"), now=timezone.now()) is None
+    assert actor_for_token("not-a-token") is None
+
+
+def test_an_anonymised_members_token_gives_no_actor(member):
+    token = issue_token(member=member)
+    assert actor_for_token(token) == Actor(member=member)
+
+    Member.objects.filter(pk=member.pk).update(anonymised_at=timezone.now())
+
+    assert actor_for_token(token) is None
+
+
+def test_a_deactivated_staff_users_token_gives_no_actor():
+    staff = UserFactory()
+    token = issue_token(user=staff)
+
+    type(staff).objects.filter(pk=staff.pk).update(is_active=False)
+
+    assert actor_for_token(token) is None
