@@ -1,4 +1,4 @@
-"""Orders over HTTP against gunicorn on 127.0.0.1: POST /orders, start payment, simulator pays.
+"""Orders over HTTP against gunicorn on 127.0.0.1: POST /orders, start payment, the gateway's callback.
 
 (Imported as bench.http; run.py takes bench/ off sys.path so this never shadows the stdlib `http`.)
 """
@@ -100,7 +100,11 @@ class Gunicorn:
 
 
 def http_client(idx: int, clients: int, args: dict) -> Callable[[], dict[str, float]]:
-    """A customer app on a keep-alive connection: order, start payment, pay at the simulator."""
+    """A customer app on a keep-alive connection (order, start payment) and the gateway's signed
+    callback once the customer has paid (built by the client, as the gateway builds it)."""
+    from bench.orders import signed_gateway_callback
+    from o2o.payments.gateways import SIGNATURE_HEADER
+
     tokens = args["tokens"][idx::clients] or args["tokens"]
     if args["scenario"] == "hot":
         pairs = [(args["hot_store"], args["hot_sku"])]
@@ -108,12 +112,14 @@ def http_client(idx: int, clients: int, args: dict) -> Callable[[], dict[str, fl
         pairs = [tuple(p) for p in args["spread_pairs"]]
     conn = http.client.HTTPConnection(HOST, args["port"], timeout=30)
 
-    def call(path: str, body: dict | None = None, token: str | None = None) -> dict:
+    def call(path: str, body: dict | bytes | None = None, token: str | None = None, signature: str = "") -> dict:
         nonlocal conn
-        data = json.dumps(body).encode() if body is not None else b""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
         headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if signature:
+            headers[SIGNATURE_HEADER] = signature
         try:
             conn.request("POST", f"{API}{path}", body=data, headers=headers)
             response = conn.getresponse()
@@ -140,7 +146,8 @@ def http_client(idx: int, clients: int, args: dict) -> Callable[[], dict[str, fl
         started = call(f"/payments/orders/{order['id']}/online", token=token)
         t2 = time.perf_counter()
         ref = started["pay_url"].rsplit("/", 1)[1]
-        outcome = call(f"/payments/simulator/{ref}?outcome=succeeded")["outcome"]
+        callback, signature = signed_gateway_callback(started["payment"], ref)
+        outcome = call("/payments/callbacks/simulated", callback, signature=signature)["outcome"]
         t3 = time.perf_counter()
         if outcome != "paid":
             raise BenchFailure(f"callback:{outcome}")

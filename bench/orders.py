@@ -16,6 +16,17 @@ from contextlib import contextmanager
 from bench.common import BenchFailure, describe, latency_summary, ms, percentile, process_cpu_seconds, run_clients
 
 
+def signed_gateway_callback(payment: dict, gateway_ref: str) -> tuple[bytes, str]:
+    """The gateway's signed callback body (and signature) for a payment as the API answered it:
+    what the gateway POSTs to /payments/callbacks/simulated once the customer has paid."""
+    from decimal import Decimal
+
+    from o2o.payments.models import Payment
+    from o2o.payments.simulator import signed_callback
+
+    return signed_callback(Payment(pk=payment["id"], gateway_ref=gateway_ref, amount=Decimal(payment["amount"])))
+
+
 def gateway_pays(payment) -> str:
     """The gateway's callback for a paid payment, as a real gateway sends it: signed, from outside.
 
@@ -329,6 +340,7 @@ def http_statement_counts(plan: dict, log=print) -> dict:
 
     from o2o.access.services import issue_token
     from o2o.members.models import Member
+    from o2o.payments.gateways import SIGNATURE_HEADER
 
     member = Member.objects.get(pk=plan["member_ids"][1])
     client = Client()
@@ -344,13 +356,15 @@ def http_statement_counts(plan: dict, log=print) -> dict:
             r = client.post(f"/api/v1/payments/orders/{order_id}/online", content_type="application/json",
                             headers=auth)
         ref = r.json()["pay_url"].rsplit("/", 1)[1]
+        callback, signature = signed_gateway_callback(r.json()["payment"], ref)
         with CaptureQueriesContext(connection) as paid:
-            r = client.post(f"/api/v1/payments/simulator/{ref}?outcome=succeeded", content_type="application/json")
+            r = client.post("/api/v1/payments/callbacks/simulated", callback, content_type="application/json",
+                            headers={SIGNATURE_HEADER: signature})
         if r.json().get("outcome") != "paid":
             raise BenchFailure(f"http profile: {r.content!r}")
         if attempt:
             counts = {"POST /orders": len(placed), "POST /payments/orders/{id}/online": len(started),
-                      "POST /payments/simulator/{ref}": len(paid)}
+                      "POST /payments/callbacks/simulated": len(paid)}
     counts["total"] = sum(counts.values())
     log(f"  SQL round trips (statements + BEGIN/COMMIT) per HTTP order: {counts}")
     return counts

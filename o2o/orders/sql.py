@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from o2o.catalog.models import SKU, Category
-from o2o.core.sql import columns_of, execute, fetch_joined, moment
+from o2o.core.sql import columns_of, execute, fetch_joined, fetch_models, moment
 from o2o.orders.models import Order, OrderLine
 
 # Conditional: only while the order is still in the state its caller saw. A time left NULL in
@@ -62,3 +62,12 @@ def lines_with_skus(order: Order) -> list[OrderLine]:
         line.order, line.sku = order, sku
         lines.append(line)
     return lines
+
+
+_MEMBERS_ORDER = f"SELECT {columns_of(Order)} FROM orders_order WHERE id = %s AND member_id = %s"
+
+
+def members_order(*, order_id: int, member_id: int) -> Order | None:
+    """The order if it is this member's (a customer sees only their own orders), else None."""
+    found = fetch_models(Order, _MEMBERS_ORDER, [order_id, member_id])
+    return found[0] if found else None

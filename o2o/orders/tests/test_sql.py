@@ -86,3 +86,15 @@ def test_lines_with_skus_equal_the_orms_lines_and_skus_field_by_field(two_line_o
     assert [fields_of(line.sku) for line in read] == [fields_of(line.sku) for line in expected]
     assert all(line.order is order for line in read)
     assert sql.lines_with_skus(Order(pk=two_line_order.pk + 1000)) == []
+
+
+def test_a_members_order_is_found_field_by_field_and_only_for_that_member(two_line_order, member):
+    order = Order.objects.get(pk=two_line_order.pk)
+
+    found = sql.members_order(order_id=order.pk, member_id=member.pk)
+
+    assert [getattr(found, f.attname) for f in Order._meta.concrete_fields] == [
+        getattr(order, f.attname) for f in Order._meta.concrete_fields
+    ]
+    assert sql.members_order(order_id=order.pk, member_id=member.pk + 1000) is None
+    assert sql.members_order(order_id=order.pk + 1000, member_id=member.pk) is None
