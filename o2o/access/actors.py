@@ -55,7 +55,11 @@ class Actor:
 
 
 def actor_for_user(user: AbstractBaseUser) -> Actor:
-    employee = employee_for_user(user.pk)
+    return actor_for_user_with(user, employee_for_user(user.pk))
+
+
+def actor_for_user_with(user: AbstractBaseUser, employee: Employee | None) -> Actor:
+    """`actor_for_user` with the user's active employee record read already (None: they have none)."""
     if employee is not None:
         return Actor(user=user, employee=employee, location_ids=location_scope(employee))
     if user.is_superuser:

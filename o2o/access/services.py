@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from o2o.access import sql
-from o2o.access.actors import Actor, actor_for_member, actor_for_user
+from o2o.access.actors import Actor, actor_for_member, actor_for_user_with
 from o2o.access.models import ApiToken
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
@@ -95,10 +95,10 @@ def actor_for_token(token: str) -> Actor | None:
     owner = sql.token_owner(key_hash=_digest(token), now=timezone.now())
     if owner is None:
         return None
-    user, member = owner
+    member = owner.member
     if member is not None:  # a deleted account's tokens are gone; refuse any that slipped through
         return actor_for_member(member) if member.anonymised_at is None else None
-    return actor_for_user(user) if user.is_active else None
+    return actor_for_user_with(owner.user, owner.employee) if owner.user.is_active else None
 
 
 def revoke_token(token: str) -> None:
