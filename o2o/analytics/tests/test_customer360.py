@@ -107,7 +107,7 @@ def test_the_360_reads_a_fixed_number_of_queries_however_long_the_history(agent,
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert counts[1] == 17  # the caller (token, user, employee, scope) and 13 reads of the 360
+    assert counts[1] == 16  # the caller (its token with user and employee record: one) and the 360's reads
 
 
 def test_a_clerk_sees_the_stores_customers_with_the_phone_masked(store, clerk, sku):
