@@ -181,6 +181,9 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
     lock_parts: dict[str, list[float]] = {"update": [], "statements_after_update": [], "commit": [],
                                           "python_between": []}
     after_update: list[str] = []
+    # the store's pickup number counter of the day: the callback's row lock every payment at the store takes
+    counter_hold: list[float] = []
+    after_counter: list[str] = []
     with tracer.installed():
         traced_one = _traced_client(plan, tracer)
         for _ in range(traced):
@@ -199,6 +202,11 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
             lock_parts["python_between"].append(placed_at - update[2] - update[3] - sum(s[3] for s in after)
                                                 - commit[2])
             after_update = [_shape(s[1]) for s in after]
+            drawn = next(i for i, s in enumerate(statements)
+                         if s[0] == "callback" and _shape(s[1]).startswith("INSERT pickup_pickupnumbercounter"))
+            paid = next(c for c in reversed(tracer.commit_times) if c[0] == "callback")
+            counter_hold.append(paid[1] + paid[2] - statements[drawn][2])
+            after_counter = [_shape(s[1]) for s in statements[drawn + 1:] if s[0] == "callback"]
             per_order_db.append(sum(s[3] for s in statements))
             first_order = first_order or [(p, _shape(sql)) for p, sql, _s, _d in statements]
     n = max(traced, 1)
@@ -251,6 +259,8 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
         # what the lock-holding stretch is made of (p50 of each part, ms)
         "hot_row_lock_parts_p50_ms": {k: ms(percentile(v, 50)) for k, v in lock_parts.items()},
         "statements_while_hot_row_locked": after_update,
+        "pickup_counter_lock_held_p50_ms": ms(percentile(counter_hold, 50)),
+        "statements_while_pickup_counter_locked": after_counter,
         "statements_of_one_order": [f"{p:13} {s}" for p, s in first_order],
         "cprofile": stream.getvalue(),
     }
@@ -263,6 +273,8 @@ def profile_hot_path(plan: dict, *, timed: int, traced: int, profiled: int, log=
         f"round trips, hot row locked {result['hot_row_lock_held_p50_ms']} ms p50")
     log(f"  hot row lock held by: {result['hot_row_lock_parts_p50_ms']} (p50 ms); statements after the UPDATE: "
         f"{result['statements_while_hot_row_locked']}")
+    log(f"  the store's pickup number counter locked {result['pickup_counter_lock_held_p50_ms']} ms p50 (callback, "
+        f"to its commit); statements after the draw: {result['statements_while_pickup_counter_locked']}")
     return result
 
 

@@ -150,6 +150,9 @@ def results_table(results: dict) -> list[str]:
                      f"{p['postgres_cpu_ms_per_order']} ms PostgreSQL CPU + {p['waiting_ms_per_order']} ms waiting; "
                      f"CPU-bound ceiling on {results['meta']['cpus']} CPUs: {p['cpu_bound_orders_per_s']} orders/s")
         lines.append(f"  hot row lock held by (p50 ms): {p['hot_row_lock_parts_p50_ms']}")
+        if "pickup_counter_lock_held_p50_ms" in p:
+            lines.append(f"  the store's pickup number counter locked {p['pickup_counter_lock_held_p50_ms']} ms p50 "
+                         f"(callback): {len(p['statements_while_pickup_counter_locked'])} statements after the draw")
         for phase, e in p["phases"].items():
             if phase == "-":
                 continue

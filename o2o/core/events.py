@@ -10,13 +10,27 @@ from collections.abc import Callable
 from typing import Any
 
 Handler = Callable[..., None]
-_handlers: dict[str, list[Handler]] = defaultdict(list)
+_handlers: dict[str, list[Handler]] = defaultdict(list)  # per event, in the order they run
+_last: set[Handler] = set()
 
 
-def subscribe(event: str) -> Callable[[Handler], Handler]:
+def subscribe(event: str, *, last: bool = False) -> Callable[[Handler], Handler]:
+    """Handlers run in the order they subscribed (INSTALLED_APPS order), except that `last` ones
+    run after all the others. `last` is for a reaction that takes a lock other orders wait for
+    (the store's pickup number of the day): its transaction commits soon after, so the lock is
+    held for the few statements that follow it, not for every other reaction's; and for one that
+    tells of such a reaction's result (the paid message carries the pickup number)."""
+
     def register(handler: Handler) -> Handler:
-        if handler not in _handlers[event]:
-            _handlers[event].append(handler)
+        handlers = _handlers[event]
+        if handler in handlers:
+            return handler
+        if last:
+            _last.add(handler)
+            handlers.append(handler)
+        else:
+            first_last = next((i for i, h in enumerate(handlers) if h in _last), len(handlers))
+            handlers.insert(first_last, handler)
         return handler
 
     return register

@@ -9,7 +9,8 @@ from o2o.notifications import services
 from o2o.notifications.models import Kind
 
 
-@events.subscribe(events.ORDER_PAID)
+# Last, after pickup's voucher: the message carries its code and number (core.events).
+@events.subscribe(events.ORDER_PAID, last=True)
 def tell_paid(*, order: Any, **_: Any) -> None:
     services.notify_paid(order=order)
 

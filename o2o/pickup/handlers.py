@@ -16,7 +16,9 @@ def book_pickup_slot_when_placed(*, order: Order) -> None:
     slots.book_slot(order=order, location=location, pickup_at=pickup_at)
 
 
-@events.subscribe(events.ORDER_PAID)
+# Last: drawing the short number locks the store's counter row of the day until the payment
+# commits; every other payment at that store waits for it (core.events).
+@events.subscribe(events.ORDER_PAID, last=True)
 def issue_voucher_when_paid(*, order: Order) -> None:
     services.issue_voucher(order=order)
 

@@ -61,14 +61,17 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "UPDATE inventory_reservation",  # kept: no longer expires
         "SELECT orders_orderline",  # the lines with their categories: preparation, attribution, points
         "INSERT loyalty_pointsearning",
-        "INSERT pickup_pickupnumbercounter",  # the short number: one upsert
-        "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
         "INSERT preparation_preparation",
         "INSERT preparation_preparationpick",
-        # (the message's text is cached a minute, the attribution matrix until a version is published)
+        # (the attribution matrix is cached until a version is published)
+        "INSERT attribution_linecredit",  # RETURNING: in, or credited already
+        # The short number, one upsert, drawn last: the store's counter row stays locked until the
+        # commit, and every other payment at the store waits for it; only what needs the number follows.
+        "INSERT pickup_pickupnumbercounter",
+        "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
+        # (the message's text is cached a minute)
         "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
         "INSERT notifications_notificationmessage",
-        "INSERT attribution_linecredit",  # RETURNING: in, or credited already
         "INSERT payments_gatewaycallback",
     ]  # (then, after commit, the message is sent: o2o.core.messaging)
