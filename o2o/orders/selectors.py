@@ -16,7 +16,7 @@ from o2o.stores.models import Location
 def _visible_orders(actor: Actor) -> QuerySet[Order]:
     orders = Order.objects.all()
     if actor.member is not None:
-        return orders.filter(member=actor.member)
+        return orders.filter(member=actor.member)  # also written as SQL: orders.sql.members_order
     if not actor.is_staff:
         return orders.none()
     if actor.location_ids is None:

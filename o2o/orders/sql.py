@@ -68,6 +68,7 @@ _MEMBERS_ORDER = f"SELECT {columns_of(Order)} FROM orders_order WHERE id = %s AN
 
 
 def members_order(*, order_id: int, member_id: int) -> Order | None:
-    """The order if it is this member's (a customer sees only their own orders), else None."""
+    """The order if it is this member's (a customer sees only their own orders), else None: the
+    members' rule of selectors._visible_orders, which a change of that rule changes here too."""
     found = fetch_models(Order, _MEMBERS_ORDER, [order_id, member_id])
     return found[0] if found else None

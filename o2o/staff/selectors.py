@@ -5,6 +5,8 @@ from o2o.stores.models import Location
 
 
 def employee_for_user(user_id: int) -> Employee | None:
+    # A bearer token's request reads the same in its own statement (access.sql.token_owner): a
+    # change of who counts as the user's employee changes it there too.
     return Employee.objects.filter(user_id=user_id, is_active=True).select_related("home_location").first()
 
 

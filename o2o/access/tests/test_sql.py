@@ -12,12 +12,9 @@ from o2o.access.services import _digest, actor_for_token, issue_token
 from o2o.members.models import Member
 from o2o.staff.models import Employee
 from o2o.testing.factories import EmployeeFactory, UserFactory
+from o2o.testing.rows import fields_of
 
 pytestmark = pytest.mark.django_db
-
-
-def fields_of(instance) -> list:
-    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
 
 
 def test_a_members_token_finds_the_member_field_by_field(member):

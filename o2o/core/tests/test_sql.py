@@ -16,6 +16,7 @@ from o2o.payments.models import GatewayCallback, Payment
 from o2o.preparation.models import Preparation, PreparationPick
 from o2o.stores.sql import active_location
 from o2o.testing.journeys import paid_pickup_order, place_pickup_order, stocked_sku
+from o2o.testing.rows import fields_of
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +62,9 @@ def test_joined_rows_equal_what_select_related_reads(store, tea):
     fetched = fetch_joined([Price, SKU, Product], sql, [])
     read = list(Price.objects.select_related("sku__product").order_by("pk"))
 
-    def values(instance):
-        return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
-
     assert len(fetched) == len(read) >= 2
-    assert [[values(p), values(s), values(g)] for p, s, g in fetched] == [
-        [values(p), values(p.sku), values(p.sku.product)] for p in read
+    assert [[fields_of(p), fields_of(s), fields_of(g)] for p, s, g in fetched] == [
+        [fields_of(p), fields_of(p.sku), fields_of(p.sku.product)] for p in read
     ]
 
 

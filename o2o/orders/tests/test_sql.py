@@ -12,6 +12,7 @@ from o2o.orders import sql
 from o2o.orders.models import Order, OrderLine
 from o2o.orders.services import LineRequest, OrderRequest, place_order
 from o2o.testing.factories import CategoryFactory, ProductFactory, SKUFactory
+from o2o.testing.rows import fields_of
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +79,6 @@ def test_lines_with_skus_equal_the_orms_lines_and_skus_field_by_field(two_line_o
     read = sql.lines_with_skus(order)
     expected = list(OrderLine.objects.filter(order=order).select_related("sku").order_by("pk"))
 
-    def fields_of(instance) -> list:
-        return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
-
     assert len(read) == 2
     assert [fields_of(line) for line in read] == [fields_of(line) for line in expected]
     assert [fields_of(line.sku) for line in read] == [fields_of(line.sku) for line in expected]
@@ -93,8 +91,6 @@ def test_a_members_order_is_found_field_by_field_and_only_for_that_member(two_li
 
     found = sql.members_order(order_id=order.pk, member_id=member.pk)
 
-    assert [getattr(found, f.attname) for f in Order._meta.concrete_fields] == [
-        getattr(order, f.attname) for f in Order._meta.concrete_fields
-    ]
+    assert fields_of(found) == fields_of(order)
     assert sql.members_order(order_id=order.pk, member_id=member.pk + 1000) is None
     assert sql.members_order(order_id=order.pk + 1000, member_id=member.pk) is None

@@ -12,12 +12,9 @@ from o2o.payments.models import Payment
 from o2o.payments.services import start_online_payment
 from o2o.payments.sql import lock_order_paid_by
 from o2o.testing.journeys import place_pickup_order, stocked_sku
+from o2o.testing.rows import fields_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _values(instance):
-    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
 
 
 def _awaiting_gateway(member, store) -> Payment:
@@ -39,8 +36,8 @@ def test_the_order_comes_with_member_level_preference_and_store_and_reads_nothin
     order = lock_order_paid_by(payment.gateway, payment.gateway_ref)
 
     with django_assert_num_queries(0):
-        assert _values(order) == _values(payment.order)
-        assert _values(order.member) == _values(member) and _values(order.fulfilment_location) == _values(store)
+        assert fields_of(order) == fields_of(payment.order)
+        assert fields_of(order.member) == fields_of(member) and fields_of(order.fulfilment_location) == fields_of(store)
         assert order.member.level.points_multiplier == Decimal("1.50")
         preference = order.member.notification_preference
         assert (preference.wechat, preference.language) == (True, "en") and preference.member is order.member
