@@ -137,6 +137,31 @@ def insert_models_unless_conflicting(objs: Sequence[Model]) -> bool:
     return True
 
 
+def insert_model_where(obj: Model, condition: str, params: Sequence[Any]) -> bool:
+    """Insert `obj` as `insert_models_unless_conflicting` does, only where `condition` holds (SQL
+    over other rows, e.g. `NOT EXISTS (...)`, with `params`), checked by the same statement: True
+    when it went in; False, and `obj` unsaved, when the condition or a unique constraint kept it out.
+
+    Under READ COMMITTED two callers may both find the condition true; a unique constraint has to
+    decide between them, as it does here."""
+    db = connections[DEFAULT_DB_ALIAS]
+    plan, rows = _prepared(db, [obj], ignore_conflicts=True)
+    if plan is None:
+        with db.cursor() as cursor:
+            cursor.execute(f"SELECT 1 WHERE {condition}", params)
+            holds = cursor.fetchone() is not None
+        return holds and insert_models_unless_conflicting([obj])
+    values = ", ".join(["%s"] * len(plan.fields))
+    sql = f"{plan.head.removesuffix('VALUES ')}SELECT {values} WHERE {condition}{plan.tail}"
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*rows[0], *params])
+        returned = cursor.fetchall()
+    if not returned:
+        return False
+    _saved(db, plan, [obj], returned)
+    return True
+
+
 @dataclass
 class _InsertPlan:
     """The columns a model's INSERT writes and reads back, and its statement per row count."""

@@ -20,7 +20,7 @@ from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
 from o2o.core.inserts import insert_unless_conflicting
 from o2o.core.money import to_money
-from o2o.core.sql import insert_model
+from o2o.core.sql import insert_model, insert_model_where
 from o2o.loyalty import services as loyalty
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
@@ -118,12 +118,14 @@ def start_online_payment(
 ) -> tuple[Payment, str]:
     """A pending gateway payment of what is left to pay; returns it with the pay URL.
 
-    The single-tender case of `pay_order`, kept cheap for the hot path (no lock: two statements
-    when nothing waits yet). A waiting payment of the same amount and terms is reused (a double
-    tap); one that no longer fits is replaced under the order's lock."""
+    The single-tender case of `pay_order`, kept cheap for the hot path (no lock: one statement
+    for an order's first tender). A waiting payment of the same amount and terms is reused (a
+    double tap); one that no longer fits is replaced under the order's lock."""
     authorize(actor, Operation.PAY_ONLINE, location_id=order.selling_location_id)
     _payable(order)
     gateway = get_gateway(gateway_name)
+    if order.total > 0 and (first := _first_tender(order, gateway, installment_periods)) is not None:
+        return first, payment_url(first)
     payments = tenders.tenders_of(order)
     rest = order.total - tenders.covered(payments)
     if rest <= 0:  # an order of 0.00 (free goods, a discount of everything): no gateway payment of 0
@@ -144,6 +146,17 @@ def start_online_payment(
     if not insert_unless_conflicting(payment):
         payment = Payment.objects.get(order=order, state=Payment.State.PENDING)
     return payment, payment_url(payment)
+
+
+def _first_tender(order: Order, gateway: PaymentGateway, periods: int | None) -> Payment | None:
+    """The order's whole total as its first tender, inserted only while the order has none: one
+    statement, its own transaction. None when it has one (a double tap, another tender, an
+    earlier attempt): the caller reads them and decides."""
+    payment = Payment(
+        order=order, method=PaymentMethod.ONLINE_QR, amount=order.total, gateway=gateway.name,
+        gateway_ref=new_token()[:32], **_installment_terms(order, periods, order.total, gateway),
+    )  # fmt: skip
+    return payment if insert_model_where(payment, sql.NO_TENDER_YET, [order.pk]) else None
 
 
 def _replace_gateway_payment(*, actor: Actor, order_id: int, gateway: PaymentGateway, periods: int | None) -> Payment:

@@ -10,6 +10,9 @@ from o2o.orders.models import Order
 from o2o.payments.models import Payment
 from o2o.stores.models import Location
 
+# The condition of an order's first tender (core.sql.insert_model_where), with the order's id.
+NO_TENDER_YET = "NOT EXISTS (SELECT 1 FROM payments_payment WHERE order_id = %s)"
+
 _TENDERS_OF_ORDER = f"SELECT {columns_of(Payment)} FROM payments_payment WHERE order_id = %s ORDER BY id"
 
 # Conditional: only a payment still waiting for the gateway (or failed, money arriving late).

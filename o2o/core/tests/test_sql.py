@@ -9,7 +9,14 @@ from django.db import IntegrityError, connection, transaction
 
 from o2o.catalog.models import SKU, Channel, Price, Product
 from o2o.core.models import OutboxMessage
-from o2o.core.sql import columns_of, fetch_joined, fetch_models, insert_models, insert_models_unless_conflicting
+from o2o.core.sql import (
+    columns_of,
+    fetch_joined,
+    fetch_models,
+    insert_model_where,
+    insert_models,
+    insert_models_unless_conflicting,
+)
 from o2o.inventory.models import Reservation
 from o2o.orders.models import Order, OrderLine, OrderState, OrderTransition
 from o2o.payments.models import GatewayCallback, Payment
@@ -172,6 +179,20 @@ def test_inserted_rows_equal_the_orms_field_by_field(build, differing, context):
         by_orm = type(build(context, 0))._base_manager.bulk_create([build(context, 0)])[0]
         [inserted] = insert_models([build(context, 1)])
 
+    _assert_twins(by_orm, inserted, differing)
+
+
+@pytest.mark.parametrize(("build", "differing"), TWINS, ids=[build.__name__ for build, _ in TWINS])
+def test_a_row_inserted_where_its_condition_holds_equals_the_orms(build, differing, context):
+    with time_machine.travel(NOW, tick=False):
+        by_orm = type(build(context, 0))._base_manager.bulk_create([build(context, 0)])[0]
+        inserted = build(context, 1)
+        assert insert_model_where(inserted, "1 = %s", [1]) is True
+
+    _assert_twins(by_orm, inserted, differing)
+
+
+def _assert_twins(by_orm, inserted, differing) -> None:
     model = type(inserted)
     stored_by_orm, stored = _stored(model, by_orm.pk), _stored(model, inserted.pk)
     assert {k: v for k, v in stored.items() if k not in differing} == {
@@ -233,3 +254,33 @@ def test_unless_conflicting_says_whether_the_rows_went_in(context):
     assert all(c.pk is None and c._state.adding for c in again)
     stored = GatewayCallback.objects.filter(event_id__startswith="ev-1").order_by("pk")
     assert [(c.pk, c.event_id, c.payload) for c in stored] == [(c.pk, c.event_id, c.payload) for c in first]
+
+
+def test_a_row_is_not_inserted_where_its_condition_fails_or_its_key_is_taken(context):
+    order = context["orders"][0]
+    no_payment_yet = "NOT EXISTS (SELECT 1 FROM payments_payment WHERE order_id = %s)"
+    first, second, taken = _payment(context, 20), _payment(context, 21), _callback(context, 22)
+
+    assert insert_model_where(first, no_payment_yet, [order.pk]) is True
+    assert insert_model_where(second, no_payment_yet, [order.pk]) is False
+    insert_models([_callback(context, 22)])
+    assert insert_model_where(taken, "1 = %s", [1]) is False
+
+    assert [p.gateway_ref for p in Payment.objects.filter(order=order)] == ["ref-20"]
+    assert first.pk is not None and not first._state.adding
+    assert second.pk is None and second._state.adding and taken.pk is None
+    assert GatewayCallback.objects.filter(event_id="ev-22").count() == 1
+
+
+def test_a_row_with_a_value_left_to_the_database_is_inserted_where_its_condition_holds(context):
+    def message():
+        return OutboxMessage(channel="sms", recipient="+8613800000000", body="hello")
+
+    kept_out, let_in = message(), message()
+
+    assert insert_model_where(kept_out, "1 = %s", [0]) is False
+    assert insert_model_where(let_in, "1 = %s", [1]) is True
+
+    assert kept_out.pk is None
+    assert list(OutboxMessage.objects.filter(body="hello").values_list("pk", flat=True)) == [let_in.pk]
+    assert OutboxMessage.objects.get(pk=let_in.pk).next_attempt_at == let_in.next_attempt_at is not None
