@@ -410,10 +410,19 @@ def mark_paid(*, order: Order, actor_id: int | None = None) -> Order:
         )
     else:
         inventory.keep_reservations_of_order(order_id=order.pk)
-    # Read once for every reaction (preparation, attribution, loyalty's category rules).
-    cache_related_rows(order, "lines", sql.lines_with_categories(order))
+    # Read once for every reaction (preparation, attribution, loyalty's category rules), unless the
+    # caller read them with the order (a gateway's callback: payments.sql.lock_order_paid_by).
+    if not _lines_with_categories_read(order):
+        cache_related_rows(order, "lines", sql.lines_with_categories(order))
     events.publish(events.ORDER_PAID, order=order)
     return order
+
+
+def _lines_with_categories_read(order: Order) -> bool:
+    """Whether the order's lines were read with the order, as `sql.lines_with_categories` reads them
+    (lines read for another use, such as an order's page, lack the categories)."""
+    read = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    return read is not None and all(hasattr(line, "sku_category_id") for line in read)
 
 
 def hand_over(*, order: Order, actor_id: int | None) -> Order:

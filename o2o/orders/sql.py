@@ -22,13 +22,18 @@ def move_order(
     return execute(_MOVE, [to_state, moment(paid_at), moment(closed_at), order_id, from_state]) == 1
 
 
-# Every product has a category (a required key), so the joins drop no line.
-_LINES_WITH_CATEGORIES = f"""
-SELECT {columns_of(OrderLine, "orders_orderline")}, {columns_of(Category, "catalog_category")}
-FROM orders_orderline
+# Lines with their SKU's category: what every reaction to a payment reads of them. Every product
+# has a category (a required key), so the joins drop no line. Also joined to the order a gateway
+# payment locks (payments.sql), there read in the same statement.
+LINES_AND_CATEGORIES = """orders_orderline
 JOIN catalog_sku ON catalog_sku.id = orders_orderline.sku_id
 JOIN catalog_product ON catalog_product.id = catalog_sku.product_id
-JOIN catalog_category ON catalog_category.id = catalog_product.category_id
+JOIN catalog_category ON catalog_category.id = catalog_product.category_id"""
+LINE_AND_CATEGORY_COLUMNS = f"{columns_of(OrderLine, 'orders_orderline')}, {columns_of(Category, 'catalog_category')}"
+
+_LINES_WITH_CATEGORIES = f"""
+SELECT {LINE_AND_CATEGORY_COLUMNS}
+FROM {LINES_AND_CATEGORIES}
 WHERE orders_orderline.order_id = %s
 ORDER BY orders_orderline.id
 """
@@ -37,12 +42,15 @@ ORDER BY orders_orderline.id
 def lines_with_categories(order: Order) -> list[OrderLine]:
     """The order's lines, oldest first, each pointing at `order` and with the annotations
     `catalog.selectors.sku_categories("sku")` gives: its SKU's category and that category's parent."""
-    lines = []
-    for line, category in fetch_joined([OrderLine, Category], _LINES_WITH_CATEGORIES, [order.pk]):
-        line.order = order
-        line.sku_category_id, line.sku_parent_category_id = category.pk, category.parent_id
-        lines.append(line)
-    return lines
+    found = fetch_joined([OrderLine, Category], _LINES_WITH_CATEGORIES, [order.pk])
+    return [line_with_category(order, line, category) for line, category in found]
+
+
+def line_with_category(order: Order, line: OrderLine, category: Category) -> OrderLine:
+    """A row of LINE_AND_CATEGORY_COLUMNS as `lines_with_categories` gives it."""
+    line.order = order
+    line.sku_category_id, line.sku_parent_category_id = category.pk, category.parent_id
+    return line
 
 
 _LINES_WITH_SKUS = f"""

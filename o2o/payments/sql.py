@@ -4,9 +4,11 @@ from datetime import datetime
 
 from django.db import connection
 
-from o2o.core.sql import columns_of, execute, fetch_joined, fetch_models, moment
+from o2o.catalog.models import Category
+from o2o.core.sql import cache_related_rows, columns_of, execute, fetch_joined, fetch_models, moment
 from o2o.members.models import Member, MemberLevel
-from o2o.orders.models import Order
+from o2o.orders import sql as orders_sql
+from o2o.orders.models import Order, OrderLine
 from o2o.payments.models import Payment
 from o2o.stores.models import Location
 
@@ -37,13 +39,14 @@ def tenders_of_order(order_id: int) -> list[Payment]:
 NotificationPreference = Member.notification_preference.related.related_model
 
 # The order a gateway payment belongs to, with what every reaction to the payment reads (member,
-# level, notification preference, fulfilment location). The order row is locked (PostgreSQL),
-# as `orders.locks.lock_order` locks it; the joined rows are not.
+# level, notification preference, fulfilment location, the lines with their categories): a row
+# per line. The order row is locked (PostgreSQL), as `orders.locks.lock_order` locks it; the
+# joined rows are not. A reference is unique, so the rows are one order's.
 _ORDER_PAID_BY = f"""
 SELECT {columns_of(Order, "orders_order")}, {columns_of(Member, "members_member")},
        {columns_of(MemberLevel, "members_memberlevel")},
        {columns_of(NotificationPreference, "notifications_notificationpreference")},
-       {columns_of(Location, "stores_location")}
+       {columns_of(Location, "stores_location")}, {orders_sql.LINE_AND_CATEGORY_COLUMNS}
 FROM orders_order
 JOIN payments_payment ON payments_payment.order_id = orders_order.id
 JOIN stores_location ON stores_location.id = orders_order.fulfilment_location_id
@@ -51,23 +54,27 @@ LEFT JOIN members_member ON members_member.id = orders_order.member_id
 LEFT JOIN members_memberlevel ON members_memberlevel.id = members_member.level_id
 LEFT JOIN notifications_notificationpreference
        ON notifications_notificationpreference.member_id = members_member.id
+LEFT JOIN ({orders_sql.LINES_AND_CATEGORIES}) ON orders_orderline.order_id = orders_order.id
 WHERE payments_payment.gateway = %s AND payments_payment.gateway_ref = %s
-ORDER BY orders_order.id
-LIMIT 1
+ORDER BY orders_orderline.id
 """
 
 
 def lock_order_paid_by(gateway: str, gateway_ref: str) -> Order | None:
     """The order the gateway payment belongs to, its row locked, with its member (and the member's
     level and notification preference, None when missing) and fulfilment location set as
-    `select_related` sets them: the reactions to the payment read none of them again."""
+    `select_related` sets them, and its lines as `orders.sql.lines_with_categories` reads them:
+    the reactions to the payment read none of them again."""
     sql = _ORDER_PAID_BY
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF orders_order"
-    found = fetch_joined([Order, Member, MemberLevel, NotificationPreference, Location], sql, [gateway, gateway_ref])
+    models = [Order, Member, MemberLevel, NotificationPreference, Location, OrderLine, Category]
+    found = fetch_joined(models, sql, [gateway, gateway_ref])
     if not found:
         return None
-    order, member, level, preference, location = found[0]
+    order, member, level, preference, location, _line, _category = found[0]
+    lines = [orders_sql.line_with_category(order, line, category) for *_, line, category in found if line]
+    cache_related_rows(order, "lines", lines)
     order.fulfilment_location = location
     order.member = member
     if member is not None:

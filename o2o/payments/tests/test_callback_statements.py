@@ -51,15 +51,14 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
     voucher = PickupVoucher.objects.get(order=order)
     assert voucher.short_number == 2 and Preparation.objects.filter(order=order).count() == 1
     assert tables_of(captured) == [
-        # the order locked with its member (their level and notification channels) and store: read
-        # once, for every reaction below
+        # the order locked with its member (their level and notification channels), store and lines
+        # with their categories: read once, for every reaction below (preparation, attribution, points)
         "SELECT orders_order",
         "SELECT payments_payment",
         "UPDATE payments_payment",
         "UPDATE orders_order",
         "INSERT orders_ordertransition",
         "UPDATE inventory_reservation",  # kept: no longer expires
-        "SELECT orders_orderline",  # the lines with their categories: preparation, attribution, points
         "INSERT loyalty_pointsearning",
         "INSERT preparation_preparation",
         "INSERT preparation_preparationpick",

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from o2o.access.actors import SYSTEM
+from o2o.access.actors import SYSTEM, actor_for_member
 from o2o.members.models import MemberLevel
 from o2o.notifications.models import NotificationPreference
+from o2o.orders.services import LineRequest, OrderRequest, place_order
+from o2o.orders.sql import lines_with_categories
 from o2o.payments.models import Payment
 from o2o.payments.services import start_online_payment
 from o2o.payments.sql import lock_order_paid_by
@@ -61,3 +63,22 @@ def test_an_unknown_gateway_reference_finds_no_order(member, store):
 
     assert lock_order_paid_by(payment.gateway, "no-such-ref") is None
     assert lock_order_paid_by("another-gateway", payment.gateway_ref) is None
+
+
+def test_the_order_comes_with_its_lines_as_the_payments_reactions_read_them(member, store, django_assert_num_queries):
+    one, other = stocked_sku(store), stocked_sku(store)
+    request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
+                           lines=[LineRequest(one.pk, 2), LineRequest(other.pk, 1)])  # fmt: skip
+    placed = place_order(actor=actor_for_member(member), member=member, request=request)
+    payment, _url = start_online_payment(actor=SYSTEM, order=placed)
+    expected = lines_with_categories(placed)
+
+    order = lock_order_paid_by(payment.gateway, payment.gateway_ref)
+
+    with django_assert_num_queries(0):
+        read = list(order.lines.all())
+        assert [fields_of(line) for line in read] == [fields_of(line) for line in expected]
+        assert [(line.sku_category_id, line.sku_parent_category_id) for line in read] == [
+            (line.sku_category_id, line.sku_parent_category_id) for line in expected
+        ]
+        assert all(line.order is order for line in read) and len(read) == 2
