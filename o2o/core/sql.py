@@ -218,7 +218,8 @@ def _new_plan(db: Any, model: type[Model], keyed: bool, ignore_conflicts: bool) 
         return None
     quote = db.ops.quote_name
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    returned = list(opts.db_returning_fields)
+    # A key the rows bring themselves (no auto field) is still returned: it says which rows went in.
+    returned = list(opts.db_returning_fields) or [opts.pk]
     suffix = db.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
     return _InsertPlan(
         head=f"{db.ops.insert_statement(on_conflict=on_conflict)} {quote(opts.db_table)} "

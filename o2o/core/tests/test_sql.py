@@ -8,7 +8,7 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from o2o.catalog.models import SKU, Channel, Price, Product
-from o2o.core.models import OutboxMessage
+from o2o.core.models import OutboxMessage, ReferenceVersion
 from o2o.core.sql import (
     columns_of,
     fetch_joined,
@@ -284,3 +284,15 @@ def test_a_row_with_a_value_left_to_the_database_is_inserted_where_its_condition
     assert kept_out.pk is None
     assert list(OutboxMessage.objects.filter(body="hello").values_list("pk", flat=True)) == [let_in.pk]
     assert OutboxMessage.objects.get(pk=let_in.pk).next_attempt_at == let_in.next_attempt_at is not None
+
+
+def test_rows_with_their_own_keys_and_nothing_left_to_the_database_go_in_and_say_so():
+    first = [ReferenceVersion(name="tea-a", version=3), ReferenceVersion(name="tea-b")]
+
+    assert [v.name for v in insert_models(first)] == ["tea-a", "tea-b"]
+    assert insert_models_unless_conflicting([ReferenceVersion(name="tea-a", version=9)]) is False
+    assert insert_models_unless_conflicting([ReferenceVersion(name="tea-c", version=1)]) is True
+
+    stored = ReferenceVersion.objects.filter(name__startswith="tea-").order_by("name")
+    assert [(v.name, v.version) for v in stored] == [("tea-a", 3), ("tea-b", 0), ("tea-c", 1)]
+    assert not any(v._state.adding for v in first)
