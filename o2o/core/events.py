@@ -52,6 +52,13 @@ def publish(event: str, **payload: Any) -> None:
 # it with a DomainError (pickup books the chosen pickup slot here).
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
+# `order_id=<int>`: a gateway says it took the whole of a pending order's total. Published by the
+# callback before its transaction opens, outside any transaction: a handler may prepare, in its own
+# short statement, what the payment's transaction will need, so that a lock every payment of a store
+# takes is not held until that transaction commits (pickup draws the store's short number here).
+# The payment may still not go through (a replay, a race, a refusal): what is prepared must be
+# harmless unused.
+ORDER_PAYMENT_ARRIVING = "order.payment_arriving"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_REFUNDED = "order.refunded"  # refunded in full (cancelled after payment, or everything returned)
 ORDER_UNCOLLECTED = "order.uncollected"  # a pickup nobody came for: stock released, money to be returned

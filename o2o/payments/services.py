@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
+from o2o.core import events
 from o2o.core.codes import new_token
 from o2o.core.errors import DomainError, ErrorCode
 from o2o.core.idempotency import fingerprint, run_once
@@ -193,6 +194,7 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
     """
     gateway = get_gateway(gateway_name)
     event = gateway.parse_callback(body, signature)
+    _announce_arrival(gateway_name, event)
     try:
         return _apply_callback(gateway_name, event)
     except IntegrityError as exc:
@@ -204,6 +206,16 @@ def handle_gateway_callback(*, gateway_name: str, body: bytes, signature: str) -
         # delivers the callback again, instead of taking "duplicate" for an answer.
         logger.exception("gateway callback %s not applied", event.event_id)
         raise DomainError(ErrorCode.CALLBACK_NOT_APPLIED, "the callback could not be applied; send it again") from exc
+
+
+def _announce_arrival(gateway_name: str, event: CallbackEvent) -> None:
+    """Before the callback's transaction: when it is about to pay a whole order, the order's
+    reactions may prepare what they need in short statements of their own (core.events)."""
+    if not event.succeeded:
+        return
+    order_id = sql.order_awaiting(gateway=gateway_name, gateway_ref=event.gateway_ref, amount=event.amount)
+    if order_id is not None:
+        events.publish(events.ORDER_PAYMENT_ARRIVING, order_id=order_id)
 
 
 @transaction.atomic(durable=True)

@@ -1,6 +1,7 @@
 """The payment statements on every order's path, as SQL (o2o/core/sql.py says why)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
 
@@ -8,7 +9,7 @@ from o2o.catalog.models import Category
 from o2o.core.sql import cache_related_rows, columns_of, execute, fetch_joined, fetch_models, moment
 from o2o.members.models import Member, MemberLevel
 from o2o.orders import sql as orders_sql
-from o2o.orders.models import Order, OrderLine
+from o2o.orders.models import Order, OrderLine, OrderState
 from o2o.payments.models import Payment
 from o2o.stores.models import Location
 
@@ -20,6 +21,24 @@ _TENDERS_OF_ORDER = f"SELECT {columns_of(Payment)} FROM payments_payment WHERE o
 # Conditional: only a payment still waiting for the gateway (or failed, money arriving late).
 _SETTLE = """UPDATE payments_payment SET state = %s, gateway_txn_id = %s, succeeded_at = %s
 WHERE id = %s AND state IN (%s, %s)"""
+
+
+# A gateway payment of the whole total of an order that waits for payment: the order's id.
+_ORDER_AWAITING = """SELECT orders_order.id FROM payments_payment
+JOIN orders_order ON orders_order.id = payments_payment.order_id
+WHERE payments_payment.gateway = %s AND payments_payment.gateway_ref = %s AND payments_payment.state IN (%s, %s)
+AND payments_payment.amount = %s AND orders_order.total = payments_payment.amount AND orders_order.state = %s"""
+
+
+def order_awaiting(*, gateway: str, gateway_ref: str, amount: Decimal) -> int | None:
+    """The order this unsettled gateway payment would pay in full, taking `amount`, if it still
+    waits for payment (read without a lock: the callback's transaction decides)."""
+    unsettled = [Payment.State.PENDING.value, Payment.State.FAILED.value]
+    params = [gateway, gateway_ref, *unsettled, amount, OrderState.PENDING_PAYMENT.value]
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_AWAITING, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def settle_payment(*, payment_id: int, state: str, gateway_txn_id: str, at: datetime) -> bool:

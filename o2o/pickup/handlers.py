@@ -1,8 +1,10 @@
 """The pickup app's reactions to order events (run inside the publisher's transaction)."""
 
+from django.utils import timezone
+
 from o2o.core import events
 from o2o.orders.models import Order
-from o2o.pickup import services, slots
+from o2o.pickup import numbers, services, slots
 from o2o.stores.selectors import get_location
 
 
@@ -16,8 +18,15 @@ def book_pickup_slot_when_placed(*, order: Order) -> None:
     slots.book_slot(order=order, location=location, pickup_at=pickup_at)
 
 
-# Last: drawing the short number locks the store's counter row of the day until the payment
-# commits; every other payment at that store waits for it (core.events).
+@events.subscribe(events.ORDER_PAYMENT_ARRIVING)
+def draw_number_ahead(*, order_id: int) -> None:
+    """The short number in a statement of its own, before the payment's transaction (pickup.numbers)."""
+    numbers.draw_ahead(order_id=order_id, day=slots.local_day(timezone.now()))
+
+
+# Last: drawing the short number here (when the payment's callback did not draw it ahead) locks the
+# store's counter row of the day until the payment commits; every other payment at that store
+# waits for it (core.events).
 @events.subscribe(events.ORDER_PAID, last=True)
 def issue_voucher_when_paid(*, order: Order) -> None:
     services.issue_voucher(order=order)

@@ -17,10 +17,9 @@ from o2o.members.models import Member
 from o2o.orders import services as orders
 from o2o.orders.locks import lock_order
 from o2o.orders.models import Fulfilment, Order, OrderState
-from o2o.pickup import slots
+from o2o.pickup import numbers, slots
 from o2o.pickup.codes import code_from_qr, new_code, normalize_typed_code, parse_short_number
 from o2o.pickup.models import PickupVoucher, VoucherAttempt
-from o2o.pickup.numbers import draw_short_number
 
 VOUCHER_VALID_FOR = timedelta(days=7)
 _FAILURES = "pickup-voucher-failures"
@@ -29,7 +28,8 @@ Result = VoucherAttempt.Result
 
 def issue_voucher(*, order: Order) -> PickupVoucher | None:
     """Runs in the payment's transaction. Valid from the chosen pickup slot (or now) for
-    VOUCHER_VALID_FOR, with the store's next short number of that local day. One INSERT … ON
+    VOUCHER_VALID_FOR, with the store's next short number of that local day (drawn ahead by the
+    gateway's callback, or now: pickup.numbers). One INSERT … ON
     CONFLICT DO NOTHING RETURNING says whether the code went in, without a savepoint; when it did
     not, the order has its voucher already (a replayed event: that one) or the code collided (1 in
     10^12 per live voucher: draw again). The voucher is left on the order (`order.pickup_voucher`),
@@ -38,7 +38,10 @@ def issue_voucher(*, order: Order) -> PickupVoucher | None:
         return None
     valid_from = order.pickup_at or timezone.now()
     day = slots.local_day(valid_from)
-    number = draw_short_number(location_id=order.fulfilment_location_id, day=day)
+    location_id = order.fulfilment_location_id
+    number = numbers.take_drawn_ahead(order_id=order.pk, location_id=location_id, day=day)
+    if number is None:
+        number = numbers.draw_short_number(location_id=location_id, day=day)
     for _attempt in range(5):
         voucher = PickupVoucher(
             order=order,

@@ -51,6 +51,12 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
     voucher = PickupVoucher.objects.get(order=order)
     assert voucher.short_number == 2 and Preparation.objects.filter(order=order).count() == 1
     assert tables_of(captured) == [
+        # Before the transaction: the order this payment pays in full, and the store's short number
+        # of the day drawn for its voucher in a statement of its own. The store's counter row is
+        # locked only while that statement runs, not until the payment commits: every other payment
+        # at the store waits for it (pickup.numbers).
+        "SELECT payments_payment",
+        "INSERT pickup_pickupnumbercounter",
         # the order locked with its member (their level and notification channels), store and lines
         # with their categories: read once, for every reaction below (preparation, attribution, points)
         "SELECT orders_order",
@@ -64,10 +70,7 @@ def test_the_paid_callback_of_a_pickup_order_reads_each_thing_once(store):
         "INSERT preparation_preparationpick",
         # (the attribution matrix is cached until a version is published)
         "INSERT attribution_linecredit",  # RETURNING: in, or credited already
-        # The short number, one upsert, drawn last: the store's counter row stays locked until the
-        # commit, and every other payment at the store waits for it; only what needs the number follows.
-        "INSERT pickup_pickupnumbercounter",
-        "INSERT pickup_pickupvoucher",  # RETURNING: in, or a code collision draws again
+        "INSERT pickup_pickupvoucher",  # the number drawn ahead; RETURNING: in, or a code collision draws again
         # (the message's text is cached a minute)
         "INSERT notifications_notification",  # RETURNING: in, or told already
         "INSERT core_outboxmessage",
