@@ -108,14 +108,17 @@ def reserve_stock(
     expires_at: datetime | None,
     locations: dict[int, Location] | None = None,
 ) -> list[Reservation]:
-    """Reserve every line or none; rows are touched in key order so racing orders cannot deadlock.
+    """Reserve every line or none: on a DomainError the caller's transaction rolls back (what was
+    written before it is undone with it). Stock rows are touched in key order so racing orders
+    cannot deadlock.
 
     `locations`: the Location rows of the requests when the caller already has them."""
     wanted = {r.location_id for r in requests}
     if locations is None or not wanted <= locations.keys():
         locations = Location.objects.in_bulk(wanted)
-    reservations = []
-    for request in sorted(requests, key=lambda r: (r.location_id, r.sku_id)):
+    ordered = sorted(requests, key=lambda r: (r.location_id, r.sku_id))
+    keep_backs = []
+    for request in ordered:
         location = locations.get(request.location_id)
         keep_back = holdback(location, online=online) if location else None
         if keep_back is None:
@@ -124,19 +127,19 @@ def reserve_stock(
                 "this location does not take online orders",
                 location_id=request.location_id,
             )
+        keep_backs.append(keep_back)
+    # The reservations go in before the stock rows are updated: a row every order of a hot SKU
+    # waits for is then locked from its UPDATE to the commit, with no other statement between.
+    reservations = insert_models([
+        Reservation(order_line_id=request.order_line_id, location_id=request.location_id, sku_id=request.sku_id,
+                    quantity=request.quantity, expires_at=expires_at)
+        for request in ordered
+    ])  # fmt: skip
+    for request, keep_back in zip(ordered, keep_backs, strict=True):
         if not sql.reserve_units(location_id=request.location_id, sku_id=request.sku_id, quantity=request.quantity,
                                  keep_back=keep_back):  # fmt: skip
             raise _insufficient(request.location_id, request.sku_id)
-        reservations.append(
-            Reservation(
-                order_line_id=request.order_line_id,
-                location_id=request.location_id,
-                sku_id=request.sku_id,
-                quantity=request.quantity,
-                expires_at=expires_at,
-            )
-        )
-    return insert_models(reservations)
+    return reservations
 
 
 def _close_reservations(reservations: Iterable[Reservation], state: str) -> list[Reservation]:

@@ -39,8 +39,9 @@ def test_an_order_without_discounts_takes_six_statements_and_a_discount_two_more
         "SELECT catalog_price",
         "INSERT orders_order",
         "INSERT orders_orderline",
-        "UPDATE inventory_stocklevel",
         "INSERT inventory_reservation",
+        # last: the stock row is locked from here to the commit, every order of the SKU at the store waits
+        "UPDATE inventory_stocklevel",
     ]
     assert sorted(set(discounted) - set(plain)) == ["INSERT orders_orderlinediscount", "SELECT members_memberlevel"]
     assert len(discounted) == len(plain) + 2
