@@ -1,4 +1,5 @@
-"""The pickup app's reactions to order events (run inside the publisher's transaction)."""
+"""The pickup app's reactions to order events (run inside the publisher's transaction; a payment's
+arrival is told before its transaction opens)."""
 
 from django.utils import timezone
 
