@@ -32,6 +32,14 @@ def execute(sql: str, params: Sequence[Any]) -> int:
         return cursor.rowcount
 
 
+def fetch_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row `sql` returns (a SELECT, or a write with RETURNING), as the driver gives it;
+    None when there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def moment(value: datetime | None) -> Any:
     """A datetime as the database stores it (SQLite: naive UTC text, as the ORM writes it)."""
     return connection.ops.adapt_datetimefield_value(value)

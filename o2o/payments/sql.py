@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 
 from o2o.catalog.models import Category
-from o2o.core.sql import cache_related_rows, columns_of, execute, fetch_joined, fetch_models, moment
+from o2o.core.sql import cache_related_rows, columns_of, execute, fetch_joined, fetch_models, fetch_row, moment
 from o2o.members.models import Member, MemberLevel
 from o2o.orders import sql as orders_sql
 from o2o.orders.models import Order, OrderLine, OrderState
@@ -35,9 +35,7 @@ def order_awaiting(*, gateway: str, gateway_ref: str, amount: Decimal) -> int | 
     waits for payment (read without a lock: the callback's transaction decides)."""
     unsettled = [Payment.State.PENDING.value, Payment.State.FAILED.value]
     params = [gateway, gateway_ref, *unsettled, amount, OrderState.PENDING_PAYMENT.value]
-    with connection.cursor() as cursor:
-        cursor.execute(_ORDER_AWAITING, params)
-        row = cursor.fetchone()
+    row = fetch_row(_ORDER_AWAITING, params)
     return row[0] if row else None
 
 

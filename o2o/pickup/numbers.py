@@ -17,8 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
-
+from o2o.core.sql import fetch_row
 from o2o.orders.models import Fulfilment, OrderState
 from o2o.pickup.models import MAX_SHORT_NUMBER, PickupNumberCounter
 
@@ -50,19 +49,15 @@ _drawn_ahead: ContextVar[DrawnAhead | None] = ContextVar("pickup_number_drawn_ah
 def draw_short_number(*, location_id: int, day: date) -> int | None:
     """The store's next number of `day`; None once the day's 25,974 numbers are used up (the
     12-digit code still works)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_DRAW, [location_id, day.isoformat(), MAX_SHORT_NUMBER])
-        row = cursor.fetchone()
+    row = fetch_row(_DRAW, [location_id, day.isoformat(), MAX_SHORT_NUMBER])
     return row[0] if row else None
 
 
 def draw_ahead(*, order_id: int, day: date) -> DrawnAhead | None:
     """Before the payment's transaction: the next number of `day` at the order's store, kept for the
     order's voucher, if the order waits for payment and is picked up as soon as ready."""
-    with connection.cursor() as cursor:
-        params = [day, order_id, OrderState.PENDING_PAYMENT.value, Fulfilment.PICKUP.value, MAX_SHORT_NUMBER]
-        cursor.execute(_DRAW_FOR_ORDER, params)
-        row = cursor.fetchone()
+    params = [day, order_id, OrderState.PENDING_PAYMENT.value, Fulfilment.PICKUP.value, MAX_SHORT_NUMBER]
+    row = fetch_row(_DRAW_FOR_ORDER, params)
     drawn = DrawnAhead(order_id, row[0], day, row[1]) if row else None
     _drawn_ahead.set(drawn)
     return drawn
