@@ -12,12 +12,13 @@ from o2o.access.actors import SYSTEM, actor_for_member
 from o2o.inventory.services import receive_stock
 from o2o.orders.models import Order, OrderState
 from o2o.orders.services import LineRequest, OrderRequest, place_order
-from o2o.payments.gateways import SimulatedGateway
+from o2o.payments.gateways import SIGNATURE_HEADER, SimulatedGateway
 from o2o.payments.models import Payment
 from o2o.payments.services import handle_gateway_callback, start_online_payment
 from o2o.payments.simulator import signed_callback
 from o2o.pickup import numbers
 from o2o.pickup.models import PickupNumberCounter, PickupVoucher
+from o2o.testing.api import ApiClient, as_member, problem_code
 from o2o.testing.factories import LocationFactory, MemberFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,23 @@ def test_the_voucher_takes_the_number_drawn_before_the_payments_transaction(shop
     numbers_by_order = dict(PickupVoucher.objects.values_list("order_id", "short_number"))
     assert numbers_by_order == {second.order_id: 1, first.order_id: 2}
     assert last_number(shop) == 2
+
+
+def test_over_http_a_forged_callback_draws_nothing_and_the_gateways_own_gives_the_number(shop, sku):
+    with time_machine.travel(NOW, tick=False):
+        payment = pending_payment(shop, sku)
+        body, signature = signed_callback(payment)
+        gateway = ApiClient()
+        forged = gateway.post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: "0" * 64})
+        counter_after_forgery = last_number(shop)
+        paid = gateway.post("payments/callbacks/simulated", body, headers={SIGNATURE_HEADER: signature})
+        order = Order.objects.get(pk=payment.order_id)
+        voucher = as_member(order.member).get(f"pickup/orders/{order.pk}/voucher")
+
+    assert (forged.status_code, problem_code(forged)) == (400, "bad_signature")
+    assert counter_after_forgery is None
+    assert paid.json() == {"outcome": "paid"}
+    assert voucher.json()["pickup_number"] == "A001"
 
 
 def test_a_callback_that_pays_nothing_draws_no_number(shop, sku):
