@@ -151,6 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # Behind PgBouncer in transaction mode use 1.21+ with max_prepared_statements set, or set
     # DB_PREPARED_STATEMENTS=0 (docs/operations.md).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 1}
+# PostgreSQL: the transaction that places an unpaid order commits without waiting for the disk's
+# flush (a crash in the next ~0.6 s may lose the order whole; never a payment; docs/operations.md).
+O2O_ASYNC_COMMIT_UNPAID_ORDERS = env_bool("DB_ASYNC_COMMIT_UNPAID_ORDERS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -40,6 +40,21 @@ def fetch_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         return cursor.fetchone()
 
 
+def commit_without_waiting_for_disk() -> None:
+    """Let the caller's transaction COMMIT return before its write-ahead log reaches the disk
+    (PostgreSQL's `synchronous_commit = off`, for this transaction only; SQLite: nothing).
+
+    Row locks are released at COMMIT, so a transaction that holds a row others queue on (a hot
+    SKU's stock row) releases it without waiting for the disk's flush (about 0.6 ms on the bench
+    machine). What it costs: if PostgreSQL itself crashes within about 0.6 s (three
+    `wal_writer_delay`s) of the COMMIT, the transaction is lost, as a whole, never in part. Once any
+    later transaction that waits for the disk has committed, it is safe too: the log is flushed in
+    order. Only for a transaction a customer can simply redo, that nothing outside the database
+    has acted on, and that no money has touched."""
+    if connection.vendor == "postgresql":
+        execute("SET LOCAL synchronous_commit TO OFF", ())
+
+
 def moment(value: datetime | None) -> Any:
     """A datetime as the database stores it (SQLite: naive UTC text, as the ORM writes it)."""
     return connection.ops.adapt_datetimefield_value(value)
