@@ -49,7 +49,7 @@ def _reference_data_from_the_cache_only(request, settings, _empty_cache):
     A database test starts from snapshots of its own database: one cached by an earlier test may
     hold promotions that test rolled back (its commit hooks ran inside its transaction), which
     would discount this test's orders, or a matrix a flushed database no longer holds."""
-    settings.O2O_PROMOTIONS_RECHECK_SECONDS = settings.O2O_REFERENCE_RECHECK_SECONDS = None
+    settings.O2O_REFERENCE_RECHECK_SECONDS = None
     if request.node.get_closest_marker("django_db") is not None:
         from o2o.core.versioned import forget_all
         from o2o.promotions import cache

@@ -161,10 +161,9 @@ CACHES = {
 }
 if cache_url := env_str("CACHE_LOCATION"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
-# Without a shared cache, how often a worker process looks at the promotions' version row for
-# changes made by another process (seconds; o2o/promotions/cache.py).
-O2O_PROMOTIONS_RECHECK_SECONDS = float(env_str("O2O_PROMOTIONS_RECHECK_SECONDS", "1.0"))
-# The same for the other reference data cached per process (the attribution matrix; o2o/core/versioned.py).
+# Without a shared cache, how often a worker process looks at the version row of the reference data
+# it keeps (promotions, the attribution matrix, points rules) for changes made by another process
+# (seconds; o2o/core/versioned.py).
 O2O_REFERENCE_RECHECK_SECONDS = float(env_str("O2O_REFERENCE_RECHECK_SECONDS", "1.0"))
 # Rate limits: `database` (shared by every process), redis://..., or memory:// (one process only).
 O2O_RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "database")

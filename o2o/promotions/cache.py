@@ -62,7 +62,7 @@ def _read() -> tuple[Snapshot, ...]:
 
 
 _active = VersionedSnapshot(
-    model=PromotionsVersion, pk=1, read=_read, recheck_seconds=lambda: settings.O2O_PROMOTIONS_RECHECK_SECONDS
+    model=PromotionsVersion, pk=1, read=_read, recheck_seconds=lambda: settings.O2O_REFERENCE_RECHECK_SECONDS
 )
 
 

@@ -1,5 +1,5 @@
 """Promotion changes made by another worker process reach this one without a shared cache: the
-version row is looked at again after O2O_PROMOTIONS_RECHECK_SECONDS."""
+version row is looked at again after O2O_REFERENCE_RECHECK_SECONDS."""
 
 from decimal import Decimal
 
@@ -33,7 +33,7 @@ def test_a_change_from_another_process_is_seen_once_the_version_row_is_looked_at
     promo = promotion("category_percent", percent=D(10), sku_ids=[sku.pk])
     assert _discount(sku) == D("1.00")
 
-    settings.O2O_PROMOTIONS_RECHECK_SECONDS = recheck
+    settings.O2O_REFERENCE_RECHECK_SECONDS = recheck
     _switched_off_by_another_process(promo)
 
     # without the look (only the in-process cache), the old promotion would stay forever
