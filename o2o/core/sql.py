@@ -11,6 +11,7 @@ model and row count, with the values the ORM would send."""
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -109,9 +110,16 @@ def cache_related_rows(instance: Model, name: str, rows: list[Model]) -> None:
     instance._prefetched_objects_cache[name] = rows_of
 
 
-def _reader_of(model: type[Model]) -> tuple[list[str], _Converters, int]:
+def _reader_of(model: type[Model]) -> tuple[tuple[str, ...], _Converters, int]:
+    names, pk_index = _columns_read(model)
+    return names, _converters_of(model), pk_index
+
+
+@cache
+def _columns_read(model: type[Model]) -> tuple[tuple[str, ...], int]:
+    """The attribute names of the columns `columns_of(model)` selects, and where its key is among them."""
     fields = model._meta.concrete_fields
-    return [f.attname for f in fields], _converters_of(model), fields.index(model._meta.pk)
+    return tuple(f.attname for f in fields), fields.index(model._meta.pk)
 
 
 def insert_models(objs: Sequence[M]) -> list[M]:
