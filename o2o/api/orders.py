@@ -232,7 +232,7 @@ def place_order(
     order = orders.place_order(
         actor=who, member=member, request=_order_request(payload), idempotency_key=idempotency_key
     )
-    return Status(201, selectors.get_order_with_lines_for(actor=who, order_id=order.pk))
+    return Status(201, selectors.as_placed(actor=who, order=order))
 
 
 @router.get("", response=list[OrderOut])

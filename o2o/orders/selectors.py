@@ -68,6 +68,16 @@ def get_order_with_lines_for(*, actor: Actor, order_id: int) -> Order:
     return order
 
 
+def as_placed(*, actor: Actor, order: Order) -> Order:
+    """The answer to placing an order: the order as `place_order` left it, its lines with their SKUs
+    and discounts in hand (no statement); else, as `get_order_with_lines_for` reads it (a retry
+    answered with the first order; an order paid at once, whose lines the payment read again)."""
+    lines = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    if lines is not None and all(OrderLine.sku.is_cached(line) for line in lines):
+        return order
+    return get_order_with_lines_for(actor=actor, order_id=order.pk)
+
+
 def _read_discounts(order: Order) -> None:
     # Discount rows only when a line has some: an order without discounts costs no query for them.
     if discounted := [line for line in order.lines.all() if line.discount_total]:

@@ -3,7 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from o2o.access.actors import Actor
 from o2o.access.permissions import Operation, authorize
-from o2o.catalog.models import Channel
+from o2o.catalog.models import SKU, Channel
 from o2o.catalog.selectors import sellable_skus_with_prices
 from o2o.core import events
 from o2o.core.codes import random_readable
@@ -196,7 +196,7 @@ def _place(
     location = get_location(location_id=request.fulfilment_location_id)
     _check_fulfilment(request, location)
     selling_location_id = _selling_location_id(request, actor)
-    priced = _price(request, wanted, member, selling_location_id)
+    priced, skus = _price(request, wanted, member, selling_location_id)
     if priced.payable > 0 and settings.O2O_ASYNC_COMMIT_UNPAID_ORDERS:
         # Unpaid, the order holds only stock and claims that vanish with it: a crash in the
         # following ~0.6 s may lose it whole, and the customer orders again. Its payment waits for
@@ -215,18 +215,20 @@ def _place(
             referrer=request.referrer,
             offer=request.offer,
             delivery_address=request.delivery_address.strip(),
-            pickup_at=request.pickup_at,
+            # in UTC, as the database gives it back (the answer shows this instance)
+            pickup_at=request.pickup_at.astimezone(UTC) if request.pickup_at else None,
             subtotal=priced.subtotal,
             discount_total=priced.discount_total,
             delivery_fee=priced.delivery_fee,
             total=priced.payable,
+            refunded_total=ZERO,  # as the database gives it back (0.00): the answer shows this instance
             payment_deadline=timezone.now() + timedelta(minutes=settings.O2O_PAYMENT_DEADLINE_MINUTES),
             idempotency_scope=scope if idempotency_key else "",
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
         )
     )
-    lines = _create_lines(order, priced)
+    lines = _create_lines(order, priced, skus)
     claim_offers(
         PlacedOrder(
             order_id=order.pk,
@@ -263,9 +265,9 @@ def _check_manual_discount(request: OrderRequest, actor: Actor) -> None:
 
 def _price(
     request: OrderRequest, wanted: dict[int, int], member: Member | None, selling_location_id: int
-) -> PricedCart:
-    """The cart priced by `pricing.price_cart` at the selling store (SKUs and prices in one query);
-    a manual discount must fit in full (it is never silently cut to what the goods cost)."""
+) -> tuple[PricedCart, dict[int, SKU]]:
+    """The cart priced by `pricing.price_cart` at the selling store, and its SKUs (SKUs and prices in
+    one query); a manual discount must fit in full (it is never silently cut to what the goods cost)."""
     skus, prices = sellable_skus_with_prices(
         sku_ids=set(wanted), channel=request.channel, location_id=selling_location_id
     )
@@ -288,10 +290,13 @@ def _price(
             raise DomainError(
                 ErrorCode.INVALID, "the manual discount is more than the goods cost", most=str(priced.net + given)
             )
-    return priced
+    return priced, skus
 
 
-def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
+def _create_lines(order: Order, priced: PricedCart, skus: dict[int, SKU]) -> list[OrderLine]:
+    """The order's lines and their discount rows, kept on the order as a read would give them
+    (`order.lines.all()`, each line's SKU and discounts): the answer to placing the order shows
+    them without reading them back (`selectors.as_placed`)."""
     lines = insert_models(
         [
             OrderLine(
@@ -320,6 +325,11 @@ def _create_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
     ]
     if discounts:  # no statement for an order without discounts
         OrderLineDiscount.objects.bulk_create(discounts)
+    for line in lines:
+        line.order, line.sku = order, skus[line.sku_id]
+        if line.discount_total:
+            cache_related_rows(line, "discounts", [d for d in discounts if d.line is line])
+    cache_related_rows(order, "lines", lines)
     return lines
 
 
@@ -339,7 +349,7 @@ def quote_order(*, actor: Actor, member: Member | None, request: OrderRequest) -
     if request.fulfilment == Fulfilment.DELIVERY and not request.delivery_address.strip():
         request = replace(request, delivery_address="(quote)")  # the address does not change the price
     _check_fulfilment(request, get_location(location_id=request.fulfilment_location_id))
-    return _price(request, wanted, member, _selling_location_id(request, actor))
+    return _price(request, wanted, member, _selling_location_id(request, actor))[0]
 
 
 CLOSING_STATES = frozenset(

@@ -1,10 +1,13 @@
-"""An answer about an order (placing it, reading it) reads the order and its lines in two statements,
-and says what the full read of the order says."""
+"""An answer about an order says what the full read of the order says: placing it answers with what
+it wrote, without reading it back; reading it reads the order and its lines in two statements."""
 
 import json
+from datetime import datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from ninja.responses import NinjaJSONEncoder
@@ -15,7 +18,7 @@ from o2o.inventory.services import receive_stock
 from o2o.members.models import MemberLevel
 from o2o.orders.selectors import get_order_for
 from o2o.testing.api import as_member, problem_code
-from o2o.testing.factories import MemberFactory, SKUFactory
+from o2o.testing.factories import LocationFactory, MemberFactory, SKUFactory
 from o2o.testing.statements import tables_of
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +92,56 @@ def test_another_member_neither_reads_nor_starts_paying_the_order(store, skus, m
     assert (read.status_code, problem_code(read)) == (404, "not_found")
     assert (pay.status_code, problem_code(pay)) == (404, "not_found")
     assert as_member(member).post(f"payments/orders/{order_id}/online").status_code == 201
+
+
+def test_placing_answers_with_what_it_wrote_without_reading_it_back(store, skus, gold_member):
+    customer = as_member(gold_member)
+
+    with CaptureQueriesContext(connection) as placing:
+        placed = customer.post("orders", order_body(store, skus))
+
+    assert placed.status_code == 201, placed.content
+    assert placed.json() == full_read_as_json(gold_member, placed.json()["id"])
+    writes = tables_of(placing)[tables_of(placing).index("INSERT orders_order") :]
+    # the stock row's UPDATE is the last statement: nothing is read after the order's COMMIT
+    assert writes == [
+        "INSERT orders_order",
+        "INSERT orders_orderline",
+        "INSERT orders_orderlinediscount",
+        "INSERT inventory_reservation",
+        "UPDATE inventory_stocklevel",
+        "UPDATE inventory_stocklevel",
+    ]
+
+
+def test_a_chosen_pickup_time_is_answered_as_a_read_gives_it():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    shop = LocationFactory(opens_at=time(9), closes_at=time(21), preparation_minutes=15)
+    sku = SKUFactory(price=Decimal("8.00"))
+    receive_stock(location_id=shop.pk, sku_id=sku.pk, quantity=5, actor=SYSTEM)
+    buyer = MemberFactory()
+    body = order_body(shop, [sku, sku])
+    body["lines"] = body["lines"][:1]
+    body["pickup_at"] = datetime(2026, 12, 1, 18, 30, tzinfo=shanghai).isoformat()
+
+    with time_machine.travel(datetime(2026, 12, 1, 17, 50, tzinfo=shanghai), tick=False):
+        placed = as_member(buyer).post("orders", body)
+        read = as_member(buyer).get(f"orders/{placed.json()['id']}")
+
+    assert placed.status_code == 201, placed.content
+    assert placed.json() == read.json() == full_read_as_json(buyer, placed.json()["id"])
+
+
+def test_an_order_paid_at_once_and_a_retry_answer_as_a_read_gives_them(store, member):
+    free = SKUFactory(name="试饮", price=Decimal("0.00"))
+    receive_stock(location_id=store.pk, sku_id=free.pk, quantity=5, actor=SYSTEM)
+    customer = as_member(member)
+    body = {"channel": "app", "fulfilment": "pickup", "location_id": store.pk,
+            "lines": [{"sku_id": free.pk, "quantity": 1}]}  # fmt: skip
+
+    first = customer.post("orders", body, headers={"Idempotency-Key": "free-1"})
+    again = customer.post("orders", body, headers={"Idempotency-Key": "free-1"})
+
+    assert first.status_code == again.status_code == 201, first.content
+    assert first.json()["state"] == "paid"
+    assert first.json() == again.json() == full_read_as_json(member, first.json()["id"])
