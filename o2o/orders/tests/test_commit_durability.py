@@ -23,6 +23,13 @@ RELAX = "SET LOCAL synchronous_commit TO OFF"
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
+@pytest.fixture
+def tea(store):
+    sku = SKUFactory(price=Decimal("12.50"))
+    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
+    return sku
+
+
 def _place(store, sku) -> tuple[Order, list[str]]:
     member = Member.objects.get(pk=MemberFactory().pk)
     request = OrderRequest(channel="app", fulfilment="pickup", fulfilment_location_id=store.pk,
@@ -39,11 +46,8 @@ def _synchronous_commit() -> str:
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
-def test_an_unpaid_order_commits_without_waiting_for_the_disk_and_only_its_own_transaction(store):
-    sku = SKUFactory(price=Decimal("12.50"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
-
-    order, statements = _place(store, sku)
+def test_an_unpaid_order_commits_without_waiting_for_the_disk_and_only_its_own_transaction(store, tea):
+    order, statements = _place(store, tea)
 
     assert order.state == OrderState.PENDING_PAYMENT
     # set before the stock row is locked, so no statement is added while it is held
@@ -59,10 +63,8 @@ def test_an_unpaid_order_commits_without_waiting_for_the_disk_and_only_its_own_t
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
-def test_the_setting_ends_with_the_order_and_the_payment_waits_for_the_disk(store):
-    sku = SKUFactory(price=Decimal("12.50"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
-    order, statements = _place(store, sku)
+def test_the_setting_ends_with_the_order_and_the_payment_waits_for_the_disk(store, tea):
+    order, statements = _place(store, tea)
     assert RELAX in statements
     assert _synchronous_commit() == "on"  # the order's transaction committed: back to the server's setting
 
@@ -87,23 +89,13 @@ def test_an_order_paid_at_once_waits_for_the_disk(store):
     assert not any("synchronous_commit" in sql for sql in statements)
 
 
-def test_with_the_setting_off_an_unpaid_order_waits_for_the_disk_too(store, settings):
-    settings.O2O_ASYNC_COMMIT_UNPAID_ORDERS = False
-    sku = SKUFactory(price=Decimal("12.50"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
+@pytest.mark.parametrize("turned_off", [True, False])
+def test_with_the_setting_off_or_on_sqlite_an_unpaid_order_waits_for_the_disk(store, settings, tea, turned_off):
+    if not turned_off and ON_POSTGRESQL:
+        pytest.skip("on PostgreSQL with the setting on, the placing transaction sets it (tests above)")
+    settings.O2O_ASYNC_COMMIT_UNPAID_ORDERS = not turned_off
 
-    order, statements = _place(store, sku)
-
-    assert order.state == OrderState.PENDING_PAYMENT
-    assert not any("synchronous_commit" in sql for sql in statements)
-
-
-@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite has no such setting: nothing is sent")
-def test_on_sqlite_nothing_is_sent(store):
-    sku = SKUFactory(price=Decimal("12.50"))
-    receive_stock(location_id=store.pk, sku_id=sku.pk, quantity=10, actor=SYSTEM)
-
-    order, statements = _place(store, sku)
+    order, statements = _place(store, tea)
 
     assert order.state == OrderState.PENDING_PAYMENT
     assert not any("synchronous_commit" in sql for sql in statements)
