@@ -49,7 +49,9 @@ def publish(event: str, **payload: Any) -> None:
 # `amount` their net (no delivery fee). For returned: the units of this return, and `amount` the
 # money paid back for it (the delivery fee too when this return takes back the last unit).
 # `order=<Order>`: placed (priced, stock reserved), in the placing transaction; a handler may refuse
-# it with a DomainError (pickup books the chosen pickup slot here).
+# it with a DomainError (pickup books the chosen pickup slot here). On PostgreSQL an unpaid order's
+# transaction commits without waiting for the disk (a database crash may lose it whole): a handler
+# writes rows only, and leaves anything that acts outside the database to the payment.
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
 # `order_id=<int>`: a gateway says it took the whole of a pending order's total. Published by the
