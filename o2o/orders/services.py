@@ -215,8 +215,7 @@ def _place(
             referrer=request.referrer,
             offer=request.offer,
             delivery_address=request.delivery_address.strip(),
-            # in UTC, as the database gives it back (the answer shows this instance)
-            pickup_at=request.pickup_at.astimezone(UTC) if request.pickup_at else None,
+            pickup_at=_as_stored(request.pickup_at),
             subtotal=priced.subtotal,
             discount_total=priced.discount_total,
             delivery_fee=priced.delivery_fee,
@@ -251,6 +250,16 @@ def _place(
     if order.total == 0:  # nothing to pay (an offer or a discount covers it all): paid at once
         mark_paid(order=order, actor_id=actor.user_id)
     return order
+
+
+def _as_stored(moment: datetime | None) -> datetime | None:
+    """The moment as the database gives it back, in UTC (the answer to placing shows the order as
+    written); a moment without a zone is the stores' local time, as Django would save it."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment.astimezone(UTC)
 
 
 def _check_manual_discount(request: OrderRequest, actor: Actor) -> None:

@@ -114,7 +114,9 @@ def test_placing_answers_with_what_it_wrote_without_reading_it_back(store, skus,
     ]
 
 
-def test_a_chosen_pickup_time_is_answered_as_a_read_gives_it():
+@pytest.mark.parametrize("written", ["2026-12-01T18:30:00+08:00", "2026-12-01T10:30:00Z", "2026-12-01T18:30:00"])
+def test_a_chosen_pickup_time_is_answered_as_a_read_gives_it(written):
+    """With or without its zone (without: the stores' local time), as the database keeps it."""
     shanghai = ZoneInfo("Asia/Shanghai")
     shop = LocationFactory(opens_at=time(9), closes_at=time(21), preparation_minutes=15)
     sku = SKUFactory(price=Decimal("8.00"))
@@ -122,7 +124,7 @@ def test_a_chosen_pickup_time_is_answered_as_a_read_gives_it():
     buyer = MemberFactory()
     body = order_body(shop, [sku, sku])
     body["lines"] = body["lines"][:1]
-    body["pickup_at"] = datetime(2026, 12, 1, 18, 30, tzinfo=shanghai).isoformat()
+    body["pickup_at"] = written
 
     with time_machine.travel(datetime(2026, 12, 1, 17, 50, tzinfo=shanghai), tick=False):
         placed = as_member(buyer).post("orders", body)
@@ -130,6 +132,7 @@ def test_a_chosen_pickup_time_is_answered_as_a_read_gives_it():
 
     assert placed.status_code == 201, placed.content
     assert placed.json() == read.json() == full_read_as_json(buyer, placed.json()["id"])
+    assert datetime.fromisoformat(placed.json()["pickup_at"]) == datetime(2026, 12, 1, 18, 30, tzinfo=shanghai)
 
 
 def test_an_order_paid_at_once_and_a_retry_answer_as_a_read_gives_them(store, member):
