@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from o2o.access.actors import SYSTEM, actor_for_user
 from o2o.inventory.services import receive_stock
@@ -54,7 +55,8 @@ def test_the_order_page_shows_the_member_price_and_the_delivery_fee(store, gold_
 def test_the_counter_receipt_shows_the_member_discount(store, clerk, gold_member, tea):
     request = OrderRequest(channel="pos", fulfilment="in_store", fulfilment_location_id=store.pk,
                            lines=[LineRequest(tea.pk, 1)])  # fmt: skip
-    order = place_order(actor=actor_for_user(clerk.user), member=gold_member, request=request)
+    with translation.override("en"):  # the clerk sells in English: the discount line is priced in English
+        order = place_order(actor=actor_for_user(clerk.user), member=gold_member, request=request)
     take_in_store_payment(actor=actor_for_user(clerk.user), order=order, method="cash")
     client = Client()
     client.cookies["django_language"] = "en"
